@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError, Option } from "commander";
+import { ConfigError, StockfeedError, UsageError } from "../errors.js";
+import { createLogger } from "../log.js";
+import { processIo, type Io } from "./output.js";
+import { locationsCommand } from "./locations.js";
+import { runCommand } from "./run.js";
+import { skuCommand } from "./sku.js";
+import { statusCommand } from "./status.js";
+import { viewSyncCommand } from "./view-sync.js";
+
+/** Exit codes: 0 all well, 1 something rejected or failed (the rest done), 2 bad config or usage, 3 a bug. */
+export const EXIT = { ok: 0, problems: 1, config: 2, internal: 3 } as const;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Runs the CLI with these arguments (without node and script); returns the exit code. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command()
+    .name("stockfeed")
+    .description("Tells shopping carts and EDI partners how much stock they may sell, with files.")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .option("--verbose", "log what each stage does (JSON on stderr)")
+    .option("--log-level <level>", "pino log level: fatal, error, warn, info, debug, trace, silent");
+  const logger = () => {
+    const o = program.opts<{ verbose?: boolean; logLevel?: string }>();
+    return createLogger(o.logLevel ?? (o.verbose ? "info" : "warn"));
+  };
+
+  program
+    .command("run")
+    .description("one pass: collect new files, load them, sync every cart that needs it, write outputs")
+    .requiredOption("--config <file>", "the configuration file")
+    .option("--cart <id>", "sync only this cart (repeatable)", collect)
+    .option("--dry-run", "compute and print what would be sent; write, move and record nothing")
+    .option("--json", "print one JSON document")
+    .addOption(new Option("--now <iso>", "pretend the time is this (tests, replays)").hideHelp())
+    .action(async (o) => {
+      code = await runCommand(o, io, logger());
+    });
+  program
+    .command("status")
+    .description("last inventory run per merchant and warehouse; last sync per cart")
+    .requiredOption("--config <file>", "the configuration file")
+    .option("--json", "print one JSON document")
+    .action((o) => {
+      code = statusCommand(o, io);
+    });
+  program
+    .command("view-sync")
+    .description("View Product Sync: the cart's SKUs, inventory enabled, last cart sync or NEVER and why")
+    .requiredOption("--config <file>", "the configuration file")
+    .requiredOption("--cart <id>", "the cart")
+    .option("--merchant <id>", "the merchant, when several have a cart of that id")
+    .option("--json", "print one JSON document")
+    .action((o) => {
+      code = viewSyncCommand(o, io);
+    });
+  program
+    .command("locations")
+    .description("Locations & Products: levels per warehouse SKU, or the summary over all warehouses")
+    .requiredOption("--config <file>", "the configuration file")
+    .option("--warehouse <id>", "one warehouse's SKUs with when each was last loaded")
+    .option("--merchant <id>", "only this merchant")
+    .option("--json", "print one JSON document")
+    .action((o) => {
+      code = locationsCommand(o, io);
+    });
+  program
+    .command("sku")
+    .description("where a SKU or alias code appears; an alias code on several products is flagged")
+    .argument("<code>", "the SKU or alias code")
+    .requiredOption("--config <file>", "the configuration file")
+    .option("--json", "print one JSON document")
+    .action((codeArg: string, o) => {
+      code = skuCommand({ ...o, code: codeArg }, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.config;
+    if (e instanceof ConfigError) {
+      io.err(`stockfeed: bad configuration, nothing was moved:`);
+      for (const p of e.problems) io.err(`  ${p}`);
+      return EXIT.config;
+    }
+    if (e instanceof UsageError) {
+      io.err(`stockfeed: ${e.message}`);
+      return EXIT.config;
+    }
+    if (e instanceof StockfeedError) {
+      io.err(`stockfeed: ${e.message}${e.retriable ? " (may succeed if tried again)" : ""}`);
+      return EXIT.problems;
+    }
+    io.err(`stockfeed: internal error (a bug; please report it with this trace):\n${(e as Error).stack ?? e}`);
+    return EXIT.internal;
+  }
+}
+
+const invokedDirectly = (() => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((c) => {
+    process.exitCode = c;
+  });
+}

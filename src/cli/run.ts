@@ -1,0 +1,65 @@
+import { loadConfig } from "../config/load.js";
+import type { Logger } from "../log.js";
+import { runOnce, type RunReport } from "../pipeline.js";
+import { describeRecordError } from "../errors.js";
+import { printJson, table, type Io } from "./output.js";
+
+export interface RunArgs {
+  config: string;
+  cart?: string[];
+  dryRun?: boolean;
+  json?: boolean;
+  now?: string;
+}
+
+const SKIP_TEXT = { "no-alias": "without the cart's alias", "duplicate-alias": "alias code shared by several products", "inventory-disabled": "inventory disabled in the cart" };
+
+export function formatRunReport(r: RunReport): string {
+  const out: string[] = [`stockfeed run ${r.runId} at ${r.startedAt}${r.dryRun ? " (dry run: nothing written, moved or recorded)" : ""}`, ""];
+  if (r.files.length === 0) out.push("Files: none waiting.");
+  else {
+    out.push("Files");
+    out.push(
+      table(
+        ["source", "file", "status", "lines", "loaded", "rejected", "stale", "zeroed"],
+        r.files.map((f) => [f.source, f.name, f.status, f.rowsRead, f.rowsLoaded, f.rowsRejected, f.rowsStale, f.rowsZeroed]),
+      ),
+    );
+    for (const f of r.files) {
+      if (f.error) out.push(`  ${f.name}: ${f.error}${f.storedAt ? ` (quarantined: ${f.storedAt})` : ""}`);
+      if (f.duplicateOf) out.push(`  ${f.name}: same bytes as ${f.duplicateOf}, not loaded again`);
+      for (const e of f.rejects) out.push(`  reject ${describeRecordError(e)}`);
+      if (f.rowsRejected > f.rejects.length) out.push(`  ... ${f.rowsRejected - f.rejects.length} more`);
+      if (f.rejectsFile) out.push(`  all rejects of ${f.name}: ${f.rejectsFile}`);
+      if (f.rowsStale > 0) out.push(`  ${f.name}: ${f.rowsStale} SKU level(s) older than what is loaded: kept as history, not applied`);
+    }
+  }
+  out.push("");
+  if (r.carts.length > 0) {
+    out.push("Carts");
+    out.push(
+      table(
+        ["merchant", "cart", "action", "why", "file", "lines", "units", "left out"],
+        r.carts.map((c) => [c.merchant, c.cart, c.action, c.reasonText, c.file ?? "", c.rows, c.units, Object.values(c.skipped).reduce((a, b) => a + b, 0)]),
+      ),
+    );
+    for (const c of r.carts) {
+      for (const [k, n] of Object.entries(c.skipped)) if (n > 0) out.push(`  ${c.cart}: ${n} product(s) left out: ${SKIP_TEXT[k as keyof typeof SKIP_TEXT]} (e.g. ${c.skippedExamples.filter((e) => e.reason === k).map((e) => (e.code && e.code !== e.sku ? `${e.sku} as ${e.code}` : e.sku)).slice(0, 5).join(", ")})`);
+      if (c.error) out.push(`  ${c.cart}: ${c.error}`);
+      if (c.location) out.push(`  ${c.cart}: ${c.location}`);
+      if (c.preview) for (const p of c.preview) out.push(`  ${c.cart}: would send ${p.code} = ${p.quantity}`);
+      if (c.preview && c.rows > c.preview.length) out.push(`  ${c.cart}: ... ${c.rows - c.preview.length} more lines`);
+    }
+  }
+  for (const e of r.errors) out.push(`error: ${e}`);
+  return out.join("\n");
+}
+
+export async function runCommand(args: RunArgs, io: Io, log: Logger): Promise<number> {
+  const config = loadConfig(args.config);
+  const fixed = args.now ? Date.parse(args.now) : undefined;
+  const report = await runOnce(config, { carts: args.cart, dryRun: args.dryRun, log, now: fixed === undefined ? undefined : () => fixed });
+  if (args.json) printJson(io, report);
+  else io.out(formatRunReport(report));
+  return report.exitCode;
+}

@@ -1,0 +1,183 @@
+import { dirname, isAbsolute, resolve } from "node:path";
+import { Cron } from "croner";
+import { ConfigError } from "../errors.js";
+import { compileInputMapping, compileOutputMapping, type InputMapping, type OutputMapping } from "../mapping/compile.js";
+import type { InputKind } from "../mapping/kinds.js";
+import { formats } from "../formats/index.js";
+import { configSchema, type CartConfig, type Config, type FeedConfig, type MerchantConfig, type WarehouseConfig } from "./schema.js";
+import { parseWith, problemAt, readYaml, type LocatedYaml } from "./yaml.js";
+
+/** A feed with its mapping compiled. */
+export interface Feed<K extends InputKind = InputKind> {
+  config: FeedConfig;
+  mapping: InputMapping<K>;
+  /** a stable name for the ledger: merchant/kind/owner */
+  sourceKey: string;
+}
+
+export interface LoadedCart {
+  merchant: string;
+  config: CartConfig;
+  orders?: Feed<"orders">;
+  catalog?: Feed<"catalog">;
+  output: OutputMapping;
+  /** null = all of the merchant's warehouses */
+  warehouse: string | null;
+  /** rule 4: forced on when the output format demands a file every run */
+  sendAll: boolean;
+}
+
+export interface LoadedWarehouse {
+  merchant: string;
+  config: WarehouseConfig;
+  inventory: Feed<"inventory">;
+}
+
+export interface LoadedMerchant {
+  config: MerchantConfig;
+  aliases?: Feed<"aliases">;
+  warehouses: LoadedWarehouse[];
+  carts: LoadedCart[];
+}
+
+export interface LoadedConfig {
+  file: string;
+  raw: Config;
+  statePath: string;
+  workDir: string;
+  merchants: LoadedMerchant[];
+}
+
+/** Formats whose partners expect a full file on every scheduled run (X12 846 joins later). */
+const ALWAYS_SEND_ALL = new Set<string>(["x12"]);
+
+function duplicates<T>(items: T[], key: (t: T) => string): number[] {
+  const seen = new Set<string>();
+  const out: number[] = [];
+  items.forEach((t, i) => {
+    const k = key(t);
+    if (seen.has(k)) out.push(i);
+    seen.add(k);
+  });
+  return out;
+}
+
+function resolvePaths(c: Config, base: string): Config {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const feed = (f: FeedConfig | undefined) => (f ? { ...f, mapping: abs(f.mapping), source: { ...f.source, dir: abs(f.source.dir) } } : undefined);
+  return {
+    ...c,
+    state: abs(c.state),
+    workDir: abs(c.workDir),
+    merchants: c.merchants.map((m) => ({
+      ...m,
+      aliases: feed(m.aliases),
+      warehouses: m.warehouses.map((w) => ({ ...w, inventory: feed(w.inventory)! })),
+      carts: m.carts.map((k) => ({
+        ...k,
+        orders: feed(k.orders),
+        catalog: feed(k.catalog),
+        output: { ...k.output, mapping: abs(k.output.mapping), destination: { ...k.output.destination, dir: abs(k.output.destination.dir) } },
+      })),
+    })),
+  };
+}
+
+function crossChecks(y: LocatedYaml, c: Config): string[] {
+  const problems: string[] = [];
+  for (const i of duplicates(c.merchants, (m) => m.id)) problems.push(problemAt(y, ["merchants", i, "id"], `merchant id ${JSON.stringify(c.merchants[i].id)} is used twice`));
+  const sources = new Map<string, string>();
+  const claimSource = (path: (string | number)[], f: FeedConfig | undefined) => {
+    if (!f) return;
+    const key = `${f.source.transport}:${resolve(dirname(y.file), f.source.dir)}:${f.source.match}`;
+    const other = sources.get(key);
+    if (other) problems.push(problemAt(y, [...path, "source"], `the same folder and match as ${other}: each file would go to only one of them`));
+    else sources.set(key, path.join("."));
+  };
+  c.merchants.forEach((m, mi) => {
+    const base: (string | number)[] = ["merchants", mi];
+    for (const i of duplicates(m.warehouses, (w) => w.id)) problems.push(problemAt(y, [...base, "warehouses", i, "id"], `warehouse id ${JSON.stringify(m.warehouses[i].id)} is used twice in merchant ${m.id}`));
+    for (const i of duplicates(m.carts, (k) => k.id)) problems.push(problemAt(y, [...base, "carts", i, "id"], `cart id ${JSON.stringify(m.carts[i].id)} is used twice in merchant ${m.id}`));
+    claimSource([...base, "aliases"], m.aliases);
+    m.warehouses.forEach((w, wi) => claimSource([...base, "warehouses", wi, "inventory"], w.inventory));
+    m.carts.forEach((k, ki) => {
+      const p = [...base, "carts", ki];
+      if (k.warehouse !== "all" && !m.warehouses.some((w) => w.id === k.warehouse))
+        problems.push(problemAt(y, [...p, "warehouse"], `no warehouse ${JSON.stringify(k.warehouse)} in merchant ${m.id} (warehouses: ${m.warehouses.map((w) => w.id).join(", ")}, or all)`));
+      if (k.alias && !m.aliases) problems.push(problemAt(y, [...p, "alias"], `the cart pushes by alias ${JSON.stringify(k.alias)} but merchant ${m.id} has no aliases source`));
+      try {
+        new Cron(k.schedule, { paused: true });
+      } catch (e) {
+        problems.push(problemAt(y, [...p, "schedule"], `not a valid cron schedule: ${(e as Error).message}`));
+      }
+      if (k.output.format !== undefined && !formats[k.output.format]) problems.push(problemAt(y, [...p, "output", "format"], `unknown format ${JSON.stringify(k.output.format)}`));
+      claimSource([...p, "orders"], k.orders);
+      claimSource([...p, "catalog"], k.catalog);
+    });
+  });
+  return problems;
+}
+
+/**
+ * Reads, validates and compiles the whole configuration, mappings included, before
+ * anything moves. Every problem is collected and reported at once with file and line.
+ */
+export function loadConfig(file: string): LoadedConfig {
+  const path = resolve(file);
+  const y = readYaml(path);
+  const parsed = parseWith(y, configSchema);
+  const problems = crossChecks(y, parsed);
+  const c = resolvePaths(parsed, dirname(path));
+
+  const compiled = new Map<string, unknown>();
+  const tryCompile = <T>(at: (string | number)[], key: string, build: () => T): T | undefined => {
+    if (compiled.has(key)) return compiled.get(key) as T;
+    try {
+      const m = build();
+      compiled.set(key, m);
+      return m;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(problemAt(y, at, `mapping ${key} is invalid:`), ...e.problems.map((p) => `  ${p}`));
+      return undefined;
+    }
+  };
+  const feed = <K extends InputKind>(at: (string | number)[], f: FeedConfig | undefined, kind: K, sourceKey: string): Feed<K> | undefined => {
+    if (!f) return undefined;
+    const mapping = tryCompile([...at, "mapping"], `${f.mapping}#${kind}`, () => compileInputMapping(f.mapping, kind));
+    return mapping ? { config: f, mapping, sourceKey } : undefined;
+  };
+
+  const merchants: LoadedMerchant[] = c.merchants.map((m, mi) => {
+    const base = ["merchants", mi];
+    const warehouses = m.warehouses.map((w, wi) => ({
+      merchant: m.id,
+      config: w,
+      inventory: feed([...base, "warehouses", wi, "inventory"], w.inventory, "inventory", `${m.id}/warehouse/${w.id}`)!,
+    }));
+    const carts = m.carts.map((k, ki) => {
+      const at = [...base, "carts", ki];
+      const output = tryCompile([...at, "output", "mapping"], k.output.mapping, () => compileOutputMapping(k.output.mapping))!;
+      if (output && k.output.format && k.output.format !== output.format.name)
+        problems.push(problemAt(y, [...at, "output", "format"], `format ${k.output.format} disagrees with its mapping's format ${output.format.name}`));
+      const format = output?.format.name ?? k.output.format ?? "csv";
+      return {
+        merchant: m.id,
+        config: k,
+        orders: feed([...at, "orders"], k.orders, "orders", `${m.id}/orders/${k.id}`),
+        catalog: feed([...at, "catalog"], k.catalog, "catalog", `${m.id}/catalog/${k.id}`),
+        output,
+        warehouse: k.warehouse === "all" ? null : k.warehouse,
+        sendAll: k.sendAll || ALWAYS_SEND_ALL.has(format),
+      };
+    });
+    return { config: m, aliases: feed([...base, "aliases"], m.aliases, "aliases", `${m.id}/aliases`), warehouses, carts };
+  });
+
+  if (problems.length > 0) throw new ConfigError(`${path}: ${problems.length} problem(s) in the configuration`, problems);
+  return { file: path, raw: c, statePath: c.state, workDir: c.workDir, merchants };
+}
+
+export function findCart(config: LoadedConfig, cartId: string): LoadedCart[] {
+  return config.merchants.flatMap((m) => m.carts.filter((k) => k.config.id === cartId));
+}

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { destinationSchema, sourceSchema } from "../transports/index.js";
+
+/** A place files arrive and the mapping that reads them. */
+const feed = z.strictObject({
+  source: sourceSchema,
+  mapping: z.string().min(1),
+});
+
+const warehouse = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  /** rule 13: partial updates the SKUs listed; full sets SKUs missing from the file to 0 */
+  snapshot: z.enum(["partial", "full"]).default("partial"),
+  inventory: feed,
+});
+
+const output = z.strictObject({
+  /** defaults to the mapping's format; when given it must agree with it */
+  format: z.string().optional(),
+  mapping: z.string().min(1),
+  destination: destinationSchema,
+  /** {merchant} {cart} {timestamp} {seq} */
+  filename: z.string().min(1).default("{merchant}-{cart}-{timestamp}.csv"),
+});
+
+const cart = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  /** rule 10 */
+  inventoryUpload: z.boolean().default(true),
+  /** rule 6: one warehouse id, or all of the merchant's summed */
+  warehouse: z.string().min(1).default("all"),
+  /** rule 9: push by this alias type instead of the SKU; none to push SKUs */
+  alias: z.string().min(1).nullable().default(null),
+  /** rule 8 */
+  minimumLevel: z.number().int().min(0).default(0),
+  /** rule 15 */
+  buffer: z.number().int().min(0).default(0),
+  percent: z.number().int().min(0).max(100).default(100),
+  maximum: z.number().int().min(0).nullable().default(null),
+  /** rule 4: a file on every run even without news (forced on for formats that demand it) */
+  sendAll: z.boolean().default(false),
+  /** rule 12: cron; the daemon runs the cart on it */
+  schedule: z.string().min(1).default("0 * * * *"),
+  orders: feed.optional(),
+  catalog: feed.optional(),
+  output,
+});
+
+const merchant = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  /** rule 11 */
+  inventorySync: z.enum(["on", "off", "automatic"]).default("on"),
+  /** the merchant's alias list: sku, alias type, code */
+  aliases: feed.optional(),
+  warehouses: z.array(warehouse).min(1),
+  carts: z.array(cart).default([]),
+});
+
+export const configSchema = z.strictObject({
+  /** SQLite file holding stockfeed's state */
+  state: z.string().min(1),
+  /** archive/, quarantine/, spool/ and outbox/ live here */
+  workDir: z.string().min(1),
+  merchants: z.array(merchant).min(1),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type MerchantConfig = Config["merchants"][number];
+export type WarehouseConfig = MerchantConfig["warehouses"][number];
+export type CartConfig = MerchantConfig["carts"][number];
+export type FeedConfig = z.output<typeof feed>;

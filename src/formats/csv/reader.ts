@@ -1,0 +1,117 @@
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import Papa from "papaparse";
+import { z } from "zod";
+import { FileUnreadableError } from "../../errors.js";
+import type { SourceRow, TableReader } from "../types.js";
+
+export const csvReaderOptions = z
+  .strictObject({
+    /** "auto" picks the most frequent of , ; tab | in the header line */
+    delimiter: z.string().min(1).max(1).or(z.literal("auto")).default("auto"),
+    quoteChar: z.string().length(1).default('"'),
+    encoding: z.enum(["utf8", "latin1"]).default("utf8"),
+    /** lines before the header line (report titles some WMS exports carry) */
+    skipLines: z.number().int().min(0).default(0),
+  })
+  .default({ delimiter: "auto", quoteChar: '"', encoding: "utf8", skipLines: 0 });
+
+export type CsvReaderOptions = z.output<typeof csvReaderOptions>;
+
+const CANDIDATES = [",", ";", "\t", "|"];
+const NEWLINES = /\r\n|\r|\n/g;
+
+/** The delimiter of a header line: the candidate that occurs most often outside quotes. */
+export function detectDelimiter(headerLine: string, quote: string): string {
+  const counts = new Map<string, number>(CANDIDATES.map((c) => [c, 0]));
+  let quoted = false;
+  for (const ch of headerLine) {
+    if (ch === quote) quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ",";
+  let bestCount = 0;
+  for (const [c, n] of counts) if (n > bestCount) [best, bestCount] = [c, n];
+  return best;
+}
+
+export function normalizeHeader(h: string): string {
+  return h.replace(/^\uFEFF/, "").trim().toLowerCase();
+}
+
+function countNewlines(values: string[]): number {
+  let n = 0;
+  for (const v of values) if (v.includes("\n") || v.includes("\r")) n += v.match(NEWLINES)!.length;
+  return n;
+}
+
+/** The text of the file as a stream, BOM removed, with the first chunk available for sniffing. */
+async function openText(file: string, encoding: BufferEncoding): Promise<{ first: string; stream: Readable }> {
+  const source = createReadStream(file, { encoding, highWaterMark: 256 * 1024 });
+  const it = source[Symbol.asyncIterator]();
+  const head = await it.next();
+  const first = head.done ? "" : String(head.value).replace(/^\uFEFF/, "");
+  const stream = Readable.from(
+    (async function* () {
+      if (first) yield first;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as string;
+    })(),
+    { objectMode: false },
+  );
+  return { first, stream };
+}
+
+export async function openCsvTable(file: string, wanted: readonly string[], options: CsvReaderOptions): Promise<TableReader> {
+  const { first, stream } = await openText(file, options.encoding);
+  const lines = first.split(NEWLINES);
+  const headerLine = lines.slice(options.skipLines).find((l) => l.trim() !== "");
+  if (headerLine === undefined) {
+    stream.destroy();
+    throw new FileUnreadableError("the file is empty: no header line", file);
+  }
+  const delimiter = options.delimiter === "auto" ? detectDelimiter(headerLine, options.quoteChar) : options.delimiter;
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, quoteChar: options.quoteChar, header: false, skipEmptyLines: false });
+  stream.pipe(parser);
+  const rows = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+
+  let line = 1;
+  let header: string[] | undefined;
+  let headerLineNo = 0;
+  for (let r = await rows.next(); !r.done; r = await rows.next()) {
+    const values = r.value;
+    const here = line;
+    line += 1 + countNewlines(values);
+    if (here <= options.skipLines) continue;
+    if (values.length === 1 && values[0].trim() === "") continue;
+    header = values.map(normalizeHeader);
+    headerLineNo = here;
+    break;
+  }
+  if (!header) throw new FileUnreadableError("the file is empty: no header line", file);
+
+  const index = wanted.map((w) => {
+    const name = normalizeHeader(w);
+    const at = header!.indexOf(name);
+    if (at >= 0 && header!.indexOf(name, at + 1) >= 0)
+      throw new FileUnreadableError(`column "${w}" appears twice in the header (line ${headerLineNo})`, file);
+    return at;
+  });
+  const width = header.length;
+
+  async function* data(): AsyncGenerator<SourceRow> {
+    for (let r = await rows.next(); !r.done; r = await rows.next()) {
+      const values = r.value;
+      const here = line;
+      line += 1 + countNewlines(values);
+      if (values.length === 1 && values[0].trim() === "") continue; // blank line
+      let problem: string | undefined;
+      if (values.length !== width) {
+        // trailing empty cells (a spreadsheet's habit) are harmless; anything else shifts columns
+        const meaningful = values.length > width && values.slice(width).every((v) => v.trim() === "");
+        if (!meaningful) problem = `the line has ${values.length} fields, the header has ${width}`;
+      }
+      yield { line: here, values: index.map((i) => (i < 0 ? undefined : values[i])), problem };
+    }
+  }
+  return { present: index.map((i) => i >= 0), rows: data() };
+}

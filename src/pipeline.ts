@@ -1,0 +1,113 @@
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Feed, LoadedCart, LoadedConfig } from "./config/load.js";
+import { UsageError } from "./errors.js";
+import { silentLogger, type Logger } from "./log.js";
+import { collectFeed, type CollectContext, type FeedOwner, type FileReport } from "./stages/collect.js";
+import { syncCart, type CartReport } from "./stages/sync.js";
+import { Store } from "./state/store.js";
+import { isoUtc } from "./util/time.js";
+
+export interface RunOptions {
+  /** only these carts are synced (files are still collected for everyone) */
+  carts?: string[];
+  /** compute and report, write and move nothing */
+  dryRun?: boolean;
+  now?: () => number;
+  log?: Logger;
+}
+
+export interface RunReport {
+  runId: number;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  files: FileReport[];
+  carts: CartReport[];
+  /** problems not tied to one file or cart (a source that cannot be listed...) */
+  errors: string[];
+  /** 0 all well; 1 something was rejected or failed and the rest was done */
+  exitCode: 0 | 1;
+}
+
+function selectCarts(config: LoadedConfig, ids: string[] | undefined): LoadedCart[] {
+  const all = config.merchants.flatMap((m) => m.carts);
+  if (!ids || ids.length === 0) return all;
+  const unknown = ids.filter((id) => !all.some((c) => c.config.id === id));
+  if (unknown.length) throw new UsageError(`no cart ${unknown.map((u) => JSON.stringify(u)).join(", ")} in ${config.file} (carts: ${all.map((c) => c.config.id).join(", ")})`);
+  return all.filter((c) => ids.includes(c.config.id));
+}
+
+/** Opens the state; a dry run works on a throwaway copy so nothing real changes. */
+async function openState(config: LoadedConfig, dryRun: boolean): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+  if (!dryRun) {
+    const store = Store.open(config.statePath);
+    return { store, cleanup: async () => store.close() };
+  }
+  const dir = await mkdtemp(join(tmpdir(), "stockfeed-dry-run-"));
+  const copy = join(dir, "state.sqlite");
+  if (existsSync(config.statePath)) await copyFile(config.statePath, copy);
+  const store = Store.open(copy);
+  return {
+    store,
+    cleanup: async () => {
+      store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The feeds of a run, in the order they load: aliases and catalogs, inventory, then orders. */
+function feedsInOrder(config: LoadedConfig): Array<{ feed: Feed; owner: FeedOwner }> {
+  const out: Array<{ feed: Feed; owner: FeedOwner }> = [];
+  for (const m of config.merchants) {
+    if (m.aliases) out.push({ feed: m.aliases, owner: { merchant: m.config.id } });
+    for (const k of m.carts) if (k.catalog) out.push({ feed: k.catalog, owner: { merchant: m.config.id, cart: k.config.id } });
+    // rule 11: with inventory sync off, warehouse files are left untouched
+    if (m.config.inventorySync !== "off")
+      for (const w of m.warehouses) out.push({ feed: w.inventory, owner: { merchant: m.config.id, warehouse: w.config.id, fullSnapshot: w.config.snapshot === "full" } });
+    for (const k of m.carts) if (k.orders) out.push({ feed: k.orders, owner: { merchant: m.config.id, cart: k.config.id } });
+  }
+  return out;
+}
+
+/** One pass: collect and load every new file, then sync the carts that need it. */
+export async function runOnce(config: LoadedConfig, options: RunOptions = {}): Promise<RunReport> {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? silentLogger;
+  const dryRun = !!options.dryRun;
+  const carts = selectCarts(config, options.carts);
+  const startedAt = now();
+  const { store, cleanup } = await openState(config, dryRun);
+  const report: RunReport = { runId: 0, dryRun, startedAt: isoUtc(startedAt), finishedAt: "", files: [], carts: [], errors: [], exitCode: 0 };
+  try {
+    const runId = store.startRun(startedAt);
+    report.runId = runId;
+    const ctx: CollectContext = { store, workDir: config.workDir, runId, now: startedAt, dryRun, log };
+    for (const { feed, owner } of feedsInOrder(config)) {
+      try {
+        report.files.push(...(await collectFeed(ctx, feed, owner)));
+      } catch (e) {
+        report.errors.push(`${feed.sourceKey}: ${(e as Error).message}`);
+      }
+    }
+    for (const cart of carts) report.carts.push(await syncCart({ ...ctx, now: now() }, cart));
+
+    const problems =
+      report.errors.length > 0 ||
+      report.files.some((f) => f.status === "failed" || f.status === "loaded_with_rejects") ||
+      report.carts.some((c) => c.action === "failed");
+    report.exitCode = problems ? 1 : 0;
+    report.finishedAt = isoUtc(now());
+    store.finishRun(runId, now(), problems ? "with_problems" : "ok", {
+      files: report.files.map((f) => ({ name: f.name, source: f.source, status: f.status, rows: f.rowsRead, rejected: f.rowsRejected })),
+      carts: report.carts.map((c) => ({ cart: c.cart, action: c.action, reason: c.reason, file: c.file, rows: c.rows })),
+      errors: report.errors,
+    });
+    return report;
+  } finally {
+    await cleanup();
+  }
+}

@@ -1,0 +1,167 @@
+import { createHash } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { LoadedCart } from "../config/load.js";
+import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
+import type { Logger } from "../log.js";
+import type { CartRow, SkipReason, Store } from "../state/store.js";
+import { createDestination } from "../transports/index.js";
+import { fileStamp, isoUtc } from "../util/time.js";
+import type { RecordWriter } from "../formats/index.js";
+
+export interface CartReport {
+  merchant: string;
+  cart: string;
+  action: "sent" | "skipped" | "failed" | "would-send";
+  /** why the cart was synced or skipped */
+  reason: string;
+  reasonText: string;
+  file?: string;
+  location?: string;
+  rows: number;
+  units: number;
+  skipped: Record<SkipReason, number>;
+  /** a few of the products left out, with why */
+  skippedExamples: Array<{ sku: string; code: string | null; reason: SkipReason }>;
+  /** first lines of the file (dry runs) */
+  preview?: Array<{ code: string; quantity: number }>;
+  error?: string;
+}
+
+export interface SyncContext {
+  store: Store;
+  workDir: string;
+  runId: number;
+  now: number;
+  dryRun: boolean;
+  log: Logger;
+}
+
+const SYNC_REASON_TEXT = {
+  news: "a warehouse delivered inventory since the last sync",
+  "send-all": "send-all: a file on every run",
+  "first-sync": "first sync of this cart",
+  "settings-changed": "the cart's settings changed since its last file",
+} as const;
+
+/** What, in the cart's settings, shapes its file: when it changes, the cart gets a full send. */
+export function settingsHash(cart: LoadedCart): string {
+  const c = cart.config;
+  const relevant = { warehouse: cart.warehouse, alias: c.alias, minimumLevel: c.minimumLevel, buffer: c.buffer, percent: c.percent, maximum: c.maximum, mapping: cart.output.text, filename: c.output.filename };
+  return createHash("sha256").update(JSON.stringify(relevant)).digest("hex").slice(0, 16);
+}
+
+export function renderFileName(template: string, v: { merchant: string; cart: string; now: number; seq: number }): string {
+  return template.replace(/\{(merchant|cart|timestamp|seq)(?::(\d+))?\}/g, (_, key: string, width?: string) => {
+    if (key === "merchant") return v.merchant;
+    if (key === "cart") return v.cart;
+    if (key === "timestamp") return fileStamp(v.now);
+    return width ? String(v.seq).padStart(Number(width), "0") : String(v.seq);
+  });
+}
+
+function emptySkipped(): Record<SkipReason, number> {
+  return { "no-alias": 0, "duplicate-alias": 0, "inventory-disabled": 0 };
+}
+
+const PREVIEW_ROWS = 10;
+
+/** Rule 4 and 10 decide; rules 5-9 and 15 compute; the file is written whole, then published. */
+export async function syncCart(ctx: SyncContext, cart: LoadedCart): Promise<CartReport> {
+  const { store } = ctx;
+  const c = cart.config;
+  const hash = settingsHash(cart);
+  const last = store.lastDelivered(cart.merchant, c.id);
+  const newest = store.newestInventoryFile(cart.merchant, cart.warehouse);
+  const decision: SyncDecision = decideSync({
+    inventoryUpload: c.inventoryUpload,
+    sendAll: cart.sendAll,
+    hasInventory: store.hasInventory(cart.merchant, cart.warehouse),
+    newestInventoryFileId: newest,
+    lastSyncedInventoryFileId: last ? (last.inventory_file_id ?? 0) : null,
+    settingsChanged: !!last && last.settings_hash !== hash,
+  });
+  const report: CartReport = {
+    merchant: cart.merchant,
+    cart: c.id,
+    action: "skipped",
+    reason: decision.reason,
+    reasonText: decision.sync ? SYNC_REASON_TEXT[decision.reason] : SKIP_REASON_TEXT[decision.reason],
+    rows: 0,
+    units: 0,
+    skipped: emptySkipped(),
+    skippedExamples: [],
+  };
+  if (!decision.sync) {
+    ctx.log.info({ merchant: cart.merchant, cart: c.id, reason: decision.reason }, "cart not synced");
+    return report;
+  }
+
+  const computed = store.computeCart({
+    merchant: cart.merchant,
+    cart: c.id,
+    warehouse: cart.warehouse,
+    alias: c.alias,
+    minimumLevel: c.minimumLevel,
+    buffer: c.buffer,
+    percent: c.percent,
+    maximum: c.maximum,
+  });
+  Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
+  report.skippedExamples = store.skippedRows(PREVIEW_ROWS).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
+  const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
+  if (skippedTotal > 0) ctx.log.info({ merchant: cart.merchant, cart: c.id, ...computed.skipped }, "products left out of the cart's file");
+
+  const seq = store.nextSeq(cart.merchant, c.id);
+  const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
+  report.file = name;
+
+  if (ctx.dryRun) {
+    report.action = "would-send";
+    report.preview = [];
+    for (const r of store.cartRows()) {
+      report.preview.push({ code: r.code, quantity: r.quantity });
+      if (report.preview.length >= PREVIEW_ROWS) break;
+    }
+    return report;
+  }
+
+  const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
+  await mkdir(outbox, { recursive: true });
+  const local = join(outbox, name);
+  let writer: RecordWriter | undefined;
+  try {
+    writer = await cart.output.format.createWriter(local, cart.output.headers, cart.output.writerOptions);
+    for (const r of store.cartRows() as Iterable<CartRow>)
+      await writer.write(cart.output.row({ code: r.code, sku: r.sku, quantity: r.quantity, available: r.available, asOf: isoUtc(r.asOf) }));
+    const bytes = await writer.close();
+    writer = undefined;
+    const { location } = await createDestination(c.output.destination).deliver(local, name);
+    store.recordDelivery({
+      runId: ctx.runId,
+      merchant: cart.merchant,
+      cart: c.id,
+      syncedAt: ctx.now,
+      reason: decision.reason,
+      fileName: name,
+      location,
+      rows: computed.rows,
+      units: computed.units,
+      skipped: skippedTotal,
+      bytes,
+      inventoryFileId: newest,
+      settingsHash: hash,
+    });
+    report.action = "sent";
+    report.location = location;
+    ctx.log.info({ merchant: cart.merchant, cart: c.id, file: name, location, rows: computed.rows }, "cart file delivered");
+  } catch (e) {
+    await writer?.abort();
+    await rm(local, { force: true });
+    report.action = "failed";
+    report.error = (e as Error).message;
+    store.recordFailedSync({ runId: ctx.runId, merchant: cart.merchant, cart: c.id, syncedAt: ctx.now, reason: decision.reason, fileName: name, error: report.error });
+    ctx.log.error({ merchant: cart.merchant, cart: c.id, err: report.error }, "cart sync failed");
+  }
+  return report;
+}

@@ -1,0 +1,175 @@
+/**
+ * Schema migrations, applied in order; PRAGMA user_version records how far a database is.
+ * Times are epoch milliseconds UTC. Keep the SQL portable (a PostgreSQL store is planned).
+ */
+export const migrations: string[] = [
+  `
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    status TEXT NOT NULL,              -- running | ok | with_problems | failed
+    summary TEXT                       -- JSON of what the run did
+  );
+
+  -- the ledger: every file taken, once
+  CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    source TEXT NOT NULL,              -- merchant/kind/owner
+    kind TEXT NOT NULL,                -- inventory | orders | catalog | aliases
+    merchant TEXT NOT NULL,
+    warehouse TEXT,
+    cart TEXT,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    mtime INTEGER NOT NULL,
+    taken_at INTEGER NOT NULL,
+    status TEXT NOT NULL,              -- loaded | loaded_with_rejects | failed | duplicate
+    rows_read INTEGER NOT NULL DEFAULT 0,
+    rows_loaded INTEGER NOT NULL DEFAULT 0,
+    rows_rejected INTEGER NOT NULL DEFAULT 0,
+    rows_stale INTEGER NOT NULL DEFAULT 0,
+    rows_zeroed INTEGER NOT NULL DEFAULT 0,
+    applied INTEGER NOT NULL DEFAULT 0, -- inventory levels this file changed (rule 4's "news")
+    as_of INTEGER,
+    error TEXT,
+    stored_at TEXT                     -- archive or quarantine path
+  );
+  CREATE UNIQUE INDEX files_once ON files(source, sha256) WHERE status IN ('loaded', 'loaded_with_rejects');
+  CREATE INDEX files_by_warehouse ON files(merchant, kind, warehouse, id);
+
+  CREATE TABLE rejects (
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    line INTEGER NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    sku TEXT
+  );
+  CREATE INDEX rejects_by_sku ON rejects(sku) WHERE sku IS NOT NULL;
+  CREATE INDEX rejects_by_file ON rejects(file_id);
+
+  CREATE TABLE products (
+    merchant TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    PRIMARY KEY (merchant, sku)
+  ) WITHOUT ROWID;
+
+  -- the current level per warehouse and SKU (rule 14: only a newer as-of replaces it)
+  CREATE TABLE inventory (
+    merchant TEXT NOT NULL,
+    warehouse TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    available INTEGER NOT NULL,
+    on_hand INTEGER,
+    as_of INTEGER NOT NULL,
+    loaded_at INTEGER NOT NULL,
+    file_id INTEGER NOT NULL,
+    line INTEGER,                      -- first line of the SKU in that file; NULL when zeroed by a full snapshot
+    PRIMARY KEY (merchant, warehouse, sku)
+  ) WITHOUT ROWID;
+  CREATE INDEX inventory_by_sku ON inventory(merchant, sku);
+
+  -- levels that did not become current: stale (rule 14)
+  CREATE TABLE inventory_history (
+    file_id INTEGER NOT NULL,
+    merchant TEXT NOT NULL,
+    warehouse TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    available INTEGER NOT NULL,
+    on_hand INTEGER,
+    as_of INTEGER NOT NULL,
+    line INTEGER,
+    reason TEXT NOT NULL
+  );
+  CREATE INDEX inventory_history_by_sku ON inventory_history(merchant, sku);
+
+  CREATE TABLE orders (
+    merchant TEXT NOT NULL,
+    cart TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    sku TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    ordered_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    file_id INTEGER NOT NULL,          -- the file that last set it
+    file_line INTEGER NOT NULL,
+    times_seen INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (merchant, cart, order_id, line)
+  ) WITHOUT ROWID;
+  CREATE INDEX orders_by_time ON orders(merchant, ordered_at);
+  CREATE INDEX orders_by_sku ON orders(merchant, sku);
+
+  CREATE TABLE aliases (
+    merchant TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    alias_type TEXT NOT NULL,
+    code TEXT NOT NULL,
+    file_id INTEGER NOT NULL,
+    PRIMARY KEY (merchant, alias_type, code, sku)
+  ) WITHOUT ROWID;
+  CREATE INDEX aliases_by_sku ON aliases(merchant, sku, alias_type);
+  CREATE INDEX aliases_by_code ON aliases(merchant, code);
+
+  CREATE TABLE catalog (
+    merchant TEXT NOT NULL,
+    cart TEXT NOT NULL,
+    sku TEXT NOT NULL,                 -- the code the cart knows
+    inventory_enabled INTEGER NOT NULL,
+    file_id INTEGER NOT NULL,
+    PRIMARY KEY (merchant, cart, sku)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE cart_syncs (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    merchant TEXT NOT NULL,
+    cart TEXT NOT NULL,
+    synced_at INTEGER NOT NULL,
+    status TEXT NOT NULL,              -- delivered | failed
+    reason TEXT NOT NULL,              -- news | send-all | first-sync | settings-changed
+    file_name TEXT,
+    location TEXT,
+    rows INTEGER NOT NULL DEFAULT 0,
+    units INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    inventory_file_id INTEGER,         -- newest inventory file reflected (rule 4)
+    settings_hash TEXT,
+    error TEXT
+  );
+  CREATE INDEX cart_syncs_by_cart ON cart_syncs(merchant, cart, id);
+
+  CREATE TABLE cart_state (
+    merchant TEXT NOT NULL,
+    cart TEXT NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,    -- {seq} of the file name, per cart
+    last_sync_id INTEGER,
+    PRIMARY KEY (merchant, cart)
+  ) WITHOUT ROWID;
+
+  -- View Product Sync: when each cart code was last included in a delivered file
+  CREATE TABLE sku_sync (
+    merchant TEXT NOT NULL,
+    cart TEXT NOT NULL,
+    code TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    sync_id INTEGER NOT NULL,
+    synced_at INTEGER NOT NULL,
+    quantity INTEGER NOT NULL,
+    PRIMARY KEY (merchant, cart, code)
+  ) WITHOUT ROWID;
+
+  -- products a sync left out, and why (no alias, duplicate alias, inventory disabled)
+  CREATE TABLE sync_skipped (
+    sync_id INTEGER NOT NULL,
+    sku TEXT NOT NULL,
+    code TEXT,
+    reason TEXT NOT NULL
+  );
+  CREATE INDEX sync_skipped_by_sync ON sync_skipped(sync_id);
+  `,
+];

@@ -1,0 +1,478 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { levelForCart } from "../domain/allocation.js";
+import type { RecordError } from "../errors.js";
+import { StockfeedError } from "../errors.js";
+import { migrations } from "./migrations.js";
+
+export type FileStatus = "loaded" | "loaded_with_rejects" | "failed" | "duplicate";
+
+export interface FileEntry {
+  runId: number;
+  source: string;
+  kind: string;
+  merchant: string;
+  warehouse?: string | null;
+  cart?: string | null;
+  name: string;
+  size: number;
+  sha256: string;
+  mtime: number;
+  takenAt: number;
+}
+
+export interface StagedInventory {
+  sku: string;
+  available: number;
+  onHand: number | null;
+  asOf: number;
+  line: number;
+}
+
+export interface StagedOrder {
+  orderId: string;
+  line: number;
+  sku: string;
+  quantity: number;
+  orderedAt: number;
+  status: string;
+  fileLine: number;
+}
+
+export interface CartComputation {
+  merchant: string;
+  cart: string;
+  /** null: all warehouses */
+  warehouse: string | null;
+  alias: string | null;
+  minimumLevel: number;
+  buffer: number;
+  percent: number;
+  maximum: number | null;
+}
+
+export interface CartRow {
+  code: string;
+  sku: string;
+  available: number;
+  asOf: number;
+  ordered: number;
+  quantity: number;
+}
+
+export type SkipReason = "no-alias" | "duplicate-alias" | "inventory-disabled";
+
+/**
+ * stockfeed's state, behind one interface: stages call these methods, never SQL.
+ * Writes happen inside explicit transactions the caller opens with `transaction()` or
+ * `begin()/commit()` (async loads that stream a file inside one transaction).
+ */
+export class Store {
+  private constructor(readonly db: Database.Database) {}
+
+  static open(path: string): Store {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(path);
+    } catch (e) {
+      throw new StockfeedError(`cannot open state database ${path}: ${(e as Error).message}`, "state", "state_failed");
+    }
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    const store = new Store(db);
+    store.migrate();
+    store.prepareSession();
+    return store;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    if (version > migrations.length)
+      throw new StockfeedError(`the state database is from a newer stockfeed (schema ${version}, this one knows ${migrations.length})`, "state", "state_failed");
+    for (let v = version; v < migrations.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(migrations[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  /** Per-connection temp tables and the domain's arithmetic as an SQL function. */
+  private prepareSession(): void {
+    this.db.function("level_for_cart", { deterministic: true }, (available, minimumLevel, buffer, percent, maximum) =>
+      levelForCart(Number(available), {
+        minimumLevel: Number(minimumLevel),
+        buffer: Number(buffer),
+        percent: Number(percent),
+        maximum: maximum === null ? null : Number(maximum),
+      }),
+    );
+    this.db.exec(`
+      CREATE TEMP TABLE stage_inventory (sku TEXT NOT NULL, available INTEGER NOT NULL, on_hand INTEGER, as_of INTEGER NOT NULL, line INTEGER NOT NULL);
+      CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT, file_line INTEGER);
+      CREATE TEMP TABLE cart_out (code TEXT, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL, quantity INTEGER NOT NULL, skip TEXT);
+    `);
+  }
+
+  // ---- transactions -------------------------------------------------------
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+  begin(): void {
+    this.db.exec("BEGIN IMMEDIATE");
+  }
+  commit(): void {
+    this.db.exec("COMMIT");
+  }
+  rollback(): void {
+    if (this.db.inTransaction) this.db.exec("ROLLBACK");
+  }
+
+  // ---- runs ---------------------------------------------------------------
+
+  startRun(now: number): number {
+    return Number(this.db.prepare("INSERT INTO runs (started_at, status) VALUES (?, 'running')").run(now).lastInsertRowid);
+  }
+  finishRun(id: number, now: number, status: string, summary: unknown): void {
+    this.db.prepare("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?").run(now, status, JSON.stringify(summary), id);
+  }
+
+  // ---- the file ledger ----------------------------------------------------
+
+  findLoaded(source: string, sha256: string): { id: number; name: string; taken_at: number } | undefined {
+    return this.db
+      .prepare("SELECT id, name, taken_at FROM files WHERE source = ? AND sha256 = ? AND status IN ('loaded','loaded_with_rejects')")
+      .get(source, sha256) as { id: number; name: string; taken_at: number } | undefined;
+  }
+
+  insertFile(f: FileEntry, status: FileStatus | "loading"): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO files (run_id, source, kind, merchant, warehouse, cart, name, size, sha256, mtime, taken_at, status)
+           VALUES (@runId, @source, @kind, @merchant, @warehouse, @cart, @name, @size, @sha256, @mtime, @takenAt, @status)`,
+        )
+        .run({ warehouse: null, cart: null, ...f, status }).lastInsertRowid,
+    );
+  }
+
+  finishFile(
+    id: number,
+    r: { status: FileStatus; rowsRead?: number; rowsLoaded?: number; rowsRejected?: number; rowsStale?: number; rowsZeroed?: number; applied?: number; asOf?: number | null; error?: string | null; storedAt?: string | null },
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE files SET status = @status, rows_read = @rowsRead, rows_loaded = @rowsLoaded, rows_rejected = @rowsRejected,
+           rows_stale = @rowsStale, rows_zeroed = @rowsZeroed, applied = @applied, as_of = @asOf, error = @error,
+           stored_at = COALESCE(@storedAt, stored_at) WHERE id = @id`,
+      )
+      .run({ rowsRead: 0, rowsLoaded: 0, rowsRejected: 0, rowsStale: 0, rowsZeroed: 0, applied: 0, asOf: null, error: null, storedAt: null, ...r, id });
+  }
+
+  setStoredAt(id: number, path: string): void {
+    this.db.prepare("UPDATE files SET stored_at = ? WHERE id = ?").run(path, id);
+  }
+
+  addRejects(fileId: number, errors: readonly RecordError[]): void {
+    const insert = this.db.prepare("INSERT INTO rejects (file_id, line, field, value, reason, sku) VALUES (?, ?, ?, ?, ?, ?)");
+    for (const e of errors) insert.run(fileId, e.line, e.field, e.value, e.reason, e.sku ?? null);
+  }
+
+  rejectsOf(fileId: number): IterableIterator<{ line: number; field: string; value: string; reason: string }> {
+    return this.db.prepare("SELECT line, field, value, reason FROM rejects WHERE file_id = ? ORDER BY rowid").iterate(fileId) as IterableIterator<{
+      line: number;
+      field: string;
+      value: string;
+      reason: string;
+    }>;
+  }
+
+  // ---- inventory (rules 2, 13, 14) ---------------------------------------
+
+  clearInventoryStage(): void {
+    this.db.exec("DELETE FROM stage_inventory; DELETE FROM stage_seen;");
+  }
+
+  stageInventory(rows: readonly StagedInventory[]): void {
+    const insert = this.db.prepare("INSERT INTO stage_inventory (sku, available, on_hand, as_of, line) VALUES (@sku, @available, @onHand, @asOf, @line)");
+    for (const r of rows) insert.run(r);
+  }
+
+  /** a SKU named by a rejected line: it keeps its level, and a full snapshot must not zero it */
+  stageSeenSku(sku: string): void {
+    this.db.prepare("INSERT OR IGNORE INTO stage_seen (sku) VALUES (?)").run(sku);
+  }
+
+  /**
+   * Applies the staged lines of one warehouse file. Lines of one SKU are summed (rule 2,
+   * lots), with the oldest as-of among them. A level older than the current one is kept as
+   * history and counted stale (rule 14). A full snapshot (rule 13) zeroes the SKUs it does not
+   * list, unless their level is newer than the file.
+   */
+  applyInventoryStage(p: { fileId: number; merchant: string; warehouse: string; full: boolean; defaultAsOf: number; now: number }): {
+    loaded: number;
+    stale: number;
+    zeroed: number;
+    applied: number;
+    asOf: number;
+  } {
+    const db = this.db;
+    db.exec("DROP TABLE IF EXISTS temp.stage_sum");
+    db.exec(`CREATE TEMP TABLE stage_sum AS
+      SELECT sku, SUM(available) AS available,
+             CASE WHEN COUNT(on_hand) = 0 THEN NULL ELSE SUM(on_hand) END AS on_hand,
+             MIN(as_of) AS as_of, MIN(line) AS line
+      FROM stage_inventory GROUP BY sku`);
+    const loaded = (db.prepare("SELECT COUNT(*) AS n FROM stage_sum").get() as { n: number }).n;
+    const fileAsOf = (db.prepare("SELECT MIN(as_of) AS t FROM stage_sum").get() as { t: number | null }).t ?? p.defaultAsOf;
+    const args = { merchant: p.merchant, warehouse: p.warehouse, fileId: p.fileId, now: p.now, fileAsOf };
+    const stale = db
+      .prepare(
+        `INSERT INTO inventory_history (file_id, merchant, warehouse, sku, available, on_hand, as_of, line, reason)
+         SELECT @fileId, @merchant, @warehouse, s.sku, s.available, s.on_hand, s.as_of, s.line, 'stale'
+         FROM stage_sum s JOIN inventory i ON i.merchant = @merchant AND i.warehouse = @warehouse AND i.sku = s.sku
+         WHERE s.as_of < i.as_of`,
+      )
+      .run(args).changes;
+    const upserted = db
+      .prepare(
+        `INSERT INTO inventory (merchant, warehouse, sku, available, on_hand, as_of, loaded_at, file_id, line)
+         SELECT @merchant, @warehouse, sku, available, on_hand, as_of, @now, @fileId, line FROM stage_sum WHERE true
+         ON CONFLICT (merchant, warehouse, sku) DO UPDATE SET
+           available = excluded.available, on_hand = excluded.on_hand, as_of = excluded.as_of,
+           loaded_at = excluded.loaded_at, file_id = excluded.file_id, line = excluded.line
+         WHERE excluded.as_of >= inventory.as_of`,
+      )
+      .run(args).changes;
+    db.prepare("INSERT OR IGNORE INTO products (merchant, sku) SELECT @merchant, sku FROM stage_sum").run({ merchant: p.merchant });
+    let zeroed = 0;
+    if (p.full) {
+      zeroed = db
+        .prepare(
+          `UPDATE inventory SET available = 0, on_hand = CASE WHEN on_hand IS NULL THEN NULL ELSE 0 END,
+             as_of = @fileAsOf, loaded_at = @now, file_id = @fileId, line = NULL
+           WHERE merchant = @merchant AND warehouse = @warehouse AND as_of < @fileAsOf
+             AND sku NOT IN (SELECT sku FROM stage_sum) AND sku NOT IN (SELECT sku FROM stage_seen)`,
+        )
+        .run(args).changes;
+    }
+    db.exec("DROP TABLE temp.stage_sum");
+    return { loaded, stale, zeroed, applied: upserted + zeroed, asOf: fileAsOf };
+  }
+
+  // ---- orders (rule 5: one order line counts once) -----------------------
+
+  clearOrderStage(): void {
+    this.db.exec("DELETE FROM stage_orders");
+  }
+
+  stageOrders(rows: readonly StagedOrder[]): void {
+    const insert = this.db.prepare(
+      "INSERT INTO stage_orders (order_id, line, sku, quantity, ordered_at, status, file_line) VALUES (@orderId, @line, @sku, @quantity, @orderedAt, @status, @fileLine)",
+    );
+    for (const r of rows) insert.run(r);
+  }
+
+  /** Upserts the staged order lines: a line already known is updated (a later cancel wins), never added twice. */
+  applyOrderStage(p: { fileId: number; merchant: string; cart: string }): { inserted: number; updated: number } {
+    const before = (this.db.prepare("SELECT COUNT(*) AS n FROM orders WHERE merchant = ? AND cart = ?").get(p.merchant, p.cart) as { n: number }).n;
+    this.db
+      .prepare(
+        `INSERT INTO orders (merchant, cart, order_id, line, sku, quantity, ordered_at, status, file_id, file_line)
+         SELECT @merchant, @cart, order_id, line, sku, quantity, ordered_at, status, @fileId, file_line FROM stage_orders WHERE true ORDER BY rowid
+         ON CONFLICT (merchant, cart, order_id, line) DO UPDATE SET
+           sku = excluded.sku, quantity = excluded.quantity, ordered_at = excluded.ordered_at, status = excluded.status,
+           file_id = excluded.file_id, file_line = excluded.file_line, times_seen = orders.times_seen + 1`,
+      )
+      .run(p);
+    const after = (this.db.prepare("SELECT COUNT(*) AS n FROM orders WHERE merchant = ? AND cart = ?").get(p.merchant, p.cart) as { n: number }).n;
+    const staged = (this.db.prepare("SELECT COUNT(*) AS n FROM stage_orders").get() as { n: number }).n;
+    return { inserted: after - before, updated: staged - (after - before) };
+  }
+
+  // ---- catalogs and aliases: each file is the full list ------------------
+
+  clearCatalog(merchant: string, cart: string): void {
+    this.db.prepare("DELETE FROM catalog WHERE merchant = ? AND cart = ?").run(merchant, cart);
+  }
+
+  addCatalog(p: { fileId: number; merchant: string; cart: string; rows: Iterable<{ sku: string; inventoryEnabled: boolean }> }): void {
+    const insert = this.db.prepare(
+      `INSERT INTO catalog (merchant, cart, sku, inventory_enabled, file_id) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (merchant, cart, sku) DO UPDATE SET inventory_enabled = excluded.inventory_enabled`,
+    );
+    for (const r of p.rows) insert.run(p.merchant, p.cart, r.sku, r.inventoryEnabled ? 1 : 0, p.fileId);
+  }
+
+  clearAliases(merchant: string): void {
+    this.db.prepare("DELETE FROM aliases WHERE merchant = ?").run(merchant);
+  }
+
+  addAliases(p: { fileId: number; merchant: string; rows: Iterable<{ sku: string; aliasType: string; code: string }> }): void {
+    const insert = this.db.prepare("INSERT OR IGNORE INTO aliases (merchant, sku, alias_type, code, file_id) VALUES (?, ?, ?, ?, ?)");
+    const product = this.db.prepare("INSERT OR IGNORE INTO products (merchant, sku) VALUES (?, ?)");
+    for (const r of p.rows) {
+      insert.run(p.merchant, r.sku, r.aliasType, r.code, p.fileId);
+      product.run(p.merchant, r.sku);
+    }
+  }
+
+  // ---- cart syncs (rules 4-9, 15) -----------------------------------------
+
+  /** The newest inventory file that changed a level in the cart's warehouses (rule 4's news). */
+  newestInventoryFile(merchant: string, warehouse: string | null): number | null {
+    const r = this.db
+      .prepare(
+        `SELECT MAX(id) AS id FROM files WHERE merchant = @merchant AND kind = 'inventory' AND applied > 0
+           AND status IN ('loaded','loaded_with_rejects') AND (@warehouse IS NULL OR warehouse = @warehouse)`,
+      )
+      .get({ merchant, warehouse }) as { id: number | null };
+    return r.id;
+  }
+
+  hasInventory(merchant: string, warehouse: string | null): boolean {
+    return !!this.db.prepare("SELECT 1 FROM inventory WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) LIMIT 1").get({ merchant, warehouse });
+  }
+
+  lastDelivered(merchant: string, cart: string): { id: number; synced_at: number; file_name: string; inventory_file_id: number | null; settings_hash: string | null; rows: number } | undefined {
+    return this.db
+      .prepare(
+        `SELECT s.id, s.synced_at, s.file_name, s.inventory_file_id, s.settings_hash, s.rows FROM cart_state c
+         JOIN cart_syncs s ON s.id = c.last_sync_id WHERE c.merchant = ? AND c.cart = ?`,
+      )
+      .get(merchant, cart) as ReturnType<Store["lastDelivered"]>;
+  }
+
+  /** The next {seq} for the cart's file name; persisted so it never repeats. */
+  nextSeq(merchant: string, cart: string): number {
+    return this.transaction(() => {
+      this.db.prepare("INSERT INTO cart_state (merchant, cart, seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING").run(merchant, cart);
+      this.db.prepare("UPDATE cart_state SET seq = seq + 1 WHERE merchant = ? AND cart = ?").run(merchant, cart);
+      return (this.db.prepare("SELECT seq FROM cart_state WHERE merchant = ? AND cart = ?").get(merchant, cart) as { seq: number }).seq;
+    });
+  }
+
+  /**
+   * Computes every line of the cart's next file into temp.cart_out, set-based:
+   * rule 6 (warehouses summed), rule 5 (orders of every cart after the oldest as-of, once
+   * each, cancelled excluded; order SKUs may be alias codes), rule 9 (alias codes), catalog
+   * inventory flags, and rules 8/15 through the domain's level_for_cart.
+   */
+  computeCart(c: CartComputation): { rows: number; units: number; skipped: Record<SkipReason, number> } {
+    const db = this.db;
+    db.exec("DELETE FROM cart_out");
+    db.prepare(
+      `INSERT INTO cart_out (code, sku, available, as_of, ordered, quantity, skip)
+       WITH lvl AS (
+         SELECT sku, SUM(available) AS available, MIN(as_of) AS as_of FROM inventory
+         WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) GROUP BY sku
+       ),
+       recent AS (
+         SELECT o.sku AS code, o.quantity, o.ordered_at FROM orders o
+         WHERE o.merchant = @merchant AND o.status <> 'cancelled' AND o.ordered_at > (SELECT MIN(as_of) FROM lvl)
+       ),
+       resolved AS (
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM products p WHERE p.merchant = @merchant AND p.sku = r.code) THEN r.code
+                     ELSE (SELECT MIN(a.sku) FROM aliases a WHERE a.merchant = @merchant AND a.code = r.code HAVING COUNT(DISTINCT a.sku) = 1)
+                END AS sku, r.quantity, r.ordered_at
+         FROM recent r
+       ),
+       ord AS (
+         SELECT r.sku, SUM(r.quantity) AS qty FROM resolved r JOIN lvl ON lvl.sku = r.sku
+         WHERE r.ordered_at > lvl.as_of GROUP BY r.sku
+       ),
+       codes AS (
+         SELECT sku, sku AS code FROM lvl WHERE @alias IS NULL
+         UNION ALL
+         SELECT a.sku, a.code FROM aliases a JOIN lvl ON lvl.sku = a.sku
+         WHERE @alias IS NOT NULL AND a.merchant = @merchant AND a.alias_type = @alias
+         UNION ALL
+         SELECT sku, NULL FROM lvl WHERE @alias IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM aliases a WHERE a.merchant = @merchant AND a.sku = lvl.sku AND a.alias_type = @alias)
+       )
+       SELECT c.code, lvl.sku, lvl.available - COALESCE(ord.qty, 0), lvl.as_of, COALESCE(ord.qty, 0),
+              level_for_cart(lvl.available - COALESCE(ord.qty, 0), @minimumLevel, @buffer, @percent, @maximum),
+              CASE WHEN c.code IS NULL THEN 'no-alias'
+                   WHEN @alias IS NOT NULL AND (SELECT COUNT(DISTINCT a2.sku) FROM aliases a2
+                        WHERE a2.merchant = @merchant AND a2.alias_type = @alias AND a2.code = c.code) > 1 THEN 'duplicate-alias'
+                   WHEN cat.inventory_enabled = 0 THEN 'inventory-disabled'
+              END
+       FROM codes c JOIN lvl ON lvl.sku = c.sku
+       LEFT JOIN ord ON ord.sku = c.sku
+       LEFT JOIN catalog cat ON cat.merchant = @merchant AND cat.cart = @cart AND cat.sku = c.code`,
+    ).run(c);
+    const totals = db.prepare("SELECT COUNT(*) AS rows, COALESCE(SUM(quantity), 0) AS units FROM cart_out WHERE skip IS NULL").get() as { rows: number; units: number };
+    const skipped: Record<SkipReason, number> = { "no-alias": 0, "duplicate-alias": 0, "inventory-disabled": 0 };
+    for (const r of db.prepare("SELECT skip, COUNT(*) AS n FROM cart_out WHERE skip IS NOT NULL GROUP BY skip").all() as Array<{ skip: SkipReason; n: number }>) skipped[r.skip] = r.n;
+    return { ...totals, skipped };
+  }
+
+  /** The computed lines of the cart's file, in code order (read-only while iterating). */
+  cartRows(): IterableIterator<CartRow> {
+    return this.db
+      .prepare("SELECT code, sku, available, as_of AS asOf, ordered, quantity FROM cart_out WHERE skip IS NULL ORDER BY code, sku")
+      .iterate() as IterableIterator<CartRow>;
+  }
+
+  skippedRows(limit: number): Array<{ sku: string; code: string | null; skip: SkipReason }> {
+    return this.db.prepare("SELECT sku, code, skip FROM cart_out WHERE skip IS NOT NULL ORDER BY sku LIMIT ?").all(limit) as Array<{ sku: string; code: string | null; skip: SkipReason }>;
+  }
+
+  /** Records a delivered file and, for View Product Sync, every code it carried (rule: time updates even when the level did not change). */
+  recordDelivery(s: {
+    runId: number;
+    merchant: string;
+    cart: string;
+    syncedAt: number;
+    reason: string;
+    fileName: string;
+    location: string;
+    rows: number;
+    units: number;
+    skipped: number;
+    bytes: number;
+    inventoryFileId: number | null;
+    settingsHash: string;
+  }): number {
+    return this.transaction(() => {
+      const id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, location, rows, units, skipped, bytes, inventory_file_id, settings_hash)
+             VALUES (@runId, @merchant, @cart, @syncedAt, 'delivered', @reason, @fileName, @location, @rows, @units, @skipped, @bytes, @inventoryFileId, @settingsHash)`,
+          )
+          .run(s).lastInsertRowid,
+      );
+      this.db
+        .prepare(
+          `INSERT INTO sku_sync (merchant, cart, code, sku, sync_id, synced_at, quantity)
+           SELECT @merchant, @cart, code, sku, @id, @syncedAt, quantity FROM cart_out WHERE skip IS NULL AND true
+           ON CONFLICT (merchant, cart, code) DO UPDATE SET sku = excluded.sku, sync_id = excluded.sync_id,
+             synced_at = excluded.synced_at, quantity = excluded.quantity`,
+        )
+        .run({ merchant: s.merchant, cart: s.cart, id, syncedAt: s.syncedAt });
+      this.db.prepare("INSERT INTO sync_skipped (sync_id, sku, code, reason) SELECT ?, sku, code, skip FROM cart_out WHERE skip IS NOT NULL").run(id);
+      this.db
+        .prepare("INSERT INTO cart_state (merchant, cart, last_sync_id) VALUES (?, ?, ?) ON CONFLICT (merchant, cart) DO UPDATE SET last_sync_id = excluded.last_sync_id")
+        .run(s.merchant, s.cart, id);
+      return id;
+    });
+  }
+
+  recordFailedSync(s: { runId: number; merchant: string; cart: string; syncedAt: number; reason: string; fileName: string | null; error: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, error)
+         VALUES (@runId, @merchant, @cart, @syncedAt, 'failed', @reason, @fileName, @error)`,
+      )
+      .run(s);
+  }
+}

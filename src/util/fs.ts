@@ -1,0 +1,44 @@
+import { copyFile, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** rename, falling back to copy + fsync + unlink when the two paths are on different filesystems */
+export async function moveFile(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  try {
+    await rename(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
+    const tmp = `${to}.part`;
+    await copyFile(from, tmp);
+    await fsyncFile(tmp);
+    await rename(tmp, to);
+    await rm(from);
+  }
+}
+
+export async function fsyncFile(path: string): Promise<void> {
+  const h = await open(path, "r");
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `name` if free in the folder, else `name` with `.1`, `.2`... before its extension */
+export async function freeName(dir: string, name: string): Promise<string> {
+  const dot = name.lastIndexOf(".");
+  const [base, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ""];
+  let candidate = name;
+  for (let i = 1; await exists(`${dir}/${candidate}`); i++) candidate = `${base}.${i}${ext}`;
+  return candidate;
+}

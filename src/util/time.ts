@@ -1,0 +1,149 @@
+/**
+ * Date-time parsing with a stated format and time zone, without guessing: a text without a
+ * UTC offset is read in the zone the mapping states, and is rejected when it states none.
+ * All instants are epoch milliseconds, UTC.
+ */
+export type ParseResult = { ok: true; value: number } | { ok: false; reason: string };
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function zoneFormatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+/** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
+function zoneOffset(instant: number, tz: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of zoneFormatter(tz).formatToParts(new Date(instant))) if (p.type !== "literal") parts[p.type] = Number(p.value);
+  const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return asUtc - (instant - (((instant % 1000) + 1000) % 1000));
+}
+
+/** A wall-clock time in a zone to the instant; in a DST gap the later offset wins. */
+export function zonedToInstant(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, tz: string): number {
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const first = zoneOffset(wall, tz);
+  const guess = wall - first;
+  const second = zoneOffset(guess, tz);
+  return second === first ? guess : wall - second;
+}
+
+function validParts(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return false;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return d <= days;
+}
+
+function fractionToMs(frac: string | undefined): number {
+  if (!frac) return 0;
+  return Number((frac + "00").slice(0, 3));
+}
+
+function offsetToMs(off: string): number {
+  if (off.toUpperCase() === "Z") return 0;
+  const sign = off[0] === "-" ? -1 : 1;
+  const digits = off.slice(1).replace(":", "");
+  const hh = Number(digits.slice(0, 2));
+  const mm = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+  return sign * (hh * 60 + mm) * 60_000;
+}
+
+/** ISO 8601 date or date-time; with an offset it is exact, without one it needs a zone. */
+export function parseIso(text: string, timeZone: string | undefined): ParseResult {
+  const m = ISO.exec(text.trim());
+  if (!m) return { ok: false, reason: "not an ISO 8601 date-time" };
+  const [, ys, mos, ds, hs = "0", mis = "0", ss = "0", frac, off] = m;
+  const y = Number(ys), mo = Number(mos), d = Number(ds), h = Number(hs), mi = Number(mis), s = Number(ss);
+  if (!validParts(y, mo, d, h, mi, s)) return { ok: false, reason: "not a real calendar date-time" };
+  const ms = fractionToMs(frac);
+  if (off) return { ok: true, value: Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetToMs(off) };
+  if (!timeZone) return { ok: false, reason: "date-time has no UTC offset and the mapping states no timeZone" };
+  return { ok: true, value: zonedToInstant(y, mo, d, h, mi, s, ms, timeZone) };
+}
+
+const TOKENS: Array<[string, string, string]> = [
+  ["yyyy", "(\\d{4})", "y"],
+  ["MM", "(\\d{2})", "M"],
+  ["M", "(\\d{1,2})", "M"],
+  ["dd", "(\\d{2})", "d"],
+  ["d", "(\\d{1,2})", "d"],
+  ["HH", "(\\d{2})", "H"],
+  ["H", "(\\d{1,2})", "H"],
+  ["mm", "(\\d{2})", "m"],
+  ["ss", "(\\d{2})", "s"],
+  ["SSS", "(\\d{3})", "S"],
+];
+
+export interface CompiledPattern {
+  regex: RegExp;
+  groups: string[];
+}
+
+/** Compiles a pattern such as `MM/dd/yyyy HH:mm` (tokens yyyy MM M dd d HH H mm ss SSS). */
+export function compileDatePattern(pattern: string): CompiledPattern {
+  let src = "^";
+  const groups: string[] = [];
+  let i = 0;
+  outer: while (i < pattern.length) {
+    for (const [tok, re, g] of TOKENS) {
+      if (pattern.startsWith(tok, i)) {
+        if (groups.includes(g)) throw new Error(`date pattern ${JSON.stringify(pattern)} repeats ${tok}`);
+        src += re;
+        groups.push(g);
+        i += tok.length;
+        continue outer;
+      }
+    }
+    if (/[a-zA-Z]/.test(pattern[i])) throw new Error(`date pattern ${JSON.stringify(pattern)} has unknown token at ${JSON.stringify(pattern.slice(i))}`);
+    src += pattern[i].replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    i += 1;
+  }
+  if (!groups.includes("y") || !groups.includes("M") || !groups.includes("d"))
+    throw new Error(`date pattern ${JSON.stringify(pattern)} needs yyyy, MM and dd`);
+  return { regex: new RegExp(src + "$"), groups };
+}
+
+export function parseWithPattern(text: string, p: CompiledPattern, timeZone: string): ParseResult {
+  const m = p.regex.exec(text.trim());
+  if (!m) return { ok: false, reason: "does not match the mapping's date format" };
+  const v: Record<string, number> = { y: 0, M: 1, d: 1, H: 0, m: 0, s: 0, S: 0 };
+  p.groups.forEach((g, i) => (v[g] = Number(m[i + 1])));
+  if (!validParts(v.y, v.M, v.d, v.H, v.m, v.s)) return { ok: false, reason: "not a real calendar date-time" };
+  return { ok: true, value: zonedToInstant(v.y, v.M, v.d, v.H, v.m, v.s, v.S, timeZone) };
+}
+
+/** ISO 8601 in UTC with seconds, the form every report and output uses. */
+export function isoUtc(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+}
+
+/** Compact UTC stamp for file names: 20261123T075000Z. */
+export function fileStamp(ms: number): string {
+  return isoUtc(ms).replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
