@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // integration tests spawn the CLI and use real files: keep runs predictable on 2 cores
+    pool: "forks",
+  },
+});
