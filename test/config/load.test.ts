@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
+import { ConfigError } from "../../src/errors.js";
+import { compileInputMapping, compileOutputMapping } from "../../src/mapping/compile.js";
+import { MAPPINGS, ROOT } from "../helpers/scenario.js";
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "stockfeed-config-"))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const good = (extra = "") => `state: state.sqlite
+workDir: work
+merchants:
+  - id: acme
+    warehouses:
+      - id: east
+        inventory:
+          source: { transport: local, dir: in/east }
+          mapping: ${MAPPINGS}/wms/generic-csv.yaml
+    carts:
+      - id: shop
+        warehouse: east
+        output:
+          mapping: ${MAPPINGS}/carts/generic-csv.yaml
+          destination: { transport: local, dir: out }
+${extra}`;
+
+function problems(text: string, name = "c.yaml"): string[] {
+  writeFileSync(join(dir, name), text);
+  try {
+    loadConfig(join(dir, name));
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe("configuration is validated before anything moves", () => {
+  it("loads the demo config", () => {
+    const c = loadConfig(join(ROOT, "config/demo.yaml"));
+    expect(c.merchants[0].carts.map((k) => k.config.id)).toEqual(["webshop", "market", "outlet"]);
+  });
+  it("resolves relative paths against the config file's folder", () => {
+    writeFileSync(join(dir, "c.yaml"), good());
+    const c = loadConfig(join(dir, "c.yaml"));
+    expect(c.statePath).toBe(join(dir, "state.sqlite"));
+    expect(c.merchants[0].warehouses[0].config.inventory.source.dir).toBe(join(dir, "in/east"));
+  });
+  it("applies the documented defaults to a cart", () => {
+    writeFileSync(join(dir, "c.yaml"), good());
+    expect(loadConfig(join(dir, "c.yaml")).merchants[0].carts[0].config).toMatchObject({
+      inventoryUpload: true,
+      alias: null,
+      minimumLevel: 0,
+      buffer: 0,
+      percent: 100,
+      maximum: null,
+      sendAll: false,
+      schedule: "0 * * * *",
+    });
+  });
+  it("names an unknown key with its path and line", () => {
+    const p = problems(good().replace("        warehouse: east\n", "        warehouse: east\n        minimumLevl: 5\n"));
+    expect(p).toEqual([`${join(dir, "c.yaml")}:13: merchants[0].carts[0].minimumLevl: unknown key (check its spelling and place)`]);
+  });
+  it("names a cart pointing at a missing warehouse", () => {
+    const p = problems(good().replace("warehouse: east", "warehouse: west"));
+    expect(p).toEqual([`${join(dir, "c.yaml")}:12: merchants[0].carts[0].warehouse: no warehouse "west" in merchant acme (warehouses: east, or all)`]);
+  });
+  it("refuses two carts of one merchant with the same id", () => {
+    const twice = good() + `      - id: shop\n        output:\n          mapping: ${MAPPINGS}/carts/generic-csv.yaml\n          destination: { transport: local, dir: out2 }\n`;
+    expect(problems(twice)).toEqual([`${join(dir, "c.yaml")}:16: merchants[0].carts[1].id: cart id "shop" is used twice in merchant acme`]);
+  });
+  it("names a wrong type with its line", () => {
+    const p = problems(good().replace("warehouse: east", "warehouse: east\n        minimumLevel: five"));
+    expect(p[0]).toMatch(/c\.yaml:13: merchants\[0\]\.carts\[0\]\.minimumLevel: .*number/);
+  });
+  it("refuses percent over 100 and fractional settings", () => {
+    expect(problems(good().replace("warehouse: east", "warehouse: east\n        percent: 150"))[0]).toMatch(/percent/);
+    expect(problems(good().replace("warehouse: east", "warehouse: east\n        buffer: 1.5"))[0]).toMatch(/buffer/);
+  });
+  it("refuses a cart that pushes by alias when the merchant has no alias list", () => {
+    expect(problems(good().replace("warehouse: east", "warehouse: east\n        alias: upc"))[0]).toMatch(/carts\[0\]\.alias: .*no aliases source/);
+  });
+  it("refuses a YAML syntax error with its line", () => {
+    expect(problems("state: a\nmerchants: [\n")[0]).toMatch(/c\.yaml:\d+: /);
+  });
+  it("refuses two sources on the same folder and match", () => {
+    const p = problems(good().replace("        warehouse: east\n", "        warehouse: east\n        orders:\n          source: { transport: local, dir: in/east }\n          mapping: " + MAPPINGS + "/orders/generic-csv.yaml\n"));
+    expect(p[0]).toMatch(/carts\[0\]\.orders\.source: the same folder and match/);
+  });
+  it("reports every problem at once", () => {
+    const p = problems(good().replace("warehouse: east", "warehouse: west\n        schedule: nope\n        colour: red"));
+    expect(p).toHaveLength(1); // strict schema errors come first, alone
+    const q = problems(good().replace("warehouse: east", "warehouse: west\n        schedule: nope"));
+    expect(q).toHaveLength(2);
+  });
+});
+
+describe("a bad mapping is a clear error before any data moves", () => {
+  const mapping = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  it("names the mapping file, the line and the field", () => {
+    const m = mapping("m.yaml", "kind: inventory\nformat: csv\nfields:\n  sku: { column: sku }\n  availabel: { column: qty }\n");
+    const p = problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, m));
+    expect(p[0]).toMatch(/warehouses\[0\]\.inventory\.mapping: mapping .*m\.yaml#inventory is invalid:/);
+    expect(p.join("\n")).toContain(`${m}:5: fields.availabel: inventory records have no field "availabel"`);
+    expect(p.join("\n")).toContain(`required field "available" is not mapped`);
+  });
+  it("refuses a mapping of the wrong kind in a place", () => {
+    const p = problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, `${MAPPINGS}/orders/generic-csv.yaml`));
+    expect(p.join("\n")).toMatch(/needs a mapping of kind inventory, this one is orders/);
+  });
+  it("refuses an unknown time zone and a date pattern without one", () => {
+    const m = mapping("m.yaml", "kind: inventory\nformat: csv\nfields:\n  sku: { column: sku }\n  available: { column: q }\n  asOf: { column: t, timeZone: Mars/Olympus }\n");
+    expect(problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, m)).join("\n")).toMatch(/m\.yaml:6: fields\.asOf\.timeZone: unknown time zone/);
+    const n = mapping("n.yaml", "kind: inventory\nformat: csv\nfields:\n  sku: { column: sku }\n  available: { column: q }\n  asOf: { column: t, format: MM/dd/yyyy }\n");
+    expect(problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, n)).join("\n")).toMatch(/needs a timeZone/);
+  });
+  it("refuses unknown format options and an output without a quantity", () => {
+    const m = mapping("m.yaml", "kind: inventory\nformat: csv\ncsv: { delimter: ';' }\nfields:\n  sku: { column: sku }\n  available: { column: q }\n");
+    expect(problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, m)).join("\n")).toMatch(/m\.yaml:3: csv\.delimter: unknown key/);
+    const o = mapping("o.yaml", "kind: cart-inventory\nformat: csv\ncolumns:\n  - { header: sku, field: code }\n");
+    expect(problems(good().replace(`${MAPPINGS}/carts/generic-csv.yaml`, o)).join("\n")).toMatch(/needs a column with field: quantity/);
+  });
+  it.each([
+    ["wms", "inventory"],
+    ["orders", "orders"],
+    ["catalog", "catalog"],
+    ["aliases", "aliases"],
+  ] as const)("compiles the shipped mappings/%s/generic-csv.yaml as %s", (folder, kind) => {
+    expect(compileInputMapping(join(MAPPINGS, folder, "generic-csv.yaml"), kind).kind).toBe(kind);
+  });
+  it("compiles the shipped cart mapping with header sku,quantity", () => {
+    expect(compileOutputMapping(join(MAPPINGS, "carts/generic-csv.yaml")).headers).toEqual(["sku", "quantity"]);
+  });
+});

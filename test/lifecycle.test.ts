@@ -1,0 +1,176 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
+
+const T = "2026-11-20T11:00:00Z";
+let s: Scenario;
+afterEach(() => s?.cleanup());
+
+function archived(s: Scenario): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name).slice(s.path("work").length + 1));
+  };
+  if (existsSync(s.path("work"))) walk(s.path("work"));
+  return out.sort();
+}
+
+describe("folder lifecycle", () => {
+  it("moves a taken file to archive/ under a date path, and nothing stays in the inbox or spool", async () => {
+    s = new Scenario();
+    const f = s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
+    const r = await s.run({ now: () => Date.parse("2026-11-23T08:00:00Z") });
+    expect(existsSync(f)).toBe(false);
+    expect(r.files[0].storedAt).toBe(s.path("work/archive/2026/11/23/acme/warehouse/east/inv.csv"));
+    expect(archived(s)).toEqual(["archive/2026/11/23/acme/warehouse/east/inv.csv"]);
+  });
+
+  it("writes line rejects beside the archived file as <name>.rejects.csv (line, field, value, reason)", async () => {
+    s = new Scenario();
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`, `B,=1+1,,,${T}`, `C,2.5,,,${T}`, `D,4,,,not-a-date`]);
+    const r = await s.run();
+    const report = readFileSync(r.files[0].rejectsFile!, "utf8").split("\r\n");
+    expect(report[0]).toBe("line,field,value,reason");
+    expect(report[1]).toBe(`3,quantity_available,"'=1+1",quantity is not a number`); // formula neutralised for spreadsheets
+    expect(report[2]).toMatch(/^4,quantity_available,2\.5,quantity is not a whole number/);
+    expect(report[3]).toMatch(/^5,as_of,not-a-date,not an ISO 8601 date-time$/);
+    expect(s.query("SELECT line, sku FROM rejects ORDER BY line")).toEqual([
+      { line: 3, sku: "B" },
+      { line: 4, sku: "C" },
+      { line: 5, sku: "D" },
+    ]);
+  });
+
+  it("quarantines a file that cannot be read at all, beside a .error.txt saying why, and never deletes it", async () => {
+    s = new Scenario();
+    const inbox = s.path("in/wms/east");
+    mkdirSync(inbox, { recursive: true });
+    copyFileSync(join(SAMPLES, "bad/east-inventory-no-quantity.csv"), join(inbox, "bad.csv"));
+    const r = await s.run();
+    expect(r.exitCode).toBe(1);
+    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringContaining('required column "quantity_available"') });
+    const q = s.path("work/quarantine/acme/warehouse/east/bad.csv");
+    expect(readFileSync(q, "utf8")).toBe(readFileSync(join(SAMPLES, "bad/east-inventory-no-quantity.csv"), "utf8"));
+    expect(readFileSync(`${q}.error.txt`, "utf8")).toMatch(/^bad\.csv: required column "quantity_available" \(field available\) is missing from the header/);
+    expect(s.query("SELECT status, error IS NOT NULL AS e FROM files")).toEqual([{ status: "failed", e: 1 }]);
+  });
+
+  it("quarantines an empty file", async () => {
+    s = new Scenario();
+    s.write("in/wms/east/empty.csv", "");
+    const r = await s.run();
+    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringContaining("empty") });
+    expect(existsSync(s.path("work/quarantine/acme/warehouse/east/empty.csv"))).toBe(true);
+  });
+
+  it("does not load the same bytes from the same source twice, and archives the copy as a duplicate", async () => {
+    s = new Scenario();
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
+    s.orders("shop", "o.csv", ["1,1,A,3,2026-11-20T12:00:00Z,open"]);
+    await s.run();
+    s.orders("shop", "o.csv", ["1,1,A,3,2026-11-20T12:00:00Z,open"]);
+    s.orders("shop", "o-again.csv", ["1,1,A,3,2026-11-20T12:00:00Z,open"]);
+    const r = await s.run();
+    expect(r.files.map((f) => [f.name, f.status])).toEqual([
+      ["o.csv", "duplicate"],
+      ["o-again.csv", "duplicate"],
+    ]);
+    expect(r.exitCode).toBe(0);
+    expect(archived(s).filter((p) => p.includes("duplicate"))).toHaveLength(2);
+    expect(s.query("SELECT SUM(quantity) AS q FROM orders")).toEqual([{ q: 3 }]);
+  });
+
+  it("finishes a file an interrupted run left in the spool, once", async () => {
+    s = new Scenario();
+    s.inventory("east", "a.csv", [`A,10,,,${T}`]);
+    await s.run();
+    // as if a run had claimed b.csv and died before loading it
+    const spool = s.path("work/spool/acme/warehouse/east");
+    mkdirSync(spool, { recursive: true });
+    const b = s.inventory("east", "b.csv", [`A,4,,,2026-11-20T12:00:00Z`]);
+    renameSync(b, join(spool, "b.csv"));
+    const r = await s.run();
+    expect(r.files.map((f) => [f.name, f.status])).toEqual([["b.csv", "loaded"]]);
+    expect(readdirSync(spool)).toEqual([]);
+    expect(s.latest("shop")).toEqual({ A: 4 });
+  });
+
+  it("a file loaded whose move to the archive was interrupted is recognised, not loaded twice", async () => {
+    s = new Scenario();
+    s.orders("shop", "o.csv", ["1,1,A,3,2026-11-20T12:00:00Z,open"]);
+    s.inventory("east", "a.csv", [`A,10,,,${T}`]);
+    const r = await s.run();
+    // put the archived order file back in the spool: what a crash after commit, before the move, leaves
+    const spool = s.path("work/spool/acme/orders/shop");
+    mkdirSync(spool, { recursive: true });
+    copyFileSync(r.files.find((f) => f.name === "o.csv")!.storedAt!, join(spool, "o.csv"));
+    const again = await s.run();
+    expect(again.files.map((f) => [f.name, f.status])).toEqual([["o.csv", "duplicate"]]);
+    expect(s.query("SELECT times_seen FROM orders")).toEqual([{ times_seen: 1 }]);
+  });
+
+  it("writes cart files under a temporary name and renames them when complete", async () => {
+    s = new Scenario();
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
+    const r = await s.run();
+    expect(r.carts[0].location).toBe(s.path("out/shop/shop-0001.csv"));
+    expect(readdirSync(s.path("out/shop"))).toEqual(["shop-0001.csv"]);
+    expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual([]);
+  });
+
+  it("leaves files a writer is still busy with: dot files and .part names", async () => {
+    s = new Scenario();
+    s.write("in/wms/east/.inv.csv", "sku,quantity_available\nA,1\n");
+    s.write("in/wms/east/inv.csv.part", "sku,quantity_available\nA,1\n");
+    const r = await s.run();
+    expect(r.files).toEqual([]);
+  });
+
+  it("a cart file whose name already exists at the destination fails that cart, not the run, and is retried", async () => {
+    s = new Scenario({ carts: [{ id: "shop", filename: "stock.csv" }, { id: "other" }] });
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
+    s.write("out/shop/stock.csv", "someone else's file\n");
+    const r = await s.run();
+    expect(r.exitCode).toBe(1);
+    expect(r.carts.map((c) => c.action)).toEqual(["failed", "sent"]);
+    expect(readFileSync(s.path("out/shop/stock.csv"), "utf8")).toBe("someone else's file\n");
+    expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual([]);
+    // the failed cart was not marked synced: once the name is free it gets its file
+    renameSync(s.path("out/shop/stock.csv"), s.path("elsewhere.csv"));
+    const again = await s.run();
+    expect(again.carts.map((c) => [c.cart, c.action, c.reason])).toEqual([
+      ["shop", "sent", "first-sync"],
+      ["other", "skipped", "no-news"],
+    ]);
+  });
+});
+
+describe("--dry-run", () => {
+  it("computes what would be sent and changes nothing on disk or in state", async () => {
+    s = new Scenario({ carts: [{ id: "shop", orders: true }] });
+    s.inventory("east", "a.csv", [`A,10,,,${T}`]);
+    await s.run();
+    s.inventory("east", "b.csv", [`A,7,,,2026-11-20T12:00:00Z`, `B,1.5,,,${T}`]);
+    s.orders("shop", "o.csv", ["1,1,A,2,2026-11-20T13:00:00Z,open"]);
+    const before = snapshotTree(s.dir);
+    const mtime = statSync(s.path("state/stockfeed.sqlite")).mtimeMs;
+    const r = await s.run({ dryRun: true });
+    expect(r.dryRun).toBe(true);
+    expect(r.carts[0]).toMatchObject({ action: "would-send", reason: "news", preview: [{ code: "A", quantity: 5 }] });
+    expect(r.files.map((f) => f.status)).toEqual(["loaded_with_rejects", "loaded"]);
+    expect(snapshotTree(s.dir)).toEqual(before);
+    expect(statSync(s.path("state/stockfeed.sqlite")).mtimeMs).toBe(mtime);
+    // and the real run afterwards does what the dry run said
+    const real = await s.run();
+    expect(real.carts[0]).toMatchObject({ action: "sent", rows: 1 });
+    expect(s.latest("shop")).toEqual({ A: 5 });
+  });
+  it("on a fresh install creates no state file", async () => {
+    s = new Scenario();
+    s.inventory("east", "a.csv", [`A,10,,,${T}`]);
+    await s.run({ dryRun: true });
+    expect(existsSync(s.path("state"))).toBe(false);
+    expect(existsSync(s.path("work"))).toBe(false);
+  });
+});
