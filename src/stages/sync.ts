@@ -65,6 +65,7 @@ function emptySkipped(): Record<SkipReason, number> {
 }
 
 const PREVIEW_ROWS = 10;
+const SKIPPED_EXAMPLES = 5;
 
 /** Rule 4 and 10 decide; rules 5-9 and 15 compute; the file is written whole, then published. */
 export async function syncCart(ctx: SyncContext, cart: LoadedCart): Promise<CartReport> {
@@ -108,7 +109,7 @@ export async function syncCart(ctx: SyncContext, cart: LoadedCart): Promise<Cart
     maximum: c.maximum,
   });
   Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
-  report.skippedExamples = store.skippedRows(PREVIEW_ROWS).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
+  report.skippedExamples = store.skippedRows(SKIPPED_EXAMPLES).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
   const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
   if (skippedTotal > 0) ctx.log.info({ merchant: cart.merchant, cart: c.id, ...computed.skipped }, "products left out of the cart's file");
 

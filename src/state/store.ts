@@ -282,8 +282,7 @@ export class Store {
   }
 
   /** Upserts the staged order lines: a line already known is updated (a later cancel wins), never added twice. */
-  applyOrderStage(p: { fileId: number; merchant: string; cart: string }): { inserted: number; updated: number } {
-    const before = (this.db.prepare("SELECT COUNT(*) AS n FROM orders WHERE merchant = ? AND cart = ?").get(p.merchant, p.cart) as { n: number }).n;
+  applyOrderStage(p: { fileId: number; merchant: string; cart: string }): void {
     this.db
       .prepare(
         `INSERT INTO orders (merchant, cart, order_id, line, sku, quantity, ordered_at, status, file_id, file_line)
@@ -293,9 +292,6 @@ export class Store {
            file_id = excluded.file_id, file_line = excluded.file_line, times_seen = orders.times_seen + 1`,
       )
       .run(p);
-    const after = (this.db.prepare("SELECT COUNT(*) AS n FROM orders WHERE merchant = ? AND cart = ?").get(p.merchant, p.cart) as { n: number }).n;
-    const staged = (this.db.prepare("SELECT COUNT(*) AS n FROM stage_orders").get() as { n: number }).n;
-    return { inserted: after - before, updated: staged - (after - before) };
   }
 
   // ---- catalogs and aliases: each file is the full list ------------------
@@ -422,8 +418,14 @@ export class Store {
       .iterate() as IterableIterator<CartRow>;
   }
 
-  skippedRows(limit: number): Array<{ sku: string; code: string | null; skip: SkipReason }> {
-    return this.db.prepare("SELECT sku, code, skip FROM cart_out WHERE skip IS NOT NULL ORDER BY sku LIMIT ?").all(limit) as Array<{ sku: string; code: string | null; skip: SkipReason }>;
+  /** Up to `perReason` of the products left out for each reason, in SKU order. */
+  skippedRows(perReason: number): Array<{ sku: string; code: string | null; skip: SkipReason }> {
+    return this.db
+      .prepare(
+        `SELECT sku, code, skip FROM (SELECT sku, code, skip, ROW_NUMBER() OVER (PARTITION BY skip ORDER BY sku, code) AS n FROM cart_out WHERE skip IS NOT NULL)
+         WHERE n <= ? ORDER BY skip, sku, code`,
+      )
+      .all(perReason) as Array<{ sku: string; code: string | null; skip: SkipReason }>;
   }
 
   /** Records a delivered file and, for View Product Sync, every code it carried (rule: time updates even when the level did not change). */
