@@ -32,6 +32,8 @@ export interface FileReport {
   error?: string;
   /** for duplicates: the ledger entry that already loaded these bytes */
   duplicateOf?: string;
+  /** time spent on this file: hash, load, archive */
+  ms: number;
 }
 
 export interface CollectContext {
@@ -86,7 +88,7 @@ export async function collectFeed(ctx: CollectContext, feed: Feed, owner: FeedOw
   for (const name of leftovers.sort()) {
     const s = await stat(join(spool, name));
     ctx.log.warn({ file: name, source: feed.sourceKey }, "finishing a file an interrupted run had taken");
-    reports.push(await takeOne(ctx, feed, owner, { name, size: s.size, mtimeMs: Math.floor(s.mtimeMs) }, join(spool, name)));
+    reports.push(await timed(() => takeOne(ctx, feed, owner, { name, size: s.size, mtimeMs: Math.floor(s.mtimeMs) }, join(spool, name))));
   }
 
   let listed: IncomingFile[];
@@ -104,12 +106,18 @@ export async function collectFeed(ctx: CollectContext, feed: Feed, owner: FeedOw
       path = join(spool, await freeName(spool, file.name));
       await source.take(file, path);
     }
-    reports.push(await takeOne(ctx, feed, owner, file, path));
+    reports.push(await timed(() => takeOne(ctx, feed, owner, file, path)));
   }
   return reports;
 }
 
-async function takeOne(ctx: CollectContext, feed: Feed, owner: FeedOwner, file: IncomingFile, path: string): Promise<FileReport> {
+async function timed(take: () => Promise<Omit<FileReport, "ms">>): Promise<FileReport> {
+  const start = performance.now();
+  const report = await take();
+  return { ...report, ms: Math.round(performance.now() - start) };
+}
+
+async function takeOne(ctx: CollectContext, feed: Feed, owner: FeedOwner, file: IncomingFile, path: string): Promise<Omit<FileReport, "ms">> {
   const { store } = ctx;
   const sha256 = await sha256Of(path);
   const entry = {
@@ -125,7 +133,7 @@ async function takeOne(ctx: CollectContext, feed: Feed, owner: FeedOwner, file: 
     mtime: file.mtimeMs,
     takenAt: ctx.now,
   };
-  const base: FileReport = {
+  const base: Omit<FileReport, "ms"> = {
     source: feed.sourceKey,
     kind: feed.mapping.kind,
     merchant: owner.merchant,
@@ -146,7 +154,7 @@ async function takeOne(ctx: CollectContext, feed: Feed, owner: FeedOwner, file: 
   const earlier = store.findLoaded(feed.sourceKey, sha256);
   if (earlier) {
     const id = store.insertFile(entry, "duplicate");
-    const report: FileReport = { ...base, status: "duplicate", duplicateOf: `${earlier.name} (taken ${isoUtc(earlier.taken_at)})` };
+    const report: Omit<FileReport, "ms"> = { ...base, status: "duplicate", duplicateOf: `${earlier.name} (taken ${isoUtc(earlier.taken_at)})` };
     ctx.log.info({ file: file.name, source: feed.sourceKey, duplicateOf: earlier.name }, "file already loaded: not loaded again");
     if (!ctx.dryRun) {
       const dest = join(archiveDir, await freeName(archiveDir, `${file.name}.duplicate`));
@@ -172,7 +180,7 @@ async function takeOne(ctx: CollectContext, feed: Feed, owner: FeedOwner, file: 
     const reason = unreadable ? e.message : `unexpected error: ${(e as Error).stack ?? e}`;
     const id = store.insertFile(entry, "failed");
     store.finishFile(id, { status: "failed", error: reason });
-    const report: FileReport = { ...base, status: "failed", error: reason };
+    const report: Omit<FileReport, "ms"> = { ...base, status: "failed", error: reason };
     ctx.log.error({ file: file.name, source: feed.sourceKey, reason }, unreadable ? "file quarantined" : "file failed; left in the spool for the next run");
     if (!ctx.dryRun && unreadable) {
       const qDir = join(ctx.workDir, "quarantine", feed.sourceKey);
@@ -187,7 +195,7 @@ async function takeOne(ctx: CollectContext, feed: Feed, owner: FeedOwner, file: 
     return report;
   }
 
-  const report: FileReport = {
+  const report: Omit<FileReport, "ms"> = {
     ...base,
     status: result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded",
     rowsRead: result.rowsRead,

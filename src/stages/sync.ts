@@ -26,6 +26,8 @@ export interface CartReport {
   /** first lines of the file (dry runs) */
   preview?: Array<{ code: string; quantity: number }>;
   error?: string;
+  /** time spent on this cart: compute, render, deliver, record */
+  ms: number;
 }
 
 export interface SyncContext {
@@ -69,6 +71,13 @@ const SKIPPED_EXAMPLES = 5;
 
 /** Rule 4 and 10 decide; rules 5-9 and 15 compute; the file is written whole, then published. */
 export async function syncCart(ctx: SyncContext, cart: LoadedCart): Promise<CartReport> {
+  const start = performance.now();
+  const report = await syncCartUntimed(ctx, cart);
+  report.ms = Math.round(performance.now() - start);
+  return report;
+}
+
+async function syncCartUntimed(ctx: SyncContext, cart: LoadedCart): Promise<CartReport> {
   const { store } = ctx;
   const c = cart.config;
   const hash = settingsHash(cart);
@@ -92,6 +101,7 @@ export async function syncCart(ctx: SyncContext, cart: LoadedCart): Promise<Cart
     units: 0,
     skipped: emptySkipped(),
     skippedExamples: [],
+    ms: 0,
   };
   if (!decision.sync) {
     ctx.log.info({ merchant: cart.merchant, cart: c.id, reason: decision.reason }, "cart not synced");

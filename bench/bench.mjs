@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// npm run bench [-- --scenario B0|B1|B2] [--n N] [--keep]
+// Generates a seeded scenario (W warehouses x N SKUs of WMS CSV with lot lines for 10% of
+// SKUs, O order lines across 3 carts with half after the snapshot, aliases for half the
+// SKUs, C carts by SKU and by alias, some with minimum level and allocation), runs the real
+// CLI in a child process, and prints per stage times, rows/s, peak RSS and the floor:
+// papaparse alone over the same inputs plus writing the same output bytes.
+import { spawnSync } from "node:child_process";
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, freemem, totalmem, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Papa from "papaparse";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SCENARIOS = {
+  B0: { W: 3, N: 100_000, O: 20_000, C: 10 },
+  B1: { W: 3, N: 1_000_000, O: 200_000, C: 10 },
+  B2: { W: 3, N: 3_000_000, O: 600_000, C: 10 },
+};
+const args = process.argv.slice(2);
+const name = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "B0";
+const keep = args.includes("--keep");
+const base = SCENARIOS[name];
+if (!base) throw new Error(`unknown scenario ${name} (${Object.keys(SCENARIOS).join(", ")})`);
+// --n N scales a scenario down or up for a quick look (orders stay at N/5)
+const sc = args.includes("--n") ? { ...base, N: Number(args[args.indexOf("--n") + 1]), O: Math.round(Number(args[args.indexOf("--n") + 1]) / 5) } : base;
+
+let seed = 42;
+const rnd = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+async function writeLines(path, header, gen) {
+  mkdirSync(dirname(path), { recursive: true });
+  const out = createWriteStream(path);
+  let buf = header + "\n";
+  for (const line of gen()) {
+    buf += line + "\n";
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise((r) => out.once("drain", r));
+      buf = "";
+    }
+  }
+  out.end(buf);
+  await new Promise((r) => out.on("finish", r));
+}
+
+const dir = mkdtempSync(join(tmpdir(), `stockfeed-bench-${name}-`));
+const asOf = "2026-11-20T11:00:00Z";
+const sku = (i) => `SKU-${String(i).padStart(8, "0")}`;
+const t0 = performance.now();
+const inputs = [];
+for (let w = 0; w < sc.W; w++) {
+  const p = join(dir, "in", "wms", `w${w}`, "inventory.csv");
+  inputs.push(p);
+  await writeLines(p, "sku,quantity_available,quantity_on_hand,lot,as_of", function* () {
+    for (let i = 0; i < sc.N; i++) {
+      const q = Math.floor(rnd() * 60);
+      if (i % 10 === 0) {
+        yield `${sku(i)},${q},${q + 2},LOT-A,${asOf}`;
+        yield `${sku(i)},3,3,LOT-B,${asOf}`;
+      } else yield `${sku(i)},${q},${q},,${asOf}`;
+    }
+  });
+}
+const p = join(dir, "in", "aliases", "aliases.csv");
+inputs.push(p);
+await writeLines(p, "sku,alias_type,code", function* () {
+  for (let i = 0; i < sc.N; i += 2) yield `${sku(i)},upc,${String(100000000000 + i)}`;
+});
+for (let c = 0; c < 3; c++) {
+  const p = join(dir, "in", "orders", `c${c}`, "orders.csv");
+  inputs.push(p);
+  await writeLines(p, "order_id,line,sku,quantity,ordered_at,status", function* () {
+    for (let o = 0; o < sc.O / 3; o++) {
+      const after = o % 2 === 0;
+      yield `C${c}-${o},1,${sku(Math.floor(rnd() * sc.N))},${1 + Math.floor(rnd() * 3)},${after ? "2026-11-20T12:00:00Z" : "2026-11-20T10:00:00Z"},${o % 17 === 0 ? "cancelled" : "open"}`;
+    }
+  });
+}
+const feed = (d, m) => ({ source: { transport: "local", dir: d, match: "*.csv" }, mapping: join(root, "mappings", m) });
+const carts = Array.from({ length: sc.C }, (_, c) => ({
+  id: `c${c}`,
+  warehouse: c % 4 === 1 ? "w0" : "all",
+  alias: c % 3 === 2 ? "upc" : null,
+  minimumLevel: c % 2 ? 5 : 0,
+  buffer: c % 5 === 4 ? 2 : 0,
+  percent: c % 5 === 4 ? 80 : 100,
+  ...(c < 3 ? { orders: feed(join(dir, "in", "orders", `c${c}`), "orders/generic-csv.yaml") } : {}),
+  output: { mapping: join(root, "mappings/carts/generic-csv.yaml"), destination: { transport: "local", dir: join(dir, "out", `c${c}`) }, filename: "{cart}-{seq:4}.csv" },
+}));
+const config = {
+  state: join(dir, "state.sqlite"),
+  workDir: join(dir, "work"),
+  merchants: [{ id: "m", aliases: feed(join(dir, "in", "aliases"), "aliases/generic-csv.yaml"), warehouses: Array.from({ length: sc.W }, (_, w) => ({ id: `w${w}`, inventory: feed(join(dir, "in", "wms", `w${w}`), "wms/generic-csv.yaml") })), carts }],
+};
+writeFileSync(join(dir, "config.json.yaml"), JSON.stringify(config, null, 1));
+const genS = (performance.now() - t0) / 1000;
+const inputBytes = inputs.reduce((a, f) => a + statSync(f).size, 0);
+
+function run() {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, [join(root, "bench/child.mjs"), "run", "--config", join(dir, "config.json.yaml"), "--json"], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const seconds = (performance.now() - start) / 1000;
+  if (r.status !== 0) throw new Error(`stockfeed run exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  const rss = JSON.parse(r.stderr.trim().split("\n").pop());
+  return { seconds, report: JSON.parse(r.stdout), peakRssMb: rss.maxRssKb / 1024 };
+}
+
+/** the floor's first half: papaparse alone over the same inputs (before the run takes them) */
+async function floorParse() {
+  const start = performance.now();
+  let rows = 0;
+  for (const f of inputs) {
+    const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter: ",", header: false });
+    createReadStream(f, { encoding: "utf8" }).pipe(parser);
+    for await (const _ of parser) rows++;
+  }
+  return { seconds: (performance.now() - start) / 1000, rows };
+}
+
+/** the floor's second half: writing as many bytes in as many lines as the carts got */
+async function floorWrite(outputRows, outputBytes) {
+  const start = performance.now();
+  const out = createWriteStream(join(dir, "floor.out"));
+  const line = "x".repeat(Math.max(1, Math.round(outputBytes / Math.max(1, outputRows)) - 1)) + "\n";
+  let buf = "";
+  for (let i = 0; i < outputRows; i++) {
+    buf += line;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise((r) => out.once("drain", r));
+      buf = "";
+    }
+  }
+  out.end(buf);
+  await new Promise((r) => out.on("finish", r));
+  return (performance.now() - start) / 1000;
+}
+
+const parseFloor = await floorParse();
+const first = run();
+const f = first.report.files;
+const c = first.report.carts;
+const loadS = f.reduce((a, x) => a + x.ms, 0) / 1000;
+const syncS = c.reduce((a, x) => a + x.ms, 0) / 1000;
+const inRows = f.reduce((a, x) => a + x.rowsRead, 0);
+const outRows = c.reduce((a, x) => a + x.rows, 0);
+const outBytes = readdirSync(join(dir, "out")).flatMap((d) => readdirSync(join(dir, "out", d)).map((n) => statSync(join(dir, "out", d, n)).size)).reduce((a, b) => a + b, 0);
+const fl = { seconds: parseFloor.seconds + (await floorWrite(outRows, outBytes)) };
+const second = run();
+
+const fmt = (x) => x.toFixed(2);
+console.log(`scenario ${name}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  (generated ${fmt(genS)} s, ${(inputBytes / 1e6).toFixed(1)} MB of input)`);
+console.log(`  collect+parse+load  ${fmt(loadS)} s  ${Math.round(inRows / loadS)} input rows/s  (${inRows} rows, ${f.length} files)`);
+console.log(`  reconcile+render+deliver ${fmt(syncS)} s  ${Math.round(outRows / syncS)} output rows/s  (${outRows} rows, ${(outBytes / 1e6).toFixed(1)} MB, ${c.length} carts)`);
+for (const x of c) console.log(`    cart ${x.cart}: ${x.rows} rows in ${fmt(x.ms / 1000)} s`);
+console.log(`  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB`);
+console.log(`  floor (papaparse only + same output bytes) ${fmt(fl.seconds)} s   ratio ${fmt(first.seconds / fl.seconds)}`);
+console.log(`  second run, no news ${fmt(second.seconds)} s   (${second.report.carts.filter((x) => x.action === "sent").length} carts re-sent)`);
+const result = { scenario: name, ...sc, totalS: first.seconds, loadS, syncS, floorS: fl.seconds, ratio: first.seconds / fl.seconds, peakRssMb: first.peakRssMb, noNewsS: second.seconds, inRows, outRows, outBytes };
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), freeGb: Math.round(freemem() / 2 ** 30), node: process.version, platform: process.platform };
+mkdirSync(join(root, "bench/results"), { recursive: true });
+writeFileSync(join(root, "bench/results", `${name}.json`), JSON.stringify({ at: new Date().toISOString(), machine, result }, null, 2) + "\n");
+console.log(`${name} total_s=${fmt(first.seconds)} floor_s=${fmt(fl.seconds)} ratio=${fmt(first.seconds / fl.seconds)} peak_rss_mb=${first.peakRssMb.toFixed(0)}`);
+if (!keep) rmSync(dir, { recursive: true, force: true });
+else console.log(`kept ${dir}`);
