@@ -104,7 +104,9 @@ const inputBytes = inputs.reduce((a, f) => a + statSync(f).size, 0);
 
 function run() {
   const start = performance.now();
-  const r = spawnSync(process.execPath, [join(root, "bench/child.mjs"), "run", "--config", join(dir, "config.json.yaml"), "--json"], { encoding: "utf8", maxBuffer: 1 << 28 });
+  // BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the runs
+  const nodeOptions = (process.env.BENCH_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
+  const r = spawnSync(process.execPath, [...nodeOptions, join(root, "bench/child.mjs"), "run", "--config", join(dir, "config.json.yaml"), "--json"], { encoding: "utf8", maxBuffer: 1 << 28 });
   const seconds = (performance.now() - start) / 1000;
   if (r.status !== 0) throw new Error(`stockfeed run exited ${r.status}: ${r.stderr.slice(-2000)}`);
   const rss = JSON.parse(r.stderr.trim().split("\n").pop());

@@ -117,6 +117,8 @@ export class Store {
       CREATE TEMP TABLE stage_inventory (sku TEXT NOT NULL, available INTEGER NOT NULL, on_hand INTEGER, as_of INTEGER NOT NULL, line INTEGER NOT NULL);
       CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY) WITHOUT ROWID;
       CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT, file_line INTEGER);
+      CREATE TEMP TABLE cart_levels (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TEMP TABLE cart_out (code TEXT, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL, quantity INTEGER NOT NULL, skip TEXT);
     `);
   }
@@ -357,54 +359,54 @@ export class Store {
   }
 
   /**
-   * Computes every line of the cart's next file into temp.cart_out, set-based:
-   * rule 6 (warehouses summed), rule 5 (orders of every cart after the oldest as-of, once
-   * each, cancelled excluded; order SKUs may be alias codes), rule 9 (alias codes), catalog
-   * inventory flags, and rules 8/15 through the domain's level_for_cart.
+   * Computes every line of the cart's next file into temp.cart_out, set-based, in three
+   * steps over keyed temp tables: rule 6 (the cart's warehouses summed, oldest as-of), rule 5
+   * (orders of every cart after that as-of, once each, cancelled excluded; an order's SKU may
+   * be an alias code of one product), then rule 9 (alias codes), the catalog's inventory flag,
+   * and rules 8/15 through the domain's level_for_cart.
    */
   computeCart(c: CartComputation): { rows: number; units: number; skipped: Record<SkipReason, number> } {
     const db = this.db;
-    db.exec("DELETE FROM cart_out");
+    db.exec("DELETE FROM cart_out; DELETE FROM cart_levels; DELETE FROM cart_orders;");
     db.prepare(
-      `INSERT INTO cart_out (code, sku, available, as_of, ordered, quantity, skip)
-       WITH lvl AS (
-         SELECT sku, SUM(available) AS available, MIN(as_of) AS as_of FROM inventory
-         WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) GROUP BY sku
-       ),
-       recent AS (
-         SELECT o.sku AS code, o.quantity, o.ordered_at FROM orders o
-         WHERE o.merchant = @merchant AND o.status <> 'cancelled' AND o.ordered_at > (SELECT MIN(as_of) FROM lvl)
-       ),
-       resolved AS (
-         SELECT CASE WHEN EXISTS (SELECT 1 FROM products p WHERE p.merchant = @merchant AND p.sku = r.code) THEN r.code
-                     ELSE (SELECT MIN(a.sku) FROM aliases a WHERE a.merchant = @merchant AND a.code = r.code HAVING COUNT(DISTINCT a.sku) = 1)
-                END AS sku, r.quantity, r.ordered_at
-         FROM recent r
-       ),
-       ord AS (
-         SELECT r.sku, SUM(r.quantity) AS qty FROM resolved r JOIN lvl ON lvl.sku = r.sku
-         WHERE r.ordered_at > lvl.as_of GROUP BY r.sku
-       ),
-       codes AS (
-         SELECT sku, sku AS code FROM lvl WHERE @alias IS NULL
-         UNION ALL
-         SELECT a.sku, a.code FROM aliases a JOIN lvl ON lvl.sku = a.sku
-         WHERE @alias IS NOT NULL AND a.merchant = @merchant AND a.alias_type = @alias
-         UNION ALL
-         SELECT sku, NULL FROM lvl WHERE @alias IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM aliases a WHERE a.merchant = @merchant AND a.sku = lvl.sku AND a.alias_type = @alias)
-       )
-       SELECT c.code, lvl.sku, lvl.available - COALESCE(ord.qty, 0), lvl.as_of, COALESCE(ord.qty, 0),
-              level_for_cart(lvl.available - COALESCE(ord.qty, 0), @minimumLevel, @buffer, @percent, @maximum),
-              CASE WHEN c.code IS NULL THEN 'no-alias'
-                   WHEN @alias IS NOT NULL AND (SELECT COUNT(DISTINCT a2.sku) FROM aliases a2
-                        WHERE a2.merchant = @merchant AND a2.alias_type = @alias AND a2.code = c.code) > 1 THEN 'duplicate-alias'
-                   WHEN cat.inventory_enabled = 0 THEN 'inventory-disabled'
-              END
-       FROM codes c JOIN lvl ON lvl.sku = c.sku
-       LEFT JOIN ord ON ord.sku = c.sku
-       LEFT JOIN catalog cat ON cat.merchant = @merchant AND cat.cart = @cart AND cat.sku = c.code`,
+      `INSERT INTO cart_levels (sku, available, as_of)
+       SELECT sku, SUM(available), MIN(as_of) FROM inventory
+       WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) GROUP BY sku`,
     ).run(c);
+    const oldest = (db.prepare("SELECT MIN(as_of) AS t FROM cart_levels").get() as { t: number | null }).t;
+    if (oldest !== null) {
+      db.prepare(
+        `INSERT INTO cart_orders (sku, quantity)
+         SELECT r.sku, SUM(r.quantity) FROM (
+           SELECT CASE WHEN EXISTS (SELECT 1 FROM products p WHERE p.merchant = o.merchant AND p.sku = o.sku) THEN o.sku
+                       ELSE (SELECT MIN(a.sku) FROM aliases a WHERE a.merchant = o.merchant AND a.code = o.sku HAVING COUNT(DISTINCT a.sku) = 1)
+                  END AS sku, o.quantity, o.ordered_at
+           FROM orders o WHERE o.merchant = @merchant AND o.ordered_at > @oldest AND o.status <> 'cancelled'
+         ) r JOIN cart_levels l ON l.sku = r.sku
+         WHERE r.ordered_at > l.as_of GROUP BY r.sku`,
+      ).run({ merchant: c.merchant, oldest });
+    }
+    const level = "level_for_cart(l.available - COALESCE(o.quantity, 0), @minimumLevel, @buffer, @percent, @maximum)";
+    const catalogOff = "(SELECT inventory_enabled FROM catalog k WHERE k.merchant = @merchant AND k.cart = @cart AND k.sku = %CODE%) = 0";
+    if (c.alias === null) {
+      db.prepare(
+        `INSERT INTO cart_out (code, sku, available, as_of, ordered, quantity, skip)
+         SELECT l.sku, l.sku, l.available - COALESCE(o.quantity, 0), l.as_of, COALESCE(o.quantity, 0), ${level},
+                CASE WHEN ${catalogOff.replace("%CODE%", "l.sku")} THEN 'inventory-disabled' END
+         FROM cart_levels l LEFT JOIN cart_orders o ON o.sku = l.sku`,
+      ).run(c);
+    } else {
+      db.prepare(
+        `INSERT INTO cart_out (code, sku, available, as_of, ordered, quantity, skip)
+         SELECT a.code, l.sku, l.available - COALESCE(o.quantity, 0), l.as_of, COALESCE(o.quantity, 0), ${level},
+                CASE WHEN a.code IS NULL THEN 'no-alias'
+                     WHEN EXISTS (SELECT 1 FROM aliases d WHERE d.merchant = @merchant AND d.alias_type = @alias AND d.code = a.code AND d.sku <> a.sku) THEN 'duplicate-alias'
+                     WHEN ${catalogOff.replace("%CODE%", "a.code")} THEN 'inventory-disabled'
+                END
+         FROM cart_levels l LEFT JOIN cart_orders o ON o.sku = l.sku
+         LEFT JOIN aliases a ON a.merchant = @merchant AND a.sku = l.sku AND a.alias_type = @alias`,
+      ).run(c);
+    }
     const totals = db.prepare("SELECT COUNT(*) AS rows, COALESCE(SUM(quantity), 0) AS units FROM cart_out WHERE skip IS NULL").get() as { rows: number; units: number };
     const skipped: Record<SkipReason, number> = { "no-alias": 0, "duplicate-alias": 0, "inventory-disabled": 0 };
     for (const r of db.prepare("SELECT skip, COUNT(*) AS n FROM cart_out WHERE skip IS NOT NULL GROUP BY skip").all() as Array<{ skip: SkipReason; n: number }>) skipped[r.skip] = r.n;

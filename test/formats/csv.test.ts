@@ -52,6 +52,27 @@ describe("CSV in", () => {
     const r = await read("Stock report\nGenerated today\nsku,qty\nA,1\n", ["sku", "qty"], { skipLines: 2 });
     expect(r.rows).toEqual([{ line: 4, values: ["A", "1"], problem: undefined }]);
   });
+  it("keeps rows and line numbers whole when a quoted line break straddles a read chunk", async () => {
+    const filler = Array.from({ length: 7000 }, (_, i) => `F${i},"${"x".repeat(20)}",1`);
+    // the file is read in 256 KiB chunks: put quoted multi-line fields all around the first boundary
+    const around = Array.from({ length: 2000 }, (_, i) => `Q${i},"a\r\n""b"",\r\nc",2`);
+    const text = ["sku,name,qty", ...filler, ...around, "LAST,z,3"].join("\r\n") + "\r\n";
+    expect(text.indexOf("Q0,")).toBeLessThan(256 * 1024);
+    expect(text.indexOf("LAST,")).toBeGreaterThan(256 * 1024);
+    const r = await read(text, ["sku", "name", "qty"]);
+    expect(r.rows).toHaveLength(7000 + 2000 + 1);
+    expect(r.rows.every((x) => x.problem === undefined)).toBe(true);
+    expect(r.rows[7000]).toEqual({ line: 7002, values: ["Q0", 'a\r\n"b",\r\nc', "2"], problem: undefined });
+    expect(r.rows[8999].values[1]).toBe('a\r\n"b",\r\nc');
+    expect(r.rows[9000]).toEqual({ line: 7002 + 2000 * 3, values: ["LAST", "z", "3"], problem: undefined });
+  });
+  it("reads old Mac line ends (CR only) and a last line without a line end", async () => {
+    const r = await read("sku,qty\rA,1\rB,2", ["sku", "qty"]);
+    expect(r.rows.map((x) => [x.line, ...x.values])).toEqual([
+      [2, "A", "1"],
+      [3, "B", "2"],
+    ]);
+  });
   it("an empty file cannot be read", async () => {
     await expect(read("", ["sku"])).rejects.toThrow(FileUnreadableError);
     await expect(read("\r\n\r\n", ["sku"])).rejects.toThrow(/empty/);

@@ -1,5 +1,4 @@
 import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
 import Papa from "papaparse";
 import { z } from "zod";
 import { FileUnreadableError } from "../../errors.js";
@@ -45,34 +44,79 @@ function countNewlines(values: string[]): number {
   return n;
 }
 
-/** The text of the file as a stream, BOM removed, with the first chunk available for sniffing. */
-async function openText(file: string, encoding: BufferEncoding): Promise<{ first: string; stream: Readable }> {
+/** The end of the last line break in `text` that is outside quotes, or -1 (RFC 4180: "" keeps parity). */
+function lastCompleteLine(text: string, quote: string, newline: string): number {
+  let cut = -1;
+  let quoted = false;
+  let from = 0;
+  for (;;) {
+    const q = text.indexOf(quote, from);
+    const n = text.indexOf(newline, from);
+    if (n < 0) return cut;
+    if (q >= 0 && q < n) {
+      quoted = !quoted;
+      from = q + 1;
+    } else {
+      if (!quoted) cut = n + newline.length;
+      from = n + newline.length;
+    }
+  }
+}
+
+type Newline = "\r\n" | "\n" | "\r";
+
+function detectNewline(text: string): Newline {
+  const n = text.indexOf("\n");
+  const r = text.indexOf("\r");
+  if (r >= 0 && (n < 0 || r < n)) return n === r + 1 ? "\r\n" : "\r";
+  return "\n";
+}
+
+/**
+ * Rows of a CSV text stream, pulled on demand: each chunk is cut at its last line break
+ * outside quotes, the complete part parsed with papaparse's synchronous parser, the rest
+ * carried into the next chunk. Memory stays at about one chunk; the consumer sets the pace.
+ */
+async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, quoteChar: string, newline: Newline): AsyncGenerator<string[]> {
+  const config: Papa.ParseConfig<string[]> = { delimiter, quoteChar, newline, header: false, skipEmptyLines: false };
+  let carry = "";
+  for await (const chunk of chunks) {
+    const text = carry + chunk;
+    const cut = lastCompleteLine(text, quoteChar, newline);
+    if (cut < 0) {
+      carry = text;
+      continue;
+    }
+    carry = text.slice(cut);
+    // without its final line break, so papaparse does not report an empty last row
+    yield* Papa.parse<string[]>(text.slice(0, cut - newline.length), config).data;
+  }
+  if (carry !== "") yield* Papa.parse<string[]>(carry, config).data;
+}
+
+/** The file's text in chunks, BOM removed; the first chunk is returned for sniffing. */
+async function openText(file: string, encoding: BufferEncoding): Promise<{ first: string; chunks: AsyncIterable<string>; close: () => void }> {
   const source = createReadStream(file, { encoding, highWaterMark: 256 * 1024 });
   const it = source[Symbol.asyncIterator]();
   const head = await it.next();
   const first = head.done ? "" : String(head.value).replace(/^\uFEFF/, "");
-  const stream = Readable.from(
-    (async function* () {
-      if (first) yield first;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as string;
-    })(),
-    { objectMode: false },
-  );
-  return { first, stream };
+  const chunks = (async function* () {
+    if (first) yield first;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as string;
+  })();
+  return { first, chunks, close: () => source.destroy() };
 }
 
 export async function openCsvTable(file: string, wanted: readonly string[], options: CsvReaderOptions): Promise<TableReader> {
-  const { first, stream } = await openText(file, options.encoding);
+  const { first, chunks, close } = await openText(file, options.encoding);
   const lines = first.split(NEWLINES);
   const headerLine = lines.slice(options.skipLines).find((l) => l.trim() !== "");
   if (headerLine === undefined) {
-    stream.destroy();
+    close();
     throw new FileUnreadableError("the file is empty: no header line", file);
   }
   const delimiter = options.delimiter === "auto" ? detectDelimiter(headerLine, options.quoteChar) : options.delimiter;
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, quoteChar: options.quoteChar, header: false, skipEmptyLines: false });
-  stream.pipe(parser);
-  const rows = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+  const rows = csvRows(chunks, delimiter, options.quoteChar, detectNewline(first));
 
   let line = 1;
   let header: string[] | undefined;
