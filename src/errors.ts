@@ -68,7 +68,3 @@ export interface RecordError {
 export function describeRecordError(e: RecordError): string {
   return `${e.file}:${e.line}: ${e.field} ${JSON.stringify(e.value)}: ${e.reason}`;
 }
-
-export function isKnownError(e: unknown): e is StockfeedError {
-  return e instanceof StockfeedError;
-}

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import type { Feed, LoadedCart, LoadedConfig } from "./config/load.js";
 import { UsageError } from "./errors.js";
 import { silentLogger, type Logger } from "./log.js";
-import { collectFeed, type CollectContext, type FeedOwner, type FileReport } from "./stages/collect.js";
+import type { StageContext } from "./stages/context.js";
+import { collectFeed, type FeedOwner, type FileReport } from "./stages/collect.js";
 import { syncCart, type CartReport } from "./stages/sync.js";
 import { Store } from "./state/store.js";
 import { isoUtc } from "./util/time.js";
@@ -85,7 +86,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
   try {
     const runId = store.startRun(startedAt);
     report.runId = runId;
-    const ctx: CollectContext = { store, workDir: config.workDir, runId, now: startedAt, dryRun, log };
+    const ctx: StageContext = { store, workDir: config.workDir, runId, now: startedAt, dryRun, log };
     for (const { feed, owner } of feedsInOrder(config)) {
       try {
         report.files.push(...(await collectFeed(ctx, feed, owner)));

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import type { Feed } from "../config/load.js";
 import { FileUnreadableError, type RecordError } from "../errors.js";
 import { csvFormat } from "../formats/csv/index.js";
-import type { Logger } from "../log.js";
-import type { FileStatus, Store } from "../state/store.js";
+import { csvWriterOptions } from "../formats/csv/writer.js";
+import type { StageContext } from "./context.js";
+import type { FileStatus } from "../state/store.js";
 import { createSource, type IncomingFile } from "../transports/index.js";
 import { freeName, moveFile } from "../util/fs.js";
 import { isoUtc } from "../util/time.js";
@@ -36,15 +37,6 @@ export interface FileReport {
   ms: number;
 }
 
-export interface CollectContext {
-  store: Store;
-  workDir: string;
-  runId: number;
-  now: number;
-  dryRun: boolean;
-  log: Logger;
-}
-
 export interface FeedOwner {
   merchant: string;
   warehouse?: string;
@@ -62,13 +54,13 @@ function datePath(now: number): string {
   return isoUtc(now).slice(0, 10).replace(/-/g, "/");
 }
 
-function spoolDir(ctx: CollectContext, feed: Feed): string {
+function spoolDir(ctx: StageContext, feed: Feed): string {
   return join(ctx.workDir, "spool", feed.sourceKey);
 }
 
 /** Writes `<archived>.rejects.csv`: line, field, value, reason, from the store (every reject, not just the first). */
-async function writeRejects(ctx: CollectContext, fileId: number, path: string): Promise<void> {
-  const w = await csvFormat.createWriter(path, ["line", "field", "value", "reason"], { delimiter: ",", newline: "\r\n", header: true, quoteAll: false, bom: false, escapeFormulae: true });
+async function writeRejects(ctx: StageContext, fileId: number, path: string): Promise<void> {
+  const w = await csvFormat.createWriter(path, ["line", "field", "value", "reason"], csvWriterOptions.parse({ escapeFormulae: true }));
   for (const r of ctx.store.rejectsOf(fileId)) await w.write([String(r.line), r.field, r.value, r.reason]);
   await w.close();
 }
@@ -79,7 +71,7 @@ async function writeRejects(ctx: CollectContext, fileId: number, path: string): 
  * rejects report, or quarantines it with the reason when it cannot be read at all.
  * Files left in the spool by an interrupted run are finished first.
  */
-export async function collectFeed(ctx: CollectContext, feed: Feed, owner: FeedOwner): Promise<FileReport[]> {
+export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwner): Promise<FileReport[]> {
   const source = createSource(feed.config.source);
   const reports: FileReport[] = [];
   const spool = spoolDir(ctx, feed);
@@ -117,7 +109,7 @@ async function timed(take: () => Promise<Omit<FileReport, "ms">>): Promise<FileR
   return { ...report, ms: Math.round(performance.now() - start) };
 }
 
-async function takeOne(ctx: CollectContext, feed: Feed, owner: FeedOwner, file: IncomingFile, path: string): Promise<Omit<FileReport, "ms">> {
+async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: IncomingFile, path: string): Promise<Omit<FileReport, "ms">> {
   const { store } = ctx;
   const sha256 = await sha256Of(path);
   const entry = {

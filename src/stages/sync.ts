@@ -3,8 +3,8 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
-import type { Logger } from "../log.js";
-import type { CartRow, SkipReason, Store } from "../state/store.js";
+import type { StageContext } from "./context.js";
+import type { CartRow, SkipReason } from "../state/store.js";
 import { createDestination } from "../transports/index.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import type { RecordWriter } from "../formats/index.js";
@@ -28,15 +28,6 @@ export interface CartReport {
   error?: string;
   /** time spent on this cart: compute, render, deliver, record */
   ms: number;
-}
-
-export interface SyncContext {
-  store: Store;
-  workDir: string;
-  runId: number;
-  now: number;
-  dryRun: boolean;
-  log: Logger;
 }
 
 const SYNC_REASON_TEXT = {
@@ -70,14 +61,14 @@ const PREVIEW_ROWS = 10;
 const SKIPPED_EXAMPLES = 5;
 
 /** Rule 4 and 10 decide; rules 5-9 and 15 compute; the file is written whole, then published. */
-export async function syncCart(ctx: SyncContext, cart: LoadedCart): Promise<CartReport> {
+export async function syncCart(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
   const start = performance.now();
   const report = await syncCartUntimed(ctx, cart);
   report.ms = Math.round(performance.now() - start);
   return report;
 }
 
-async function syncCartUntimed(ctx: SyncContext, cart: LoadedCart): Promise<CartReport> {
+async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
   const { store } = ctx;
   const c = cart.config;
   const hash = settingsHash(cart);

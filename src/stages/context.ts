@@ -1,0 +1,14 @@
+import type { Logger } from "../log.js";
+import type { Store } from "../state/store.js";
+
+/** What every stage of one run works with. */
+export interface StageContext {
+  store: Store;
+  workDir: string;
+  runId: number;
+  /** the run's clock, epoch ms */
+  now: number;
+  /** compute and report; write, move and record nothing real */
+  dryRun: boolean;
+  log: Logger;
+}
