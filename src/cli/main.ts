@@ -5,6 +5,8 @@ import { Command, CommanderError, Option } from "commander";
 import { ConfigError, StockfeedError, UsageError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { processIo, type Io } from "./output.js";
+import { diffCommand } from "./diff.js";
+import { explainCommand } from "./explain.js";
 import { locationsCommand } from "./locations.js";
 import { runCommand } from "./run.js";
 import { skuCommand } from "./sku.js";
@@ -56,9 +58,34 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .requiredOption("--config <file>", "the configuration file")
     .requiredOption("--cart <id>", "the cart")
     .option("--merchant <id>", "the merchant, when several have a cart of that id")
+    .option("--problems", "only rows that need action: NEVER, inventory disabled, duplicate alias, stale warehouse data")
+    .option("--stale-after <hours>", "warehouse data older than this is a problem (default 48)")
     .option("--json", "print one JSON document")
+    .addOption(new Option("--now <iso>", "pretend the time is this (tests)").hideHelp())
     .action((o) => {
       code = viewSyncCommand(o, io);
+    });
+  program
+    .command("diff")
+    .description("what the next file for a cart will change against the last file delivered, without sending")
+    .requiredOption("--config <file>", "the configuration file")
+    .requiredOption("--cart <id>", "the cart")
+    .option("--merchant <id>", "the merchant, when several have a cart of that id")
+    .option("--json", "print one JSON document")
+    .action((o) => {
+      code = diffCommand(o, io);
+    });
+  program
+    .command("explain")
+    .description("why a cart shows what it shows for one code: the whole chain and a one-line verdict")
+    .requiredOption("--config <file>", "the configuration file")
+    .requiredOption("--cart <id>", "the cart")
+    .requiredOption("--sku <code>", "the code the cart knows (its SKU, or the alias code it is pushed by)")
+    .option("--merchant <id>", "the merchant, when several have a cart of that id")
+    .option("--json", "print one JSON document")
+    .addOption(new Option("--now <iso>", "pretend the time is this (tests)").hideHelp())
+    .action((o) => {
+      code = explainCommand(o, io);
     });
   program
     .command("locations")

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
 import type { StageContext } from "./context.js";
-import type { CartRow, SkipReason } from "../state/store.js";
+import type { CartRow, SkipReason, Store } from "../state/store.js";
 import { createDestination } from "../transports/index.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import type { RecordWriter } from "../formats/index.js";
@@ -68,26 +68,48 @@ export async function syncCart(ctx: StageContext, cart: LoadedCart): Promise<Car
   return report;
 }
 
-async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
-  const { store } = ctx;
-  const c = cart.config;
+/** Rules 4 and 10 over recorded state: would this cart be sent a file now, and why. */
+export function cartSyncDecision(store: Store, cart: LoadedCart): { decision: SyncDecision; text: string; hash: string; newest: number | null } {
   const hash = settingsHash(cart);
-  const last = store.lastDelivered(cart.merchant, c.id);
+  const last = store.lastDelivered(cart.merchant, cart.config.id);
   const newest = store.newestInventoryFile(cart.merchant, cart.warehouse);
-  const decision: SyncDecision = decideSync({
-    inventoryUpload: c.inventoryUpload,
+  const decision = decideSync({
+    inventoryUpload: cart.config.inventoryUpload,
     sendAll: cart.sendAll,
     hasInventory: store.hasInventory(cart.merchant, cart.warehouse),
     newestInventoryFileId: newest,
     lastSyncedInventoryFileId: last ? (last.inventory_file_id ?? 0) : null,
     settingsChanged: !!last && last.settings_hash !== hash,
   });
+  const text = decision.sync ? SYNC_REASON_TEXT[decision.reason] : SKIP_REASON_TEXT[decision.reason];
+  return { decision, text, hash, newest };
+}
+
+/** The computation every cart file and `diff` share: rules 5-9 and 15 into the store's cart lines. */
+export function computeCartLines(store: Store, cart: LoadedCart) {
+  const c = cart.config;
+  return store.computeCart({
+    merchant: cart.merchant,
+    cart: c.id,
+    warehouse: cart.warehouse,
+    alias: c.alias,
+    minimumLevel: c.minimumLevel,
+    buffer: c.buffer,
+    percent: c.percent,
+    maximum: c.maximum,
+  });
+}
+
+async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
+  const { store } = ctx;
+  const c = cart.config;
+  const { decision, text, hash, newest } = cartSyncDecision(store, cart);
   const report: CartReport = {
     merchant: cart.merchant,
     cart: c.id,
     action: "skipped",
     reason: decision.reason,
-    reasonText: decision.sync ? SYNC_REASON_TEXT[decision.reason] : SKIP_REASON_TEXT[decision.reason],
+    reasonText: text,
     rows: 0,
     units: 0,
     skipped: emptySkipped(),
@@ -99,16 +121,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     return report;
   }
 
-  const computed = store.computeCart({
-    merchant: cart.merchant,
-    cart: c.id,
-    warehouse: cart.warehouse,
-    alias: c.alias,
-    minimumLevel: c.minimumLevel,
-    buffer: c.buffer,
-    percent: c.percent,
-    maximum: c.maximum,
-  });
+  const computed = computeCartLines(store, cart);
   Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
   report.skippedExamples = store.skippedRows(SKIPPED_EXAMPLES).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
   const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);

@@ -60,10 +60,18 @@ export interface ProductSyncRow {
   lastQuantity: number | null;
   /** why NEVER (or why a synced code is no longer sent) */
   reason: string | null;
+  /** oldest as-of of the matched product's levels in the cart's warehouses */
+  asOf: number | null;
+  /** the row needs an operator's action (view-sync --problems) */
+  problem: boolean;
 }
 
-/** View Product Sync: every code the cart knows (its catalog), or every code it was sent. */
-export function productSync(store: Store, cart: LoadedCart): ProductSyncRow[] {
+/**
+ * View Product Sync: every code the cart knows (its catalog), or every code it was sent.
+ * A row is a problem when it was never synced, is inventory disabled, or its warehouse data
+ * is older than `staleAfterMs` (a duplicate alias is always NEVER).
+ */
+export function productSync(store: Store, cart: LoadedCart, now = Date.now(), staleAfterMs = 48 * 3_600_000): ProductSyncRow[] {
   const m = cart.merchant;
   const id = cart.config.id;
   const alias = cart.config.alias;
@@ -80,7 +88,8 @@ export function productSync(store: Store, cart: LoadedCart): ProductSyncRow[] {
     .all({ m, id }) as Array<{ code: string; enabled: number | null; synced_at: number | null; quantity: number | null }>;
   const aliasSkus = store.db.prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku");
   const product = store.db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?");
-  const stocked = store.db.prepare("SELECT 1 FROM inventory WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w) LIMIT 1");
+  const stocked = store.db.prepare("SELECT MIN(as_of) AS asOf FROM inventory WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)");
+  const sentSku = store.db.prepare("SELECT sku FROM sku_sync WHERE merchant = ? AND cart = ? AND code = ?");
 
   const reasonFor = (code: string, enabled: number | null): string => {
     if (!cart.config.inventoryUpload) return "inventory upload is off for this cart";
@@ -92,17 +101,26 @@ export function productSync(store: Store, cart: LoadedCart): ProductSyncRow[] {
       if (skus.length > 1) return `${alias} alias ${code} is shared by ${skus.length} products (${skus.join(", ")}): an alias code must point to one product`;
       sku = skus[0];
     } else if (!product.get(m, code)) return "no matching SKU on the warehouse side: make the SKU match, or push by an alias";
-    if (!stocked.get({ m, sku, w: cart.warehouse })) return `no inventory loaded for ${sku} from ${cart.warehouse ?? "any warehouse"}`;
+    if ((stocked.get({ m, sku, w: cart.warehouse }) as { asOf: number | null }).asOf === null) return `no inventory loaded for ${sku} from ${cart.warehouse ?? "any warehouse"}`;
     return "not synced yet: no file has gone to the cart since it matched";
   };
 
-  return rows.map((r) => ({
-    sku: r.code,
-    inventoryEnabled: r.enabled === null ? null : r.enabled === 1,
-    lastCartSyncAt: r.synced_at ?? "NEVER",
-    lastQuantity: r.quantity,
-    reason: r.synced_at === null ? reasonFor(r.code, r.enabled) : r.enabled === 0 ? "inventory is now disabled in the cart: no longer sent" : null,
-  }));
+  return rows.map((r) => {
+    const sent = sentSku.get(m, id, r.code) as { sku: string } | undefined;
+    const asOf = sent ? (stocked.get({ m, sku: sent.sku, w: cart.warehouse }) as { asOf: number | null }).asOf : null;
+    let reason = r.synced_at === null ? reasonFor(r.code, r.enabled) : r.enabled === 0 ? "inventory is now disabled in the cart: no longer sent" : null;
+    const stale = asOf !== null && now - asOf > staleAfterMs;
+    if (stale && reason === null) reason = `warehouse data is ${Math.floor((now - asOf) / 3_600_000)} hours old: is the WMS still sending files?`;
+    return {
+      sku: r.code,
+      inventoryEnabled: r.enabled === null ? null : r.enabled === 1,
+      lastCartSyncAt: r.synced_at ?? "NEVER",
+      lastQuantity: r.quantity,
+      reason,
+      asOf,
+      problem: r.synced_at === null || r.enabled === 0 || stale,
+    };
+  });
 }
 
 export interface LocationRow {

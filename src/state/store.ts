@@ -61,6 +61,12 @@ export interface CartRow {
   quantity: number;
 }
 
+export interface DiffRow {
+  code: string;
+  before: number | null;
+  after: number | null;
+}
+
 export type SkipReason = "no-alias" | "duplicate-alias" | "inventory-disabled";
 
 /**
@@ -120,6 +126,7 @@ export class Store {
       CREATE TEMP TABLE cart_levels (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TEMP TABLE cart_out (code TEXT, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL, quantity INTEGER NOT NULL, skip TEXT);
+      CREATE INDEX temp.cart_out_by_code ON cart_out(code);
     `);
   }
 
@@ -428,6 +435,39 @@ export class Store {
          WHERE n <= ? ORDER BY skip, sku, code`,
       )
       .all(perReason) as Array<{ sku: string; code: string | null; skip: SkipReason }>;
+  }
+
+  /**
+   * What the computed cart lines change against the last file delivered to the cart: codes
+   * added, removed, and levels changed (every code of a delivered file carries its sync id).
+   */
+  diffWithLastDelivery(merchant: string, cart: string): { added: DiffRow[]; removed: DiffRow[]; changed: DiffRow[]; unchanged: number } {
+    const last = (this.db.prepare("SELECT last_sync_id AS id FROM cart_state WHERE merchant = ? AND cart = ?").get(merchant, cart) as { id: number | null } | undefined)?.id ?? -1;
+    const p = { merchant, cart, last };
+    const rows = this.db
+      .prepare(
+        `SELECT n.code, s.quantity AS before, n.quantity AS after FROM cart_out n
+           LEFT JOIN sku_sync s ON s.merchant = @merchant AND s.cart = @cart AND s.code = n.code AND s.sync_id = @last
+         WHERE n.skip IS NULL AND (s.quantity IS NULL OR s.quantity <> n.quantity)
+         UNION ALL
+         SELECT s.code, s.quantity, NULL FROM sku_sync s
+         WHERE s.merchant = @merchant AND s.cart = @cart AND s.sync_id = @last
+           AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = s.code)
+         ORDER BY 1`,
+      )
+      .all(p) as DiffRow[];
+    const same = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM cart_out n JOIN sku_sync s ON s.merchant = @merchant AND s.cart = @cart AND s.code = n.code AND s.sync_id = @last
+         WHERE n.skip IS NULL AND s.quantity = n.quantity`,
+      )
+      .get(p) as { n: number };
+    return {
+      added: rows.filter((r) => r.before === null),
+      removed: rows.filter((r) => r.after === null),
+      changed: rows.filter((r) => r.before !== null && r.after !== null),
+      unchanged: same.n,
+    };
   }
 
   /** Records a delivered file and, for View Product Sync, every code it carried (rule: time updates even when the level did not change). */

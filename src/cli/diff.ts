@@ -1,0 +1,29 @@
+import { loadConfig } from "../config/load.js";
+import { cartSyncDecision, computeCartLines } from "../stages/sync.js";
+import { Store } from "../state/store.js";
+import { oneCart } from "./explain.js";
+import { printJson, table, type Io } from "./output.js";
+
+/** What the next file for a cart will change against the last file delivered, without sending. */
+export function diffCommand(args: { config: string; cart: string; merchant?: string; json?: boolean }, io: Io): number {
+  const config = loadConfig(args.config);
+  const cart = oneCart(config, args.cart, args.merchant);
+  const store = Store.open(config.statePath);
+  try {
+    const { decision, text } = cartSyncDecision(store, cart);
+    computeCartLines(store, cart);
+    const diff = store.diffWithLastDelivery(cart.merchant, cart.config.id);
+    const next = { wouldSend: decision.sync, reason: decision.reason, reasonText: text };
+    if (args.json) {
+      printJson(io, { merchant: cart.merchant, cart: cart.config.id, next, ...diff });
+      return 0;
+    }
+    io.out(`Next run for ${cart.config.id}: ${decision.sync ? "a file would be sent" : "no file"} (${text})`);
+    io.out(`${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${diff.unchanged} unchanged against the last file delivered`);
+    const rows = [...diff.added.map((r) => [r.code, "added", "", r.after]), ...diff.removed.map((r) => [r.code, "removed", r.before, ""]), ...diff.changed.map((r) => [r.code, "changed", r.before, r.after])];
+    if (rows.length) io.out(table(["code", "change", "last sent", "next"], rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])))));
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,125 @@
+import { Cron } from "croner";
+import type { LoadedCart, LoadedConfig } from "../config/load.js";
+import type { ExplainFacts } from "../domain/explain.js";
+import type { OrderStatus } from "../domain/availability.js";
+import type { Store } from "./store.js";
+
+/** order lines before the as-of listed at most, newest first; the rest are counted */
+const OLDER_ORDERS_LISTED = 10;
+
+/** Every fact `explain` needs about one cart and one code, from recorded state only. */
+export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCart, code: string, now: number): ExplainFacts {
+  const db = store.db;
+  const m = cart.merchant;
+  const merchant = config.merchants.find((x) => x.config.id === m)!;
+  const warehouses = cart.warehouse ? [cart.warehouse] : merchant.warehouses.map((w) => w.config.id);
+  const c = cart.config;
+
+  const lastRun = db.prepare(
+    `SELECT taken_at AS at, name AS file, status FROM files WHERE merchant = ? AND kind = 'inventory' AND warehouse = ? AND status <> 'duplicate' ORDER BY id DESC LIMIT 1`,
+  );
+  const inventoryRuns = warehouses.map((w) => {
+    const r = lastRun.get(m, w) as { at: number; file: string; status: string } | undefined;
+    return r ? { warehouse: w, ...r } : { warehouse: w, at: null };
+  });
+
+  const matchedSkus = c.alias
+    ? (db.prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku").all(m, c.alias, code) as Array<{ sku: string }>).map((r) => r.sku)
+    : db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?").get(m, code)
+      ? [code]
+      : [];
+  const codeIsSku = !!db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?").get(m, code);
+  const sku = matchedSkus.length === 1 ? matchedSkus[0] : null;
+
+  const hasCatalog = !!db.prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1").get(m, c.id);
+  const cat = db.prepare("SELECT inventory_enabled AS e FROM catalog WHERE merchant = ? AND cart = ? AND sku = ?").get(m, c.id, code) as { e: number } | undefined;
+
+  const levels = sku
+    ? (db
+        .prepare(
+          `SELECT i.warehouse, i.available, i.on_hand AS onHand, i.as_of AS asOf, f.name AS file, i.line, i.loaded_at AS loadedAt
+           FROM inventory i JOIN files f ON f.id = i.file_id WHERE i.merchant = ? AND i.sku = ? ORDER BY i.warehouse`,
+        )
+        .all(m, sku) as ExplainFacts["levels"])
+    : [];
+  const inCart = levels.filter((l) => warehouses.includes(l.warehouse));
+  const elsewhere = levels.filter((l) => !warehouses.includes(l.warehouse)).map((l) => l.warehouse);
+  const asOf = inCart.length ? Math.min(...inCart.map((l) => l.asOf)) : null;
+
+  const stale = sku
+    ? (db
+        .prepare(
+          `SELECT h.warehouse, h.available, h.as_of AS asOf, f.name AS file, h.line FROM inventory_history h JOIN files f ON f.id = h.file_id
+           WHERE h.merchant = ? AND h.sku = ? AND h.reason = 'stale' ORDER BY h.file_id DESC LIMIT 20`,
+        )
+        .all(m, sku) as ExplainFacts["stale"])
+    : [];
+  const rejects = db
+    .prepare(
+      `SELECT f.name AS file, r.line, r.field, r.value, r.reason FROM rejects r JOIN files f ON f.id = r.file_id
+       WHERE f.merchant = ? AND r.sku IN (?, ?) ORDER BY r.file_id DESC, r.line LIMIT 20`,
+    )
+    .all(m, sku ?? code, code) as ExplainFacts["rejects"];
+
+  // the product's order lines: by its SKU, or by an alias code that is its alone and not another SKU
+  const orderSql = `SELECT o.cart, o.order_id AS orderId, o.line, o.sku, o.quantity, o.ordered_at AS orderedAt, o.status, o.times_seen AS timesSeen, f.name AS file
+    FROM orders o JOIN files f ON f.id = o.file_id
+    WHERE o.merchant = @m AND (o.sku = @sku OR (o.sku IN (SELECT code FROM aliases WHERE merchant = @m AND sku = @sku)
+      AND NOT EXISTS (SELECT 1 FROM products p WHERE p.merchant = @m AND p.sku = o.sku)
+      AND (SELECT COUNT(DISTINCT a.sku) FROM aliases a WHERE a.merchant = @m AND a.code = o.sku) = 1))`;
+  let orders: ExplainFacts["orders"] = [];
+  let olderOrdersNotListed = 0;
+  if (sku && asOf !== null) {
+    type Row = Omit<ExplainFacts["orders"][number], "status"> & { status: OrderStatus };
+    const after = db.prepare(`${orderSql} AND o.ordered_at > @asOf ORDER BY o.ordered_at, o.cart, o.order_id, o.line`).all({ m, sku, asOf }) as Row[];
+    const before = db.prepare(`${orderSql} AND o.ordered_at <= @asOf ORDER BY o.ordered_at DESC LIMIT @n`).all({ m, sku, asOf, n: OLDER_ORDERS_LISTED }) as Row[];
+    const beforeCount = (db.prepare(`SELECT COUNT(*) AS n FROM (${orderSql} AND o.ordered_at <= @asOf)`).get({ m, sku, asOf }) as { n: number }).n;
+    orders = [...before.reverse(), ...after];
+    olderOrdersNotListed = beforeCount - before.length;
+  }
+
+  const lastSentOfCode = db
+    .prepare(`SELECT s.synced_at AS at, c.file_name AS file, s.quantity FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.merchant = ? AND s.cart = ? AND s.code = ?`)
+    .get(m, c.id, code) as ExplainFacts["lastSentOfCode"] | undefined;
+  const last = store.lastDelivered(m, c.id);
+  const newest = store.newestInventoryFile(m, cart.warehouse);
+  let nextRun: number | null = null;
+  try {
+    nextRun = new Cron(c.schedule, { paused: true }).nextRun(new Date(now))?.getTime() ?? null;
+  } catch {
+    nextRun = null;
+  }
+
+  return {
+    code,
+    merchant: { id: m, inventorySync: merchant.config.inventorySync },
+    inventoryRuns,
+    cart: {
+      id: c.id,
+      inventoryUpload: c.inventoryUpload,
+      warehouse: cart.warehouse,
+      warehouses,
+      alias: c.alias,
+      minimumLevel: c.minimumLevel,
+      buffer: c.buffer,
+      percent: c.percent,
+      maximum: c.maximum,
+      sendAll: cart.sendAll,
+      schedule: c.schedule,
+      nextRun,
+      hasCatalog,
+    },
+    matchedSkus,
+    codeIsSku,
+    catalog: { inCatalog: !!cat, inventoryEnabled: cat ? cat.e === 1 : null },
+    levels: inCart,
+    elsewhere,
+    stale,
+    rejects,
+    orders,
+    olderOrdersNotListed,
+    lastSentOfCode: lastSentOfCode ?? null,
+    lastCartSync: last ? { at: last.synced_at, file: last.file_name } : null,
+    newsPending: newest !== null && (last?.inventory_file_id ?? 0) < newest,
+  };
+}
