@@ -45,6 +45,8 @@ for (const cart of ["webshop", "market", "outlet"]) {
 }
 stockfeed("status", "--config", config);
 stockfeed("view-sync", "--config", config, "--cart", "webshop");
+stockfeed("explain", "--config", config, "--cart", "outlet", "--sku", "TSHIRT-RED-M");
+stockfeed("explain", "--config", config, "--cart", "market", "--sku", "0098765432109");
 console.log("\nA second run: no warehouse has delivered anything new, so no cart gets a file (rule 4).");
 stockfeed("run", "--config", config);
 
