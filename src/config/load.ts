@@ -111,6 +111,10 @@ function crossChecks(y: LocatedYaml, c: Config): string[] {
         problems.push(problemAt(y, [...p, "schedule"], `not a valid cron schedule: ${(e as Error).message}`));
       }
       if (k.output.format !== undefined && !formats[k.output.format]) problems.push(problemAt(y, [...p, "output", "format"], `unknown format ${JSON.stringify(k.output.format)}`));
+      const name = k.output.filename;
+      const unknown = [...name.matchAll(/\{([^}]*)\}/g)].map((x) => x[1]).filter((x) => !/^(merchant|cart|timestamp|seq(:\d+)?)$/.test(x));
+      if (unknown.length) problems.push(problemAt(y, [...p, "output", "filename"], `unknown placeholder(s) ${unknown.map((u) => `{${u}}`).join(", ")} (known: {merchant} {cart} {timestamp} {seq} {seq:N})`));
+      if (/[/\\]/.test(name) || name.startsWith(".")) problems.push(problemAt(y, [...p, "output", "filename"], "a file name, not a path: no / or \\, and not starting with a dot (dot files are temporary names)"));
       claimSource([...p, "orders"], k.orders);
       claimSource([...p, "catalog"], k.catalog);
     });

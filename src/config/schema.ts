@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { destinationSchema, sourceSchema } from "../transports/index.js";
 
+/** Ids name folders (archive/<merchant>/warehouse/<id>): letters, digits, dot, dash, underscore. */
+const id = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '-' and '_' only, starting with a letter or digit (ids name folders)")
+  .max(100);
+
 /** A place files arrive and the mapping that reads them. */
 const feed = z.strictObject({
   source: sourceSchema,
@@ -8,7 +14,7 @@ const feed = z.strictObject({
 });
 
 const warehouse = z.strictObject({
-  id: z.string().min(1),
+  id,
   name: z.string().optional(),
   /** rule 13: partial updates the SKUs listed; full sets SKUs missing from the file to 0 */
   snapshot: z.enum(["partial", "full"]).default("partial"),
@@ -25,7 +31,7 @@ const output = z.strictObject({
 });
 
 const cart = z.strictObject({
-  id: z.string().min(1),
+  id,
   name: z.string().optional(),
   /** rule 10 */
   inventoryUpload: z.boolean().default(true),
@@ -49,7 +55,7 @@ const cart = z.strictObject({
 });
 
 const merchant = z.strictObject({
-  id: z.string().min(1),
+  id,
   name: z.string().optional(),
   /** rule 11 */
   inventorySync: z.enum(["on", "off", "automatic"]).default("on"),

@@ -93,6 +93,17 @@ describe("configuration is validated before anything moves", () => {
     const p = problems(good().replace("        warehouse: east\n", "        warehouse: east\n        orders:\n          source: { transport: local, dir: in/east }\n          mapping: " + MAPPINGS + "/orders/generic-csv.yaml\n"));
     expect(p[0]).toMatch(/carts\[0\]\.orders\.source: the same folder and match/);
   });
+  it("refuses ids that would escape their folders", () => {
+    expect(problems(good().replace("- id: east", "- id: ../../etc"))[0]).toMatch(/c\.yaml:6: merchants\[0\]\.warehouses\[0\]\.id: use letters, digits/);
+    expect(problems(good().replace("- id: acme", "- id: a/b"))[0]).toMatch(/merchants\[0\]\.id: use letters/);
+  });
+  it("refuses a file name that is a path, a dot file, or has an unknown placeholder", () => {
+    const withName = (n: string) => good().replace("destination: { transport: local, dir: out }", `destination: { transport: local, dir: out }\n          filename: "${n}"`);
+    expect(problems(withName("../x-{seq}.csv"))[0]).toMatch(/output\.filename: a file name, not a path/);
+    expect(problems(withName(".x-{seq}.csv"))[0]).toMatch(/output\.filename: a file name, not a path/);
+    expect(problems(withName("{merchant}-{date}.csv"))[0]).toMatch(/output\.filename: unknown placeholder\(s\) \{date\}/);
+    expect(problems(withName("{merchant}-{cart}-{timestamp}-{seq:6}.csv"))).toEqual([]);
+  });
   it("reports every problem at once", () => {
     const p = problems(good().replace("warehouse: east", "warehouse: west\n        schedule: nope\n        colour: red"));
     expect(p).toHaveLength(1); // strict schema errors come first, alone
