@@ -1,13 +1,12 @@
-import { loadConfig } from "../config/load.js";
+import { findCart, loadConfig } from "../config/load.js";
 import { cartSyncDecision, computeCartLines } from "../stages/sync.js";
 import { Store } from "../state/store.js";
-import { oneCart } from "./explain.js";
 import { printJson, table, type Io } from "./output.js";
 
 /** What the next file for a cart will change against the last file delivered, without sending. */
 export function diffCommand(args: { config: string; cart: string; merchant?: string; json?: boolean }, io: Io): number {
   const config = loadConfig(args.config);
-  const cart = oneCart(config, args.cart, args.merchant);
+  const cart = findCart(config, args.cart, args.merchant);
   const store = Store.open(config.statePath);
   try {
     const { decision, text } = cartSyncDecision(store, cart);

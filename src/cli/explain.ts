@@ -1,20 +1,12 @@
-import { findCart, loadConfig, type LoadedCart, type LoadedConfig } from "../config/load.js";
-import { UsageError } from "../errors.js";
+import { findCart, loadConfig } from "../config/load.js";
 import { explain } from "../domain/explain.js";
 import { explainFacts } from "../state/explain.js";
 import { Store } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
 
-export function oneCart(config: LoadedConfig, cartId: string, merchant?: string): LoadedCart {
-  const carts = findCart(config, cartId).filter((c) => !merchant || c.merchant === merchant);
-  if (carts.length === 0) throw new UsageError(`no cart ${JSON.stringify(cartId)} in ${config.file}`);
-  if (carts.length > 1) throw new UsageError(`cart ${cartId} exists in several merchants (${carts.map((c) => c.merchant).join(", ")}): add --merchant`);
-  return carts[0];
-}
-
 export function explainCommand(args: { config: string; cart: string; sku: string; merchant?: string; json?: boolean; now?: string }, io: Io): number {
   const config = loadConfig(args.config);
-  const cart = oneCart(config, args.cart, args.merchant);
+  const cart = findCart(config, args.cart, args.merchant);
   const store = Store.open(config.statePath);
   try {
     const facts = explainFacts(store, config, cart, args.sku, args.now ? Date.parse(args.now) : Date.now());

@@ -1,5 +1,4 @@
-import { loadConfig } from "../config/load.js";
-import { oneCart } from "./explain.js";
+import { findCart, loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
 import { productSync } from "../state/reports.js";
 import { Store } from "../state/store.js";
@@ -10,7 +9,7 @@ export function viewSyncCommand(
   io: Io,
 ): number {
   const config = loadConfig(args.config);
-  const cart = oneCart(config, args.cart, args.merchant);
+  const cart = findCart(config, args.cart, args.merchant);
   const hours = args.staleAfter === undefined ? 48 : Number(args.staleAfter);
   if (!Number.isFinite(hours) || hours <= 0) throw new UsageError(`--stale-after takes a number of hours, not ${JSON.stringify(args.staleAfter)}`);
   const store = Store.open(config.statePath);

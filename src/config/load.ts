@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { Cron } from "croner";
-import { ConfigError } from "../errors.js";
+import { ConfigError, UsageError } from "../errors.js";
 import { compileInputMapping, compileOutputMapping, type InputMapping, type OutputMapping } from "../mapping/compile.js";
 import type { InputKind } from "../mapping/kinds.js";
 import { formats } from "../formats/index.js";
@@ -182,6 +182,10 @@ export function loadConfig(file: string): LoadedConfig {
   return { file: path, raw: c, statePath: c.state, workDir: c.workDir, merchants };
 }
 
-export function findCart(config: LoadedConfig, cartId: string): LoadedCart[] {
-  return config.merchants.flatMap((m) => m.carts.filter((k) => k.config.id === cartId));
+/** The one cart of that id (in that merchant, when several merchants have one), or a usage error. */
+export function findCart(config: LoadedConfig, cartId: string, merchant?: string): LoadedCart {
+  const carts = config.merchants.flatMap((m) => m.carts.filter((k) => k.config.id === cartId && (!merchant || m.config.id === merchant)));
+  if (carts.length === 0) throw new UsageError(`no cart ${JSON.stringify(cartId)}${merchant ? ` in merchant ${merchant}` : ""} in ${config.file}`);
+  if (carts.length > 1) throw new UsageError(`cart ${cartId} exists in several merchants (${carts.map((c) => c.merchant).join(", ")}): add --merchant`);
+  return carts[0];
 }

@@ -23,12 +23,12 @@ export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCar
     return r ? { warehouse: w, ...r } : { warehouse: w, at: null };
   });
 
+  const codeIsSku = !!db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?").get(m, code);
   const matchedSkus = c.alias
     ? (db.prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku").all(m, c.alias, code) as Array<{ sku: string }>).map((r) => r.sku)
-    : db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?").get(m, code)
+    : codeIsSku
       ? [code]
       : [];
-  const codeIsSku = !!db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?").get(m, code);
   const sku = matchedSkus.length === 1 ? matchedSkus[0] : null;
 
   const hasCatalog = !!db.prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1").get(m, c.id);
