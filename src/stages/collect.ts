@@ -6,7 +6,7 @@ import type { Feed } from "../config/load.js";
 import { FileUnreadableError, type RecordError } from "../errors.js";
 import { csvFormat } from "../formats/csv/index.js";
 import { csvWriterOptions } from "../formats/csv/writer.js";
-import type { StageContext } from "./context.js";
+import { timed, type StageContext } from "./context.js";
 import type { FileStatus } from "../state/store.js";
 import { createSource, type IncomingFile } from "../transports/index.js";
 import { freeName, moveFile } from "../util/fs.js";
@@ -103,13 +103,7 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
   return reports;
 }
 
-async function timed(take: () => Promise<Omit<FileReport, "ms">>): Promise<FileReport> {
-  const start = performance.now();
-  const report = await take();
-  return { ...report, ms: Math.round(performance.now() - start) };
-}
-
-async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: IncomingFile, path: string): Promise<Omit<FileReport, "ms">> {
+async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: IncomingFile, path: string): Promise<FileReport> {
   const { store } = ctx;
   const sha256 = await sha256Of(path);
   const entry = {
@@ -125,7 +119,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
     mtime: file.mtimeMs,
     takenAt: ctx.now,
   };
-  const base: Omit<FileReport, "ms"> = {
+  const base: FileReport = {
     source: feed.sourceKey,
     kind: feed.mapping.kind,
     merchant: owner.merchant,
@@ -140,13 +134,14 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
     rowsZeroed: 0,
     asOf: null,
     rejects: [],
+    ms: 0,
   };
   const archiveDir = join(ctx.workDir, "archive", datePath(ctx.now), feed.sourceKey);
 
   const earlier = store.findLoaded(feed.sourceKey, sha256);
   if (earlier) {
     const id = store.insertFile(entry, "duplicate");
-    const report: Omit<FileReport, "ms"> = { ...base, status: "duplicate", duplicateOf: `${earlier.name} (taken ${isoUtc(earlier.taken_at)})` };
+    const report: FileReport = { ...base, status: "duplicate", duplicateOf: `${earlier.name} (taken ${isoUtc(earlier.taken_at)})` };
     ctx.log.info({ file: file.name, source: feed.sourceKey, duplicateOf: earlier.name }, "file already loaded: not loaded again");
     if (!ctx.dryRun) {
       const dest = join(archiveDir, await freeName(archiveDir, `${file.name}.duplicate`));
@@ -172,7 +167,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
     const reason = unreadable ? e.message : `unexpected error: ${(e as Error).stack ?? e}`;
     const id = store.insertFile(entry, "failed");
     store.finishFile(id, { status: "failed", error: reason });
-    const report: Omit<FileReport, "ms"> = { ...base, status: "failed", error: reason };
+    const report: FileReport = { ...base, status: "failed", error: reason };
     ctx.log.error({ file: file.name, source: feed.sourceKey, reason }, unreadable ? "file quarantined" : "file failed; left in the spool for the next run");
     if (!ctx.dryRun && unreadable) {
       const qDir = join(ctx.workDir, "quarantine", feed.sourceKey);
@@ -187,7 +182,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
     return report;
   }
 
-  const report: Omit<FileReport, "ms"> = {
+  const report: FileReport = {
     ...base,
     status: result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded",
     rowsRead: result.rowsRead,

@@ -12,3 +12,11 @@ export interface StageContext {
   dryRun: boolean;
   log: Logger;
 }
+
+/** Runs one unit of work and records how long it took in its report's `ms`. */
+export async function timed<T extends { ms: number }>(work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  const report = await work();
+  report.ms = Math.round(performance.now() - start);
+  return report;
+}

@@ -3,7 +3,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
-import type { StageContext } from "./context.js";
+import { timed, type StageContext } from "./context.js";
 import type { CartRow, SkipReason, Store } from "../state/store.js";
 import { createDestination } from "../transports/index.js";
 import { fileStamp, isoUtc } from "../util/time.js";
@@ -61,11 +61,8 @@ const PREVIEW_ROWS = 10;
 const SKIPPED_EXAMPLES = 5;
 
 /** Rule 4 and 10 decide; rules 5-9 and 15 compute; the file is written whole, then published. */
-export async function syncCart(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
-  const start = performance.now();
-  const report = await syncCartUntimed(ctx, cart);
-  report.ms = Math.round(performance.now() - start);
-  return report;
+export function syncCart(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
+  return timed(() => syncCartUntimed(ctx, cart));
 }
 
 /** Rules 4 and 10 over recorded state: would this cart be sent a file now, and why. */
