@@ -126,7 +126,6 @@ export class Store {
       CREATE TEMP TABLE cart_levels (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TEMP TABLE cart_out (code TEXT, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL, quantity INTEGER NOT NULL, skip TEXT);
-      CREATE INDEX temp.cart_out_by_code ON cart_out(code);
     `);
   }
 
@@ -444,6 +443,8 @@ export class Store {
   diffWithLastDelivery(merchant: string, cart: string): { added: DiffRow[]; removed: DiffRow[]; changed: DiffRow[]; unchanged: number } {
     const last = (this.db.prepare("SELECT last_sync_id AS id FROM cart_state WHERE merchant = ? AND cart = ?").get(merchant, cart) as { id: number | null } | undefined)?.id ?? -1;
     const p = { merchant, cart, last };
+    // only the diff looks codes up in cart_out: index it here, not on every cart's hot path
+    this.db.exec("CREATE INDEX IF NOT EXISTS temp.cart_out_by_code ON cart_out(code)");
     const rows = this.db
       .prepare(
         `SELECT n.code, s.quantity AS before, n.quantity AS after FROM cart_out n
@@ -462,6 +463,7 @@ export class Store {
          WHERE n.skip IS NULL AND s.quantity = n.quantity`,
       )
       .get(p) as { n: number };
+    this.db.exec("DROP INDEX temp.cart_out_by_code");
     return {
       added: rows.filter((r) => r.before === null),
       removed: rows.filter((r) => r.after === null),
