@@ -77,19 +77,18 @@ export function productSync(store: Store, cart: LoadedCart, now = Date.now(), st
   const alias = cart.config.alias;
   const rows = store.db
     .prepare(
-      `SELECT c.sku AS code, c.inventory_enabled AS enabled, s.synced_at, s.quantity FROM catalog c
+      `SELECT c.sku AS code, c.inventory_enabled AS enabled, s.synced_at, s.quantity, s.sku AS sent_sku FROM catalog c
          LEFT JOIN sku_sync s ON s.merchant = c.merchant AND s.cart = c.cart AND s.code = c.sku
        WHERE c.merchant = @m AND c.cart = @id
        UNION ALL
-       SELECT s.code, NULL, s.synced_at, s.quantity FROM sku_sync s
+       SELECT s.code, NULL, s.synced_at, s.quantity, s.sku FROM sku_sync s
        WHERE s.merchant = @m AND s.cart = @id AND NOT EXISTS (SELECT 1 FROM catalog c WHERE c.merchant = s.merchant AND c.cart = s.cart AND c.sku = s.code)
        ORDER BY 1`,
     )
-    .all({ m, id }) as Array<{ code: string; enabled: number | null; synced_at: number | null; quantity: number | null }>;
+    .all({ m, id }) as Array<{ code: string; enabled: number | null; synced_at: number | null; quantity: number | null; sent_sku: string | null }>;
   const aliasSkus = store.db.prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku");
   const product = store.db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?");
   const stocked = store.db.prepare("SELECT MIN(as_of) AS asOf FROM inventory WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)");
-  const sentSku = store.db.prepare("SELECT sku FROM sku_sync WHERE merchant = ? AND cart = ? AND code = ?");
 
   const reasonFor = (code: string, enabled: number | null): string => {
     if (!cart.config.inventoryUpload) return "inventory upload is off for this cart";
@@ -106,8 +105,7 @@ export function productSync(store: Store, cart: LoadedCart, now = Date.now(), st
   };
 
   return rows.map((r) => {
-    const sent = sentSku.get(m, id, r.code) as { sku: string } | undefined;
-    const asOf = sent ? (stocked.get({ m, sku: sent.sku, w: cart.warehouse }) as { asOf: number | null }).asOf : null;
+    const asOf = r.sent_sku === null ? null : (stocked.get({ m, sku: r.sent_sku, w: cart.warehouse }) as { asOf: number | null }).asOf;
     let reason = r.synced_at === null ? reasonFor(r.code, r.enabled) : r.enabled === 0 ? "inventory is now disabled in the cart: no longer sent" : null;
     const stale = asOf !== null && now - asOf > staleAfterMs;
     if (stale && reason === null) reason = `warehouse data is ${Math.floor((now - asOf) / 3_600_000)} hours old: is the WMS still sending files?`;
