@@ -12,7 +12,7 @@ export interface RunArgs {
   now?: string;
 }
 
-const SKIP_TEXT = { "no-alias": "without the cart's alias", "duplicate-alias": "alias code shared by several products", "inventory-disabled": "inventory disabled in the cart" };
+const SKIP_TEXT = { "no-alias": "without the cart's alias", "duplicate-alias": "alias code shared by several products", "inventory-disabled": "inventory disabled in the cart", unsendable: "a value the cart's file format cannot carry" };
 
 export function formatRunReport(r: RunReport): string {
   const out: string[] = [`stockfeed run ${r.runId} at ${r.startedAt}${r.dryRun ? " (dry run: nothing written, moved or recorded)" : ""}`, ""];

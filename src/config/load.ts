@@ -4,6 +4,8 @@ import { ConfigError, UsageError } from "../errors.js";
 import { compileInputMapping, compileOutputMapping, type InputMapping, type OutputMapping } from "../mapping/compile.js";
 import type { InputKind } from "../mapping/kinds.js";
 import { formats } from "../formats/index.js";
+import { checkDelims, delimsOf } from "../formats/x12/interchange.js";
+import { isValidTimeZone } from "../util/time.js";
 import { configSchema, type CartConfig, type Config, type FeedConfig, type MerchantConfig, type WarehouseConfig } from "./schema.js";
 import { parseWith, problemAt, readYaml, type LocatedYaml } from "./yaml.js";
 
@@ -64,7 +66,15 @@ function duplicates<T>(items: T[], key: (t: T) => string): number[] {
 
 function resolvePaths(c: Config, base: string): Config {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const feed = (f: FeedConfig | undefined) => (f ? { ...f, mapping: abs(f.mapping), source: { ...f.source, dir: abs(f.source.dir) } } : undefined);
+  const feed = (f: FeedConfig | undefined) =>
+    f
+      ? {
+          ...f,
+          mapping: abs(f.mapping),
+          source: { ...f.source, dir: abs(f.source.dir) },
+          ack: f.ack ? { ...f.ack, destination: { ...f.ack.destination, dir: abs(f.ack.destination.dir) } } : undefined,
+        }
+      : undefined;
   return {
     ...c,
     state: abs(c.state),
@@ -149,6 +159,7 @@ export function loadConfig(file: string): LoadedConfig {
   const feed = <K extends InputKind>(at: (string | number)[], f: FeedConfig | undefined, kind: K, sourceKey: string): Feed<K> | undefined => {
     if (!f) return undefined;
     const mapping = tryCompile([...at, "mapping"], `${f.mapping}#${kind}`, () => compileInputMapping(f.mapping, kind));
+    if (mapping && f.ack && mapping.format.name !== "x12") problems.push(problemAt(y, [...at, "ack"], `acknowledgments are for X12 feeds; this mapping reads ${mapping.format.name}`));
     return mapping ? { config: f, mapping, sourceKey } : undefined;
   };
 
@@ -165,6 +176,13 @@ export function loadConfig(file: string): LoadedConfig {
       if (output && k.output.format && k.output.format !== output.format.name)
         problems.push(problemAt(y, [...at, "output", "format"], `format ${k.output.format} disagrees with its mapping's format ${output.format.name}`));
       const format = output?.format.name ?? k.output.format ?? "csv";
+      if (format === "x12" && !k.output.x12) problems.push(problemAt(y, [...at, "output"], "an X12 output needs the partner's envelope under output.x12 (sender, receiver...)"));
+      if (format !== "x12" && k.output.x12) problems.push(problemAt(y, [...at, "output", "x12"], `output.x12 is for X12 outputs; this mapping writes ${format}`));
+      if (k.output.x12) {
+        const bad = checkDelims(delimsOf(k.output.x12));
+        if (bad) problems.push(problemAt(y, [...at, "output", "x12", "delimiters"], bad));
+        if (!isValidTimeZone(k.output.x12.timeZone)) problems.push(problemAt(y, [...at, "output", "x12", "timeZone"], `unknown time zone ${JSON.stringify(k.output.x12.timeZone)}`));
+      }
       return {
         merchant: m.id,
         config: k,

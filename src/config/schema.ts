@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
 import { destinationSchema, sourceSchema } from "../transports/index.js";
 
 /** Ids name folders (archive/<merchant>/warehouse/<id>): letters, digits, dot, dash, underscore. */
@@ -7,10 +8,19 @@ const id = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '-' and '_' only, starting with a letter or digit (ids name folders)")
   .max(100);
 
+/** Where the 997 acknowledgments of an X12 feed go. */
+const ack = z.strictObject({
+  destination: destinationSchema,
+  /** {merchant} {source} {control} (the ack's ISA13) {timestamp} */
+  filename: z.string().min(1).default("997-{merchant}-{control}.x12"),
+});
+
 /** A place files arrive and the mapping that reads them. */
 const feed = z.strictObject({
   source: sourceSchema,
   mapping: z.string().min(1),
+  /** X12 feeds: send a 997 for every interchange taken in */
+  ack: ack.optional(),
 });
 
 const warehouse = z.strictObject({
@@ -28,6 +38,8 @@ const output = z.strictObject({
   destination: destinationSchema,
   /** {merchant} {cart} {timestamp} {seq} */
   filename: z.string().min(1).default("{merchant}-{cart}-{timestamp}.csv"),
+  /** X12 outputs: the partner's envelope (ids, qualifiers, version, delimiters, character set) */
+  x12: x12EnvelopeSchema.optional(),
 });
 
 const cart = z.strictObject({

@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import type { InterchangeSummary } from "./x12/envelope.js";
+import type { ControlNumbers, X12Envelope } from "./x12/interchange.js";
 
 /** One data row of an input file, its values aligned with the columns the mapping asked for. */
 export interface SourceRow {
@@ -8,20 +10,44 @@ export interface SourceRow {
   values: Array<string | undefined>;
   /** set when the row's shape is wrong (field count...): the mapper rejects the line with it */
   problem?: string;
+  /** where each value was found, when that differs from `line` (X12: the segment of each element) */
+  valueLines?: Array<number | undefined>;
+}
+
+/** What a reader may ask of the pipeline while it reads. */
+export interface ReadContext {
+  /** X12: where this interchange (sender and control number) was loaded before, if it was */
+  seenInterchange?(i: InterchangeSummary): string | undefined;
 }
 
 export interface TableReader {
   /** for each wanted column, whether the file has it */
   present: boolean[];
   rows: AsyncIterable<SourceRow>;
+  /** X12: the interchanges read, filled in as rows are read (for acknowledgments) */
+  interchanges?: InterchangeSummary[];
 }
 
 export interface RecordWriter {
-  write(values: readonly string[]): Promise<void>;
+  /** writes one record; returns why it was left out when the format cannot carry its values */
+  write(values: readonly string[]): Promise<string | undefined>;
   /** flushes, syncs to disk and closes; returns bytes written */
   close(): Promise<number>;
   /** closes without completing (the caller removes the file) */
   abort(): Promise<void>;
+}
+
+/** What a writer may need beyond its records. */
+export interface WriteContext {
+  /** the snapshot's time */
+  now: number;
+  /** how many records will be written (X12 plans its transaction sets by it) */
+  plannedRecords: number;
+  x12?: {
+    envelope: X12Envelope;
+    /** reserves the control numbers of one interchange with `transactions` sets; committed at once, never reused */
+    reserve(transactions: number): ControlNumbers;
+  };
 }
 
 export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.ZodType = z.ZodType> {
@@ -29,6 +55,10 @@ export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.Z
   /** options of the format's reader, under the format's name in a mapping file */
   readerOptions: R;
   writerOptions: W;
-  openTable(file: string, wanted: readonly string[], options: z.output<R>): Promise<TableReader>;
-  createWriter(file: string, headers: readonly string[] | null, options: z.output<W>): Promise<RecordWriter>;
+  openTable(file: string, wanted: readonly string[], options: z.output<R>, context?: ReadContext): Promise<TableReader>;
+  /** checks, when the mapping is compiled, that each wanted column is a valid reference for this format */
+  checkColumn?(column: string, options: z.output<R>): string | undefined;
+  createWriter(file: string, headers: readonly string[] | null, options: z.output<W>, context: WriteContext): Promise<RecordWriter>;
+  /** checks, when the mapping is compiled, that an output column's target suits this format */
+  checkTarget?(target: string, options: z.output<W>): string | undefined;
 }

@@ -3,7 +3,7 @@ import { ConfigError, type RecordError } from "../errors.js";
 import { parseWholeQuantity } from "../domain/quantity.js";
 import { formats, type FormatDefinition, type SourceRow } from "../formats/index.js";
 import { readYaml, parseWith, problemAt, type LocatedYaml } from "../config/yaml.js";
-import { compileDatePattern, isValidTimeZone, parseIso, parseWithPattern } from "../util/time.js";
+import { compileDatePattern, isValidTimeZone, parseIso, parseWithPattern, parseX12DateTime } from "../util/time.js";
 import { INPUT_KINDS, OUTPUT_FIELDS, type CanonicalField, type CanonicalRecord, type InputKind, type OutputField } from "./kinds.js";
 import { inputMappingSchema, outputMappingSchema, type FieldSpec } from "./schema.js";
 
@@ -27,8 +27,8 @@ const ORDER_STATUS: Record<string, "open" | "shipped" | "cancelled"> = {
 interface CompiledField {
   name: string;
   canonical: CanonicalField;
-  /** index into the columns the reader is asked for, or -1 for a constant */
-  column: number;
+  /** indexes into the columns the reader is asked for (several are joined with a space); empty for a constant */
+  column: number[];
   columnName?: string;
   constant: Value | undefined;
   defaultText: string | undefined;
@@ -101,6 +101,7 @@ function converterFor(y: LocatedYaml, path: (string | number)[], f: CanonicalFie
         problems.push(problemAt(y, path, `format ${JSON.stringify(format)} needs a timeZone (dates in it carry no UTC offset)`));
         return () => ({ ok: false, reason: "no time zone" });
       }
+      if (format === "x12") return (t) => parseX12DateTime(t, tz);
       try {
         const p = compileDatePattern(format);
         return (t) => parseWithPattern(t, p, tz);
@@ -110,6 +111,13 @@ function converterFor(y: LocatedYaml, path: (string | number)[], f: CanonicalFie
       }
     }
   }
+}
+
+/** The value of one source column, or of several joined with a space (empty ones left out). */
+function joined(values: ReadonlyArray<string | undefined>, at: number[]): string | undefined {
+  if (at.length === 1) return values[at[0]];
+  const parts = at.map((i) => values[i]).filter((v): v is string => v !== undefined && v.trim() !== "");
+  return parts.length === 0 ? undefined : parts.map((p) => p.trim()).join(" ");
 }
 
 function formatOrProblem(y: LocatedYaml, name: string, problems: string[]): FormatDefinition | undefined {
@@ -173,12 +181,15 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
     }
     const defaultText = spec.default === undefined ? undefined : prepare(String(spec.default));
     if (defaultText !== undefined && !convert(defaultText).ok) problems.push(problemAt(y, [...path, "default"], "default is not a valid value for this field"));
-    let column = -1;
-    if (spec.column !== undefined) {
-      column = columns.length;
-      columns.push(spec.column);
-    }
-    fields.push({ name, canonical: c, column, columnName: spec.column, constant, defaultText, prepare, convert });
+    const sources = spec.column === undefined ? [] : typeof spec.column === "string" ? [spec.column] : spec.column;
+    const column: number[] = [];
+    sources.forEach((src, i) => {
+      const bad = format?.checkColumn && readerOptions !== undefined ? format.checkColumn(src, readerOptions) : undefined;
+      if (bad) problems.push(problemAt(y, typeof spec.column === "string" ? [...path, "column"] : [...path, "column", i], bad));
+      column.push(columns.length);
+      columns.push(src);
+    });
+    fields.push({ name, canonical: c, column, columnName: sources.join(" + ") || undefined, constant, defaultText, prepare, convert });
   }
   for (const [name, c] of Object.entries(canonical)) {
     if (c.required && !m.fields[name]) problems.push(problemAt(y, ["fields"], `required field ${JSON.stringify(name)} is not mapped`));
@@ -195,7 +206,7 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
     checkColumns(present) {
       const out: string[] = [];
       for (const f of fields) {
-        if (f.column < 0 || present[f.column]) continue;
+        if (f.column.length === 0 || f.column.every((i) => present[i])) continue;
         if (f.canonical.required && f.defaultText === undefined) out.push(`required column "${f.columnName}" (field ${f.name}) is missing from the header`);
       }
       return out;
@@ -204,21 +215,22 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       const record: Record<string, Value> = {};
       const errors: RecordError[] = [];
       for (const f of fields) {
-        if (f.column < 0) {
+        if (f.column.length === 0) {
           record[f.name] = f.constant ?? null;
           continue;
         }
-        const raw = row.values[f.column];
+        const raw = joined(row.values, f.column);
+        const line = row.valueLines?.[f.column[0]] ?? row.line;
         let text = raw === undefined ? "" : f.prepare(raw);
         if (text === "" && f.defaultText !== undefined) text = f.defaultText;
         if (text === "") {
-          if (f.canonical.required) errors.push({ file: sourceFile, line: row.line, field: f.columnName!, value: raw ?? "", reason: `${f.name} is required and empty` });
+          if (f.canonical.required) errors.push({ file: sourceFile, line, field: f.columnName!, value: raw ?? "", reason: `${f.name} is required and empty` });
           record[f.name] = null;
           continue;
         }
         const r = f.convert(text);
         if (r.ok) record[f.name] = r.value;
-        else errors.push({ file: sourceFile, line: row.line, field: f.columnName!, value: raw ?? "", reason: r.reason });
+        else errors.push({ file: sourceFile, line, field: f.columnName!, value: raw ?? "", reason: r.reason });
       }
       for (const [name] of Object.entries(canonical)) if (!(name in record)) record[name] = null;
       if (row.problem) errors.unshift({ file: sourceFile, line: row.line, field: "(line)", value: "", reason: row.problem });
@@ -241,6 +253,8 @@ export function compileOutputMapping(file: string): OutputMapping {
   const writerOptions = format ? formatOptions(y, format, format.writerOptions, problems) : undefined;
   const getters: Array<(r: Record<OutputField, string | number>) => string> = [];
   m.columns.forEach((c, i) => {
+    const badTarget = format?.checkTarget && writerOptions !== undefined ? format.checkTarget(c.header, writerOptions) : undefined;
+    if (badTarget) problems.push(problemAt(y, ["columns", i, "header"], badTarget));
     if (c.field !== undefined) {
       if (!(c.field in OUTPUT_FIELDS)) {
         problems.push(problemAt(y, ["columns", i, "field"], `unknown field ${JSON.stringify(c.field)} (fields: ${Object.keys(OUTPUT_FIELDS).join(", ")})`));

@@ -5,15 +5,18 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 /** Where one canonical field comes from and how its text becomes a value. */
 export const fieldSpec = z
   .strictObject({
-    /** header name in the file; matched ignoring case and surrounding spaces */
-    column: z.string().min(1).optional(),
+    /**
+     * where the value is: a CSV header name (matched ignoring case and surrounding spaces),
+     * an XML path, an X12 element reference; a list is joined with a space (date + time)
+     */
+    column: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
     /** a fixed value for every record */
     constant: scalar.optional(),
     /** used when the cell is empty or the column is absent */
     default: scalar.optional(),
     trim: z.boolean().default(true),
     case: z.enum(["upper", "lower"]).optional(),
-    /** datetime: iso8601 (default), epoch-seconds, epoch-millis, or a pattern such as "MM/dd/yyyy HH:mm" */
+    /** datetime: iso8601 (default), epoch-seconds, epoch-millis, x12 (CCYYMMDD [HHMM[SS]]), or a pattern such as "MM/dd/yyyy HH:mm" */
     format: z.string().min(1).optional(),
     /** IANA zone for date-times written without a UTC offset */
     timeZone: z.string().min(1).optional(),

@@ -8,9 +8,13 @@ import { csvFormat } from "../formats/csv/index.js";
 import { csvWriterOptions } from "../formats/csv/writer.js";
 import { timed, type StageContext } from "./context.js";
 import type { FileStatus } from "../state/store.js";
-import { createSource, type IncomingFile } from "../transports/index.js";
+import { createDestination, createSource, type IncomingFile } from "../transports/index.js";
 import { freeName, moveFile } from "../util/fs.js";
-import { isoUtc } from "../util/time.js";
+import { fileStamp, isoUtc } from "../util/time.js";
+import { ackParties, ackTransactions, build997 } from "../formats/x12/ack.js";
+import type { InterchangeSummary } from "../formats/x12/envelope.js";
+import { controlText } from "../formats/x12/interchange.js";
+import type { X12ReaderOptions } from "../formats/x12/reader.js";
 import { loadFile, type LoadResult } from "./load.js";
 
 export interface FileReport {
@@ -33,6 +37,8 @@ export interface FileReport {
   error?: string;
   /** for duplicates: the ledger entry that already loaded these bytes */
   duplicateOf?: string;
+  /** X12: the interchanges the file held (sender and control number) */
+  interchanges?: string[];
   /** time spent on this file: hash, load, archive */
   ms: number;
 }
@@ -60,7 +66,7 @@ function spoolDir(ctx: StageContext, feed: Feed): string {
 
 /** Writes `<archived>.rejects.csv`: line, field, value, reason, from the store (every reject, not just the first). */
 async function writeRejects(ctx: StageContext, fileId: number, path: string): Promise<void> {
-  const w = await csvFormat.createWriter(path, ["line", "field", "value", "reason"], csvWriterOptions.parse({ escapeFormulae: true }));
+  const w = await csvFormat.createWriter(path, ["line", "field", "value", "reason"], csvWriterOptions.parse({ escapeFormulae: true }), { now: ctx.now, plannedRecords: 0 });
   for (const r of ctx.store.rejectsOf(fileId)) await w.write([String(r.line), r.field, r.value, r.reason]);
   await w.close();
 }
@@ -100,7 +106,48 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
     }
     reports.push(await timed(() => takeOne(ctx, feed, owner, file, path)));
   }
+  if (feed.config.ack && !ctx.dryRun) await deliverAcks(ctx, feed, feed.config.ack);
   return reports;
+}
+
+/**
+ * Builds the acknowledgment of every interchange of a loaded file inside the load's
+ * transaction: its control numbers are taken with the load, or not at all.
+ */
+function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: InterchangeSummary[]): void {
+  const rejects = [...ctx.store.rejectsOf(fileId)];
+  const expected = (feed.mapping.readerOptions as X12ReaderOptions).transaction;
+  for (const i of interchanges) {
+    if (!i.duplicateOf && i.groups.length === 0) continue;
+    const { partner } = ackParties(i);
+    const control = ctx.store.reserveControlNumbers(partner, ackTransactions(i));
+    const content = build997(i, expected, rejects, control, ctx.now);
+    const name = feed.config.ack!.filename.replace(/\{(merchant|source|control|timestamp)\}/g, (_, k: string) =>
+      k === "merchant" ? feed.sourceKey.split("/")[0] : k === "source" ? feed.sourceKey.replace(/\//g, "-") : k === "control" ? controlText(control.isa, 9) : fileStamp(ctx.now),
+    );
+    ctx.store.addAck({ fileId, source: feed.sourceKey, name, content, createdAt: ctx.now });
+  }
+}
+
+/** Sends the feed's acknowledgments not sent yet (this run's, and any an earlier run could not deliver). */
+async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed["config"]["ack"]>): Promise<void> {
+  const pending = ctx.store.pendingAcks(feed.sourceKey);
+  if (pending.length === 0) return;
+  const outbox = join(ctx.workDir, "outbox", "acks", feed.sourceKey);
+  await mkdir(outbox, { recursive: true });
+  const destination = createDestination(ack.destination);
+  for (const a of pending) {
+    const local = join(outbox, a.name);
+    try {
+      await writeFile(local, a.content, "latin1");
+      const { location } = await destination.deliver(local, a.name);
+      ctx.store.ackDelivered(a.id, ctx.now, location);
+      ctx.log.info({ source: feed.sourceKey, file: a.name, location }, "acknowledgment delivered");
+    } catch (e) {
+      ctx.store.ackFailed(a.id, (e as Error).message);
+      ctx.log.error({ source: feed.sourceKey, file: a.name, err: (e as Error).message }, "acknowledgment not delivered; retried next run");
+    }
+  }
 }
 
 async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: IncomingFile, path: string): Promise<FileReport> {
@@ -160,6 +207,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
     result = await loadFile(store, feed, path, file.name, { fileId, ...owner, mtime: file.mtimeMs, now: ctx.now });
     const status: FileStatus = result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded";
     store.finishFile(fileId, { status, ...result });
+    if (result.interchanges && feed.config.ack) queueAcks(ctx, feed, fileId, result.interchanges);
     store.commit();
   } catch (e) {
     store.rollback();
@@ -184,6 +232,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
 
   const report: FileReport = {
     ...base,
+    interchanges: result.interchanges?.map((i) => `${i.senderQualifier}/${i.senderId} ${i.control}${i.duplicateOf ? " (duplicate, not loaded)" : ""}`),
     status: result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded",
     rowsRead: result.rowsRead,
     rowsLoaded: result.rowsLoaded,

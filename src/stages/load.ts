@@ -2,6 +2,7 @@ import type { Feed } from "../config/load.js";
 import { FileUnreadableError, type RecordError } from "../errors.js";
 import type { CanonicalRecord, InputKind } from "../mapping/kinds.js";
 import type { Store } from "../state/store.js";
+import type { InterchangeSummary } from "../formats/x12/envelope.js";
 
 const BATCH = 2000;
 /** rejects kept in memory for the run's report; all of them go to the store and the rejects file */
@@ -29,6 +30,8 @@ export interface LoadResult {
   asOf: number | null;
   /** the first rejects, for the report */
   rejects: RecordError[];
+  /** X12: the interchanges the file held */
+  interchanges?: InterchangeSummary[];
 }
 
 /**
@@ -37,7 +40,9 @@ export interface LoadResult {
  */
 export async function loadFile(store: Store, feed: Feed, path: string, displayName: string, t: LoadTarget): Promise<LoadResult> {
   const mapping = feed.mapping;
-  const table = await mapping.format.openTable(path, mapping.columns, mapping.readerOptions);
+  const table = await mapping.format.openTable(path, mapping.columns, mapping.readerOptions, {
+    seenInterchange: (i) => store.findReceivedInterchange(`${i.senderQualifier}:${i.senderId}`, `${i.receiverQualifier}:${i.receiverId}`, i.control),
+  });
   const missing = mapping.checkColumns(table.present);
   if (missing.length > 0) throw new FileUnreadableError(missing.join("; "), displayName);
 
@@ -73,6 +78,11 @@ export async function loadFile(store: Store, feed: Feed, path: string, displayNa
     throw new FileUnreadableError("a full snapshot with no data lines would set every SKU to 0; refused", displayName);
   }
   Object.assign(result, sink.finish());
+  if (table.interchanges) {
+    result.interchanges = table.interchanges;
+    for (const i of table.interchanges)
+      if (!i.duplicateOf) store.recordReceivedInterchange(`${i.senderQualifier}:${i.senderId}`, `${i.receiverQualifier}:${i.receiverId}`, i.control, t.fileId);
+  }
   return result;
 }
 

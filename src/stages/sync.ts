@@ -4,10 +4,11 @@ import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
 import { timed, type StageContext } from "./context.js";
-import type { CartRow, SkipReason, Store } from "../state/store.js";
+import { NO_SKIPS, type CartRow, type SkipReason, type Store } from "../state/store.js";
 import { createDestination } from "../transports/index.js";
 import { fileStamp, isoUtc } from "../util/time.js";
-import type { RecordWriter } from "../formats/index.js";
+import type { RecordWriter, WriteContext } from "../formats/index.js";
+import { x12Partner } from "../formats/x12/interchange.js";
 
 export interface CartReport {
   merchant: string;
@@ -22,7 +23,7 @@ export interface CartReport {
   units: number;
   skipped: Record<SkipReason, number>;
   /** a few of the products left out, with why */
-  skippedExamples: Array<{ sku: string; code: string | null; reason: SkipReason }>;
+  skippedExamples: Array<{ sku: string; code: string | null; reason: SkipReason; detail?: string }>;
   /** first lines of the file (dry runs) */
   preview?: Array<{ code: string; quantity: number }>;
   error?: string;
@@ -40,7 +41,17 @@ const SYNC_REASON_TEXT = {
 /** What, in the cart's settings, shapes its file: when it changes, the cart gets a full send. */
 export function settingsHash(cart: LoadedCart): string {
   const c = cart.config;
-  const relevant = { warehouse: cart.warehouse, alias: c.alias, minimumLevel: c.minimumLevel, buffer: c.buffer, percent: c.percent, maximum: c.maximum, mapping: cart.output.text, filename: c.output.filename };
+  const relevant = {
+    warehouse: cart.warehouse,
+    alias: c.alias,
+    minimumLevel: c.minimumLevel,
+    buffer: c.buffer,
+    percent: c.percent,
+    maximum: c.maximum,
+    mapping: cart.output.text,
+    filename: c.output.filename,
+    ...(c.output.x12 ? { x12: c.output.x12 } : {}),
+  };
   return createHash("sha256").update(JSON.stringify(relevant)).digest("hex").slice(0, 16);
 }
 
@@ -53,12 +64,17 @@ export function renderFileName(template: string, v: { merchant: string; cart: st
   });
 }
 
-function emptySkipped(): Record<SkipReason, number> {
-  return { "no-alias": 0, "duplicate-alias": 0, "inventory-disabled": 0 };
-}
 
 const PREVIEW_ROWS = 10;
 const SKIPPED_EXAMPLES = 5;
+
+/** What the cart's writer needs besides its lines: the snapshot time and, for X12, its envelope and control numbers. */
+function writeContext(ctx: StageContext, cart: LoadedCart, plannedRecords: number): WriteContext {
+  const envelope = cart.config.output.x12;
+  if (!envelope) return { now: ctx.now, plannedRecords };
+  const partner = x12Partner(envelope.sender, envelope.receiver);
+  return { now: ctx.now, plannedRecords, x12: { envelope, reserve: (n) => ctx.store.reserveControlNumbers(partner, n) } };
+}
 
 /** Rule 4 and 10 decide; rules 5-9 and 15 compute; the file is written whole, then published. */
 export function syncCart(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
@@ -109,7 +125,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     reasonText: text,
     rows: 0,
     units: 0,
-    skipped: emptySkipped(),
+    skipped: { ...NO_SKIPS },
     skippedExamples: [],
     ms: 0,
   };
@@ -121,7 +137,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   const computed = computeCartLines(store, cart);
   Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
   report.skippedExamples = store.skippedRows(SKIPPED_EXAMPLES).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
-  const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
+  let skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
   if (skippedTotal > 0) ctx.log.info({ merchant: cart.merchant, cart: c.id, ...computed.skipped }, "products left out of the cart's file");
 
   const seq = store.nextSeq(cart.merchant, c.id);
@@ -143,11 +159,24 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   const local = join(outbox, name);
   let writer: RecordWriter | undefined;
   try {
-    writer = await cart.output.format.createWriter(local, cart.output.headers, cart.output.writerOptions);
-    for (const r of store.cartRows() as Iterable<CartRow>)
-      await writer.write(cart.output.row({ code: r.code, sku: r.sku, quantity: r.quantity, available: r.available, asOf: isoUtc(r.asOf) }));
+    writer = await cart.output.format.createWriter(local, cart.output.headers, cart.output.writerOptions, writeContext(ctx, cart, computed.rows));
+    const unsendable: Array<{ code: string; sku: string; quantity: number; reason: string }> = [];
+    for (const r of store.cartRows() as Iterable<CartRow>) {
+      const left = await writer.write(cart.output.row({ code: r.code, sku: r.sku, quantity: r.quantity, available: r.available, asOf: isoUtc(r.asOf) }));
+      if (left !== undefined) unsendable.push({ code: r.code, sku: r.sku, quantity: r.quantity, reason: left });
+    }
     const bytes = await writer.close();
     writer = undefined;
+    if (unsendable.length > 0) {
+      store.markUnsendable(unsendable);
+      computed.rows -= unsendable.length;
+      computed.units -= unsendable.reduce((a, u) => a + u.quantity, 0);
+      computed.skipped.unsendable = unsendable.length;
+      Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
+      report.skippedExamples.push(...unsendable.slice(0, SKIPPED_EXAMPLES).map((u) => ({ sku: u.sku, code: u.code, reason: "unsendable" as SkipReason, detail: u.reason })));
+      skippedTotal += unsendable.length;
+      ctx.log.warn({ merchant: cart.merchant, cart: c.id, count: unsendable.length, first: unsendable[0] }, "lines the cart's format cannot carry were left out");
+    }
     const { location } = await createDestination(c.output.destination).deliver(local, name);
     store.recordDelivery({
       runId: ctx.runId,

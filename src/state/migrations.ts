@@ -172,4 +172,36 @@ export const migrations: string[] = [
   );
   CREATE INDEX sync_skipped_by_sync ON sync_skipped(sync_id);
   `,
+  `
+  -- X12 control numbers per partner (our ISA sender -> their ISA receiver): the last used
+  CREATE TABLE x12_control (
+    partner TEXT PRIMARY KEY,
+    isa INTEGER NOT NULL,
+    gs INTEGER NOT NULL,
+    st INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  -- X12 interchanges received: one sender's control number is loaded once (TA1 note 025)
+  CREATE TABLE x12_received (
+    sender TEXT NOT NULL,              -- ISA05/ISA06 of the partner
+    receiver TEXT NOT NULL,            -- ISA07/ISA08
+    control TEXT NOT NULL,             -- ISA13
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    PRIMARY KEY (sender, receiver, control)
+  ) WITHOUT ROWID;
+
+  -- acknowledgments (997/TA1) to send: written with the load that caused them, sent after
+  CREATE TABLE acks (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    source TEXT NOT NULL,              -- the feed whose config says where acks go
+    name TEXT NOT NULL,
+    content TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    location TEXT,
+    error TEXT
+  );
+  CREATE INDEX acks_pending ON acks(source, delivered_at);
+  `,
 ];

@@ -67,7 +67,9 @@ export interface DiffRow {
   after: number | null;
 }
 
-export type SkipReason = "no-alias" | "duplicate-alias" | "inventory-disabled";
+export type SkipReason = "no-alias" | "duplicate-alias" | "inventory-disabled" | "unsendable";
+
+export const NO_SKIPS: Readonly<Record<SkipReason, number>> = { "no-alias": 0, "duplicate-alias": 0, "inventory-disabled": 0, unsendable: 0 };
 
 /**
  * stockfeed's state, behind one interface: stages call these methods, never SQL.
@@ -414,7 +416,7 @@ export class Store {
       ).run(c);
     }
     const totals = db.prepare("SELECT COUNT(*) AS rows, COALESCE(SUM(quantity), 0) AS units FROM cart_out WHERE skip IS NULL").get() as { rows: number; units: number };
-    const skipped: Record<SkipReason, number> = { "no-alias": 0, "duplicate-alias": 0, "inventory-disabled": 0 };
+    const skipped: Record<SkipReason, number> = { ...NO_SKIPS };
     for (const r of db.prepare("SELECT skip, COUNT(*) AS n FROM cart_out WHERE skip IS NOT NULL GROUP BY skip").all() as Array<{ skip: SkipReason; n: number }>) skipped[r.skip] = r.n;
     return { ...totals, skipped };
   }
@@ -520,5 +522,62 @@ export class Store {
          VALUES (@runId, @merchant, @cart, @syncedAt, 'failed', @reason, @fileName, @error)`,
       )
       .run(s);
+  }
+
+  /** Lines a writer could not carry (a delimiter in a code...): left out of the file and of what it recorded as sent. */
+  markUnsendable(lines: Array<{ code: string; sku: string }>): void {
+    const mark = this.db.prepare("UPDATE cart_out SET skip = 'unsendable' WHERE code = ? AND sku = ? AND skip IS NULL");
+    this.transaction(() => {
+      for (const l of lines) mark.run(l.code, l.sku);
+    });
+  }
+
+  // ---- X12 ----------------------------------------------------------------
+
+  /**
+   * Reserves the control numbers of one interchange for a partner: the next ISA13 and GS06,
+   * and `transactions` ST02 numbers. Committed at once (or with the caller's transaction):
+   * a number handed out is never handed out again, even after a crash.
+   */
+  reserveControlNumbers(partner: string, transactions: number): { isa: number; gs: number; st: number } {
+    const run = () => {
+      const last = (this.db.prepare("SELECT isa, gs, st FROM x12_control WHERE partner = ?").get(partner) as { isa: number; gs: number; st: number } | undefined) ?? { isa: 0, gs: 0, st: 0 };
+      const next = { isa: last.isa + 1, gs: last.gs + 1, st: last.st + 1 };
+      if (next.isa > 999_999_999 || next.gs > 999_999_999 || last.st + transactions > 999_999_999)
+        throw new StockfeedError(`X12 control numbers for ${partner} are exhausted`, "sending", "state_failed");
+      this.db
+        .prepare("INSERT INTO x12_control (partner, isa, gs, st) VALUES (@partner, @isa, @gs, @st) ON CONFLICT (partner) DO UPDATE SET isa = excluded.isa, gs = excluded.gs, st = excluded.st")
+        .run({ partner, isa: next.isa, gs: next.gs, st: last.st + transactions });
+      return next;
+    };
+    return this.db.inTransaction ? run() : this.transaction(run);
+  }
+
+  /** Where an interchange (sender, receiver, control number) was received and loaded before. */
+  findReceivedInterchange(sender: string, receiver: string, control: string): string | undefined {
+    const r = this.db
+      .prepare("SELECT f.name, f.taken_at FROM x12_received x JOIN files f ON f.id = x.file_id WHERE x.sender = ? AND x.receiver = ? AND x.control = ?")
+      .get(sender, receiver, control) as { name: string; taken_at: number } | undefined;
+    return r ? `in ${r.name}, taken ${new Date(r.taken_at).toISOString()}` : undefined;
+  }
+
+  recordReceivedInterchange(sender: string, receiver: string, control: string, fileId: number): void {
+    this.db.prepare("INSERT OR IGNORE INTO x12_received (sender, receiver, control, file_id) VALUES (?, ?, ?, ?)").run(sender, receiver, control, fileId);
+  }
+
+  addAck(a: { fileId: number; source: string; name: string; content: string; createdAt: number }): void {
+    this.db.prepare("INSERT INTO acks (file_id, source, name, content, created_at) VALUES (@fileId, @source, @name, @content, @createdAt)").run(a);
+  }
+
+  pendingAcks(source: string): Array<{ id: number; name: string; content: string }> {
+    return this.db.prepare("SELECT id, name, content FROM acks WHERE source = ? AND delivered_at IS NULL ORDER BY id").all(source) as Array<{ id: number; name: string; content: string }>;
+  }
+
+  ackDelivered(id: number, at: number, location: string): void {
+    this.db.prepare("UPDATE acks SET delivered_at = ?, location = ?, error = NULL WHERE id = ?").run(at, location, id);
+  }
+
+  ackFailed(id: number, error: string): void {
+    this.db.prepare("UPDATE acks SET error = ? WHERE id = ?").run(error, id);
   }
 }

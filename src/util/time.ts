@@ -147,3 +147,21 @@ export function isoUtc(ms: number): string {
 export function fileStamp(ms: number): string {
   return isoUtc(ms).replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
 }
+
+const X12_DATE_TIME = /^(\d{8}|\d{6})(?:\s*(\d{2})(\d{2})(?:(\d{2})(\d{0,2}))?)?$/;
+
+/**
+ * An X12 date (CCYYMMDD, or YYMMDD as in ISA09, read as 20YY) with an optional time
+ * (HHMM, HHMMSS, HHMMSSd..), as one text or date and time joined by a space. X12 dates
+ * carry no offset: they are read in the zone the mapping states.
+ */
+export function parseX12DateTime(text: string, timeZone: string): ParseResult {
+  const m = X12_DATE_TIME.exec(text.trim());
+  if (!m) return { ok: false, reason: "not an X12 date (CCYYMMDD) with an optional time (HHMM[SS])" };
+  const [, date, hs = "0", mis = "0", ss = "0", frac] = m;
+  const y = date.length === 8 ? Number(date.slice(0, 4)) : 2000 + Number(date.slice(0, 2));
+  const rest = date.length === 8 ? date.slice(4) : date.slice(2);
+  const mo = Number(rest.slice(0, 2)), d = Number(rest.slice(2, 4)), h = Number(hs), mi = Number(mis), s = Number(ss);
+  if (!validParts(y, mo, d, h, mi, s)) return { ok: false, reason: "not a real calendar date-time" };
+  return { ok: true, value: zonedToInstant(y, mo, d, h, mi, s, fractionToMs(frac), timeZone) };
+}

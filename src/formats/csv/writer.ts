@@ -32,9 +32,10 @@ export async function createCsvWriter(file: string, headers: readonly string[] |
     bytes += chunk.length;
     await handle.write(chunk);
   };
-  const add = async (values: readonly string[]) => {
+  const add = async (values: readonly string[]): Promise<undefined> => {
     buffer += Papa.unparse([values as string[]], config) + o.newline;
     if (buffer.length >= FLUSH_AT) await flush();
+    return undefined;
   };
   if (headers && o.header) await add(headers);
   return {

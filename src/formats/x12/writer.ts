@@ -1,0 +1,142 @@
+import { open } from "node:fs/promises";
+import { z } from "zod";
+import type { RecordWriter, WriteContext } from "../types.js";
+import { checkDelims, cleanValue, closingSegments, controlText, delimsOf, openingSegments, segmentText, x12Clock } from "./interchange.js";
+
+const segmentId = z.string().regex(/^[A-Z][A-Z0-9]{1,2}$/, "a segment id such as LIN or QTY");
+
+/** The shape of an outbound transaction set, from the mapping's `x12:` section. */
+export const x12WriterOptions = z.strictObject({
+  transaction: z.string().regex(/^\d{3}$/).default("846"),
+  /** GS01: IB for the 846 */
+  functionalId: z.string().regex(/^[A-Z]{2}$/).default("IB"),
+  /**
+   * Segments after ST, written with `*` between elements whatever the partner's delimiters;
+   * {date} (CCYYMMDD), {time} (HHMM), {seconds} (HHMMSS) of the snapshot and {reference}
+   * (the interchange control number) are filled in.
+   */
+  header: z.array(z.string().min(3)).default(["BIA*00*SI*{reference}*{date}*{time}", "DTM*405*{date}*{time}"]),
+  /** the segments of one record, in order; the mapping's columns place values in them (LIN03, QTY02) */
+  record: z.array(segmentId).min(1),
+  /** an element summed into CTT02 (e.g. QTY02); without it CTT carries the record count only */
+  quantityTotal: z.string().regex(/^[A-Z][A-Z0-9]{1,2}\d{2}$/).optional(),
+  /** a value with a delimiter or a character outside the partner's set: reject the record, or strip the characters */
+  invalidCharacters: z.enum(["reject", "strip"]).default("reject"),
+});
+
+export type X12WriterOptions = z.output<typeof x12WriterOptions>;
+
+const TARGET = /^([A-Z][A-Z0-9]{1,2})(\d{2})$/;
+
+export function checkX12Target(target: string, o: X12WriterOptions): string | undefined {
+  const m = TARGET.exec(target);
+  if (!m) return `${JSON.stringify(target)} is not an X12 element such as LIN03 or QTY02`;
+  if (!o.record.includes(m[1])) return `${target}: segment ${m[1]} is not in x12.record (${o.record.join(", ")})`;
+  if (Number(m[2]) < 1) return `${target}: elements count from 01`;
+  return undefined;
+}
+
+const FLUSH_AT = 256 * 1024;
+
+/**
+ * A full-snapshot transaction set file, streamed: ISA/GS, then ST, the header segments,
+ * one record (LIN loop) per line, CTT and SE, split into several ST/SE when a transaction
+ * set would exceed the partner's record limit; GE and IEA close it with exact counts.
+ * Control numbers come from the state database, reserved before anything is written.
+ */
+export async function createX12Writer(file: string, headers: readonly string[] | null, o: X12WriterOptions, ctx: WriteContext): Promise<RecordWriter> {
+  if (!ctx.x12) throw new Error("an X12 output needs the cart's x12 envelope (output.x12 in the config)");
+  const envelope = ctx.x12.envelope;
+  const d = delimsOf(envelope);
+  const bad = checkDelims(d);
+  if (bad) throw new Error(bad);
+  const perTransaction = envelope.maxRecordsPerTransaction;
+  const transactions = Math.max(1, Math.ceil(ctx.plannedRecords / perTransaction));
+  const control = ctx.x12.reserve(transactions);
+  const clock = x12Clock(ctx.now, envelope.timeZone);
+
+  // where each column's value goes: segment of the record template, element position
+  const places = (headers ?? []).map((h) => {
+    const m = TARGET.exec(h)!;
+    return { segment: o.record.indexOf(m[1]), element: Number(m[2]) };
+  });
+  const totalAt = o.quantityTotal ? places.findIndex((_, i) => headers![i] === o.quantityTotal) : -1;
+  const headerSegments = o.header.map((t) =>
+    t
+      .replace(/\{(date|time|seconds|reference)\}/g, (_, k: string) => (k === "reference" ? controlText(control.isa, 9) : clock[k as "date" | "time" | "seconds"]))
+      .split("*"),
+  );
+
+  const handle = await open(file, "wx");
+  let buffer = openingSegments(envelope, d, o.functionalId, control, ctx.now);
+  let bytes = 0;
+  let stIndex = 0;
+  let inTransaction = 0; // records in the open transaction set
+  let segmentsInSt = 0;
+  let total = 0;
+  let open_ = false;
+
+  const flush = async () => {
+    if (!buffer) return;
+    const chunk = Buffer.from(buffer, envelope.charset === "utf8" ? "utf8" : "latin1");
+    buffer = "";
+    bytes += chunk.length;
+    await handle.write(chunk);
+  };
+  const put = (elements: string[]) => {
+    buffer += segmentText(elements, d);
+    segmentsInSt++;
+  };
+  const stControl = () => controlText(control.st + stIndex, 4);
+  const openSt = () => {
+    segmentsInSt = 0;
+    inTransaction = 0;
+    total = 0;
+    put(["ST", o.transaction, stControl()]);
+    for (const s of headerSegments) put(s);
+    open_ = true;
+  };
+  const closeSt = () => {
+    put(o.quantityTotal ? ["CTT", String(inTransaction), String(total)] : ["CTT", String(inTransaction)]);
+    put(["SE", String(segmentsInSt + 1), stControl()]);
+    stIndex++;
+    open_ = false;
+  };
+
+  return {
+    async write(values) {
+      const segments: string[][] = o.record.map((id) => [id]);
+      for (let i = 0; i < values.length; i++) {
+        const r = cleanValue(values[i], d, envelope.charset, o.invalidCharacters === "strip");
+        if (!r.ok) return `${headers![i]} ${JSON.stringify(values[i])} ${r.reason}`;
+        const { segment, element } = places[i];
+        const seg = segments[segment];
+        while (seg.length <= element) seg.push("");
+        seg[element] = r.value;
+      }
+      if (totalAt >= 0 && !/^-?\d+$/.test(values[totalAt])) return `${o.quantityTotal} ${JSON.stringify(values[totalAt])} is not a whole number for CTT02`;
+      if (open_ && inTransaction >= perTransaction) closeSt();
+      if (!open_) {
+        if (stIndex >= transactions) return "more records than the control numbers reserved for this file";
+        openSt();
+      }
+      for (const s of segments) put(s);
+      inTransaction++;
+      if (totalAt >= 0) total += Number(values[totalAt]);
+      if (buffer.length >= FLUSH_AT) await flush();
+      return undefined;
+    },
+    async close() {
+      if (!open_ && stIndex === 0) openSt();
+      if (open_) closeSt();
+      buffer += closingSegments(d, control, stIndex);
+      await flush();
+      await handle.sync();
+      await handle.close();
+      return bytes;
+    },
+    async abort() {
+      await handle.close();
+    },
+  };
+}
