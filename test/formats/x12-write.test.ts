@@ -1,0 +1,202 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { X12Parser } from "node-x12";
+import { afterEach, describe, expect, it } from "vitest";
+import { Scenario, MAPPINGS } from "../helpers/scenario.js";
+import { compileInputMapping } from "../../src/mapping/compile.js";
+import { Store } from "../../src/state/store.js";
+
+let scenarios: Scenario[] = [];
+afterEach(() => {
+  for (const s of scenarios) s.cleanup();
+  scenarios = [];
+});
+
+type Envelope = Record<string, unknown>;
+
+/** A merchant with one warehouse and one cart whose file is an X12 846. */
+function x12Scenario(envelope: Envelope = {}, mapping = "carts/x12-846.yaml", extra: Record<string, unknown> = {}): Scenario {
+  const s = new Scenario({
+    carts: [{ id: "edi", filename: "846-{seq:4}.x12" }],
+    patch: (c) => {
+      const cart = (c.merchants as Array<{ carts: Array<Record<string, unknown>> }>)[0].carts[0];
+      const output = cart.output as Record<string, unknown>;
+      output.mapping = join(MAPPINGS, mapping);
+      output.x12 = { sender: { qualifier: "ZZ", id: "ACME" }, receiver: { qualifier: "01", id: "123456789" }, lineBreak: "lf", ...envelope };
+      Object.assign(cart, extra);
+    },
+  });
+  scenarios.push(s);
+  return s;
+}
+
+function outputText(s: Scenario, cart = "edi", index = -1): string {
+  const names = s.outputs(cart);
+  return readFileSync(s.path("out", cart, names.at(index)!), "latin1");
+}
+
+function segments(text: string, terminator = "~", element = "*"): string[][] {
+  return text
+    .split(terminator)
+    .map((x) => x.replace(/[\r\n]/g, ""))
+    .filter((x) => x !== "")
+    .map((x) => x.split(element));
+}
+
+/** node-x12, an X12 parser that is not ours, in strict mode: it checks SE01, SE02, GE01, GE02, IEA01, IEA02 and the ISA's width. */
+function parseStrict(text: string) {
+  return new X12Parser(true).parse(text) as { functionalGroups: Array<{ transactions: Array<{ segments: Array<{ tag: string; valueOf(n: number): string }> }> }> };
+}
+
+describe("X12 846 out: the envelope", () => {
+  it("the ISA has every element at its fixed width, 106 characters with its terminator, and node-x12 strict parses the file", async () => {
+    const s = x12Scenario();
+    s.inventory("east", "inv.csv", ["A-1,5,,,2026-11-20T08:00:00Z", "B-2,0,,,2026-11-20T08:00:00Z"]);
+    await s.run({ now: () => Date.parse("2026-11-20T09:30:00Z") });
+    const text = outputText(s);
+    const isa = text.slice(0, text.indexOf("~") + 1);
+    expect(isa).toHaveLength(106);
+    expect(isa).toBe("ISA*00*          *00*          *ZZ*ACME           *01*123456789      *261120*0930*U*00401*000000001*0*P*>~");
+    const parsed = parseStrict(text);
+    const tx = parsed.functionalGroups[0].transactions[0];
+    expect(tx.segments.map((g) => g.tag)).toEqual(["BIA", "DTM", "LIN", "QTY", "LIN", "QTY", "CTT"]);
+    expect(segments(text).slice(1)).toEqual([
+      ["GS", "IB", "ACME", "123456789", "20261120", "0930", "1", "X", "004010"],
+      ["ST", "846", "0001"],
+      ["BIA", "00", "SI", "000000001", "20261120", "0930"],
+      ["DTM", "405", "20261120", "0930"],
+      ["LIN", "", "SK", "A-1"],
+      ["QTY", "33", "5", "EA"],
+      ["LIN", "", "SK", "B-2"],
+      ["QTY", "33", "0", "EA"],
+      ["CTT", "2"],
+      ["SE", "9", "0001"],
+      ["GE", "1", "1"],
+      ["IEA", "1", "000000001"],
+    ]);
+  });
+
+  it("control numbers are kept per partner, increase on every file and are never reused, even when a run died after taking one", async () => {
+    const s = x12Scenario();
+    s.inventory("east", "inv.csv", ["A-1,5,,,2026-11-20T08:00:00Z"]);
+    await s.run();
+    // a run that reserved numbers and died before its file was delivered
+    const store = Store.open(s.path("state", "stockfeed.sqlite"));
+    expect(store.reserveControlNumbers("ZZ:ACME>01:123456789", 1)).toEqual({ isa: 2, gs: 2, st: 2 });
+    store.close();
+    await s.run();
+    const [first, second] = [outputText(s, "edi", 0), outputText(s, "edi", 1)].map((t) => segments(t));
+    expect([first[0][13], first[1][6], first[2][2]]).toEqual(["000000001", "1", "0001"]);
+    expect([second[0][13], second[1][6], second[2][2]]).toEqual(["000000003", "3", "0003"]);
+    expect(second.at(-1)).toEqual(["IEA", "1", "000000003"]);
+  });
+
+  it("more records than the partner's limit per transaction set are split into several ST/SE in one GS", async () => {
+    const s = x12Scenario({ maxRecordsPerTransaction: 2 });
+    s.inventory("east", "inv.csv", ["A,1", "B,2", "C,3", "D,4", "E,5"], { header: "sku,quantity_available" });
+    await s.run();
+    const text = outputText(s);
+    const parsed = parseStrict(text);
+    expect(parsed.functionalGroups[0].transactions).toHaveLength(3);
+    const segs = segments(text);
+    expect(segs.filter((g) => g[0] === "ST").map((g) => g[2])).toEqual(["0001", "0002", "0003"]);
+    expect(segs.filter((g) => g[0] === "CTT")).toEqual([["CTT", "2"], ["CTT", "2"], ["CTT", "1"]]);
+    expect(segs.find((g) => g[0] === "GE")).toEqual(["GE", "3", "1"]);
+    // the next file continues after the three reserved ST numbers
+    s.inventory("east", "inv2.csv", ["A,9"], { header: "sku,quantity_available" });
+    await s.run();
+    expect(segments(outputText(s)).find((g) => g[0] === "ST")).toEqual(["ST", "846", "0004"]);
+  });
+
+  it("5010: ISA11 is the repetition separator, ISA12 00501, GS08 005010; other delimiters as configured", async () => {
+    const s = x12Scenario({ version: "005010", delimiters: { element: "|", component: ":", segment: "\x1c", repetition: "^" }, lineBreak: "none" });
+    s.inventory("east", "inv.csv", ["A-1,5"], { header: "sku,quantity_available" });
+    await s.run();
+    const text = outputText(s);
+    expect(text).not.toContain("\n");
+    const isa = segments(text, "\x1c", "|")[0];
+    expect([isa[11], isa[12], isa[16]]).toEqual(["^", "00501", ":"]);
+    expect(segments(text, "\x1c", "|")[1][8]).toBe("005010");
+    expect(parseStrict(text).functionalGroups[0].transactions).toHaveLength(1);
+  });
+
+  it("CTT02 carries the quantity total when the mapping asks for it; the retail mapping sends UPC and vendor item number", async () => {
+    const t = new Scenario({
+      aliases: true,
+      carts: [{ id: "edi", alias: "upc", filename: "846-{seq:4}.x12" }],
+      patch: (c) => {
+        const output = (c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output;
+        output.mapping = join(MAPPINGS, "carts/x12-846-retail.yaml");
+        output.x12 = { sender: { qualifier: "ZZ", id: "ACME" }, receiver: { qualifier: "08", id: "9251750000" } };
+      },
+    });
+    scenarios.push(t);
+    t.aliases("aliases.csv", ["A-1,upc,012345678905", "B-2,upc,098765432109"]);
+    t.inventory("east", "inv.csv", ["A-1,5", "B-2,7"], { header: "sku,quantity_available" });
+    await t.run();
+    const segs = segments(outputText(t));
+    expect(segs.filter((g) => g[0] === "LIN")).toEqual([
+      ["LIN", "", "UP", "012345678905", "VN", "A-1"],
+      ["LIN", "", "UP", "098765432109", "VN", "B-2"],
+    ]);
+    expect(segs.find((g) => g[0] === "CTT")).toEqual(["CTT", "2", "12"]);
+  });
+});
+
+describe("X12 846 out: data that fights the format never breaks the interchange", () => {
+  it("a code holding a delimiter is left out of that cart's file with a clear reason; the file stays valid", async () => {
+    const s = x12Scenario();
+    s.inventory("east", "inv.csv", ["GOOD-1,5", "BAD*2,3", "BAD~3,4", "ÉTÉ-4,1"], { header: "sku,quantity_available" });
+    const report = await s.run();
+    const cart = report.carts[0];
+    expect(cart.action).toBe("sent");
+    expect(cart.rows).toBe(1);
+    expect(cart.skipped.unsendable).toBe(3);
+    expect(cart.skippedExamples.map((e) => [e.code, e.detail])).toEqual([
+      ["BAD*2", expect.stringContaining('contains "*", a delimiter')],
+      ["BAD~3", expect.stringContaining('contains "~", a delimiter')],
+      ["ÉTÉ-4", expect.stringContaining("non-ASCII")],
+    ]);
+    const text = outputText(s);
+    expect(parseStrict(text).functionalGroups[0].transactions[0].segments.filter((g) => g.tag === "LIN")).toHaveLength(1);
+    // View Product Sync does not claim they were sent
+    expect(s.query<{ code: string }>("SELECT code FROM sku_sync ORDER BY code").map((r) => r.code)).toEqual(["GOOD-1"]);
+  });
+
+  it("with invalidCharacters: strip in the mapping, delimiters are removed and accents dropped instead", async () => {
+    const s = x12Scenario({}, "carts/x12-846.yaml");
+    const mapping = s.write("strip.yaml", readFileSync(join(MAPPINGS, "carts/x12-846.yaml"), "utf8").replace("  record: [LIN, QTY]", "  record: [LIN, QTY]\n  invalidCharacters: strip"));
+    const cfg = readFileSync(s.configPath, "utf8").replace(join(MAPPINGS, "carts/x12-846.yaml"), mapping);
+    s.write("stockfeed.yaml", cfg);
+    s.inventory("east", "inv.csv", ["BAD*2,3", "ÉTÉ-4,1"], { header: "sku,quantity_available" });
+    await s.run();
+    expect(segments(outputText(s)).filter((g) => g[0] === "LIN").map((g) => g[3])).toEqual(["BAD2", "ETE-4"]);
+  });
+
+  it("no trailing empty elements are written; empty elements inside a segment are kept", async () => {
+    const s = x12Scenario();
+    s.inventory("east", "inv.csv", ["A-1,5"], { header: "sku,quantity_available" });
+    await s.run();
+    const text = outputText(s);
+    expect(text).toContain("LIN**SK*A-1~");
+    expect(text).not.toMatch(/\*~/);
+  });
+});
+
+describe("X12 846 out: round trip", () => {
+  it("what stockfeed writes, stockfeed's own 846 mapping reads back to the same levels", async () => {
+    const s = x12Scenario();
+    const lines = Array.from({ length: 30 }, (_, i) => `SKU-${String(i).padStart(3, "0")},${(i * 7) % 13}`);
+    s.inventory("east", "inv.csv", lines, { header: "sku,quantity_available" });
+    await s.run();
+    const m = compileInputMapping(join(MAPPINGS, "wms/x12-846.yaml"), "inventory");
+    const out = s.path("out", "edi", s.outputs("edi")[0]);
+    const table = await m.format.openTable(out, m.columns, m.readerOptions);
+    const back: Array<[string, number]> = [];
+    for await (const row of table.rows) {
+      const r = m.map(row, "out");
+      if ("record" in r) back.push([r.record.sku, r.record.available]);
+    }
+    expect(back).toEqual(lines.map((l) => [l.split(",")[0], Number(l.split(",")[1])]));
+  });
+});
