@@ -8,6 +8,7 @@ import { processIo, type Io } from "./output.js";
 import { diffCommand } from "./diff.js";
 import { explainCommand } from "./explain.js";
 import { locationsCommand } from "./locations.js";
+import { mappingCheckCommand } from "./mapping.js";
 import { runCommand } from "./run.js";
 import { skuCommand } from "./sku.js";
 import { statusCommand } from "./status.js";
@@ -96,6 +97,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--json", "print one JSON document")
     .action((o) => {
       code = locationsCommand(o, io);
+    });
+  program
+    .command("mapping")
+    .description("mapping files")
+    .command("check")
+    .description("validate a mapping; with --sample, print the records it reads (or the file it renders) with line-precise errors")
+    .argument("<mapping>", "the mapping file")
+    .option("--sample <file>", "an input file to read through it; for a cart mapping, a CSV of code,quantity[,sku,asOf,available] lines to render")
+    .option("--json", "print one JSON document")
+    .addOption(new Option("--now <iso>", "the snapshot time of a rendered sample").hideHelp())
+    .action(async (mappingArg: string, o) => {
+      code = await mappingCheckCommand({ ...o, mapping: mappingArg }, io);
     });
   program
     .command("sku")

@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, type RecordError } from "../errors.js";
+import { formats } from "../formats/index.js";
+import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
+import { readYaml } from "../config/yaml.js";
+import { compileInputMapping, compileOutputMapping, type OutputMapping } from "./compile.js";
+import { OUTPUT_FIELDS, type OutputField } from "./kinds.js";
+
+export interface InputCheck {
+  mapping: string;
+  kind: string;
+  format: string;
+  columns: string[];
+  sample?: { file: string; records: Array<{ line: number; record: Record<string, unknown> }>; rejects: RecordError[] };
+}
+
+export interface OutputCheck {
+  mapping: string;
+  kind: "cart-inventory";
+  format: string;
+  targets: string[];
+  /** the sample's lines rendered as the cart would receive them */
+  rendered?: string;
+  leftOut?: Array<{ line: number; reason: string }>;
+}
+
+/** An envelope for previews: an X12 mapping can be rendered without a partner's config. */
+export const PREVIEW_ENVELOPE = x12EnvelopeSchema.parse({ sender: { qualifier: "ZZ", id: "SENDER" }, receiver: { qualifier: "ZZ", id: "RECEIVER" }, lineBreak: "lf" });
+
+/** Renders cart records through an output mapping into `file` (previews, golden tests). */
+export async function renderCartRecords(
+  mapping: OutputMapping,
+  records: Array<Record<OutputField, string | number>>,
+  file: string,
+  options: { now: number; envelope?: typeof PREVIEW_ENVELOPE; firstControl?: number },
+): Promise<Array<{ index: number; reason: string }>> {
+  const control = options.firstControl ?? 1;
+  const writer = await mapping.format.createWriter(file, mapping.headers, mapping.writerOptions, {
+    now: options.now,
+    plannedRecords: records.length,
+    x12: { envelope: options.envelope ?? PREVIEW_ENVELOPE, reserve: () => ({ isa: control, gs: control, st: control }) },
+  });
+  const left: Array<{ index: number; reason: string }> = [];
+  for (const [index, r] of records.entries()) {
+    const reason = await writer.write(mapping.row(r));
+    if (reason !== undefined) left.push({ index, reason });
+  }
+  await writer.close();
+  return left;
+}
+
+/**
+ * Validates a mapping file (every problem with its line) and, with a sample, shows what
+ * it makes of it: the canonical records of an input sample with its rejects, or, for a
+ * cart mapping, the file a sample of cart lines (a CSV with code, sku, quantity, asOf,
+ * available columns) renders to.
+ */
+export async function checkMapping(file: string, sample: string | undefined, now: number): Promise<InputCheck | OutputCheck> {
+  const y = readYaml(file, "mapping_invalid");
+  const kind = (y.data as { kind?: unknown } | null)?.kind;
+  if (kind === "cart-inventory") {
+    const m = compileOutputMapping(file);
+    const out: OutputCheck = { mapping: file, kind, format: m.format.name, targets: m.headers };
+    if (sample) {
+      const csv = formats.csv;
+      const table = await csv.openTable(sample, Object.keys(OUTPUT_FIELDS), csv.readerOptions.parse(undefined));
+      if (!table.present[0] && !table.present[1]) throw new ConfigError(`${sample}: a cart sample needs a code or sku column (and quantity)`, undefined, "usage");
+      const records: Array<Record<OutputField, string | number>> = [];
+      const lines: number[] = [];
+      for await (const row of table.rows) {
+        const [code, sku, quantity, asOf, available] = row.values;
+        records.push({ code: code ?? sku ?? "", sku: sku ?? code ?? "", quantity: quantity ?? "0", asOf: asOf ?? "", available: available ?? quantity ?? "0" });
+        lines.push(row.line);
+      }
+      const dir = mkdtempSync(join(tmpdir(), "stockfeed-check-"));
+      try {
+        const target = join(dir, "rendered");
+        const left = await renderCartRecords(m, records, target, { now });
+        out.rendered = readFileSync(target, "utf8");
+        out.leftOut = left.map((l) => ({ line: lines[l.index], reason: l.reason }));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    return out;
+  }
+  const m = compileInputMapping(file);
+  const out: InputCheck = { mapping: file, kind: m.kind, format: m.format.name, columns: m.columns };
+  if (sample) {
+    const table = await m.format.openTable(sample, m.columns, m.readerOptions);
+    const missing = m.checkColumns(table.present);
+    if (missing.length > 0) throw new ConfigError(`${sample}: ${missing.join("; ")}`, missing.map((p) => `${sample}: ${p}`), "usage");
+    out.sample = { file: sample, records: [], rejects: [] };
+    for await (const row of table.rows) {
+      const r = m.map(row, sample);
+      if ("record" in r) out.sample.records.push({ line: row.line, record: r.record as Record<string, unknown> });
+      else out.sample.rejects.push(...r.errors);
+    }
+  }
+  return out;
+}
