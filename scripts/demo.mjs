@@ -32,7 +32,7 @@ function stockfeed(...args) {
 }
 
 const code = stockfeed("run", "--config", config);
-for (const cart of ["webshop", "market", "outlet"]) {
+for (const cart of ["webshop", "market", "outlet", "retailer", "retailer-997"]) {
   const dir = join(demo, "out", cart);
   let names = [];
   try {
@@ -47,7 +47,7 @@ stockfeed("status", "--config", config);
 stockfeed("view-sync", "--config", config, "--cart", "webshop");
 stockfeed("explain", "--config", config, "--cart", "outlet", "--sku", "TSHIRT-RED-M");
 stockfeed("explain", "--config", config, "--cart", "market", "--sku", "0098765432109");
-console.log("\nA second run: no warehouse has delivered anything new, so no cart gets a file (rule 4).");
+console.log("\nA second run: no warehouse has delivered anything new, so no CSV cart gets a file (rule 4); the EDI retailer gets its full-snapshot 846 on every run, with the next control number.");
 stockfeed("run", "--config", config);
 
 if (code === 1) console.log("\nThe first run exited 1 on purpose: the samples hold lines that must be rejected (12.5, abc). Their reports are beside the archived files under var/demo/work/archive/.");

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Scenario, MAPPINGS } from "../helpers/scenario.js";
 import { compileInputMapping } from "../../src/mapping/compile.js";
 import { Store } from "../../src/state/store.js";
+import { loadConfig } from "../../src/config/load.js";
+import type { ConfigError } from "../../src/errors.js";
 
 let scenarios: Scenario[] = [];
 afterEach(() => {
@@ -198,5 +200,43 @@ describe("X12 846 out: round trip", () => {
       if ("record" in r) back.push([r.record.sku, r.record.available]);
     }
     expect(back).toEqual(lines.map((l) => [l.split(",")[0], Number(l.split(",")[1])]));
+  });
+});
+
+describe("X12 config and mapping errors are reported before anything moves", () => {
+  const problems = (s: Scenario): string[] => {
+    try {
+      loadConfig(s.configPath);
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it("an X12 cart without its partner's envelope, and an envelope on a CSV cart, are config errors", () => {
+    const s = x12Scenario();
+    s.write("stockfeed.yaml", readFileSync(s.configPath, "utf8").replace(/\n\s+x12:\n(\s{8,}.*\n)+/, "\n"));
+    expect(problems(s).join("\n")).toMatch(/an X12 output needs the partner's envelope under output.x12/);
+    const t = new Scenario({
+      patch: (c) => {
+        ((c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output).x12 = { sender: { qualifier: "ZZ", id: "A" }, receiver: { qualifier: "ZZ", id: "B" } };
+      },
+    });
+    scenarios.push(t);
+    expect(problems(t).join("\n")).toMatch(/output.x12 is for X12 outputs; this mapping writes csv/);
+  });
+
+  it("delimiters that collide are refused with the line", () => {
+    const s = x12Scenario({ delimiters: { element: "*", component: "*" } });
+    expect(problems(s).join("\n")).toMatch(/stockfeed\.yaml:\d+: .*delimiters must differ/);
+  });
+
+  it("a bad element reference in a mapping names the mapping file and line", () => {
+    const s = x12Scenario();
+    const bad = s.write("bad.yaml", readFileSync(join(MAPPINGS, "carts/x12-846.yaml"), "utf8").replace("header: QTY02,", "header: QTYX2,").replace("header: LIN03,", "header: REF02,"));
+    s.write("stockfeed.yaml", readFileSync(s.configPath, "utf8").replace(join(MAPPINGS, "carts/x12-846.yaml"), bad));
+    const p = problems(s).join("\n");
+    expect(p).toMatch(/bad\.yaml:\d+: columns\[1\]\.header: REF02: segment REF is not in x12.record/);
+    expect(p).toMatch(/bad\.yaml:\d+: columns\[3\]\.header: "QTYX2" is not an X12 element/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { extname, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatRunReport } from "../../src/cli/run.js";
 import { loadConfig } from "../../src/config/load.js";
@@ -48,6 +48,6 @@ describe("golden: the demo over samples/", () => {
     const out = join(dir, "var/demo/out");
     const delivered = files(out).map((f) => relative(out, f)).sort();
     golden("delivered.txt", delivered.join("\n") + "\n");
-    for (const f of delivered) golden(`out/${f.split("/")[0]}.csv`, readFileSync(join(out, f), "utf8"));
+    for (const f of delivered) golden(`out/${f.split("/")[0]}${extname(f)}`, readFileSync(join(out, f), "utf8"));
   });
 });
