@@ -42,6 +42,8 @@ export interface ExplainFacts {
   /** order lines before the as-of left out of `orders` to keep the answer short */
   olderOrdersNotListed: number;
   lastSentOfCode: { at: number; file: string; quantity: number } | null;
+  /** the cart's last file left the code out because its format cannot carry it (a delimiter in an X12 code...) */
+  unsendableInLastFile: string | null;
   lastCartSync: { at: number; file: string } | null;
   /** a warehouse the cart draws from delivered news since its last sync */
   newsPending: boolean;
@@ -56,6 +58,7 @@ export type VerdictCheck =
   | "inventory-disabled"
   | "no-level"
   | "below-minimum"
+  | "unsendable"
   | "never-sent"
   | "waiting"
   | "ok";
@@ -133,6 +136,8 @@ export function explain(f: ExplainFacts): Explanation {
     if (f.catalog.inventoryEnabled === false) return v("inventory-disabled", `inventory is disabled in the cart for ${f.code}: enable inventory tracking for it in the cart`);
     if (!combined) return v("no-level", `${sku} has no inventory level in ${where}${f.elsewhere.length ? ` (it has one in ${list(f.elsewhere)}: check the cart's warehouse setting)` : ": make sure the WMS has the SKU loaded"}`);
     if (steps!.belowMinimum) return v("below-minimum", `available ${available} is below the cart's minimum level ${c.minimumLevel}, so 0 is sent (set minimumLevel to 0 to always send the full amount)`);
+    if (f.unsendableInLastFile)
+      return v("unsendable", `${f.code} holds a character the cart's file format cannot carry (a delimiter of the partner's X12, or one outside its character set), so ${f.unsendableInLastFile} left it out: change the code, or set invalidCharacters: strip in the cart's mapping`);
     if (!f.lastSentOfCode) return v("never-sent", `never sent: ${f.lastCartSync ? `the cart's last file (${f.lastCartSync.file}) did not include it; it matched after that` : "no file has gone to this cart yet"}; the next file will carry ${nextValue}`);
     if (f.lastSentOfCode.quantity !== nextValue) {
       const when = f.newsPending || c.sendAll ? "it goes with the next run" : "no warehouse has delivered inventory since the last sync (rule 4), so it waits for the next warehouse file";

@@ -119,6 +119,15 @@ export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCar
     orders,
     olderOrdersNotListed,
     lastSentOfCode: lastSentOfCode ?? null,
+    unsendableInLastFile:
+      (
+        db
+          .prepare(
+            `SELECT c.file_name AS file FROM cart_state cs JOIN cart_syncs c ON c.id = cs.last_sync_id
+             JOIN sync_skipped k ON k.sync_id = c.id WHERE cs.merchant = ? AND cs.cart = ? AND k.code = ? AND k.reason = 'unsendable'`,
+          )
+          .get(m, c.id, code) as { file: string } | undefined
+      )?.file ?? null,
     lastCartSync: last ? { at: last.synced_at, file: last.file_name } : null,
     newsPending: newest !== null && (last?.inventory_file_id ?? 0) < newest,
   };

@@ -6,6 +6,7 @@ import { Scenario, MAPPINGS } from "../helpers/scenario.js";
 import { compileInputMapping } from "../../src/mapping/compile.js";
 import { Store } from "../../src/state/store.js";
 import { loadConfig } from "../../src/config/load.js";
+import { main } from "../../src/cli/main.js";
 import type { ConfigError } from "../../src/errors.js";
 
 let scenarios: Scenario[] = [];
@@ -163,6 +164,10 @@ describe("X12 846 out: data that fights the format never breaks the interchange"
     expect(parseStrict(text).functionalGroups[0].transactions[0].segments.filter((g) => g.tag === "LIN")).toHaveLength(1);
     // View Product Sync does not claim they were sent
     expect(s.query<{ code: string }>("SELECT code FROM sku_sync ORDER BY code").map((r) => r.code)).toEqual(["GOOD-1"]);
+    // and explain says why the cart never got it
+    const out: string[] = [];
+    await main(["explain", "--config", s.configPath, "--cart", "edi", "--sku", "BAD*2", "--json"], { out: (t) => out.push(t), err: () => {} });
+    expect(JSON.parse(out.join("")).explanation.verdict).toEqual({ check: "unsendable", text: expect.stringMatching(/^BAD\*2 holds a character the cart's file format cannot carry .* so 846-0001\.x12 left it out/) });
   });
 
   it("with invalidCharacters: strip in the mapping, delimiters are removed and accents dropped instead", async () => {
