@@ -8,7 +8,8 @@ import { x12Transactions } from "../../src/formats/x12/envelope.js";
 import { MAPPINGS, ROOT } from "../helpers/scenario.js";
 import type { InputKind } from "../../src/mapping/kinds.js";
 
-const SHARED = join(ROOT, "..", "shared", "x12-samples");
+/** real interchanges from public EDI projects: ../shared beside the clone (CI), or X12_SAMPLES */
+const SHARED = process.env.X12_SAMPLES ?? join(ROOT, "..", "shared", "x12-samples");
 const dir = mkdtempSync(join(tmpdir(), "stockfeed-x12-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
