@@ -74,7 +74,7 @@ export async function createX12Writer(file: string, headers: readonly string[] |
   let inTransaction = 0; // records in the open transaction set
   let segmentsInSt = 0;
   let total = 0;
-  let open_ = false;
+  let stOpen = false;
 
   const flush = async () => {
     if (!buffer) return;
@@ -94,13 +94,13 @@ export async function createX12Writer(file: string, headers: readonly string[] |
     total = 0;
     put(["ST", o.transaction, stControl()]);
     for (const s of headerSegments) put(s);
-    open_ = true;
+    stOpen = true;
   };
   const closeSt = () => {
     put(o.quantityTotal ? ["CTT", String(inTransaction), String(total)] : ["CTT", String(inTransaction)]);
     put(["SE", String(segmentsInSt + 1), stControl()]);
     stIndex++;
-    open_ = false;
+    stOpen = false;
   };
 
   return {
@@ -115,8 +115,8 @@ export async function createX12Writer(file: string, headers: readonly string[] |
         seg[element] = r.value;
       }
       if (totalAt >= 0 && !/^-?\d+$/.test(values[totalAt])) return `${o.quantityTotal} ${JSON.stringify(values[totalAt])} is not a whole number for CTT02`;
-      if (open_ && inTransaction >= perTransaction) closeSt();
-      if (!open_) {
+      if (stOpen && inTransaction >= perTransaction) closeSt();
+      if (!stOpen) {
         if (stIndex >= transactions) return "more records than the control numbers reserved for this file";
         openSt();
       }
@@ -127,8 +127,8 @@ export async function createX12Writer(file: string, headers: readonly string[] |
       return undefined;
     },
     async close() {
-      if (!open_ && stIndex === 0) openSt();
-      if (open_) closeSt();
+      if (!stOpen && stIndex === 0) openSt();
+      if (stOpen) closeSt();
       buffer += closingSegments(d, control, stIndex);
       await flush();
       await handle.sync();
