@@ -1,6 +1,6 @@
-import { open } from "node:fs/promises";
 import Papa from "papaparse";
 import { z } from "zod";
+import { createOutputFile } from "../output-file.js";
 import type { RecordWriter } from "../types.js";
 
 export const csvWriterOptions = z
@@ -18,36 +18,15 @@ export const csvWriterOptions = z
 
 export type CsvWriterOptions = z.output<typeof csvWriterOptions>;
 
-const FLUSH_AT = 256 * 1024;
-
 export async function createCsvWriter(file: string, headers: readonly string[] | null, o: CsvWriterOptions): Promise<RecordWriter> {
-  const handle = await open(file, "wx");
-  let buffer = o.bom ? "\uFEFF" : "";
-  let bytes = 0;
+  const out = await createOutputFile(file);
+  if (o.bom) out.append("\uFEFF");
   const config = { delimiter: o.delimiter, newline: o.newline, quotes: o.quoteAll, escapeFormulae: o.escapeFormulae, header: false };
-  const flush = async () => {
-    if (!buffer) return;
-    const chunk = Buffer.from(buffer, "utf8");
-    buffer = "";
-    bytes += chunk.length;
-    await handle.write(chunk);
-  };
   const add = async (values: readonly string[]): Promise<undefined> => {
-    buffer += Papa.unparse([values as string[]], config) + o.newline;
-    if (buffer.length >= FLUSH_AT) await flush();
+    out.append(Papa.unparse([values as string[]], config) + o.newline);
+    await out.maybeFlush();
     return undefined;
   };
   if (headers && o.header) await add(headers);
-  return {
-    write: add,
-    async close() {
-      await flush();
-      await handle.sync();
-      await handle.close();
-      return bytes;
-    },
-    async abort() {
-      await handle.close();
-    },
-  };
+  return { write: add, close: out.close, abort: out.abort };
 }

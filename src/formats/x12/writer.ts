@@ -1,5 +1,5 @@
-import { open } from "node:fs/promises";
 import { z } from "zod";
+import { createOutputFile } from "../output-file.js";
 import type { RecordWriter, WriteContext } from "../types.js";
 import { checkDelims, cleanValue, closingSegments, controlText, delimsOf, openingSegments, segmentText, x12Clock } from "./interchange.js";
 
@@ -36,8 +36,6 @@ export function checkX12Target(target: string, o: X12WriterOptions): string | un
   return undefined;
 }
 
-const FLUSH_AT = 256 * 1024;
-
 /**
  * A full-snapshot transaction set file, streamed: ISA/GS, then ST, the header segments,
  * one record (LIN loop) per line, CTT and SE, split into several ST/SE when a transaction
@@ -67,24 +65,16 @@ export async function createX12Writer(file: string, headers: readonly string[] |
       .split("*"),
   );
 
-  const handle = await open(file, "wx");
-  let buffer = openingSegments(envelope, d, o.functionalId, control, ctx.now);
-  let bytes = 0;
+  const out = await createOutputFile(file, envelope.charset === "utf8" ? "utf8" : "latin1");
+  out.append(openingSegments(envelope, d, o.functionalId, control, ctx.now));
   let stIndex = 0;
   let inTransaction = 0; // records in the open transaction set
   let segmentsInSt = 0;
   let total = 0;
   let stOpen = false;
 
-  const flush = async () => {
-    if (!buffer) return;
-    const chunk = Buffer.from(buffer, envelope.charset === "utf8" ? "utf8" : "latin1");
-    buffer = "";
-    bytes += chunk.length;
-    await handle.write(chunk);
-  };
   const put = (elements: string[]) => {
-    buffer += segmentText(elements, d);
+    out.append(segmentText(elements, d));
     segmentsInSt++;
   };
   const stControl = () => controlText(control.st + stIndex, 4);
@@ -123,20 +113,15 @@ export async function createX12Writer(file: string, headers: readonly string[] |
       for (const s of segments) put(s);
       inTransaction++;
       if (totalAt >= 0) total += Number(values[totalAt]);
-      if (buffer.length >= FLUSH_AT) await flush();
+      await out.maybeFlush();
       return undefined;
     },
     async close() {
       if (!stOpen && stIndex === 0) openSt();
       if (stOpen) closeSt();
-      buffer += closingSegments(d, control, stIndex);
-      await flush();
-      await handle.sync();
-      await handle.close();
-      return bytes;
+      out.append(closingSegments(d, control, stIndex));
+      return out.close();
     },
-    async abort() {
-      await handle.close();
-    },
+    abort: out.abort,
   };
 }

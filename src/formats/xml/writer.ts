@@ -1,6 +1,6 @@
-import { open } from "node:fs/promises";
 import { z } from "zod";
 import { isoUtc } from "../../util/time.js";
+import { createOutputFile } from "../output-file.js";
 import type { RecordWriter, WriteContext } from "../types.js";
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9._-]*$/;
@@ -64,8 +64,6 @@ function render(e: Element, values: readonly string[], indent: string, step: str
   return `${indent}<${e.name}${attrs}>${nl}${e.children.map((c) => render(c, values, indent + step, step)).join(nl)}${nl}${indent}</${e.name}>`;
 }
 
-const FLUSH_AT = 256 * 1024;
-
 /** An XML document written as a stream: declaration, root, one record element per line, escaped. */
 export async function createXmlWriter(file: string, headers: readonly string[] | null, o: XmlWriterOptions, ctx: WriteContext): Promise<RecordWriter> {
   const record = shape(headers ?? [], o.record);
@@ -74,32 +72,20 @@ export async function createXmlWriter(file: string, headers: readonly string[] |
   const rootAttrs = Object.entries(o.rootAttributes)
     .map(([k, v]) => ` ${k}="${escapeXml(v.replace(/\{now\}/g, isoUtc(ctx.now)), true)}"`)
     .join("");
-  const handle = await open(file, "wx");
-  let buffer = `<?xml version="1.0" encoding="UTF-8"?>\n<${o.root}${rootAttrs}>${nl}`;
-  let bytes = 0;
-  const flush = async () => {
-    const chunk = Buffer.from(buffer, "utf8");
-    buffer = "";
-    bytes += chunk.length;
-    await handle.write(chunk);
-  };
+  const out = await createOutputFile(file);
+  out.append(`<?xml version="1.0" encoding="UTF-8"?>\n<${o.root}${rootAttrs}>${nl}`);
   return {
     async write(values) {
       const bad = values.findIndex((v) => INVALID_XML.test(v));
       if (bad >= 0) return `${headers![bad]} ${JSON.stringify(values[bad])} holds a character XML 1.0 cannot carry`;
-      buffer += render(record, values, step, step) + nl;
-      if (buffer.length >= FLUSH_AT) await flush();
+      out.append(render(record, values, step, step) + nl);
+      await out.maybeFlush();
       return undefined;
     },
     async close() {
-      buffer += `</${o.root}>\n`;
-      await flush();
-      await handle.sync();
-      await handle.close();
-      return bytes;
+      out.append(`</${o.root}>\n`);
+      return out.close();
     },
-    async abort() {
-      await handle.close();
-    },
+    abort: out.abort,
   };
 }

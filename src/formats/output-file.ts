@@ -1,0 +1,47 @@
+import { open } from "node:fs/promises";
+
+const FLUSH_AT = 256 * 1024;
+
+/**
+ * A new file written through a text buffer: every writer appends text, the buffer goes to
+ * disk in large chunks, and close() syncs before it reports the bytes written.
+ */
+export interface OutputFile {
+  append(text: string): void;
+  /** writes the buffer out once it is large */
+  maybeFlush(): Promise<void>;
+  /** flushes, syncs to disk and closes; returns bytes written */
+  close(): Promise<number>;
+  abort(): Promise<void>;
+}
+
+/** Creates the file (it must not exist); text is encoded as `encoding` on the way out. */
+export async function createOutputFile(file: string, encoding: BufferEncoding = "utf8"): Promise<OutputFile> {
+  const handle = await open(file, "wx");
+  let buffer = "";
+  let bytes = 0;
+  const flush = async () => {
+    if (!buffer) return;
+    const chunk = Buffer.from(buffer, encoding);
+    buffer = "";
+    bytes += chunk.length;
+    await handle.write(chunk);
+  };
+  return {
+    append(text) {
+      buffer += text;
+    },
+    async maybeFlush() {
+      if (buffer.length >= FLUSH_AT) await flush();
+    },
+    async close() {
+      await flush();
+      await handle.sync();
+      await handle.close();
+      return bytes;
+    },
+    async abort() {
+      await handle.close();
+    },
+  };
+}
