@@ -2,7 +2,7 @@ import type { Feed } from "../config/load.js";
 import { FileUnreadableError, type RecordError } from "../errors.js";
 import type { CanonicalRecord, InputKind } from "../mapping/kinds.js";
 import type { Store } from "../state/store.js";
-import type { InterchangeSummary } from "../formats/x12/envelope.js";
+import { interchangeParties, type InterchangeSummary } from "../formats/x12/envelope.js";
 
 const BATCH = 2000;
 /** rejects kept in memory for the run's report; all of them go to the store and the rejects file */
@@ -41,7 +41,10 @@ export interface LoadResult {
 export async function loadFile(store: Store, feed: Feed, path: string, displayName: string, t: LoadTarget): Promise<LoadResult> {
   const mapping = feed.mapping;
   const table = await mapping.format.openTable(path, mapping.columns, mapping.readerOptions, {
-    seenInterchange: (i) => store.findReceivedInterchange(`${i.senderQualifier}:${i.senderId}`, `${i.receiverQualifier}:${i.receiverId}`, i.control),
+    seenInterchange: (i) => {
+      const { sender, receiver } = interchangeParties(i);
+      return store.findReceivedInterchange(sender, receiver, i.control);
+    },
   });
   const missing = mapping.checkColumns(table.present);
   if (missing.length > 0) throw new FileUnreadableError(missing.join("; "), displayName);
@@ -80,8 +83,11 @@ export async function loadFile(store: Store, feed: Feed, path: string, displayNa
   Object.assign(result, sink.finish());
   if (table.interchanges) {
     result.interchanges = table.interchanges;
-    for (const i of table.interchanges)
-      if (!i.duplicateOf) store.recordReceivedInterchange(`${i.senderQualifier}:${i.senderId}`, `${i.receiverQualifier}:${i.receiverId}`, i.control, t.fileId);
+    for (const i of table.interchanges) {
+      if (i.duplicateOf) continue;
+      const { sender, receiver } = interchangeParties(i);
+      store.recordReceivedInterchange(sender, receiver, i.control, t.fileId);
+    }
   }
   return result;
 }

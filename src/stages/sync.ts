@@ -38,16 +38,17 @@ const SYNC_REASON_TEXT = {
   "settings-changed": "the cart's settings changed since its last file",
 } as const;
 
+/** The cart's settings its lines are computed from (rules 5-9 and 15). */
+function cartRules(cart: LoadedCart) {
+  const c = cart.config;
+  return { warehouse: cart.warehouse, alias: c.alias, minimumLevel: c.minimumLevel, buffer: c.buffer, percent: c.percent, maximum: c.maximum };
+}
+
 /** What, in the cart's settings, shapes its file: when it changes, the cart gets a full send. */
 export function settingsHash(cart: LoadedCart): string {
   const c = cart.config;
   const relevant = {
-    warehouse: cart.warehouse,
-    alias: c.alias,
-    minimumLevel: c.minimumLevel,
-    buffer: c.buffer,
-    percent: c.percent,
-    maximum: c.maximum,
+    ...cartRules(cart),
     mapping: cart.output.text,
     filename: c.output.filename,
     ...(c.output.x12 ? { x12: c.output.x12 } : {}),
@@ -100,17 +101,7 @@ export function cartSyncDecision(store: Store, cart: LoadedCart): { decision: Sy
 
 /** The computation every cart file and `diff` share: rules 5-9 and 15 into the store's cart lines. */
 export function computeCartLines(store: Store, cart: LoadedCart) {
-  const c = cart.config;
-  return store.computeCart({
-    merchant: cart.merchant,
-    cart: c.id,
-    warehouse: cart.warehouse,
-    alias: c.alias,
-    minimumLevel: c.minimumLevel,
-    buffer: c.buffer,
-    percent: c.percent,
-    maximum: c.maximum,
-  });
+  return store.computeCart({ merchant: cart.merchant, cart: cart.config.id, ...cartRules(cart) });
 }
 
 async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {

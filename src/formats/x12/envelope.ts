@@ -177,3 +177,8 @@ export async function* x12Transactions(
   if (gs) throw new X12SyntaxError(`file ends inside group ${group!.gs06} (no GE, IEA): truncated file?`);
   if (isa) throw new X12SyntaxError(`file ends inside interchange ${interchange!.control} (no IEA): truncated file?`);
 }
+
+/** How the ledger of received interchanges names its two parties: qualifier:id. */
+export function interchangeParties(i: InterchangeSummary): { sender: string; receiver: string } {
+  return { sender: `${i.senderQualifier}:${i.senderId}`, receiver: `${i.receiverQualifier}:${i.receiverId}` };
+}
