@@ -6,11 +6,11 @@ import { formats } from "../formats/index.js";
 import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
 import { readYaml } from "../config/yaml.js";
 import { compileInputMapping, compileOutputMapping, type OutputMapping } from "./compile.js";
-import { OUTPUT_FIELDS, type OutputField } from "./kinds.js";
+import { OUTPUT_FIELDS, type InputKind, type OutputField } from "./kinds.js";
 
 export interface InputCheck {
   mapping: string;
-  kind: string;
+  kind: InputKind;
   format: string;
   columns: string[];
   sample?: { file: string; records: Array<{ line: number; record: Record<string, unknown> }>; rejects: RecordError[] };
