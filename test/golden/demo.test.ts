@@ -3,17 +3,17 @@
  * cart files and run report live in test/golden/demo/ where an operator can read them.
  * UPDATE_GOLDEN=1 npm test regenerates them; review the diff.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, relative } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { goldenFile } from "../helpers/golden.js";
+import { afterAll, describe, it } from "vitest";
 import { formatRunReport } from "../../src/cli/run.js";
 import { loadConfig } from "../../src/config/load.js";
 import { runOnce } from "../../src/pipeline.js";
 import { ROOT } from "../helpers/scenario.js";
 
 const GOLDEN = join(ROOT, "test/golden/demo");
-const update = process.env.UPDATE_GOLDEN === "1";
 const dir = mkdtempSync(join(tmpdir(), "stockfeed-golden-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -21,14 +21,7 @@ function files(d: string): string[] {
   return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)]));
 }
 
-function golden(name: string, actual: string) {
-  const p = join(GOLDEN, name);
-  if (update) {
-    mkdirSync(join(p, ".."), { recursive: true });
-    writeFileSync(p, actual);
-  }
-  expect(actual, `golden file test/golden/demo/${name} (UPDATE_GOLDEN=1 regenerates)`).toBe(readFileSync(p, "utf8"));
-}
+const golden = (name: string, actual: string) => goldenFile(GOLDEN, name, actual);
 
 describe("golden: the demo over samples/", () => {
   it("gives every cart exactly the expected file, and reports the run as expected", async () => {

@@ -4,10 +4,11 @@
  * samples/carts/cart-lines.csv byte for byte as test/golden/formats/carts/*, and what it
  * renders reads back to the same lines. UPDATE_GOLDEN=1 npm test regenerates; review the diff.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { X12Parser } from "node-x12";
+import { goldenFile } from "../helpers/golden.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkMapping, renderCartRecords, type InputCheck } from "../../src/mapping/check.js";
 import { compileInputMapping, compileOutputMapping } from "../../src/mapping/compile.js";
@@ -15,19 +16,11 @@ import { MAPPINGS, ROOT, SAMPLES } from "../helpers/scenario.js";
 import { isoUtc } from "../../src/util/time.js";
 
 const GOLDEN = join(ROOT, "test/golden/formats");
-const update = process.env.UPDATE_GOLDEN === "1";
 const dir = mkdtempSync(join(tmpdir(), "stockfeed-golden-formats-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const NOW = Date.parse("2026-11-20T13:00:00Z");
 
-function golden(name: string, actual: string) {
-  const p = join(GOLDEN, name);
-  if (update) {
-    mkdirSync(join(p, ".."), { recursive: true });
-    writeFileSync(p, actual);
-  }
-  expect(actual, `golden file test/golden/formats/${name} (UPDATE_GOLDEN=1 regenerates)`).toBe(readFileSync(p, "utf8"));
-}
+const golden = (name: string, actual: string) => goldenFile(GOLDEN, name, actual);
 
 const INPUTS: Array<[mapping: string, sample: string]> = [
   ["wms/generic-csv.yaml", "wms/east/east-inventory-20261120.csv"],
