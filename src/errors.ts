@@ -12,6 +12,7 @@ export type ErrorKind =
   | "parser_failed"
   | "conversion_failed"
   | "io_failed"
+  | "transfer_failed"
   | "state_failed";
 
 export class StockfeedError extends Error {
@@ -34,6 +35,21 @@ export class ConfigError extends StockfeedError {
     kind: ErrorKind = "config_invalid",
   ) {
     super(message, "config", kind);
+  }
+}
+
+/**
+ * A file transfer or a server refused or failed. `retriable`: a transient failure (refused,
+ * reset, timeout, FTP 4xx) that a retry may cure; otherwise permanent (login refused,
+ * permission denied, host key mismatch): retrying would only repeat it.
+ */
+export class TransferError extends StockfeedError {
+  constructor(
+    message: string,
+    retriable: boolean,
+    readonly stageName: Stage = "receiving",
+  ) {
+    super(message, stageName, "transfer_failed", retriable);
   }
 }
 

@@ -9,6 +9,7 @@ import type { StageContext } from "./stages/context.js";
 import { collectFeed, type FeedOwner, type FileReport } from "./stages/collect.js";
 import { syncCart, type CartReport } from "./stages/sync.js";
 import { Store } from "./state/store.js";
+import { Connections } from "./transports/connections.js";
 import { isoUtc } from "./util/time.js";
 
 export interface RunOptions {
@@ -82,11 +83,12 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
   const carts = selectCarts(config, options.carts);
   const startedAt = now();
   const { store, cleanup } = await openState(config, dryRun);
+  const connections = new Connections();
   const report: RunReport = { runId: 0, dryRun, startedAt: isoUtc(startedAt), finishedAt: "", files: [], carts: [], errors: [], exitCode: 0 };
   try {
     const runId = store.startRun(startedAt);
     report.runId = runId;
-    const ctx: StageContext = { store, workDir: config.workDir, runId, now: startedAt, dryRun, log };
+    const ctx: StageContext = { store, workDir: config.workDir, runId, now: startedAt, dryRun, log, connections };
     for (const { feed, owner } of feedsInOrder(config)) {
       try {
         report.files.push(...(await collectFeed(ctx, feed, owner)));
@@ -109,6 +111,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
     });
     return report;
   } finally {
+    await connections.closeAll();
     await cleanup();
   }
 }

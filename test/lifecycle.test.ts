@@ -127,22 +127,34 @@ describe("folder lifecycle", () => {
     expect(r.files).toEqual([]);
   });
 
-  it("a cart file whose name already exists at the destination fails that cart, not the run, and is retried", async () => {
+  it("a cart file whose name is taken at the destination fails that cart, not the run, and waits in the outbox until it can be delivered as it is", async () => {
     s = new Scenario({ carts: [{ id: "shop", filename: "stock.csv" }, { id: "other" }] });
     s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
     s.write("out/shop/stock.csv", "someone else's file\n");
     const r = await s.run();
     expect(r.exitCode).toBe(1);
     expect(r.carts.map((c) => c.action)).toEqual(["failed", "sent"]);
+    expect(r.carts[0].error).toMatch(/already exists with other content \(fileExist: fail\).*waits in the outbox/);
     expect(readFileSync(s.path("out/shop/stock.csv"), "utf8")).toBe("someone else's file\n");
-    expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual([]);
-    // the failed cart was not marked synced: once the name is free it gets its file
+    expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual(["stock.csv"]);
+    // not recorded as sent while it waits
+    expect(s.query("SELECT status FROM cart_syncs WHERE cart = 'shop'")).toEqual([{ status: "pending" }]);
+    expect(s.query("SELECT COUNT(*) AS n FROM sku_sync WHERE cart = 'shop'")).toEqual([{ n: 0 }]);
+    // a run while the name is still taken tries again and makes no second file
+    const blocked = await s.run();
+    expect(blocked.carts[0]).toMatchObject({ action: "failed", file: "stock.csv" });
+    expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual(["stock.csv"]);
+    // once the name is free, the waiting file itself is delivered; nothing new is rendered
     renameSync(s.path("out/shop/stock.csv"), s.path("elsewhere.csv"));
     const again = await s.run();
-    expect(again.carts.map((c) => [c.cart, c.action, c.reason])).toEqual([
-      ["shop", "sent", "first-sync"],
-      ["other", "skipped", "no-news"],
+    expect(again.carts.map((c) => [c.cart, c.action, c.reason, c.delivered])).toEqual([
+      ["shop", "skipped", "no-news", ["stock.csv"]],
+      ["other", "skipped", "no-news", []],
     ]);
+    expect(readFileSync(s.path("out/shop/stock.csv"), "utf8")).toBe("sku,quantity\nA,10\n");
+    expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual([]);
+    expect(s.query("SELECT status, attempts FROM cart_syncs WHERE cart = 'shop'")).toEqual([{ status: "delivered", attempts: 3 }]);
+    expect(s.query("SELECT code, quantity FROM sku_sync WHERE cart = 'shop'")).toEqual([{ code: "A", quantity: 10 }]);
   });
 });
 

@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, posix } from "node:path";
 import type { Feed } from "../config/load.js";
 import { FileUnreadableError, type RecordError } from "../errors.js";
 import { csvFormat } from "../formats/csv/index.js";
 import { csvWriterOptions } from "../formats/csv/writer.js";
 import { timed, type StageContext } from "./context.js";
 import type { FileStatus } from "../state/store.js";
-import { createDestination, createSource, type IncomingFile } from "../transports/index.js";
+import { archivePathFor, createDestination, createSource, deliverFile, doneFileFor, completeFiles, type ListedFile, type SourceTransport } from "../transports/index.js";
 import { freeName, moveFile } from "../util/fs.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import { ackParties, ackTransactions, build997 } from "../formats/x12/ack.js";
@@ -71,43 +72,166 @@ async function writeRejects(ctx: StageContext, fileId: number, path: string): Pr
   await w.close();
 }
 
+/** Where a spooled file came from: written before it is moved into the spool, read when a run has to finish it. */
+interface SpoolMeta {
+  path: string;
+  size: number;
+  mtime: number;
+}
+
+const metaPath = (spool: string, name: string) => join(spool, ".meta", `${name}.json`);
+
+async function readMeta(spool: string, name: string): Promise<SpoolMeta | undefined> {
+  try {
+    return JSON.parse(await readFile(metaPath(spool, name), "utf8")) as SpoolMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeMeta(spool: string, name: string, file: ListedFile): Promise<void> {
+  await mkdir(join(spool, ".meta"), { recursive: true });
+  await writeFile(metaPath(spool, name), JSON.stringify({ path: file.path, size: file.size, mtime: file.mtime } satisfies SpoolMeta));
+}
+
+function blankReport(feed: Feed, owner: FeedOwner, name: string, status: FileStatus): FileReport {
+  return {
+    source: feed.sourceKey,
+    kind: feed.mapping.kind,
+    merchant: owner.merchant,
+    warehouse: owner.warehouse,
+    cart: owner.cart,
+    name,
+    status,
+    rowsRead: 0,
+    rowsLoaded: 0,
+    rowsRejected: 0,
+    rowsStale: 0,
+    rowsZeroed: 0,
+    asOf: null,
+    rejects: [],
+    ms: 0,
+  };
+}
+
 /**
- * Takes every complete file of one feed, oldest first: claims it into the spool, loads it
- * once (same bytes from the same source are never loaded twice), archives it with its
- * rejects report, or quarantines it with the reason when it cannot be read at all.
- * Files left in the spool by an interrupted run are finished first.
+ * Takes every complete file of one feed, oldest first, exactly once: downloads it into the
+ * local spool (checked against the listed size), loads it once (the ledger knows each
+ * source's files by path, size and server mtime, and by sha256), archives it locally with
+ * its rejects report or quarantines it, then archives, deletes or keeps it on the server
+ * (afterTake). Files an interrupted run left in the spool are finished first; a file the
+ * ledger already has is only archived on the server again, never loaded twice.
  */
 export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwner): Promise<FileReport[]> {
-  const source = createSource(feed.config.source);
+  const config = feed.config.source;
+  const source = createSource(config, { connections: ctx.connections, log: ctx.log });
   const reports: FileReport[] = [];
   const spool = spoolDir(ctx, feed);
 
   const leftovers = ctx.dryRun ? [] : await readdir(spool).catch(() => [] as string[]);
-  for (const name of leftovers.sort()) {
+  for (const name of leftovers.filter((n) => !n.startsWith(".")).sort()) {
     const s = await stat(join(spool, name));
-    ctx.log.warn({ file: name, source: feed.sourceKey }, "finishing a file an interrupted run had taken");
-    reports.push(await timed(() => takeOne(ctx, feed, owner, { name, size: s.size, mtimeMs: Math.floor(s.mtimeMs) }, join(spool, name))));
+    const file = (await readMeta(spool, name)) ?? { path: name, size: s.size, mtime: Math.floor(s.mtimeMs) };
+    ctx.log.warn({ file: file.path, source: feed.sourceKey }, "finishing a file an interrupted run had taken");
+    reports.push(await timed(() => takeOne(ctx, feed, owner, file, join(spool, name))));
+    await rm(metaPath(spool, name), { force: true });
   }
 
-  let listed: IncomingFile[];
-  try {
-    listed = await source.list();
-  } catch (e) {
-    ctx.log.error({ source: source.describe(), err: (e as Error).message }, "cannot list source");
-    throw e;
+  const { ready, waiting, unsafe } = await completeFiles(source, config, ctx.store.listingMemory(feed.sourceKey), ctx.now);
+  for (const u of unsafe) {
+    ctx.log.error({ source: feed.sourceKey, file: JSON.stringify(u.path), reason: u.reason }, "remote name refused");
+    reports.push({ ...blankReport(feed, owner, JSON.stringify(u.path).slice(1, -1), "failed"), error: `remote name refused: it ${u.reason}; the file is left on the server` });
   }
-  for (const file of listed) {
+  if (waiting.length > 0)
+    ctx.log.info({ source: feed.sourceKey, files: waiting.map((f) => f.path) }, config.doneFile ? "files without their done file: left for later" : "files still changing: left for a later listing");
+
+  for (const file of ready) {
+    if (ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime)) {
+      // loaded by an earlier run that stopped before it could archive it on the server
+      if (!ctx.dryRun && config.afterTake !== "keep") {
+        ctx.log.warn({ file: file.path, source: feed.sourceKey }, "already loaded: only archived on the server");
+        const problem = await finishOnServer(ctx, source, config, file);
+        if (problem) reports.push({ ...blankReport(feed, owner, file.path, "duplicate"), error: problem });
+      }
+      continue;
+    }
     let path: string;
-    if (ctx.dryRun) path = await source.peek(file, "");
-    else {
+    const name = posix.basename(file.path);
+    if (ctx.dryRun) {
+      const scratch = await mkdtemp(join(tmpdir(), "stockfeed-peek-"));
+      path = join(scratch, name);
+      await source.download(file.path, path);
+    } else {
       await mkdir(spool, { recursive: true });
-      path = join(spool, await freeName(spool, file.name));
-      await source.take(file, path);
+      const spoolName = await freeName(spool, name);
+      path = join(spool, spoolName);
+      const problem = await fetchInto(source, config.afterTake === "delete", file, spool, spoolName);
+      if (problem) {
+        ctx.log.error({ file: file.path, source: feed.sourceKey, err: problem }, "file not taken; retried next run");
+        reports.push({ ...blankReport(feed, owner, file.path, "failed"), error: problem });
+        continue;
+      }
     }
     reports.push(await timed(() => takeOne(ctx, feed, owner, file, path)));
+    if (ctx.dryRun) await rm(dirname(path), { recursive: true, force: true });
+    else {
+      await rm(metaPath(spool, posix.basename(path)), { force: true });
+      const problem = await finishOnServer(ctx, source, config, file);
+      if (problem) reports[reports.length - 1].error = problem;
+    }
   }
+  if (!ctx.dryRun) await rmdir(join(spool, ".meta")).catch(() => undefined); // only when empty
   if (feed.config.ack && !ctx.dryRun) await deliverAcks(ctx, feed, feed.config.ack);
   return reports;
+}
+
+/**
+ * Brings a file into the spool, complete or not at all: downloaded under a dot name,
+ * checked against the listed size, then renamed (a local source's file is claimed by a
+ * rename). The sidecar with its server identity is written first. Returns why it failed.
+ */
+async function fetchInto(source: SourceTransport, claim: boolean, file: ListedFile, spool: string, spoolName: string): Promise<string | undefined> {
+  const final = join(spool, spoolName);
+  const part = join(spool, `.${spoolName}.part`);
+  try {
+    await writeMeta(spool, spoolName, file);
+    if (claim && source.claim) {
+      await source.claim(file.path, final);
+      return undefined;
+    }
+    await source.download(file.path, part);
+    const got = (await stat(part)).size;
+    if (got !== file.size) return `${file.path}: ${got} bytes arrived, the listing said ${file.size} (cut off, or changed while downloading); nothing kept`;
+    await rename(part, final);
+    return undefined;
+  } catch (e) {
+    return `${file.path}: ${(e as Error).message}`;
+  } finally {
+    await rm(part, { force: true });
+    if (!(await stat(final).catch(() => undefined))) await rm(metaPath(spool, spoolName), { force: true });
+  }
+}
+
+/** afterTake on the server, the done file with it; returns the problem (the file is loaded whatever happens here). */
+async function finishOnServer(ctx: StageContext, source: SourceTransport, config: Feed["config"]["source"], file: ListedFile): Promise<string | undefined> {
+  if (config.afterTake === "keep" || (config.afterTake === "delete" && source.claim)) return undefined;
+  const paths = [file.path, ...(config.doneFile ? [doneFileFor(config.doneFile, file.path)] : [])];
+  try {
+    for (const p of paths) {
+      if (config.afterTake === "delete") await source.remove(p);
+      else {
+        const target = archivePathFor(config, p);
+        // an archived file of the same name is kept: this one gets the run's time stamp
+        await source.move(p, target).catch(() => source.move(p, target.replace(/(\.[^./]*)?$/, `.${fileStamp(ctx.now)}$1`)));
+      }
+    }
+    ctx.log.info({ file: file.path, source: source.describe(), afterTake: config.afterTake }, "file archived on the server");
+    return undefined;
+  } catch (e) {
+    const problem = `loaded, but could not ${config.afterTake} it on the server (retried next run; it will not be loaded again): ${(e as Error).message}`;
+    ctx.log.error({ file: file.path, source: source.describe(), err: (e as Error).message }, "file not archived on the server");
+    return problem;
+  }
 }
 
 /**
@@ -135,12 +259,13 @@ async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed[
   if (pending.length === 0) return;
   const outbox = join(ctx.workDir, "outbox", "acks", feed.sourceKey);
   await mkdir(outbox, { recursive: true });
-  const destination = createDestination(ack.destination);
+  const destination = createDestination(ack.destination, { connections: ctx.connections, log: ctx.log });
   for (const a of pending) {
     const local = join(outbox, a.name);
     try {
       await writeFile(local, a.content, "latin1");
-      const { location } = await destination.deliver(local, a.name);
+      const { location } = await deliverFile(destination, ack.destination, local, a.name);
+      await rm(local, { force: true });
       ctx.store.ackDelivered(a.id, ctx.now, location);
       ctx.log.info({ source: feed.sourceKey, file: a.name, location }, "acknowledgment delivered");
     } catch (e) {
@@ -150,7 +275,7 @@ async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed[
   }
 }
 
-async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: IncomingFile, path: string): Promise<FileReport> {
+async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: ListedFile, path: string): Promise<FileReport> {
   const { store } = ctx;
   const sha256 = await sha256Of(path);
   const entry = {
@@ -160,10 +285,10 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
     merchant: owner.merchant,
     warehouse: owner.warehouse ?? null,
     cart: owner.cart ?? null,
-    name: file.name,
+    name: file.path,
     size: file.size,
     sha256,
-    mtime: file.mtimeMs,
+    mtime: file.mtime,
     takenAt: ctx.now,
   };
   const base: FileReport = {
@@ -172,7 +297,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
     merchant: owner.merchant,
     warehouse: owner.warehouse,
     cart: owner.cart,
-    name: file.name,
+    name: file.path,
     status: "loaded",
     rowsRead: 0,
     rowsLoaded: 0,
@@ -189,9 +314,9 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
   if (earlier) {
     const id = store.insertFile(entry, "duplicate");
     const report: FileReport = { ...base, status: "duplicate", duplicateOf: `${earlier.name} (taken ${isoUtc(earlier.taken_at)})` };
-    ctx.log.info({ file: file.name, source: feed.sourceKey, duplicateOf: earlier.name }, "file already loaded: not loaded again");
+    ctx.log.info({ file: file.path, source: feed.sourceKey, duplicateOf: earlier.name }, "file already loaded: not loaded again");
     if (!ctx.dryRun) {
-      const dest = join(archiveDir, await freeName(archiveDir, `${file.name}.duplicate`));
+      const dest = join(archiveDir, await freeName(archiveDir, `${posix.basename(path)}.duplicate`));
       await moveFile(path, dest);
       store.setStoredAt(id, dest);
       report.storedAt = dest;
@@ -204,7 +329,10 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
   store.begin();
   try {
     fileId = store.insertFile(entry, "loading" as FileStatus);
-    result = await loadFile(store, feed, path, file.name, { fileId, ...owner, mtime: file.mtimeMs, now: ctx.now });
+    // a file without as-of times is as of its modification time, never later than now (a server
+    // clock ahead of ours must not hide orders); a listing without exact times: as of now
+    const asOfDefault = file.mtime > 0 ? Math.min(file.mtime, ctx.now) : ctx.now;
+    result = await loadFile(store, feed, path, file.path, { fileId, ...owner, mtime: asOfDefault, now: ctx.now });
     const status: FileStatus = result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded";
     store.finishFile(fileId, { status, ...result });
     if (result.interchanges && feed.config.ack) queueAcks(ctx, feed, fileId, result.interchanges);
@@ -216,14 +344,14 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
     const id = store.insertFile(entry, "failed");
     store.finishFile(id, { status: "failed", error: reason });
     const report: FileReport = { ...base, status: "failed", error: reason };
-    ctx.log.error({ file: file.name, source: feed.sourceKey, reason }, unreadable ? "file quarantined" : "file failed; left in the spool for the next run");
+    ctx.log.error({ file: file.path, source: feed.sourceKey, reason }, unreadable ? "file quarantined" : "file failed; left in the spool for the next run");
     if (!ctx.dryRun && unreadable) {
       const qDir = join(ctx.workDir, "quarantine", feed.sourceKey);
       await mkdir(qDir, { recursive: true });
-      const name = await freeName(qDir, file.name);
+      const name = await freeName(qDir, posix.basename(path));
       const dest = join(qDir, name);
       await moveFile(path, dest);
-      await writeFile(`${dest}.error.txt`, `${file.name}: ${reason}\nsource: ${feed.sourceKey}\ntaken: ${isoUtc(ctx.now)}\nsha256: ${sha256}\n`);
+      await writeFile(`${dest}.error.txt`, `${file.path}: ${reason}\nsource: ${feed.sourceKey}\ntaken: ${isoUtc(ctx.now)}\nsha256: ${sha256}\n`);
       store.setStoredAt(id, dest);
       report.storedAt = dest;
     }
@@ -242,11 +370,11 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: In
     asOf: result.asOf === null ? null : isoUtc(result.asOf),
     rejects: result.rejects,
   };
-  ctx.log.info({ file: file.name, source: feed.sourceKey, ...result, rejects: undefined }, "file loaded");
-  if (result.rowsStale > 0) ctx.log.info({ file: file.name, source: feed.sourceKey, stale: result.rowsStale }, "stale levels kept as history (rule 14)");
+  ctx.log.info({ file: file.path, source: feed.sourceKey, ...result, rejects: undefined }, "file loaded");
+  if (result.rowsStale > 0) ctx.log.info({ file: file.path, source: feed.sourceKey, stale: result.rowsStale }, "stale levels kept as history (rule 14)");
   if (!ctx.dryRun) {
     await mkdir(archiveDir, { recursive: true });
-    const dest = join(archiveDir, await freeName(archiveDir, file.name));
+    const dest = join(archiveDir, await freeName(archiveDir, posix.basename(path)));
     await moveFile(path, dest);
     store.setStoredAt(fileId, dest);
     report.storedAt = dest;

@@ -1,5 +1,6 @@
 import type { Logger } from "../log.js";
 import type { Store } from "../state/store.js";
+import type { Connections } from "../transports/connections.js";
 
 /** What every stage of one run works with. */
 export interface StageContext {
@@ -11,6 +12,8 @@ export interface StageContext {
   /** compute and report; write, move and record nothing real */
   dryRun: boolean;
   log: Logger;
+  /** one connection per server for the whole run */
+  connections: Connections;
 }
 
 /** Runs one unit of work and records how long it took in its report's `ms`. */

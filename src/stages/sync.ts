@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
 import { timed, type StageContext } from "./context.js";
 import { NO_SKIPS, type CartRow, type SkipReason, type Store } from "../state/store.js";
-import { createDestination } from "../transports/index.js";
+import { createDestination, deliverFile } from "../transports/index.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import type { RecordWriter, WriteContext } from "../formats/index.js";
 import { x12Partner } from "../formats/x12/interchange.js";
@@ -27,6 +27,8 @@ export interface CartReport {
   /** first lines of the file (dry runs) */
   preview?: Array<{ code: string; quantity: number }>;
   error?: string;
+  /** files rendered by an earlier run and delivered now (they had waited in the outbox) */
+  delivered: string[];
   /** time spent on this cart: compute, render, deliver, record */
   ms: number;
 }
@@ -107,19 +109,32 @@ export function computeCartLines(store: Store, cart: LoadedCart) {
 async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
   const { store } = ctx;
   const c = cart.config;
-  const { decision, text, hash, newest } = cartSyncDecision(store, cart);
   const report: CartReport = {
     merchant: cart.merchant,
     cart: c.id,
     action: "skipped",
-    reason: decision.reason,
-    reasonText: text,
+    reason: "",
+    reasonText: "",
     rows: 0,
     units: 0,
     skipped: { ...NO_SKIPS },
     skippedExamples: [],
+    delivered: [],
     ms: 0,
   };
+  if (!ctx.dryRun) {
+    // files an earlier run rendered but could not deliver go first, unchanged (same name, same control numbers)
+    for (const p of store.pendingDeliveries(cart.merchant, c.id)) {
+      const sent = await deliverRendered(ctx, cart, p);
+      if ("error" in sent) {
+        Object.assign(report, { action: "failed", file: p.file_name, error: `${sent.error}; an earlier file is still waiting in the outbox, so no new one was made` });
+        return report;
+      }
+      report.delivered.push(sent.name);
+    }
+  }
+  const { decision, text, hash, newest } = cartSyncDecision(store, cart);
+  Object.assign(report, { reason: decision.reason, reasonText: text });
   if (!decision.sync) {
     ctx.log.info({ merchant: cart.merchant, cart: c.id, reason: decision.reason }, "cart not synced");
     return report;
@@ -131,11 +146,8 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   let skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
   if (skippedTotal > 0) ctx.log.info({ merchant: cart.merchant, cart: c.id, ...computed.skipped }, "products left out of the cart's file");
 
-  const seq = store.nextSeq(cart.merchant, c.id);
-  const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
-  report.file = name;
-
   if (ctx.dryRun) {
+    report.file = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq: store.nextSeq(cart.merchant, c.id) });
     report.action = "would-send";
     report.preview = [];
     for (const r of store.cartRows()) {
@@ -145,11 +157,19 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     return report;
   }
 
+  // rendered and recorded in one transaction: a failure (or a crash) before the commit uses
+  // up no {seq} and no control number; after it, the file waits in the outbox until delivered
   const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
   await mkdir(outbox, { recursive: true });
-  const local = join(outbox, name);
   let writer: RecordWriter | undefined;
+  let local = "";
+  let syncId: number;
+  store.begin();
   try {
+    const seq = store.nextSeq(cart.merchant, c.id);
+    const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
+    report.file = name;
+    local = join(outbox, name);
     writer = await cart.output.format.createWriter(local, cart.output.headers, cart.output.writerOptions, writeContext(ctx, cart, computed.rows));
     const unsendable: Array<{ code: string; sku: string; quantity: number; reason: string }> = [];
     for (const r of store.cartRows() as Iterable<CartRow>) {
@@ -168,15 +188,14 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
       skippedTotal += unsendable.length;
       ctx.log.warn({ merchant: cart.merchant, cart: c.id, count: unsendable.length, first: unsendable[0] }, "lines the cart's format cannot carry were left out");
     }
-    const { location } = await createDestination(c.output.destination).deliver(local, name);
-    store.recordDelivery({
+    syncId = store.recordRendered({
       runId: ctx.runId,
       merchant: cart.merchant,
       cart: c.id,
       syncedAt: ctx.now,
       reason: decision.reason,
       fileName: name,
-      location,
+      outboxPath: local,
       rows: computed.rows,
       units: computed.units,
       skipped: skippedTotal,
@@ -184,16 +203,53 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
       inventoryFileId: newest,
       settingsHash: hash,
     });
-    report.action = "sent";
-    report.location = location;
-    ctx.log.info({ merchant: cart.merchant, cart: c.id, file: name, location, rows: computed.rows }, "cart file delivered");
+    store.commit();
   } catch (e) {
+    store.rollback();
     await writer?.abort();
-    await rm(local, { force: true });
+    if (local) await rm(local, { force: true });
     report.action = "failed";
     report.error = (e as Error).message;
-    store.recordFailedSync({ runId: ctx.runId, merchant: cart.merchant, cart: c.id, syncedAt: ctx.now, reason: decision.reason, fileName: name, error: report.error });
-    ctx.log.error({ merchant: cart.merchant, cart: c.id, err: report.error }, "cart sync failed");
+    store.recordFailedSync({ runId: ctx.runId, merchant: cart.merchant, cart: c.id, syncedAt: ctx.now, reason: decision.reason, fileName: report.file ?? null, error: report.error });
+    ctx.log.error({ merchant: cart.merchant, cart: c.id, err: report.error }, "cart file could not be written");
+    return report;
+  }
+
+  const sent = await deliverRendered(ctx, cart, { id: syncId, file_name: report.file!, outbox_path: local });
+  if ("error" in sent) {
+    report.action = "failed";
+    report.error = `${sent.error}; the file waits in the outbox and is delivered as it is on the next run`;
+  } else {
+    report.action = "sent";
+    report.file = sent.name;
+    report.location = sent.location;
   }
   return report;
+}
+
+/**
+ * Publishes a rendered file from the outbox (deliver.ts: temp name, rename, nothing sent
+ * twice) and only then records it as delivered; a failure leaves it pending for the next run.
+ */
+async function deliverRendered(ctx: StageContext, cart: LoadedCart, p: { id: number; file_name: string; outbox_path: string }): Promise<{ name: string; location: string } | { error: string }> {
+  const { store } = ctx;
+  const where = { merchant: cart.merchant, cart: cart.config.id, file: p.file_name };
+  if (!(await stat(p.outbox_path).catch(() => undefined))) {
+    store.deliveryLost(p.id, `the outbox file ${p.outbox_path} is gone; the cart gets a new file`);
+    ctx.log.error(where, "outbox file missing: not delivered; a new file will be made");
+    return { error: `the outbox file ${p.outbox_path} is gone` };
+  }
+  const config = cart.config.output.destination;
+  try {
+    const d = await deliverFile(createDestination(config, { connections: ctx.connections, log: ctx.log }), config, p.outbox_path, p.file_name);
+    store.markDelivered(p.id, { fileName: d.name, location: d.location });
+    await rm(p.outbox_path, { force: true });
+    ctx.log.info({ ...where, location: d.location, alreadyThere: d.alreadyThere || undefined }, d.alreadyThere ? "cart file was already delivered (an earlier attempt's answer was lost)" : "cart file delivered");
+    return d;
+  } catch (e) {
+    const error = (e as Error).message;
+    store.deliveryFailed(p.id, error);
+    ctx.log.error({ ...where, err: error }, "cart file not delivered; retried next run");
+    return { error };
+  }
 }

@@ -204,4 +204,32 @@ export const migrations: string[] = [
   );
   CREATE INDEX acks_pending ON acks(source, delivered_at);
   `,
+  `
+  -- what earlier listings showed of each source's files: a file is complete once two
+  -- listings stableSeconds apart agree on its size and mtime (server times, never our clock)
+  CREATE TABLE source_listing (
+    source TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL,          -- our clock, when this size and mtime were first seen
+    PRIMARY KEY (source, path)
+  ) WITHOUT ROWID;
+
+  -- a file is taken once: by source, path, size and server mtime (then sha256)
+  CREATE INDEX files_by_identity ON files(source, name, size, mtime);
+
+  -- cart files are rendered (status pending), then delivered; until then they wait in the
+  -- outbox and are retried as they are, never regenerated
+  ALTER TABLE cart_syncs ADD COLUMN outbox_path TEXT;
+  ALTER TABLE cart_syncs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE outbox_lines (
+    sync_id INTEGER NOT NULL REFERENCES cart_syncs(id),
+    code TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    quantity INTEGER NOT NULL
+  );
+  CREATE INDEX outbox_lines_by_sync ON outbox_lines(sync_id);
+  CREATE INDEX cart_syncs_pending ON cart_syncs(status) WHERE status = 'pending';
+  `,
 ];

@@ -1,3 +1,4 @@
+import type { ListingMemory } from "../transports/incoming.js";
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -161,6 +162,35 @@ export class Store {
     return this.db
       .prepare("SELECT id, name, taken_at FROM files WHERE source = ? AND sha256 = ? AND status IN ('loaded','loaded_with_rejects')")
       .get(source, sha256) as { id: number; name: string; taken_at: number } | undefined;
+  }
+
+  /** The ledger's entry for this exact file of this source (path, size, server mtime), if it was taken before. */
+  findTaken(source: string, name: string, size: number, mtime: number): { id: number; status: string; sha256: string; stored_at: string | null } | undefined {
+    return this.db
+      .prepare("SELECT id, status, sha256, stored_at FROM files WHERE source = ? AND name = ? AND size = ? AND mtime = ? AND status <> 'loading' ORDER BY id LIMIT 1")
+      .get(source, name, size, mtime) as ReturnType<Store["findTaken"]>;
+  }
+
+  /** What earlier listings of a source showed (see transports/incoming.ts). */
+  listingMemory(source: string): ListingMemory {
+    return {
+      recall: () =>
+        new Map(
+          (this.db.prepare("SELECT path, size, mtime, seen_at FROM source_listing WHERE source = ?").all(source) as Array<{ path: string; size: number; mtime: number; seen_at: number }>).map(
+            (r) => [r.path, { size: r.size, mtime: r.mtime, seenAt: r.seen_at }],
+          ),
+        ),
+      remember: (files, now) =>
+        this.transaction(() => {
+          this.db.prepare("DELETE FROM source_listing WHERE source = ? AND path NOT IN (SELECT value FROM json_each(?))").run(source, JSON.stringify(files.map((f) => f.path)));
+          const put = this.db.prepare(
+            `INSERT INTO source_listing (source, path, size, mtime, seen_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, seen_at = excluded.seen_at
+             WHERE source_listing.size <> excluded.size OR source_listing.mtime <> excluded.mtime`,
+          );
+          for (const f of files) put.run(source, f.path, f.size, f.mtime, now);
+        }),
+    };
   }
 
   insertFile(f: FileEntry, status: FileStatus | "loading"): number {
@@ -475,14 +505,18 @@ export class Store {
   }
 
   /** Records a delivered file and, for View Product Sync, every code it carried (rule: time updates even when the level did not change). */
-  recordDelivery(s: {
+  /**
+   * Records a rendered cart file waiting in the outbox (status pending), with the lines it
+   * carries (from temp.cart_out): they count as sent only once markDelivered says so.
+   */
+  recordRendered(s: {
     runId: number;
     merchant: string;
     cart: string;
     syncedAt: number;
     reason: string;
     fileName: string;
-    location: string;
+    outboxPath: string;
     rows: number;
     units: number;
     skipped: number;
@@ -494,24 +528,53 @@ export class Store {
       const id = Number(
         this.db
           .prepare(
-            `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, location, rows, units, skipped, bytes, inventory_file_id, settings_hash)
-             VALUES (@runId, @merchant, @cart, @syncedAt, 'delivered', @reason, @fileName, @location, @rows, @units, @skipped, @bytes, @inventoryFileId, @settingsHash)`,
+            `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows, units, skipped, bytes, inventory_file_id, settings_hash)
+             VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units, @skipped, @bytes, @inventoryFileId, @settingsHash)`,
           )
           .run(s).lastInsertRowid,
       );
+      this.db.prepare("INSERT INTO outbox_lines (sync_id, code, sku, quantity) SELECT ?, code, sku, quantity FROM cart_out WHERE skip IS NULL").run(id);
+      this.db.prepare("INSERT INTO sync_skipped (sync_id, sku, code, reason) SELECT ?, sku, code, skip FROM cart_out WHERE skip IS NOT NULL").run(id);
+      return id;
+    });
+  }
+
+  /** Cart files rendered but not delivered yet, oldest first. */
+  pendingDeliveries(merchant: string, cart: string): Array<{ id: number; file_name: string; outbox_path: string; attempts: number; rows: number; units: number; reason: string }> {
+    return this.db
+      .prepare("SELECT id, file_name, outbox_path, attempts, rows, units, reason FROM cart_syncs WHERE status = 'pending' AND merchant = ? AND cart = ? ORDER BY id")
+      .all(merchant, cart) as ReturnType<Store["pendingDeliveries"]>;
+  }
+
+  /** A delivery attempt failed: the file stays pending for the next run. */
+  deliveryFailed(id: number, error: string): void {
+    this.db.prepare("UPDATE cart_syncs SET attempts = attempts + 1, error = ? WHERE id = ?").run(error, id);
+  }
+
+  /** The outbox file of a pending sync is gone: that sync is failed, so the cart's next run makes a new one. */
+  deliveryLost(id: number, error: string): void {
+    this.db.prepare("UPDATE cart_syncs SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'").run(error, id);
+    this.db.prepare("DELETE FROM outbox_lines WHERE sync_id = ?").run(id);
+  }
+
+  /** The file is published: its lines now count as sent (View Product Sync), and it is the cart's last sync. */
+  markDelivered(id: number, d: { fileName: string; location: string }): void {
+    this.transaction(() => {
+      const s = this.db.prepare("SELECT merchant, cart, synced_at FROM cart_syncs WHERE id = ? AND status = 'pending'").get(id) as { merchant: string; cart: string; synced_at: number } | undefined;
+      if (!s) return;
+      this.db.prepare("UPDATE cart_syncs SET status = 'delivered', file_name = ?, location = ?, attempts = attempts + 1, error = NULL WHERE id = ?").run(d.fileName, d.location, id);
       this.db
         .prepare(
           `INSERT INTO sku_sync (merchant, cart, code, sku, sync_id, synced_at, quantity)
-           SELECT @merchant, @cart, code, sku, @id, @syncedAt, quantity FROM cart_out WHERE skip IS NULL AND true
+           SELECT @merchant, @cart, code, sku, @id, @syncedAt, quantity FROM outbox_lines WHERE sync_id = @id AND true
            ON CONFLICT (merchant, cart, code) DO UPDATE SET sku = excluded.sku, sync_id = excluded.sync_id,
              synced_at = excluded.synced_at, quantity = excluded.quantity`,
         )
-        .run({ merchant: s.merchant, cart: s.cart, id, syncedAt: s.syncedAt });
-      this.db.prepare("INSERT INTO sync_skipped (sync_id, sku, code, reason) SELECT ?, sku, code, skip FROM cart_out WHERE skip IS NOT NULL").run(id);
+        .run({ merchant: s.merchant, cart: s.cart, id, syncedAt: s.synced_at });
+      this.db.prepare("DELETE FROM outbox_lines WHERE sync_id = ?").run(id);
       this.db
         .prepare("INSERT INTO cart_state (merchant, cart, last_sync_id) VALUES (?, ?, ?) ON CONFLICT (merchant, cart) DO UPDATE SET last_sync_id = excluded.last_sync_id")
         .run(s.merchant, s.cart, id);
-      return id;
     });
   }
 

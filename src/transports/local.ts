@@ -1,30 +1,56 @@
-import { copyFile, mkdir, readdir, stat, rename } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, link, mkdir, opendir, rename, rm, stat, unlink } from "node:fs/promises";
+import { dirname, isAbsolute, join, posix, resolve } from "node:path";
 import { z } from "zod";
-import { StockfeedError } from "../errors.js";
-import { exists, fsyncFile, moveFile } from "../util/fs.js";
-import { globToRegExp } from "../util/glob.js";
-import type { IncomingFile, TransportDefinition } from "./types.js";
+import { TransferError } from "../errors.js";
+import { fsyncFile, moveFile } from "../util/fs.js";
+import { deliveryOptions, takingOptions } from "./options.js";
+import type { ListedFile, TransportDefinition } from "./types.js";
 
 const localSource = z.strictObject({
   transport: z.literal("local"),
-  dir: z.string().min(1),
-  /** glob on the file name */
-  match: z.string().min(1).default("*"),
-  /** files modified less than this long ago are left for the next run (a writer may still be at it) */
-  minAgeSeconds: z.number().min(0).default(0),
+  ...takingOptions({ stableSeconds: 0, afterTake: "delete" }),
 });
 
 const localDestination = z.strictObject({
   transport: z.literal("local"),
-  dir: z.string().min(1),
-  /** what to do when a file of the same name is already there */
-  ifExists: z.enum(["fail", "overwrite"]).default("fail"),
+  ...deliveryOptions,
 });
 
-/** Names a writer is still busy with, or that are ours: never taken. */
-export function isTransientName(name: string): boolean {
-  return name.startsWith(".") || /\.(part|tmp|filepart|crdownload)$/i.test(name) || name.endsWith("~");
+function within(dir: string, path: string): string {
+  return isAbsolute(path) ? path : join(dir, ...path.split("/"));
+}
+
+function ioError(e: unknown, what: string, stage: "receiving" | "sending" = "receiving"): TransferError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new TransferError(`${what}: ${(e as Error).message}`, code === "EBUSY" || code === "EAGAIN", stage);
+}
+
+/** Walks a folder (and subfolders when asked), streaming, failing cleanly past maxEntries. */
+async function walk(root: string, recursive: boolean, maxEntries: number, skip: (rel: string) => boolean): Promise<ListedFile[]> {
+  const files: ListedFile[] = [];
+  let entries = 0;
+  const visit = async (rel: string) => {
+    let dir;
+    try {
+      dir = await opendir(rel ? join(root, rel) : root);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && !rel) return;
+      throw ioError(e, `cannot list ${join(root, rel)}`);
+    }
+    for await (const d of dir) {
+      if (++entries > maxEntries) throw new TransferError(`${root} lists more than ${maxEntries} entries (maxEntries); nothing taken`, false);
+      const path = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) {
+        if (recursive && !d.name.startsWith(".") && !skip(path)) await visit(path);
+        continue;
+      }
+      if (!d.isFile()) continue;
+      const s = await stat(join(root, path)).catch(() => undefined);
+      if (s?.isFile()) files.push({ path, size: s.size, mtime: Math.floor(s.mtimeMs) });
+    }
+  };
+  await visit("");
+  return files;
 }
 
 export const localTransport: TransportDefinition<typeof localSource, typeof localDestination> = {
@@ -32,58 +58,66 @@ export const localTransport: TransportDefinition<typeof localSource, typeof loca
   sourceSchema: localSource,
   destinationSchema: localDestination,
   createSource(config) {
-    const pattern = globToRegExp(config.match);
+    const root = resolve(config.dir);
+    const archive = posix.normalize(config.archiveDir);
     return {
       describe: () => `local:${join(config.dir, config.match)}`,
-      async list() {
-        let names: string[];
-        try {
-          names = await readdir(config.dir);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-          throw new StockfeedError(`cannot list ${config.dir}: ${(e as Error).message}`, "receiving", "io_failed", true);
-        }
-        const now = Date.now();
-        const files: IncomingFile[] = [];
-        for (const name of names) {
-          if (isTransientName(name) || !pattern.test(name)) continue;
-          const s = await stat(join(config.dir, name)).catch(() => undefined);
-          if (!s?.isFile()) continue;
-          if (now - s.mtimeMs < config.minAgeSeconds * 1000) continue;
-          files.push({ name, size: s.size, mtimeMs: Math.floor(s.mtimeMs) });
-        }
-        return files.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      list: () => walk(root, config.recursive, config.maxEntries, (rel) => rel === archive),
+      async download(path, localPath) {
+        await mkdir(dirname(localPath), { recursive: true });
+        await copyFile(within(root, path), localPath).catch((e) => {
+          throw ioError(e, `cannot copy ${within(root, path)}`);
+        });
       },
-      async take(file, spoolPath) {
-        await moveFile(join(config.dir, file.name), spoolPath);
+      async claim(path, localPath) {
+        await moveFile(within(root, path), localPath).catch((e) => {
+          throw ioError(e, `cannot take ${within(root, path)}`);
+        });
       },
-      async peek(file) {
-        return join(config.dir, file.name);
+      async move(from, to) {
+        const target = within(root, to);
+        await mkdir(dirname(target), { recursive: true });
+        await rename(within(root, from), target);
+      },
+      async remove(path) {
+        await rm(within(root, path));
       },
     };
   },
   createDestination(config) {
+    const root = resolve(config.dir);
     return {
       describe: () => `local:${config.dir}`,
-      async deliver(localFile, name) {
-        await mkdir(config.dir, { recursive: true });
-        const final = join(config.dir, name);
-        if (config.ifExists === "fail" && (await exists(final)))
-          throw new StockfeedError(`${final} already exists (ifExists: fail)`, "sending", "io_failed");
-        // a temp name in the destination folder first, so the last step is one atomic rename
-        const temp = join(config.dir, `.${name}.part`);
+      location: (path) => within(config.dir, path),
+      async size(path) {
+        const s = await stat(within(root, path)).catch(() => undefined);
+        return s?.isFile() ? s.size : undefined;
+      },
+      async upload(localPath, path) {
+        const target = within(root, path);
+        await mkdir(dirname(target), { recursive: true });
+        await copyFile(localPath, target);
+        await fsyncFile(target);
+      },
+      async download(path, localPath) {
+        await copyFile(within(root, path), localPath);
+      },
+      async rename(from, to, overwrite) {
+        const [a, b] = [within(root, from), within(root, to)];
+        await mkdir(dirname(b), { recursive: true });
+        if (overwrite) return rename(a, b);
+        // link fails if the name exists, atomically: no reader or other writer is ever overwritten
         try {
-          await rename(localFile, temp);
+          await link(a, b);
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== "EXDEV") throw e;
-          await copyFile(localFile, temp);
-          await fsyncFile(temp);
+          if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new TransferError(`${b} appeared while delivering (fileExist does not allow overwriting)`, false, "sending");
+          throw e;
         }
-        await rename(temp, final);
-        return { location: final };
+        await unlink(a);
+      },
+      async remove(path) {
+        await rm(within(root, path));
       },
     };
   },
 };
-
-

@@ -1,33 +1,63 @@
 import type { z } from "zod";
+import type { Logger } from "../log.js";
+import type { Connections } from "./connections.js";
 
-/** A file waiting in a source, as its listing shows it. */
-export interface IncomingFile {
-  name: string;
+/** A file as one listing of a source shows it. */
+export interface ListedFile {
+  /** relative to the source folder, `/`-separated (subfolders when recursive) */
+  path: string;
   size: number;
-  mtimeMs: number;
+  /**
+   * The server's modification time as it reports it (epoch ms, or a stable number derived
+   * from its listing text). Only ever compared with another listing of the same server,
+   * never with the local clock.
+   */
+  mtime: number;
 }
 
+/**
+ * The server-side operations a source offers; what to take and when (globs, stable
+ * listings, done files, names, exactly-once) is decided once for every transport in
+ * incoming.ts.
+ */
 export interface SourceTransport {
-  /** e.g. "local:/data/in/*.csv", for messages */
+  /** e.g. "sftp://feeds@edi.example.com:22/out/*.x12", for messages; never a secret */
   describe(): string;
-  /** complete files waiting to be taken, oldest first */
-  list(): Promise<IncomingFile[]>;
-  /** claims the file: moves it into the local spool path; afterwards the source no longer offers it */
-  take(file: IncomingFile, spoolPath: string): Promise<void>;
-  /** a local path to read the file from without taking it (dry runs) */
-  peek(file: IncomingFile, scratchPath: string): Promise<string>;
+  /** every regular file under the folder (and its subfolders when `recursive`), bounded */
+  list(): Promise<ListedFile[]>;
+  /** copies the file to `localPath`; resolves only once the transfer has ended cleanly */
+  download(path: string, localPath: string): Promise<void>;
+  /** a local source may claim a file by moving it (afterTake: delete) instead of copying */
+  claim?(path: string, localPath: string): Promise<void>;
+  /** server-side move, creating the target's folder */
+  move(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
 }
 
+/** The server-side operations a destination offers; deliver.ts does the publishing protocol over them. */
 export interface DestinationTransport {
   describe(): string;
-  /** publishes a finished local file under `name`, atomically: readers see all of it or nothing */
-  deliver(localFile: string, name: string): Promise<{ location: string }>;
+  /** where a delivered name is, for the record: a path or a URL without credentials */
+  location(path: string): string;
+  /** size of the file at `path` relative to the destination folder; undefined when there is none */
+  size(path: string): Promise<number | undefined>;
+  upload(localPath: string, path: string): Promise<void>;
+  download(path: string, localPath: string): Promise<void>;
+  /** renames within the destination; `overwrite`: replace an existing target (atomically where the server can) */
+  rename(from: string, to: string, overwrite: boolean): Promise<void>;
+  remove(path: string): Promise<void>;
+}
+
+/** What transports get from the run: one connection per server, reused and closed at its end. */
+export interface TransportRuntime {
+  connections: Connections;
+  log: Logger;
 }
 
 export interface TransportDefinition<S extends z.ZodType = z.ZodType, D extends z.ZodType = z.ZodType> {
   name: string;
   sourceSchema: S;
   destinationSchema: D;
-  createSource(config: z.output<S>): SourceTransport;
-  createDestination(config: z.output<D>): DestinationTransport;
+  createSource(config: z.output<S>, runtime: TransportRuntime): SourceTransport;
+  createDestination(config: z.output<D>, runtime: TransportRuntime): DestinationTransport;
 }
