@@ -64,6 +64,16 @@ function duplicates<T>(items: T[], key: (t: T) => string): number[] {
   return out;
 }
 
+/** Options of a transport that name files on this machine (a local folder, a CA, a key, known_hosts); a server's dir is the server's business. */
+const LOCAL_FILE_OPTIONS = ["caPath", "knownHosts", "privateKeyPath"] as const;
+
+function resolveTransportPaths<T extends { transport: string; dir: string }>(t: T, abs: (p: string) => string): T {
+  const out: Record<string, unknown> = { ...t };
+  if (t.transport === "local") out.dir = abs(t.dir);
+  for (const k of LOCAL_FILE_OPTIONS) if (typeof out[k] === "string") out[k] = abs(out[k] as string);
+  return out as T;
+}
+
 function resolvePaths(c: Config, base: string): Config {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const feed = (f: FeedConfig | undefined) =>
@@ -71,8 +81,8 @@ function resolvePaths(c: Config, base: string): Config {
       ? {
           ...f,
           mapping: abs(f.mapping),
-          source: { ...f.source, dir: abs(f.source.dir) },
-          ack: f.ack ? { ...f.ack, destination: { ...f.ack.destination, dir: abs(f.ack.destination.dir) } } : undefined,
+          source: resolveTransportPaths(f.source, abs),
+          ack: f.ack ? { ...f.ack, destination: resolveTransportPaths(f.ack.destination, abs) } : undefined,
         }
       : undefined;
   return {
@@ -87,7 +97,7 @@ function resolvePaths(c: Config, base: string): Config {
         ...k,
         orders: feed(k.orders),
         catalog: feed(k.catalog),
-        output: { ...k.output, mapping: abs(k.output.mapping), destination: { ...k.output.destination, dir: abs(k.output.destination.dir) } },
+        output: { ...k.output, mapping: abs(k.output.mapping), destination: resolveTransportPaths(k.output.destination, abs) },
       })),
     })),
   };
@@ -99,7 +109,9 @@ function crossChecks(y: LocatedYaml, c: Config): string[] {
   const sources = new Map<string, string>();
   const claimSource = (path: (string | number)[], f: FeedConfig | undefined) => {
     if (!f) return;
-    const key = `${f.source.transport}:${resolve(dirname(y.file), f.source.dir)}:${f.source.match}`;
+    const server = "host" in f.source ? `${f.source.user}@${f.source.host}:${f.source.port ?? ""}` : "";
+    const dir = f.source.transport === "local" ? resolve(dirname(y.file), f.source.dir) : f.source.dir;
+    const key = `${f.source.transport}:${server}:${dir}:${f.source.match}`;
     const other = sources.get(key);
     if (other) problems.push(problemAt(y, [...path, "source"], `the same folder and match as ${other}: each file would go to only one of them`));
     else sources.set(key, path.join("."));

@@ -10,6 +10,7 @@ import { csvWriterOptions } from "../formats/csv/writer.js";
 import { timed, type StageContext } from "./context.js";
 import type { FileStatus } from "../state/store.js";
 import { archivePathFor, createDestination, createSource, deliverFile, doneFileFor, completeFiles, type ListedFile, type SourceTransport } from "../transports/index.js";
+import { faultPoint } from "../util/fault.js";
 import { freeName, moveFile } from "../util/fs.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import { ackParties, ackTransactions, build997 } from "../formats/x12/ack.js";
@@ -160,7 +161,7 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
     if (ctx.dryRun) {
       const scratch = await mkdtemp(join(tmpdir(), "stockfeed-peek-"));
       path = join(scratch, name);
-      await source.download(file.path, path);
+      await source.download(file.path, path, file.size);
     } else {
       await mkdir(spool, { recursive: true });
       const spoolName = await freeName(spool, name);
@@ -172,7 +173,9 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
         continue;
       }
     }
+    faultPoint("collect:after-download");
     reports.push(await timed(() => takeOne(ctx, feed, owner, file, path)));
+    faultPoint("collect:before-archive-on-server");
     if (ctx.dryRun) await rm(dirname(path), { recursive: true, force: true });
     else {
       await rm(metaPath(spool, posix.basename(path)), { force: true });
@@ -199,9 +202,7 @@ async function fetchInto(source: SourceTransport, claim: boolean, file: ListedFi
       await source.claim(file.path, final);
       return undefined;
     }
-    await source.download(file.path, part);
-    const got = (await stat(part)).size;
-    if (got !== file.size) return `${file.path}: ${got} bytes arrived, the listing said ${file.size} (cut off, or changed while downloading); nothing kept`;
+    await source.download(file.path, part, file.size);
     await rename(part, final);
     return undefined;
   } catch (e) {
@@ -337,6 +338,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
     store.finishFile(fileId, { status, ...result });
     if (result.interchanges && feed.config.ack) queueAcks(ctx, feed, fileId, result.interchanges);
     store.commit();
+    faultPoint("collect:after-load");
   } catch (e) {
     store.rollback();
     const unreadable = e instanceof FileUnreadableError;

@@ -6,6 +6,7 @@ import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-
 import { timed, type StageContext } from "./context.js";
 import { NO_SKIPS, type CartRow, type SkipReason, type Store } from "../state/store.js";
 import { createDestination, deliverFile } from "../transports/index.js";
+import { faultPoint } from "../util/fault.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import type { RecordWriter, WriteContext } from "../formats/index.js";
 import { x12Partner } from "../formats/x12/interchange.js";
@@ -215,6 +216,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     return report;
   }
 
+  faultPoint("sync:after-render");
   const sent = await deliverRendered(ctx, cart, { id: syncId, file_name: report.file!, outbox_path: local });
   if ("error" in sent) {
     report.action = "failed";
@@ -242,6 +244,7 @@ async function deliverRendered(ctx: StageContext, cart: LoadedCart, p: { id: num
   const config = cart.config.output.destination;
   try {
     const d = await deliverFile(createDestination(config, { connections: ctx.connections, log: ctx.log }), config, p.outbox_path, p.file_name);
+    faultPoint("sync:after-publish");
     store.markDelivered(p.id, { fileName: d.name, location: d.location });
     await rm(p.outbox_path, { force: true });
     ctx.log.info({ ...where, location: d.location, alreadyThere: d.alreadyThere || undefined }, d.alreadyThere ? "cart file was already delivered (an earlier attempt's answer was lost)" : "cart file delivered");

@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { TransferError } from "../errors.js";
 import type { Logger } from "../log.js";
 
@@ -98,4 +99,11 @@ export function isTransientNetworkError(e: unknown): boolean {
   if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
   const msg = String((e as Error)?.message ?? e);
   return /timeout|timed out|ECONNRESET|ECONNREFUSED|socket hang up|closed|EPIPE|not connected|No SFTP connection|connection lost|end of file/i.test(msg);
+}
+
+/** Throws a transient TransferError when a download did not bring exactly the listed size. */
+export async function checkDownloaded(what: string, localPath: string, expectedSize: number | undefined): Promise<void> {
+  if (expectedSize === undefined) return;
+  const got = (await stat(localPath)).size;
+  if (got !== expectedSize) throw new TransferError(`${what}: ${got} bytes arrived, the listing said ${expectedSize} (cut off, or changed while downloading)`, true);
 }

@@ -4,6 +4,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { TransferError } from "../errors.js";
+import { faultPoint } from "../util/fault.js";
 import type { DestinationTransport } from "./types.js";
 
 export interface DeliveryConfig {
@@ -86,6 +87,7 @@ export async function deliverFile(dest: DestinationTransport, config: DeliveryCo
     await dest.remove(temp).catch(() => undefined);
     throw new TransferError(`upload of ${name} to ${dest.location(temp)} ended with ${uploaded ?? "no"} bytes of ${size}`, true, "sending");
   }
+  faultPoint("deliver:before-rename");
   try {
     await dest.rename(temp, target, config.fileExist === "overwrite");
   } catch (e) {

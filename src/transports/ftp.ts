@@ -7,7 +7,7 @@ import { z } from "zod";
 import { TransferError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { globToRegExp } from "../util/glob.js";
-import { isTransientNetworkError, withDeadline, withRetries, type Session } from "./connections.js";
+import { checkDownloaded, isTransientNetworkError, withDeadline, withRetries, type Session } from "./connections.js";
 import { deliveryOptions, serverOptions, takingOptions } from "./options.js";
 import { readSecret, redactor } from "./secrets.js";
 import type { ListedFile, TransportDefinition, TransportRuntime } from "./types.js";
@@ -181,10 +181,11 @@ export const ftpTransport: TransportDefinition<typeof ftpSource, typeof ftpDesti
           await visit("");
           return files;
         }),
-      download: (path, localPath) =>
+      download: (path, localPath, expectedSize) =>
         s.run(`downloading ${path}`, async (client) => {
           await mkdir(dirname(localPath), { recursive: true });
           await client.downloadTo(localPath, s.abs(dirOf(path)));
+          await checkDownloaded(`${s.name}: downloading ${path}`, localPath, expectedSize);
         }),
       move: (from, to) =>
         s.run(`archiving ${from}`, async (client) => {

@@ -1,6 +1,5 @@
 import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { globToRegExp } from "../util/glob.js";
 
 /** OpenSSH's fingerprint of a public key blob: `SHA256:` + unpadded base64 of its SHA-256. */
 export function fingerprintOf(keyBlob: Buffer): string {
@@ -25,7 +24,9 @@ function hostMatches(pattern: string, name: string): boolean {
     if (!salt || !hash) return false;
     return createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64") === hash;
   }
-  return globToRegExp(pattern).test(name);
+  // known_hosts patterns: `*` and `?` are the only wildcards ([ and ] are literal, as in [host]:port)
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+  return re.test(name);
 }
 
 /**

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, posix, resolve } from "node:path";
 import { z } from "zod";
 import { TransferError } from "../errors.js";
 import { fsyncFile, moveFile } from "../util/fs.js";
+import { checkDownloaded } from "./connections.js";
 import { deliveryOptions, takingOptions } from "./options.js";
 import type { ListedFile, TransportDefinition } from "./types.js";
 
@@ -63,11 +64,12 @@ export const localTransport: TransportDefinition<typeof localSource, typeof loca
     return {
       describe: () => `local:${join(config.dir, config.match)}`,
       list: () => walk(root, config.recursive, config.maxEntries, (rel) => rel === archive),
-      async download(path, localPath) {
+      async download(path, localPath, expectedSize) {
         await mkdir(dirname(localPath), { recursive: true });
         await copyFile(within(root, path), localPath).catch((e) => {
           throw ioError(e, `cannot copy ${within(root, path)}`);
         });
+        await checkDownloaded(`copying ${within(root, path)}`, localPath, expectedSize);
       },
       async claim(path, localPath) {
         await moveFile(within(root, path), localPath).catch((e) => {

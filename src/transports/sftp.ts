@@ -8,7 +8,7 @@ import type { SFTPWrapper, Stats } from "ssh2";
 import { z } from "zod";
 import { TransferError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { isTransientNetworkError, withDeadline, withRetries, type Session } from "./connections.js";
+import { checkDownloaded, isTransientNetworkError, withDeadline, withRetries, type Session } from "./connections.js";
 import { checkHostKey } from "./hostkeys.js";
 import { deliveryOptions, envName, notHere, serverOptions, takingOptions } from "./options.js";
 import { readSecret, redactor } from "./secrets.js";
@@ -94,6 +94,8 @@ class SftpSession implements Session {
         ...(c.passphraseEnv ? { passphrase: readSecret(c.passphraseEnv) } : {}),
         readyTimeout: c.connectTimeoutSeconds * 1000,
         keepaliveInterval: Math.min(15, c.idleTimeoutSeconds) * 1000,
+        // the SSH protocol trace goes to the trace log, through the redactor
+        ...(this.log.isLevelEnabled?.("trace") ? { debug: (message: string) => this.log.trace({ server: this.name, ssh: this.redact(message) }, "ssh") } : {}),
         keepaliveCountMax: 3,
         hostVerifier: (key: Buffer) => {
           this.hostKeyProblem = checkHostKey(pin, c.host, this.port, key);
@@ -267,10 +269,11 @@ export const sftpTransport: TransportDefinition<typeof sftpSource, typeof sftpDe
           await visit("");
           return files;
         }),
-      download: (path, localPath) =>
+      download: (path, localPath, expectedSize) =>
         s.run(`downloading ${path}`, async (sftp) => {
           await mkdir(dirname(localPath), { recursive: true });
           await s.transfer(sftp.createReadStream(at(path)), createWriteStream(localPath), `downloading ${path}`);
+          await checkDownloaded(`${s.name}: downloading ${path}`, localPath, expectedSize);
         }),
       move: (from, to) =>
         s.run(`archiving ${from}`, async (sftp) => {

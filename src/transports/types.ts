@@ -25,8 +25,12 @@ export interface SourceTransport {
   describe(): string;
   /** every regular file under the folder (and its subfolders when `recursive`), bounded */
   list(): Promise<ListedFile[]>;
-  /** copies the file to `localPath`; resolves only once the transfer has ended cleanly */
-  download(path: string, localPath: string): Promise<void>;
+  /**
+   * copies the file to `localPath`; resolves only once the transfer has ended cleanly and
+   * (when given) exactly `expectedSize` bytes arrived: a short transfer is a transient
+   * failure, retried like a dropped connection
+   */
+  download(path: string, localPath: string, expectedSize?: number): Promise<void>;
   /** a local source may claim a file by moving it (afterTake: delete) instead of copying */
   claim?(path: string, localPath: string): Promise<void>;
   /** server-side move, creating the target's folder */

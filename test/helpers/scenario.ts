@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import Papa from "papaparse";
 import { loadConfig } from "../../src/config/load.js";
 import { runOnce, type RunOptions, type RunReport } from "../../src/pipeline.js";
@@ -85,6 +85,13 @@ export class Scenario {
     };
     spec.patch?.(config);
     this.configPath = join(this.dir, "stockfeed.yaml");
+    writeFileSync(this.configPath, stringify(config));
+  }
+
+  /** Changes the written config (after construction): `fn` edits it in place. */
+  patch(fn: (config: Record<string, unknown>) => void): void {
+    const config = parse(readFileSync(this.configPath, "utf8")) as Record<string, unknown>;
+    fn(config);
     writeFileSync(this.configPath, stringify(config));
   }
 

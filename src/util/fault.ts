@@ -1,0 +1,14 @@
+/**
+ * Crash injection for the tests that prove a run can be killed anywhere: when the
+ * environment variable STOCKFEED_FAULT names this point, the process kills itself with
+ * SIGKILL there (no cleanup, no finally: as a power cut would). `STOCKFEED_FAULT_SKIP=n`
+ * lets the point pass n times first. Costs one comparison when unset.
+ */
+const wanted = process.env.STOCKFEED_FAULT;
+let skip = Number(process.env.STOCKFEED_FAULT_SKIP ?? 0);
+
+export function faultPoint(name: string): void {
+  if (wanted === undefined || wanted !== name) return;
+  if (skip-- > 0) return;
+  process.kill(process.pid, "SIGKILL");
+}
