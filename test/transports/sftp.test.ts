@@ -24,7 +24,7 @@ describe("SFTP connections", () => {
       carts: [{ id: "shop" }],
       patch: (c) => {
         const m = (c.merchants as Array<Record<string, any>>)[0];
-        m.warehouses[0].inventory.source = { ...server.options(), dir: `${dir}/in`, ...source };
+        m.warehouses[0].inventory.source = { ...server.options(), dir: `${dir}/in`, stableSeconds: 0, ...source };
       },
     });
   };
@@ -89,7 +89,7 @@ describe("SFTP connections", () => {
     try {
       s.patch((c) => {
         const m = (c.merchants as Array<Record<string, any>>)[0];
-        m.carts[0].orders = { source: { ...server.options(), dir: "reuse/orders" }, mapping: m.warehouses[0].inventory.mapping.replace("wms/generic-csv", "orders/generic-csv") };
+        m.carts[0].orders = { source: { ...server.options(), dir: "reuse/orders", stableSeconds: 0 }, mapping: m.warehouses[0].inventory.mapping.replace("wms/generic-csv", "orders/generic-csv") };
         m.carts[0].output.destination = { ...server.options(), dir: "reuse/out" };
       });
       const before = server.sessions();
