@@ -147,14 +147,24 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
     ctx.log.info({ source: feed.sourceKey, files: waiting.map((f) => f.path) }, config.doneFile ? "files without their done file: left for later" : "files still changing: left for a later listing");
 
   for (const file of ready) {
-    if (ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime)) {
-      // loaded by an earlier run that stopped before it could archive it on the server
-      if (!ctx.dryRun && config.afterTake !== "keep") {
+    const taken = ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
+    if (taken) {
+      // afterTake keep: the ledger's path, size and mtime say it is the file loaded before
+      if (ctx.dryRun || config.afterTake === "keep") continue;
+      // otherwise an earlier run loaded it and stopped before archiving it on the server; but a
+      // new file may carry an old one's name, size and time (minute-precision listings): only
+      // the same bytes are the same file
+      const same = await hasBytes(source, file, taken.sha256, spool);
+      if (same === true) {
         ctx.log.warn({ file: file.path, source: feed.sourceKey }, "already loaded: only archived on the server");
         const problem = await finishOnServer(ctx, source, config, file);
         if (problem) reports.push({ ...blankReport(feed, owner, file.path, "duplicate"), error: problem });
+        continue;
       }
-      continue;
+      if (typeof same === "string") {
+        reports.push({ ...blankReport(feed, owner, file.path, "failed"), error: same });
+        continue;
+      }
     }
     let path: string;
     const name = posix.basename(file.path);
@@ -210,6 +220,20 @@ async function fetchInto(source: SourceTransport, claim: boolean, file: ListedFi
   } finally {
     await rm(part, { force: true });
     if (!(await stat(final).catch(() => undefined))) await rm(metaPath(spool, spoolName), { force: true });
+  }
+}
+
+/** Whether the server's file has these bytes (true/false), or why it could not be read. */
+async function hasBytes(source: SourceTransport, file: ListedFile, sha256: string, spool: string): Promise<boolean | string> {
+  await mkdir(spool, { recursive: true });
+  const scratch = join(spool, `.verify-${process.pid}`);
+  try {
+    await source.download(file.path, scratch, file.size);
+    return (await sha256Of(scratch)) === sha256;
+  } catch (e) {
+    return `${file.path}: ${(e as Error).message}`;
+  } finally {
+    await rm(scratch, { force: true });
   }
 }
 

@@ -56,7 +56,8 @@ class FtpSession implements Session {
     if (e instanceof FTPError) {
       const code = (e as FTPError).code;
       if (code === 530) return new TransferError(`${this.name}: login refused (530): ${msg}`, false);
-      return new TransferError(`${this.name}: ${msg}`, TRANSIENT_REPLIES.has(code));
+      // a reply that reports a broken data connection is transient whatever its code (ftp-srv answers "551 read ECONNRESET")
+      return new TransferError(`${this.name}: ${msg}`, TRANSIENT_REPLIES.has(code) || /ECONNRESET|EPIPE|ETIMEDOUT|connection (closed|reset)/i.test(msg));
     }
     const code = (e as NodeJS.ErrnoException)?.code;
     if (typeof code === "string" && /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/.test(code))
@@ -75,14 +76,20 @@ class FtpSession implements Session {
       ...(c.caPath ? { ca: readFileSync(c.caPath) } : {}),
       ...(c.certificateName ? { servername: c.certificateName } : {}),
     };
-    const password = c.passwordEnv ? readSecret(c.passwordEnv) : "anonymous@";
-    await withDeadline(
-      `connecting to ${this.name}`,
-      c.connectTimeoutSeconds * 1000,
-      client.access({ host: c.host, port: c.port ?? (c.tls === "implicit" ? 990 : 21), user: c.user, password, secure: c.tls === "none" ? false : c.tls === "explicit" ? true : "implicit", secureOptions }),
-      () => client.close(),
-    );
-    this.home = await client.pwd();
+    try {
+      const password = c.passwordEnv ? readSecret(c.passwordEnv) : "anonymous@";
+      await withDeadline(
+        `connecting to ${this.name}`,
+        c.connectTimeoutSeconds * 1000,
+        client.access({ host: c.host, port: c.port ?? (c.tls === "implicit" ? 990 : 21), user: c.user, password, secure: c.tls === "none" ? false : c.tls === "explicit" ? true : "implicit", secureOptions }),
+        () => client.close(),
+      );
+      this.home = await client.pwd();
+    } catch (e) {
+      // a refused login leaves the control connection open: close it, or it keeps the process alive
+      client.close();
+      throw e;
+    }
     this.log.info({ server: this.name }, "connected");
     return client;
   }

@@ -80,7 +80,12 @@ class SftpSession implements Session {
   private async connect(): Promise<SFTPWrapper> {
     const c = this.config;
     this.hostKeyProblem = undefined;
-    const client = new SftpClient("stockfeed");
+    // the library's own listeners print to the console (stdout carries --json answers): ours log instead
+    const gone = (event: string) => (e?: Error) => {
+      this.alive = false;
+      this.log.debug({ server: this.name, event, err: e ? this.redact(e.message) : undefined }, "sftp connection event");
+    };
+    const client = new SftpClient("stockfeed", { error: gone("error"), end: gone("end"), close: gone("close") } as never);
     const pin = { fingerprints: c.hostKey === undefined ? [] : Array.isArray(c.hostKey) ? c.hostKey : [c.hostKey], knownHostsPath: c.knownHosts };
     const sftp = await withDeadline(
       `connecting to ${this.name}`,
@@ -108,12 +113,6 @@ class SftpSession implements Session {
       throw e;
     });
     this.alive = true;
-    const onGone = () => {
-      this.alive = false;
-    };
-    client.on("close", onGone);
-    client.on("end", onGone);
-    client.on("error", onGone);
     this.client = client;
     this.sftp = sftp;
     this.home = await client.realPath(".");

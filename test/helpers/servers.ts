@@ -317,11 +317,15 @@ function serveSftp(sftp: ssh2.SFTPWrapper, root: string, extraNames: string[]): 
 /**
  * A TCP proxy in front of a server that can cut connections: `cutAfter(n)` makes the next
  * connection that carries a file's bytes (the SFTP session, or an FTP data connection)
- * drop after n bytes from the server. For FTP it rewrites passive-mode replies (PASV and
+ * drop after n bytes from the server (or, with "stall", go silent while staying open). For FTP it rewrites passive-mode replies (PASV and
  * EPSV) so data connections pass through it too.
  */
-export async function startCuttingProxy(target: { host: string; port: number }, protocol: "ftp" | "sftp"): Promise<{ port: number; cutAfter(bytes: number | undefined): void; cuts: () => number; close(): Promise<void> }> {
+export async function startCuttingProxy(
+  target: { host: string; port: number },
+  protocol: "ftp" | "sftp",
+): Promise<{ port: number; cutAfter(bytes: number | undefined, how?: "drop" | "stall"): void; cuts: () => number; close(): Promise<void> }> {
   let cutAt: number | undefined;
+  let cutHow: "drop" | "stall" = "drop";
   let cuts = 0;
   const servers: NetServer[] = [];
   const sockets = new Set<Socket>();
@@ -329,7 +333,10 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
     sockets.add(client).add(upstream);
     let passed = 0;
     const limit = cuttable ? cutAt : undefined;
+    const how = cutHow;
+    let stalled = false;
     upstream.on("data", async (chunk: Buffer) => {
+      if (stalled) return;
       if (rewrite) {
         upstream.pause();
         chunk = await rewrite(chunk);
@@ -339,8 +346,12 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
         client.write(chunk.subarray(0, Math.max(0, limit - passed)));
         cuts++;
         cutAt = undefined;
-        client.destroy();
-        upstream.destroy();
+        // drop: both sides closed; stall: the connection stays open and nothing more passes
+        if (how === "stall") stalled = true;
+        else {
+          client.destroy();
+          upstream.destroy();
+        }
         return;
       }
       passed += chunk.length;
@@ -380,8 +391,9 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
   });
   return {
     port,
-    cutAfter: (bytes) => {
+    cutAfter: (bytes, how = "drop") => {
       cutAt = bytes;
+      cutHow = how;
     },
     cuts: () => cuts,
     close: async () => {
