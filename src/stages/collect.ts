@@ -316,23 +316,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
     mtime: file.mtime,
     takenAt: ctx.now,
   };
-  const base: FileReport = {
-    source: feed.sourceKey,
-    kind: feed.mapping.kind,
-    merchant: owner.merchant,
-    warehouse: owner.warehouse,
-    cart: owner.cart,
-    name: file.path,
-    status: "loaded",
-    rowsRead: 0,
-    rowsLoaded: 0,
-    rowsRejected: 0,
-    rowsStale: 0,
-    rowsZeroed: 0,
-    asOf: null,
-    rejects: [],
-    ms: 0,
-  };
+  const base = blankReport(feed, owner, file.path, "loaded");
   const archiveDir = join(ctx.workDir, "archive", datePath(ctx.now), feed.sourceKey);
 
   const earlier = store.findLoaded(feed.sourceKey, sha256);

@@ -158,70 +158,69 @@ export function transportContract(label: string, start: () => Promise<TestServer
       expect(readdirSync(join(server.root, dir, "in/east/archive")).sort()).toEqual(["inv.csv", "inv.ok"]);
     });
 
+    /**
+     * Runs `body` with the warehouse feed behind a proxy that cuts (drop) or freezes (stall)
+     * the transfer of `text` about `fraction` of the way (SFTP: the session also carries the
+     * handshake and listing, ~3-5 kB, before the file).
+     */
+    const behindProxy = async (dir: string, text: string, fraction: number, how: "drop" | "stall", options: Record<string, unknown>, body: (proxy: { cuts: () => number }) => Promise<void>) => {
+      const proxy = await startCuttingProxy({ host: server.host, port: server.port }, server.kind === "sftp" ? "sftp" : "ftp");
+      try {
+        s = scenario(dir, {}, undefined, { ...server, options: (o = {}) => ({ ...server.options(), port: proxy.port, ...options, ...o }) });
+        proxy.cutAfter(Math.floor(text.length * fraction) + (server.kind === "sftp" ? 4000 : 0), how);
+        await body(proxy);
+      } finally {
+        await proxy.close();
+      }
+    };
+
     it.skipIf(caps.proxyable === false)("a transfer cut at 50% by a proxy leaves nothing staged, and the file is taken whole on the next run", async () => {
       const dir = area();
       const lines = Array.from({ length: 4000 }, (_, i) => `SKU${String(i).padStart(6, "0")},${i % 50},,,${T}`);
       const text = inventoryText(lines);
       put(`${dir}/in/east/big.csv`, text);
-      const proxy = await startCuttingProxy({ host: server.host, port: server.port }, server.kind === "sftp" ? "sftp" : "ftp");
-      try {
-        const viaProxy = { ...server, options: (o = {}) => ({ ...server.options(), port: proxy.port, retries: 0, ...o }) };
-        s = scenario(dir, {}, undefined, viaProxy);
-        // SFTP: the whole session carries the file, after ~3-5 kB of handshake and listing
-        proxy.cutAfter(server.kind === "sftp" ? Math.floor(text.length / 2) + 4000 : Math.floor(text.length / 2));
-        const r = await s.run();
+      await behindProxy(dir, text, 0.5, "drop", { retries: 0 }, async (proxy) => {
+        const r = await s!.run();
         expect(proxy.cuts()).toBe(1);
         expect(r.exitCode).toBe(1);
         expect(r.files.map((f) => [f.name, f.status])).toEqual([["big.csv", "failed"]]);
         expect(s.query("SELECT COUNT(*) AS n FROM files")).toEqual([{ n: 0 }]);
-        const spool = s.path("work/spool/acme/inventory/east");
+        const spool = s!.path("work/spool/acme/inventory/east");
         expect(existsSync(spool) ? readdirSync(spool).filter((n) => n !== ".meta") : []).toEqual([]);
-        const again = await s.run();
+        const again = await s!.run();
         expect(again.files.map((f) => [f.name, f.status, f.rowsLoaded])).toEqual([["big.csv", "loaded", 4000]]);
-      } finally {
-        await proxy.close();
-      }
+      });
     });
 
     it.skipIf(caps.proxyable === false)("a server that drops the connection mid-transfer is retried in the same run, and the file loads once", async () => {
       const dir = area();
       const text = inventoryText(Array.from({ length: 3000 }, (_, i) => `S${i},1,,,${T}`));
       put(`${dir}/in/east/inv.csv`, text);
-      const proxy = await startCuttingProxy({ host: server.host, port: server.port }, server.kind === "sftp" ? "sftp" : "ftp");
-      try {
-        s = scenario(dir, {}, undefined, { ...server, options: (o = {}) => ({ ...server.options(), port: proxy.port, ...o }) });
-        proxy.cutAfter(server.kind === "sftp" ? Math.floor(text.length / 2) + 4000 : Math.floor(text.length / 3));
-        const r = await s.run();
+      await behindProxy(dir, text, 0.4, "drop", {}, async (proxy) => {
+        const r = await s!.run();
         expect(proxy.cuts()).toBe(1);
         expect(r.errors).toEqual([]);
         expect(r.files.map((f) => [f.status, f.rowsLoaded, f.error])).toEqual([["loaded", 3000, undefined]]);
-      } finally {
-        await proxy.close();
-      }
+      });
     });
 
     it.skipIf(caps.proxyable === false)("a transfer that goes silent half way fails within idleTimeoutSeconds, leaves nothing, and loads whole next run", async () => {
       const dir = area();
       const text = inventoryText(Array.from({ length: 3000 }, (_, i) => `S${i},2,,,${T}`));
       put(`${dir}/in/east/inv.csv`, text);
-      const proxy = await startCuttingProxy({ host: server.host, port: server.port }, server.kind === "sftp" ? "sftp" : "ftp");
-      try {
-        s = scenario(dir, {}, undefined, { ...server, options: (o = {}) => ({ ...server.options(), port: proxy.port, retries: 0, idleTimeoutSeconds: 1, ...o }) });
-        proxy.cutAfter(server.kind === "sftp" ? Math.floor(text.length / 2) + 4000 : Math.floor(text.length / 2), "stall");
+      await behindProxy(dir, text, 0.5, "stall", { retries: 0, idleTimeoutSeconds: 1 }, async (proxy) => {
         const started = Date.now();
-        const r = await s.run();
+        const r = await s!.run();
         expect(proxy.cuts()).toBe(1);
         expect(Date.now() - started).toBeLessThan(8000);
         expect(r.files.map((f) => f.status)).toEqual(["failed"]);
         // SFTP: our stall watchdog; FTP: the server may report the transfer done, and the size check refuses the half file
         expect(r.files[0].error, r.files[0].error).toMatch(/timeout|stalled|no data|cut off/i);
-        const spool = s.path("work/spool/acme/inventory/east");
+        const spool = s!.path("work/spool/acme/inventory/east");
         expect(existsSync(spool) ? readdirSync(spool).filter((n) => n !== ".meta") : []).toEqual([]);
-        const again = await s.run();
+        const again = await s!.run();
         expect(again.files.map((f) => [f.status, f.rowsLoaded])).toEqual([["loaded", 3000]]);
-      } finally {
-        await proxy.close();
-      }
+      });
     });
 
     it("a new file with an old one's name, size and time is still loaded: only the same bytes are the same file", async () => {
