@@ -15,10 +15,26 @@ import { isoUtc } from "./util/time.js";
 export interface RunOptions {
   /** only these carts are synced (files are still collected for everyone) */
   carts?: string[];
+  /** which feeds to collect (default: all); the daemon collects each merchant's on its own interval */
+  feeds?: (feed: Feed) => boolean;
+  /** false: collect only, sync no cart */
+  sync?: boolean;
+  /** asked between files and between carts: true stops the run there (SIGTERM), with what is done recorded */
+  stopping?: () => boolean;
+  /** called as work advances (files taken, rows loaded, carts done): the terminal's progress line */
+  progress?: (p: RunProgress) => void;
   /** compute and report, write and move nothing */
   dryRun?: boolean;
   now?: () => number;
   log?: Logger;
+}
+
+export interface RunProgress {
+  files: number;
+  rows: number;
+  carts: number;
+  cartsTotal: number;
+  current: string;
 }
 
 export interface RunReport {
@@ -32,6 +48,8 @@ export interface RunReport {
   errors: string[];
   /** 0 all well; 1 something was rejected or failed and the rest was done */
   exitCode: 0 | 1;
+  /** the run stopped early because it was asked to (SIGTERM); the rest is for the next run */
+  stopped?: boolean;
 }
 
 function selectCarts(config: LoadedConfig, ids: string[] | undefined): LoadedCart[] {
@@ -80,7 +98,8 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
   const now = options.now ?? Date.now;
   const log = options.log ?? silentLogger;
   const dryRun = !!options.dryRun;
-  const carts = selectCarts(config, options.carts);
+  const carts = options.sync === false ? [] : selectCarts(config, options.carts);
+  const stopping = options.stopping ?? (() => false);
   const startedAt = now();
   const { store, cleanup } = await openState(config, dryRun);
   const connections = new Connections();
@@ -88,15 +107,31 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
   try {
     const runId = store.startRun(startedAt);
     report.runId = runId;
-    const ctx: StageContext = { store, workDir: config.workDir, runId, now: startedAt, dryRun, log, connections };
-    for (const { feed, owner } of feedsInOrder(config)) {
+    const progress = { files: 0, rows: 0, carts: 0, cartsTotal: carts.length, current: "" };
+    const onFile = (f: { name: string; rowsRead: number }) => {
+      progress.files++;
+      progress.rows += f.rowsRead;
+      progress.current = f.name;
+      options.progress?.({ ...progress });
+    };
+    const ctx: StageContext = { store, workDir: config.workDir, runId, now: startedAt, dryRun, log, connections, stopping, onFile };
+    for (const { feed, owner } of feedsInOrder(config).filter((f) => options.feeds?.(f.feed) ?? true)) {
+      if (stopping()) break;
       try {
         report.files.push(...(await collectFeed(ctx, feed, owner)));
       } catch (e) {
         report.errors.push(`${feed.sourceKey}: ${(e as Error).message}`);
       }
     }
-    for (const cart of carts) report.carts.push(await syncCart({ ...ctx, now: now() }, cart));
+    for (const cart of carts) {
+      if (stopping()) break;
+      progress.current = cart.config.id;
+      options.progress?.({ ...progress });
+      report.carts.push(await syncCart({ ...ctx, now: now() }, cart));
+      progress.carts++;
+      options.progress?.({ ...progress });
+    }
+    if (stopping()) report.stopped = true;
 
     const problems =
       report.errors.length > 0 ||
@@ -106,8 +141,9 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
     report.finishedAt = isoUtc(now());
     store.finishRun(runId, now(), problems ? "with_problems" : "ok", {
       files: report.files.map((f) => ({ name: f.name, source: f.source, status: f.status, rows: f.rowsRead, rejected: f.rowsRejected })),
-      carts: report.carts.map((c) => ({ cart: c.cart, action: c.action, reason: c.reason, file: c.file, rows: c.rows })),
+      carts: report.carts.map((c) => ({ merchant: c.merchant, cart: c.cart, action: c.action, reason: c.reason, file: c.file, rows: c.rows, delivered: c.delivered.length ? c.delivered : undefined, error: c.error })),
       errors: report.errors,
+      ...(report.stopped ? { stopped: true } : {}),
     });
     return report;
   } finally {

@@ -9,6 +9,8 @@ import { diffCommand } from "./diff.js";
 import { explainCommand } from "./explain.js";
 import { locationsCommand } from "./locations.js";
 import { mappingCheckCommand } from "./mapping.js";
+import { daemonCommand } from "./daemon.js";
+import { historyCommand } from "./history.js";
 import { runCommand } from "./run.js";
 import { skuCommand } from "./sku.js";
 import { statusCommand } from "./status.js";
@@ -28,10 +30,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .option("--verbose", "log what each stage does (JSON on stderr)")
-    .option("--log-level <level>", "pino log level: fatal, error, warn, info, debug, trace, silent");
-  const logger = () => {
-    const o = program.opts<{ verbose?: boolean; logLevel?: string }>();
-    return createLogger(o.logLevel ?? (o.verbose ? "info" : "warn"));
+    .option("--log-level <level>", "pino log level: fatal, error, warn, info, debug, trace, silent")
+    .option("--log-file <path>", "write the JSON log to this file instead of stderr");
+  const logger = (defaultLevel = "warn") => {
+    const o = program.opts<{ verbose?: boolean; logLevel?: string; logFile?: string }>();
+    return createLogger(o.logLevel ?? (o.verbose ? "info" : defaultLevel), o.logFile);
   };
 
   program
@@ -44,6 +47,25 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .addOption(new Option("--now <iso>", "pretend the time is this (tests, replays)").hideHelp())
     .action(async (o) => {
       code = await runCommand(o, io, logger());
+    });
+  program
+    .command("daemon")
+    .description("run for good: every feed polled on its interval, every cart synced on its schedule; SIGTERM stops, SIGHUP reloads")
+    .requiredOption("--config <file>", "the configuration file")
+    .option("--heartbeat-seconds <n>", "how often the daemon says it is alive (status reads it)", "10")
+    .option("--stop-timeout-seconds <n>", "after SIGTERM, how long the work in hand may take", "60")
+    .action(async (o) => {
+      code = await daemonCommand(o, io, logger("info"));
+    });
+  program
+    .command("history")
+    .description("past runs (and daemon jobs) with what each did")
+    .requiredOption("--config <file>", "the configuration file")
+    .option("--since <when>", "an ISO time or a span back from now: 30m, 12h, 7d")
+    .option("--limit <n>", "at most this many runs, newest kept", "50")
+    .option("--json", "print one JSON document")
+    .action((o) => {
+      code = historyCommand(o, io);
     });
   program
     .command("status")

@@ -1,6 +1,7 @@
 import { loadConfig } from "../config/load.js";
 import type { Logger } from "../log.js";
-import { runOnce, type RunReport } from "../pipeline.js";
+import { runOnce, type RunProgress, type RunReport } from "../pipeline.js";
+import { StateLock } from "../state/lock.js";
 import { describeRecordError } from "../errors.js";
 import { printJson, table, type Io } from "./output.js";
 
@@ -55,11 +56,46 @@ export function formatRunReport(r: RunReport): string {
   return out.join("\n");
 }
 
+/** A one-line progress display on a terminal's stderr, redrawn at most 10 times a second. */
+function terminalProgress(): { update: (p: RunProgress) => void; done: () => void } {
+  let last = 0;
+  let shown = false;
+  return {
+    update: (p) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      process.stderr.write(`\r\x1b[Kfiles ${p.files}  rows ${p.rows.toLocaleString("en-US")}  carts ${p.carts}/${p.cartsTotal}  ${p.current.slice(0, 40)}`);
+    },
+    done: () => {
+      if (shown) process.stderr.write("\r\x1b[K");
+    },
+  };
+}
+
 export async function runCommand(args: RunArgs, io: Io, log: Logger): Promise<number> {
   const config = loadConfig(args.config);
   const fixed = args.now ? Date.parse(args.now) : undefined;
-  const report = await runOnce(config, { carts: args.cart, dryRun: args.dryRun, log, now: fixed === undefined ? undefined : () => fixed });
-  if (args.json) printJson(io, report);
-  else io.out(formatRunReport(report));
-  return report.exitCode;
+  // one process owns the state; a dry run works on a copy and needs no lock
+  const lock = args.dryRun ? undefined : StateLock.acquire(config.statePath, "stockfeed run");
+  const progress = process.stderr.isTTY && !args.json ? terminalProgress() : undefined;
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+    io.err("stockfeed run: stopping after the file or cart in hand (signal received)");
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  try {
+    const report = await runOnce(config, { carts: args.cart, dryRun: args.dryRun, log, now: fixed === undefined ? undefined : () => fixed, progress: progress?.update, stopping: () => stop });
+    progress?.done();
+    if (args.json) printJson(io, report);
+    else io.out(formatRunReport(report));
+    return report.exitCode;
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    lock?.release();
+  }
 }

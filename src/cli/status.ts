@@ -1,18 +1,42 @@
-import { loadConfig } from "../config/load.js";
+import { Cron } from "croner";
+import { loadConfig, type LoadedConfig } from "../config/load.js";
+import { heartbeatAlive, readHeartbeat } from "../daemon.js";
 import { cartStatus, warehouseStatus } from "../state/reports.js";
 import { Store } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
+
+/** Whether a daemon owns this state and is alive, from its heartbeat file. */
+function daemonStatus(config: LoadedConfig) {
+  const h = readHeartbeat(config.statePath);
+  if (!h) return { alive: false as const, text: "no daemon running (no heartbeat)" };
+  const alive = heartbeatAlive(h);
+  const text = alive
+    ? `daemon alive: pid ${h.pid} on ${h.host} since ${when(h.since)}, last heartbeat ${when(h.at)}${h.running ? `, running ${h.running}` : ", idle"}${h.queued.length ? `, waiting: ${h.queued.join(", ")}` : ""}`
+    : `daemon NOT alive: its last heartbeat was ${when(h.at)} (pid ${h.pid} on ${h.host}); it stopped or hangs`;
+  return { alive, text, heartbeat: h };
+}
+
+/** When each cart's schedule fires next (the daemon runs it then), in UTC. */
+function nextSync(schedule: string, timeZone: string): string {
+  return new Cron(schedule, { paused: true, timezone: timeZone }).nextRun()?.toISOString().replace(/\.\d{3}Z$/, "Z") ?? "";
+}
 
 export function statusCommand(args: { config: string; json?: boolean }, io: Io): number {
   const config = loadConfig(args.config);
   const store = Store.open(config.statePath);
   try {
     const warehouses = warehouseStatus(store, config);
-    const carts = cartStatus(store, config);
+    const schedules = new Map(config.merchants.flatMap((m) => m.carts.map((k) => [`${m.config.id}/${k.config.id}`, { schedule: k.config.schedule, timeZone: k.config.timeZone }])));
+    const carts = cartStatus(store, config).map((c) => {
+      const s = schedules.get(`${c.merchant}/${c.cart}`)!;
+      return { ...c, schedule: s.schedule, timeZone: s.timeZone, nextSync: nextSync(s.schedule, s.timeZone) };
+    });
+    const daemon = daemonStatus(config);
     if (args.json) {
-      printJson(io, { warehouses, carts });
+      printJson(io, { daemon, warehouses, carts });
       return 0;
     }
+    io.out(daemon.text + "\n");
     io.out("Last inventory run");
     io.out(
       table(
@@ -27,11 +51,12 @@ export function statusCommand(args: { config: string; json?: boolean }, io: Io):
     io.out("\nCarts");
     io.out(
       table(
-        ["merchant", "cart", "upload", "last sync", "file", "lines", "units", "last attempt"],
+        ["merchant", "cart", "upload", "next sync", "last sync", "file", "lines", "units", "last attempt"],
         carts.map((c) => [
           c.merchant,
           c.cart,
           c.inventoryUpload ? "on" : "off",
+          `${c.nextSync} (${c.schedule}${c.timeZone === "UTC" ? "" : ` ${c.timeZone}`})`,
           c.lastSync === "NEVER" ? "NEVER" : when(c.lastSync.at),
           c.lastSync === "NEVER" ? "" : c.lastSync.file,
           c.lastSync === "NEVER" ? "" : c.lastSync.rows,

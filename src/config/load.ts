@@ -128,7 +128,7 @@ function crossChecks(y: LocatedYaml, c: Config): string[] {
         problems.push(problemAt(y, [...p, "warehouse"], `no warehouse ${JSON.stringify(k.warehouse)} in merchant ${m.id} (warehouses: ${m.warehouses.map((w) => w.id).join(", ")}, or all)`));
       if (k.alias && !m.aliases) problems.push(problemAt(y, [...p, "alias"], `the cart pushes by alias ${JSON.stringify(k.alias)} but merchant ${m.id} has no aliases source`));
       try {
-        new Cron(k.schedule, { paused: true });
+        new Cron(k.schedule, { paused: true, timezone: k.timeZone }).nextRun();
       } catch (e) {
         problems.push(problemAt(y, [...p, "schedule"], `not a valid cron schedule: ${(e as Error).message}`));
       }

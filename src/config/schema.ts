@@ -21,6 +21,8 @@ const feed = z.strictObject({
   mapping: z.string().min(1),
   /** X12 feeds: send a 997 for every interchange taken in */
   ack: ack.optional(),
+  /** the daemon polls this source this often (default: 30 s for automatic merchants, else 300 s) */
+  pollSeconds: z.number().min(1).max(86_400).optional(),
 });
 
 const warehouse = z.strictObject({
@@ -61,6 +63,8 @@ const cart = z.strictObject({
   sendAll: z.boolean().default(false),
   /** rule 12: cron; the daemon runs the cart on it */
   schedule: z.string().min(1).default("0 * * * *"),
+  /** the time zone the schedule is read in (IANA name, e.g. America/New_York) */
+  timeZone: z.string().min(1).default("UTC"),
   orders: feed.optional(),
   catalog: feed.optional(),
   output,

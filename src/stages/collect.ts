@@ -147,6 +147,7 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
     ctx.log.info({ source: feed.sourceKey, files: waiting.map((f) => f.path) }, config.doneFile ? "files without their done file: left for later" : "files still changing: left for a later listing");
 
   for (const file of ready) {
+    if (ctx.stopping?.()) break;
     const taken = ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
     if (taken) {
       // afterTake keep: the ledger's path, size and mtime say it is the file loaded before
@@ -185,6 +186,7 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
     }
     faultPoint("collect:after-download");
     reports.push(await timed(() => takeOne(ctx, feed, owner, file, path)));
+    ctx.onFile?.(reports[reports.length - 1]);
     faultPoint("collect:before-archive-on-server");
     if (ctx.dryRun) await rm(dirname(path), { recursive: true, force: true });
     else {

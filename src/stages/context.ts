@@ -14,6 +14,10 @@ export interface StageContext {
   log: Logger;
   /** one connection per server for the whole run */
   connections: Connections;
+  /** true once the run should stop taking new files (SIGTERM): the file in hand is finished */
+  stopping?: () => boolean;
+  /** told of every file report, for progress */
+  onFile?: (report: { name: string; rowsRead: number }) => void;
 }
 
 /** Runs one unit of work and records how long it took in its report's `ms`. */

@@ -1,0 +1,76 @@
+import { loadConfig } from "../config/load.js";
+import { UsageError } from "../errors.js";
+import { Store } from "../state/store.js";
+import { printJson, table, when, type Io } from "./output.js";
+
+interface RunSummary {
+  files?: Array<{ name: string; source: string; status: string; rows: number; rejected: number }>;
+  carts?: Array<{ merchant?: string; cart: string; action: string; reason: string; file?: string; rows: number; delivered?: string[]; error?: string }>;
+  errors?: string[];
+  stopped?: boolean;
+}
+
+/** `--since` as an ISO time or a span back from now: 30m, 12h, 7d. */
+export function parseSince(text: string | undefined, now = Date.now()): number {
+  if (!text) return 0;
+  const span = /^(\d+)\s*([mhd])$/.exec(text.trim());
+  if (span) return now - Number(span[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[span[2] as "m" | "h" | "d"];
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`--since ${JSON.stringify(text)}: give an ISO time (2026-11-23T08:00:00Z) or a span back from now (30m, 12h, 7d)`);
+  return t;
+}
+
+/** `stockfeed history`: past runs (the CLI's and the daemon's jobs) with what each did. */
+export function historyCommand(args: { config: string; since?: string; json?: boolean; limit?: string }, io: Io): number {
+  const config = loadConfig(args.config);
+  const since = parseSince(args.since);
+  const limit = Number(args.limit ?? 50);
+  const store = Store.open(config.statePath);
+  try {
+    const rows = store.db
+      .prepare("SELECT id, started_at, finished_at, status, summary FROM runs WHERE started_at >= ? ORDER BY id DESC LIMIT ?")
+      .all(since, limit) as Array<{ id: number; started_at: number; finished_at: number | null; status: string; summary: string | null }>;
+    const runs = rows.reverse().map((r) => {
+      const s = (r.summary ? JSON.parse(r.summary) : {}) as RunSummary;
+      return {
+        run: r.id,
+        startedAt: when(r.started_at),
+        finishedAt: r.finished_at === null ? null : when(r.finished_at),
+        // a run still 'running' with no finish was cut short (a crash, a kill): its work is finished by the next run
+        status: r.finished_at === null ? "interrupted or running" : r.status,
+        files: s.files ?? [],
+        carts: s.carts ?? [],
+        errors: s.errors ?? [],
+        stopped: !!s.stopped,
+      };
+    });
+    if (args.json) {
+      printJson(io, { runs });
+      return 0;
+    }
+    if (runs.length === 0) {
+      io.out(`No runs${args.since ? ` since ${args.since}` : ""}.`);
+      return 0;
+    }
+    io.out(
+      table(
+        ["run", "started", "seconds", "status", "files", "rejected", "carts sent", "carts failed", "what"],
+        runs.map((r) => {
+          const seconds = r.finishedAt ? ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : "";
+          const sent = r.carts.filter((c) => c.action === "sent");
+          const failed = r.carts.filter((c) => c.action === "failed");
+          const what = [
+            ...r.files.map((f) => `${f.name} ${f.status}`),
+            ...r.carts.filter((c) => c.action !== "skipped").map((c) => `${c.cart} ${c.action}${c.file ? ` ${c.file}` : ""}`),
+            ...(r.stopped ? ["stopped early (signal)"] : []),
+          ];
+          return [r.run, r.startedAt, seconds, r.status, r.files.length, r.files.reduce((a, f) => a + f.rejected, 0), sent.length, failed.length, what.slice(0, 4).join("; ") + (what.length > 4 ? `; +${what.length - 4}` : "")];
+        }),
+      ),
+    );
+    for (const r of runs) for (const e of r.errors) io.out(`run ${r.run}: ${e}`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,236 @@
+import { renameSync, rmSync, unwatchFile, watchFile, writeFileSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { Cron } from "croner";
+import { loadConfig, type LoadedConfig } from "./config/load.js";
+import type { Logger } from "./log.js";
+import { runOnce, type RunOptions, type RunReport } from "./pipeline.js";
+import { StateLock } from "./state/lock.js";
+
+/** What the daemon writes beside the state every heartbeat, for `stockfeed status`. */
+export interface Heartbeat {
+  pid: number;
+  host: string;
+  config: string;
+  since: number;
+  at: number;
+  /** the daemon writes one at least this often: older means it is not alive */
+  everyMs: number;
+  /** the job running now, and what waits */
+  running: string | null;
+  queued: string[];
+  /** ticks skipped because the same job was still running or waiting */
+  skippedTicks: Record<string, number>;
+}
+
+export const heartbeatPath = (statePath: string) => `${statePath}.heartbeat`;
+
+export function readHeartbeat(statePath: string): Heartbeat | undefined {
+  try {
+    return JSON.parse(readFileSync(heartbeatPath(statePath), "utf8")) as Heartbeat;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the daemon that wrote this heartbeat is alive (same host: its process exists; and it beat recently). */
+export function heartbeatAlive(h: Heartbeat, now = Date.now()): boolean {
+  if (now - h.at > 3 * h.everyMs) return false;
+  if (h.host !== hostname()) return true;
+  try {
+    process.kill(h.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** How often a feed is polled: its own pollSeconds, else 30 s for `automatic` merchants (the warehouse pushes), else 5 min. */
+export function pollSecondsOf(config: LoadedConfig): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of config.merchants) {
+    const fallback = m.config.inventorySync === "automatic" ? 30 : 300;
+    const feeds = [m.aliases, ...m.carts.flatMap((k) => [k.catalog, k.orders]), ...(m.config.inventorySync === "off" ? [] : m.warehouses.map((w) => w.inventory))];
+    for (const f of feeds) if (f) out.set(f.sourceKey, f.config.pollSeconds ?? fallback);
+  }
+  return out;
+}
+
+export interface DaemonOptions {
+  configPath: string;
+  log: Logger;
+  heartbeatMs?: number;
+  /** after SIGTERM, how long the job in hand may take to finish before the process exits anyway */
+  stopTimeoutMs?: number;
+  /** how often the config file is checked for changes */
+  watchMs?: number;
+  /** each finished job (tests, progress) */
+  onJob?: (key: string, report: RunReport) => void;
+}
+
+type Job = { key: string; options: RunOptions };
+
+/**
+ * `stockfeed daemon`: polls every feed on its own interval and syncs every cart on its own
+ * cron schedule (time zone per cart), for months. Jobs run one at a time against the state
+ * (SQLite has one writer; a cart's render is one transaction), each as a recorded run; a
+ * tick whose job is still running or waiting is skipped and counted. One process owns the
+ * state (lock beside it). SIGTERM/SIGINT: no new work, the file or upload in hand is
+ * finished, exit 0. SIGHUP or a changed config file: reload; a bad config is refused and
+ * the running one stays.
+ */
+export class Daemon {
+  private config: LoadedConfig;
+  private readonly lock: StateLock;
+  private timers: Array<NodeJS.Timeout> = [];
+  private crons: Cron[] = [];
+  private readonly queue: Job[] = [];
+  private running: Job | null = null;
+  private drained: Promise<void> = Promise.resolve();
+  private stoppingFlag = false;
+  private readonly since = Date.now();
+  private readonly skipped: Record<string, number> = {};
+  private heartbeatTimer?: NodeJS.Timeout;
+  private readonly heartbeatMs: number;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.config = loadConfig(options.configPath);
+    this.lock = StateLock.acquire(this.config.statePath, "stockfeed daemon");
+    this.heartbeatMs = options.heartbeatMs ?? 10_000;
+  }
+
+  get log(): Logger {
+    return this.options.log;
+  }
+
+  start(): void {
+    this.schedule(this.config);
+    this.beat();
+    this.heartbeatTimer = setInterval(() => this.beat(), this.heartbeatMs);
+    watchFile(this.options.configPath, { interval: this.options.watchMs ?? 2000 }, (cur, prev) => {
+      if (cur.mtimeMs !== prev.mtimeMs) this.reload("the config file changed");
+    });
+    this.log.info({ config: this.options.configPath, pid: process.pid }, "daemon started");
+  }
+
+  /** Validates the config file again; a good one replaces every schedule, a bad one is refused. */
+  reload(why: string): boolean {
+    if (this.stoppingFlag) return false;
+    let next: LoadedConfig;
+    try {
+      next = loadConfig(this.options.configPath);
+    } catch (e) {
+      this.log.error({ why, err: (e as Error).message }, "new config rejected: the running one stays");
+      return false;
+    }
+    if (next.statePath !== this.config.statePath) {
+      this.log.error({ why, state: next.statePath }, "new config rejected: it names another state database (restart the daemon for that)");
+      return false;
+    }
+    this.unschedule();
+    this.config = next;
+    this.schedule(next);
+    this.log.info({ why }, "config reloaded");
+    return true;
+  }
+
+  private schedule(config: LoadedConfig): void {
+    for (const [sourceKey, seconds] of pollSecondsOf(config)) {
+      const job = { key: `collect ${sourceKey}`, options: { feeds: (f: { sourceKey: string }) => f.sourceKey === sourceKey, sync: false } };
+      this.enqueue(job);
+      this.timers.push(setInterval(() => this.enqueue(job), seconds * 1000));
+    }
+    for (const m of config.merchants)
+      for (const k of m.carts) {
+        const job = { key: `sync ${m.config.id}/${k.config.id}`, options: { feeds: () => false, carts: [k.config.id] } };
+        this.crons.push(new Cron(k.config.schedule, { timezone: k.config.timeZone, protect: true }, () => this.enqueue(job)));
+      }
+  }
+
+  private unschedule(): void {
+    for (const t of this.timers) clearInterval(t);
+    for (const c of this.crons) c.stop();
+    this.timers = [];
+    this.crons = [];
+    this.queue.length = 0;
+  }
+
+  /** Next run of each cart's schedule (status, tests). */
+  nextSyncs(): Array<{ cart: string; next: string | null }> {
+    return this.crons.map((c, i) => ({ cart: this.config.merchants.flatMap((m) => m.carts)[i]?.config.id ?? "?", next: c.nextRun()?.toISOString() ?? null }));
+  }
+
+  private enqueue(job: Job): void {
+    if (this.stoppingFlag) return;
+    if (this.running?.key === job.key || this.queue.some((j) => j.key === job.key)) {
+      this.skipped[job.key] = (this.skipped[job.key] ?? 0) + 1;
+      this.log.warn({ job: job.key, state: this.running?.key === job.key ? "running" : "waiting" }, "tick skipped: the previous one is still running or waiting");
+      return;
+    }
+    this.queue.push(job);
+    if (!this.running) this.drained = this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.stoppingFlag) {
+      const job = this.queue.shift()!;
+      this.running = job;
+      this.beat();
+      try {
+        const report = await runOnce(this.config, { ...job.options, log: this.log, stopping: () => this.stoppingFlag });
+        this.log.info({ job: job.key, run: report.runId, files: report.files.length, carts: report.carts.map((c) => `${c.cart}:${c.action}`), errors: report.errors }, "job done");
+        this.options.onJob?.(job.key, report);
+      } catch (e) {
+        this.log.error({ job: job.key, err: (e as Error).stack ?? String(e) }, "job failed");
+      } finally {
+        this.running = null;
+        this.beat();
+      }
+    }
+  }
+
+  private beat(): void {
+    const h: Heartbeat = {
+      pid: process.pid,
+      host: hostname(),
+      config: this.options.configPath,
+      since: this.since,
+      at: Date.now(),
+      everyMs: this.heartbeatMs,
+      running: this.running?.key ?? null,
+      queued: this.queue.map((j) => j.key),
+      skippedTicks: this.skipped,
+    };
+    const path = heartbeatPath(this.config.statePath);
+    try {
+      writeFileSync(`${path}.tmp`, JSON.stringify(h));
+      renameSync(`${path}.tmp`, path);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, "heartbeat not written");
+    }
+  }
+
+  /**
+   * Stops taking work, lets the job in hand finish (it stops between files and carts),
+   * then releases the state. Resolves false when the job did not finish within the bound.
+   */
+  async stop(why: string): Promise<boolean> {
+    if (this.stoppingFlag) return this.drained.then(() => true);
+    this.stoppingFlag = true;
+    this.log.info({ why, running: this.running?.key }, "stopping: no new work; finishing what is in hand");
+    this.unschedule();
+    unwatchFile(this.options.configPath);
+    clearInterval(this.heartbeatTimer);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.drained.then(() => true),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), this.options.stopTimeoutMs ?? 60_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    rmSync(heartbeatPath(this.config.statePath), { force: true });
+    if (finished) this.lock.release();
+    this.log.info({ finished }, finished ? "stopped" : "stopped with a job still running (its next run finishes it)");
+    return finished;
+  }
+}
