@@ -6,7 +6,7 @@ import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-
 import { timed, type StageContext } from "./context.js";
 import { NO_SKIPS, type CartRow, type SkipReason, type Store } from "../state/store.js";
 import { createDestination, deliverFile } from "../transports/index.js";
-import { faultPoint } from "../util/fault.js";
+import { delayPoint, faultPoint } from "../util/fault.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import type { RecordWriter, WriteContext } from "../formats/index.js";
 import { x12Partner } from "../formats/x12/interchange.js";
@@ -160,6 +160,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
 
   // rendered and recorded in one transaction: a failure (or a crash) before the commit uses
   // up no {seq} and no control number; after it, the file waits in the outbox until delivered
+  await delayPoint("sync:before-render");
   const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
   await mkdir(outbox, { recursive: true });
   let writer: RecordWriter | undefined;

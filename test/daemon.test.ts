@@ -1,0 +1,185 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ROOT, Scenario } from "./helpers/scenario.js";
+
+const CLI = join(ROOT, "dist/cli/main.js");
+const T = "2026-11-20T10:00:00Z";
+
+interface Running {
+  child: ChildProcess;
+  log: () => string;
+  exit: Promise<{ code: number | null; ms: number }>;
+}
+
+function startDaemon(configPath: string, env: Record<string, string> = {}): Running {
+  const child = spawn(process.execPath, [CLI, "--log-level", "info", "daemon", "--config", configPath, "--heartbeat-seconds", "1", "--stop-timeout-seconds", "10"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  child.stdout!.on("data", (d) => (text += d));
+  child.stderr!.on("data", (d) => (text += d));
+  let signalledAt = 0;
+  const kill = child.kill.bind(child);
+  child.kill = (signal?: NodeJS.Signals | number) => {
+    signalledAt = Date.now();
+    return kill(signal);
+  };
+  const exit = new Promise<{ code: number | null; ms: number }>((resolve) => child.on("close", (code) => resolve({ code, ms: Date.now() - signalledAt })));
+  return { child, log: () => text, exit };
+}
+
+async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+
+describe("stockfeed daemon", () => {
+  let s: Scenario | undefined;
+  let d: Running | undefined;
+  afterEach(async () => {
+    if (d && d.child.exitCode === null) {
+      d.child.kill("SIGKILL");
+      await d.exit;
+    }
+    d = undefined;
+    s?.cleanup();
+    s = undefined;
+  });
+
+  /** carts `fast` (every second) and `slow` (once a year); feeds polled every second */
+  const scenario = () => {
+    const sc = new Scenario({ carts: [{ id: "fast" }, { id: "slow" }] });
+    sc.patch((c) => {
+      const m = (c.merchants as Array<Record<string, any>>)[0];
+      m.warehouses[0].inventory.pollSeconds = 1;
+      m.carts[0].schedule = "* * * * * *";
+      m.carts[1].schedule = "0 0 1 1 *";
+      m.carts[1].timeZone = "America/New_York";
+    });
+    return sc;
+  };
+
+  it("syncs each cart on its own schedule, owns the state while it lives, and stops on SIGTERM with exit 0", async () => {
+    s = scenario();
+    s.inventory("east", "inv.csv", [`A,5,,,${T}`]);
+    d = startDaemon(s.configPath);
+    await until("the fast cart's file", () => s!.outputs("fast").length === 1);
+    expect(s.outputs("slow")).toEqual([]);
+    expect(s.latest("fast")).toEqual({ A: 5 });
+
+    // one process owns the state
+    const second = cli("run", "--config", s.configPath);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(/is in use by stockfeed daemon \(pid \d+, since .*\): one process owns a state database at a time/);
+
+    // status: alive, and each cart's next sync from its own schedule and time zone
+    await until("a heartbeat", () => existsSync(s!.path("state/stockfeed.sqlite.heartbeat")));
+    const status = JSON.parse(cli("status", "--config", s.configPath, "--json").stdout);
+    expect(status.daemon.alive).toBe(true);
+    const slow = status.carts.find((c: { cart: string }) => c.cart === "slow");
+    expect(slow).toMatchObject({ schedule: "0 0 1 1 *", timeZone: "America/New_York", nextSync: expect.stringMatching(/^\d{4}-01-01T05:00:00Z$/) });
+
+    // news is picked up by the next poll and the next tick
+    s.inventory("east", "inv2.csv", [`A,9,,,2026-11-20T11:00:00Z`]);
+    await until("the second file", () => s!.outputs("fast").length === 2);
+    expect(s.latest("fast")).toEqual({ A: 9 });
+
+    d.child.kill("SIGTERM");
+    const { code, ms } = await d.exit;
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(5000);
+    expect(existsSync(s.path("state/stockfeed.sqlite.lock"))).toBe(false);
+    expect(JSON.parse(cli("status", "--config", s.configPath, "--json").stdout).daemon.alive).toBe(false);
+    // and a plain run may use the state again
+    expect(cli("run", "--config", s.configPath).status).toBe(0);
+  });
+
+  it("SIGHUP with a bad config keeps the running one; a good change is applied without losing state", async () => {
+    s = scenario();
+    s.inventory("east", "inv.csv", [`A,5,,,${T}`]);
+    d = startDaemon(s.configPath);
+    await until("the first file", () => s!.outputs("fast").length === 1);
+    const good = readFileSync(s.configPath, "utf8");
+    writeFileSync(s.configPath, good.replace("minimumLevel: 0", "minimumLevel: -3"));
+    d.child.kill("SIGHUP");
+    await until("the rejection", () => /new config rejected: the running one stays/.test(d!.log()));
+    s.inventory("east", "inv2.csv", [`A,7,,,2026-11-20T11:00:00Z`]);
+    await until("a file under the old config", () => s!.outputs("fast").length === 2);
+    expect(d.child.exitCode).toBe(null);
+
+    // a cart that changes its rules gets a full send under the new config; state is kept
+    writeFileSync(s.configPath, good.replace(/minimumLevel: 0/, "minimumLevel: 8"));
+    d.child.kill("SIGHUP");
+    await until("the reload", () => /config reloaded/.test(d!.log()));
+    await until("the full send after the settings change", () => s!.outputs("fast").length === 3);
+    expect(s.latest("fast")).toEqual({ A: 0 });
+    d.child.kill("SIGTERM");
+    expect((await d.exit).code).toBe(0);
+    const reasons = s.query<{ reason: string }>("SELECT reason FROM cart_syncs WHERE cart = 'fast' AND status = 'delivered' ORDER BY id").map((r) => r.reason);
+    expect(reasons).toEqual(["first-sync", "news", "settings-changed"]);
+  });
+
+  it("a tick that comes while the cart's previous sync is still running is skipped, and says so", async () => {
+    s = scenario();
+    s.inventory("east", "inv.csv", [`A,5,,,${T}`]);
+    d = startDaemon(s.configPath, { STOCKFEED_DELAY: "sync:before-render=2500" });
+    await until("the file", () => s!.outputs("fast").length === 1);
+    await until("a skipped tick", () => /tick skipped: the previous one is still running or waiting/.test(d!.log()));
+    const hb = JSON.parse(readFileSync(s.path("state/stockfeed.sqlite.heartbeat"), "utf8"));
+    expect(hb.skippedTicks["sync acme/fast"]).toBeGreaterThan(0);
+    d.child.kill("SIGTERM");
+    expect((await d.exit).code).toBe(0);
+    expect(s.outputs("fast")).toHaveLength(1);
+  });
+});
+
+describe("one process per state", () => {
+  it("a lock left by a process that died is taken over", () => {
+    const s = new Scenario();
+    try {
+      s.inventory("east", "inv.csv", [`A,5,,,${T}`]);
+      const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+      s.write("state/stockfeed.sqlite.lock", JSON.stringify({ pid: Number(dead.stdout), host: hostname(), command: "stockfeed run", since: 0 }));
+      const r = cli("run", "--config", s.configPath);
+      expect(r.status, r.stderr).toBe(0);
+      expect(existsSync(s.path("state/stockfeed.sqlite.lock"))).toBe(false);
+    } finally {
+      s.cleanup();
+    }
+  });
+});
+
+describe("stockfeed history", () => {
+  it("lists past runs with what each did, newest last, and --since limits them", async () => {
+    const s = new Scenario({ carts: [{ id: "shop" }] });
+    try {
+      s.inventory("east", "inv.csv", [`A,5,,,${T}`, `B,x,,,${T}`]);
+      cli("run", "--config", s.configPath);
+      cli("run", "--config", s.configPath);
+      const h = JSON.parse(cli("history", "--config", s.configPath, "--json").stdout);
+      expect(h.runs.map((r: { run: number; status: string }) => [r.run, r.status])).toEqual([
+        [1, "with_problems"],
+        [2, "ok"],
+      ]);
+      expect(h.runs[0].files).toEqual([expect.objectContaining({ name: "inv.csv", status: "loaded_with_rejects", rejected: 1 })]);
+      expect(h.runs[0].carts).toEqual([expect.objectContaining({ cart: "shop", action: "sent", reason: "first-sync" })]);
+      expect(h.runs[1].carts).toEqual([expect.objectContaining({ cart: "shop", action: "skipped", reason: "no-news" })]);
+      const text = cli("history", "--config", s.configPath).stdout;
+      expect(text).toMatch(/inv\.csv loaded_with_rejects; shop sent/);
+      expect(JSON.parse(cli("history", "--config", s.configPath, "--since", "2000-01-01T00:00:00Z", "--json").stdout).runs).toHaveLength(2);
+      expect(JSON.parse(cli("history", "--config", s.configPath, "--since", "2999-01-01T00:00:00Z", "--json").stdout).runs).toHaveLength(0);
+      expect(cli("history", "--config", s.configPath, "--since", "yesterday").status).toBe(2);
+    } finally {
+      s.cleanup();
+    }
+  });
+});
