@@ -130,11 +130,22 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
   const spool = spoolDir(ctx, feed);
 
   const leftovers = ctx.dryRun ? [] : await readdir(spool).catch(() => [] as string[]);
+  // sidecars whose file is gone (a run killed between archiving and removing them)
+  for (const meta of ctx.dryRun ? [] : await readdir(join(spool, ".meta")).catch(() => [] as string[]))
+    if (!leftovers.includes(meta.replace(/\.json$/, ""))) await rm(join(spool, ".meta", meta), { force: true });
   for (const name of leftovers.filter((n) => !n.startsWith(".")).sort()) {
     const s = await stat(join(spool, name));
     const file = (await readMeta(spool, name)) ?? { path: name, size: s.size, mtime: Math.floor(s.mtimeMs) };
-    ctx.log.warn({ file: file.path, source: feed.sourceKey }, "finishing a file an interrupted run had taken");
-    reports.push(await timed(() => takeOne(ctx, feed, owner, file, join(spool, name))));
+    const path = join(spool, name);
+    // loaded before the interruption, only not archived yet: archive it, as that run would have
+    const taken = ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
+    if (taken && taken.stored_at === null && (taken.status === "loaded" || taken.status === "loaded_with_rejects") && taken.sha256 === (await sha256Of(path))) {
+      ctx.log.warn({ file: file.path, source: feed.sourceKey }, "archiving a file an interrupted run had loaded");
+      await archiveLoaded(ctx, feed, taken.id, path, taken.rows_rejected);
+    } else {
+      ctx.log.warn({ file: file.path, source: feed.sourceKey }, "finishing a file an interrupted run had taken");
+      reports.push(await timed(() => takeOne(ctx, feed, owner, file, path)));
+    }
     await rm(metaPath(spool, name), { force: true });
   }
 
@@ -187,10 +198,10 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
     faultPoint("collect:after-download");
     reports.push(await timed(() => takeOne(ctx, feed, owner, file, path)));
     ctx.onFile?.(reports[reports.length - 1]);
+    if (!ctx.dryRun) await rm(metaPath(spool, posix.basename(path)), { force: true });
     faultPoint("collect:before-archive-on-server");
     if (ctx.dryRun) await rm(dirname(path), { recursive: true, force: true });
     else {
-      await rm(metaPath(spool, posix.basename(path)), { force: true });
       const problem = await finishOnServer(ctx, source, config, file);
       if (problem) reports[reports.length - 1].error = problem;
     }
@@ -209,6 +220,7 @@ async function fetchInto(source: SourceTransport, claim: boolean, file: ListedFi
   const final = join(spool, spoolName);
   const part = join(spool, `.${spoolName}.part`);
   try {
+    faultPoint("collect:before-fetch");
     await writeMeta(spool, spoolName, file);
     if (claim && source.claim) {
       await source.claim(file.path, final);
@@ -291,7 +303,9 @@ async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed[
     const local = join(outbox, a.name);
     try {
       await writeFile(local, a.content, "latin1");
+      faultPoint("ack:before-deliver");
       const { location } = await deliverFile(destination, ack.destination, local, a.name);
+      faultPoint("ack:after-publish");
       await rm(local, { force: true });
       ctx.store.ackDelivered(a.id, ctx.now, location);
       ctx.log.info({ source: feed.sourceKey, file: a.name, location }, "acknowledgment delivered");
@@ -320,6 +334,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
   };
   const base = blankReport(feed, owner, file.path, "loaded");
   const archiveDir = join(ctx.workDir, "archive", datePath(ctx.now), feed.sourceKey);
+  faultPoint("collect:before-load");
 
   const earlier = store.findLoaded(feed.sourceKey, sha256);
   if (earlier) {
@@ -385,16 +400,29 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
   ctx.log.info({ file: file.path, source: feed.sourceKey, ...result, rejects: undefined }, "file loaded");
   if (result.rowsStale > 0) ctx.log.info({ file: file.path, source: feed.sourceKey, stale: result.rowsStale }, "stale levels kept as history (rule 14)");
   if (!ctx.dryRun) {
-    await mkdir(archiveDir, { recursive: true });
-    const dest = join(archiveDir, await freeName(archiveDir, posix.basename(path)));
-    await moveFile(path, dest);
-    store.setStoredAt(fileId, dest);
-    report.storedAt = dest;
-    if (result.rowsRejected > 0) {
-      report.rejectsFile = `${dest}.rejects.csv`;
-      await writeRejects(ctx, fileId, report.rejectsFile);
-    }
+    const archived = await archiveLoaded(ctx, feed, fileId, path, result.rowsRejected);
+    report.storedAt = archived.storedAt;
+    report.rejectsFile = archived.rejectsFile;
   }
   return report;
+}
+
+/**
+ * Moves a loaded file from the spool into the archive, its rejects report first (so a crash
+ * between the two leaves the report where the file is going, and the spool still holds it).
+ */
+async function archiveLoaded(ctx: StageContext, feed: Feed, fileId: number, path: string, rowsRejected: number): Promise<{ storedAt: string; rejectsFile?: string }> {
+  const archiveDir = join(ctx.workDir, "archive", datePath(ctx.now), feed.sourceKey);
+  await mkdir(archiveDir, { recursive: true });
+  const storedAt = join(archiveDir, await freeName(archiveDir, posix.basename(path)));
+  const rejectsFile = rowsRejected > 0 ? `${storedAt}.rejects.csv` : undefined;
+  if (rejectsFile) {
+    await rm(rejectsFile, { force: true }); // a killed run's report is written again, whole
+    await writeRejects(ctx, fileId, rejectsFile);
+  }
+  faultPoint("collect:before-archive-local");
+  await moveFile(path, storedAt);
+  ctx.store.setStoredAt(fileId, storedAt);
+  return { storedAt, rejectsFile };
 }
 

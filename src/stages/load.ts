@@ -1,3 +1,4 @@
+import { faultPoint } from "../util/fault.js";
 import type { Feed } from "../config/load.js";
 import { FileUnreadableError, type RecordError } from "../errors.js";
 import type { CanonicalRecord, InputKind } from "../mapping/kinds.js";
@@ -54,6 +55,7 @@ export async function loadFile(store: Store, feed: Feed, path: string, displayNa
   let batch: Array<Lined<unknown>> = [];
   let rejectBatch: RecordError[] = [];
   for await (const row of table.rows) {
+    faultPoint("load:mid-parse");
     result.rowsRead++;
     const mapped = mapping.map(row, displayName);
     if ("errors" in mapped) {

@@ -86,13 +86,14 @@ export function syncCart(ctx: StageContext, cart: LoadedCart): Promise<CartRepor
 }
 
 /** Rules 4 and 10 over recorded state: would this cart be sent a file now, and why. */
-export function cartSyncDecision(store: Store, cart: LoadedCart): { decision: SyncDecision; text: string; hash: string; newest: number | null } {
+export function cartSyncDecision(store: Store, cart: LoadedCart, opts: { sendAllSatisfied?: boolean } = {}): { decision: SyncDecision; text: string; hash: string; newest: number | null } {
   const hash = settingsHash(cart);
   const last = store.lastDelivered(cart.merchant, cart.config.id);
   const newest = store.newestInventoryFile(cart.merchant, cart.warehouse);
   const decision = decideSync({
     inventoryUpload: cart.config.inventoryUpload,
-    sendAll: cart.sendAll,
+    // a file delivered from the outbox in this run is this run's file for a send-all cart
+    sendAll: cart.sendAll && !opts.sendAllSatisfied,
     hasInventory: store.hasInventory(cart.merchant, cart.warehouse),
     newestInventoryFileId: newest,
     lastSyncedInventoryFileId: last ? (last.inventory_file_id ?? 0) : null,
@@ -134,7 +135,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
       report.delivered.push(sent.name);
     }
   }
-  const { decision, text, hash, newest } = cartSyncDecision(store, cart);
+  const { decision, text, hash, newest } = cartSyncDecision(store, cart, { sendAllSatisfied: report.delivered.length > 0 });
   Object.assign(report, { reason: decision.reason, reasonText: text });
   if (!decision.sync) {
     ctx.log.info({ merchant: cart.merchant, cart: c.id, reason: decision.reason }, "cart not synced");
@@ -161,6 +162,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   // rendered and recorded in one transaction: a failure (or a crash) before the commit uses
   // up no {seq} and no control number; after it, the file waits in the outbox until delivered
   await delayPoint("sync:before-render");
+  faultPoint("sync:before-render");
   const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
   await mkdir(outbox, { recursive: true });
   let writer: RecordWriter | undefined;
@@ -172,9 +174,12 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
     report.file = name;
     local = join(outbox, name);
+    // a file here without a pending record is what a killed render left: it is redone
+    await rm(local, { force: true });
     writer = await cart.output.format.createWriter(local, cart.output.headers, cart.output.writerOptions, writeContext(ctx, cart, computed.rows));
     const unsendable: Array<{ code: string; sku: string; quantity: number; reason: string }> = [];
     for (const r of store.cartRows() as Iterable<CartRow>) {
+      faultPoint("sync:mid-render");
       const left = await writer.write(cart.output.row({ code: r.code, sku: r.sku, quantity: r.quantity, available: r.available, asOf: isoUtc(r.asOf) }));
       if (left !== undefined) unsendable.push({ code: r.code, sku: r.sku, quantity: r.quantity, reason: left });
     }

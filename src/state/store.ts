@@ -165,9 +165,9 @@ export class Store {
   }
 
   /** The ledger's entry for this exact file of this source (path, size, server mtime), if it was taken before. */
-  findTaken(source: string, name: string, size: number, mtime: number): { id: number; status: string; sha256: string; stored_at: string | null } | undefined {
+  findTaken(source: string, name: string, size: number, mtime: number): { id: number; status: string; sha256: string; stored_at: string | null; rows_rejected: number } | undefined {
     return this.db
-      .prepare("SELECT id, status, sha256, stored_at FROM files WHERE source = ? AND name = ? AND size = ? AND mtime = ? AND status <> 'loading' ORDER BY id LIMIT 1")
+      .prepare("SELECT id, status, sha256, stored_at, rows_rejected FROM files WHERE source = ? AND name = ? AND size = ? AND mtime = ? AND status <> 'loading' ORDER BY id LIMIT 1")
       .get(source, name, size, mtime) as ReturnType<Store["findTaken"]>;
   }
 

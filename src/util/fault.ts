@@ -1,3 +1,5 @@
+import { appendFileSync } from "node:fs";
+
 /**
  * Crash injection for the tests that prove a run can be killed anywhere: when the
  * environment variable STOCKFEED_FAULT names this point, the process kills itself with
@@ -6,8 +8,11 @@
  */
 const wanted = process.env.STOCKFEED_FAULT;
 let skip = Number(process.env.STOCKFEED_FAULT_SKIP ?? 0);
+/** STOCKFEED_FAULT_TRACE=file: every point passed is appended there (the crash harness plans its kills from it) */
+const trace = process.env.STOCKFEED_FAULT_TRACE;
 
 export function faultPoint(name: string): void {
+  if (trace) appendFileSync(trace, `${name}\n`);
   if (wanted === undefined || wanted !== name) return;
   if (skip-- > 0) return;
   process.kill(process.pid, "SIGKILL");

@@ -1,0 +1,118 @@
+/**
+ * Crash safety by fault injection: `stockfeed run` on the demo (two warehouses, aliases, a
+ * catalog, CSV orders, X12 850s with 997s back, three CSV carts and an X12 846 cart) is
+ * killed with SIGKILL at a point of the run (STOCKFEED_FAULT, the n-th time it passes it),
+ * then one plain run follows; the end state must be exactly what one clean run gives:
+ * every table of the state (but the run log), every file delivered, archived, acknowledged.
+ * CI runs a spread of at least 50 kill points; `npm run test:chaos` runs every pass of
+ * every point.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT } from "./helpers/scenario.js";
+
+const CLI = join(ROOT, "dist/cli/main.js");
+const NOW = "2026-11-23T12:00:00Z";
+const chaos = !!process.env.STOCKFEED_CHAOS;
+const made: string[] = [];
+
+/** The demo in a fresh folder: samples copied with fixed modification times, config pointing at them. */
+function demoCopy(): { dir: string; config: string } {
+  const dir = mkdtempSync(join(tmpdir(), "stockfeed-crash-"));
+  made.push(dir);
+  for (const part of ["wms", "orders", "catalog", "aliases"]) cpSync(join(ROOT, "samples", part), join(dir, "inbox", part), { recursive: true });
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name));
+  };
+  walk(join(dir, "inbox"));
+  const base = Date.parse("2026-11-23T11:00:00Z") / 1000;
+  files.sort().forEach((f, i) => utimesSync(f, base + i, base + i));
+  const config = join(dir, "stockfeed.yaml");
+  writeFileSync(config, readFileSync(join(ROOT, "config/demo.yaml"), "utf8").replaceAll("../var/demo/", `${dir}/`).replaceAll("../mappings/", `${ROOT}/mappings/`));
+  return { dir, config };
+}
+
+function run(config: string, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, "run", "--config", config, "--now", NOW], { env: { ...process.env, ...env }, encoding: "utf8" });
+}
+
+/** Everything a run leaves: every state table but the run log (ids of runs aside), and every file under the folder but the config and state. */
+function endState(dir: string) {
+  const db = new Database(join(dir, "stockfeed.sqlite"), { readonly: true });
+  try {
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('runs', 'source_listing') ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
+    const state: Record<string, unknown[]> = {};
+    for (const t of tables) {
+      const rows = db.prepare(`SELECT * FROM "${t}"`).all() as Array<Record<string, unknown>>;
+      state[t] = rows.map(({ run_id: _r, ...rest }) => rest).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+    }
+    const files: Record<string, string> = {};
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (!/stockfeed\.(yaml|sqlite)/.test(e.name)) files[relative(dir, p)] = readFileSync(p).toString("base64");
+      }
+    };
+    walk(dir);
+    // paths name the folder: compare them relative to it
+    return { state: JSON.parse(JSON.stringify(state).replaceAll(dir, "<dir>")) as typeof state, files };
+  } finally {
+    db.close();
+  }
+}
+
+/** The reference: one clean run, with every fault point it passes traced. */
+function reference() {
+  const { dir, config } = demoCopy();
+  const trace = join(dir, "..", `${dir.split("/").pop()}.trace`);
+  made.push(trace);
+  const r = run(config, { STOCKFEED_FAULT_TRACE: trace });
+  if (r.status !== 1) throw new Error(`the demo's clean run should exit 1 (its samples have rejects): ${r.status} ${r.stderr}`);
+  const passes = new Map<string, number>();
+  for (const name of readFileSync(trace, "utf8").split("\n").filter(Boolean)) passes.set(name, (passes.get(name) ?? 0) + 1);
+  return { end: endState(dir), passes };
+}
+
+const ref = reference();
+
+/** Which pass of each point to kill at: all of them under test:chaos; otherwise the first four and a spread of the rest. */
+function plan(): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (const [name, count] of [...ref.passes].sort()) {
+    const picks = chaos ? [...Array(count).keys()] : [...new Set([0, 1, 2, 3, Math.floor(count / 2), count - 1])].filter((k) => k < count);
+    for (const k of picks) out.push([name, k]);
+  }
+  return out;
+}
+const points = plan();
+
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+describe("crash safety: killed anywhere, one more run ends exactly as one clean run", () => {
+  it(`plans at least 50 kill points over the run's ${ref.passes.size} fault points`, () => {
+    expect(ref.passes.size).toBeGreaterThanOrEqual(12);
+    expect(points.length).toBeGreaterThanOrEqual(50);
+  });
+
+  it.each(points)("killed at %s (pass %i), then one run: same state, same files, nothing twice, no control number skipped", (name, pass) => {
+    const { dir, config } = demoCopy();
+    const crashed = run(config, { STOCKFEED_FAULT: name, STOCKFEED_FAULT_SKIP: String(pass) });
+    expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
+    const after = run(config);
+    expect(after.status, after.stderr).toBeLessThanOrEqual(1);
+    const end = endState(dir);
+    expect(end.state).toEqual(ref.end.state);
+    expect(Object.keys(end.files).sort()).toEqual(Object.keys(ref.end.files).sort());
+    expect(end.files).toEqual(ref.end.files);
+    // the lock of the killed run was taken over and released
+    expect(existsSync(join(dir, "stockfeed.sqlite.lock"))).toBe(false);
+  });
+});
