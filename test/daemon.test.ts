@@ -142,6 +142,39 @@ describe("stockfeed daemon", () => {
   });
 });
 
+describe("stopping", () => {
+  it("SIGTERM during a cart's sync lets that sync finish (its file is delivered), then exits 0", async () => {
+    const s = new Scenario({ carts: [{ id: "fast" }] });
+    s.patch((c) => {
+      const m = (c.merchants as Array<Record<string, any>>)[0];
+      m.warehouses[0].inventory.pollSeconds = 1;
+      m.carts[0].schedule = "* * * * * *";
+    });
+    s.inventory("east", "inv.csv", [`A,5,,,${T}`]);
+    const d = startDaemon(s.configPath, { STOCKFEED_DELAY: "sync:before-render=2000" });
+    try {
+      const running = () => {
+        try {
+          return JSON.parse(readFileSync(s.path("state/stockfeed.sqlite.heartbeat"), "utf8")).running as string | null;
+        } catch {
+          return null;
+        }
+      };
+      await until("the cart's sync to be running", () => running() === "sync acme/fast");
+      expect(s.outputs("fast")).toEqual([]);
+      d.child.kill("SIGTERM");
+      const { code, ms } = await d.exit;
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(8000);
+      expect(s.outputs("fast")).toHaveLength(1);
+      expect(d.log()).toMatch(/stopping: no new work; finishing what is in hand/);
+    } finally {
+      if (d.child.exitCode === null) d.child.kill("SIGKILL");
+      s.cleanup();
+    }
+  });
+});
+
 describe("one process per state", () => {
   it("a lock left by a process that died is taken over", () => {
     const s = new Scenario();

@@ -423,6 +423,7 @@ async function archiveLoaded(ctx: StageContext, feed: Feed, fileId: number, path
   faultPoint("collect:before-archive-local");
   await moveFile(path, storedAt);
   ctx.store.setStoredAt(fileId, storedAt);
+  ctx.log.info({ source: feed.sourceKey, file: posix.basename(path), storedAt, rejectsFile }, "file archived");
   return { storedAt, rejectsFile };
 }
 
