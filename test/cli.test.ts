@@ -69,7 +69,7 @@ describe("stockfeed run: exit codes", () => {
     s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
     const r = stockfeed("--verbose", "run", "--config", s.configPath);
     const events = r.stderr.trim().split("\n").map((l) => JSON.parse(l).msg);
-    expect(events).toEqual(["file loaded", "cart file delivered"]);
+    expect(events).toEqual(["file loaded", "file archived", "cart file delivered"]);
   });
   it("--dry-run prints what would be sent", () => {
     s = new Scenario();
