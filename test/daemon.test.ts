@@ -216,3 +216,19 @@ describe("stockfeed history", () => {
     }
   });
 });
+
+describe("progress", () => {
+  it("a run in a terminal shows files, rows and carts on stderr; piped or with --json, nothing", () => {
+    const s = new Scenario({ carts: [{ id: "shop" }] });
+    try {
+      s.inventory("east", "inv.csv", [`A,5,,,${T}`, `B,6,,,${T}`]);
+      // `script` gives the run a terminal
+      const tty = spawnSync("script", ["-qec", `${process.execPath} ${CLI} run --config ${s.configPath}`, "/dev/null"], { encoding: "utf8" });
+      expect(tty.stdout).toMatch(/files 1 {2}rows 2 {2}carts 0\/1 {2}inv\.csv/);
+      const piped = cli("run", "--config", s.configPath);
+      expect(piped.stderr).toBe("");
+    } finally {
+      s.cleanup();
+    }
+  });
+});
