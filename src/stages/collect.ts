@@ -116,6 +116,33 @@ function blankReport(feed: Feed, owner: FeedOwner, name: string, status: FileSta
 }
 
 /**
+ * Finishes what an interrupted run left in the spool: a file loaded but not archived is
+ * archived, as that run would have; any other is taken now. Sidecars whose file is gone
+ * (a run killed between archiving and removing them) are removed.
+ */
+async function finishLeftovers(ctx: StageContext, feed: Feed, owner: FeedOwner, spool: string): Promise<FileReport[]> {
+  const reports: FileReport[] = [];
+  const leftovers = await readdir(spool).catch(() => [] as string[]);
+  for (const meta of await readdir(join(spool, ".meta")).catch(() => [] as string[]))
+    if (!leftovers.includes(meta.replace(/\.json$/, ""))) await rm(join(spool, ".meta", meta), { force: true });
+  for (const name of leftovers.filter((n) => !n.startsWith(".")).sort()) {
+    const path = join(spool, name);
+    const s = await stat(path);
+    const file = (await readMeta(spool, name)) ?? { path: name, size: s.size, mtime: Math.floor(s.mtimeMs) };
+    const taken = ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
+    if (taken && taken.stored_at === null && (taken.status === "loaded" || taken.status === "loaded_with_rejects") && taken.sha256 === (await sha256Of(path))) {
+      ctx.log.warn({ file: file.path, source: feed.sourceKey }, "archiving a file an interrupted run had loaded");
+      await archiveLoaded(ctx, feed, taken.id, path, taken.rows_rejected);
+    } else {
+      ctx.log.warn({ file: file.path, source: feed.sourceKey }, "finishing a file an interrupted run had taken");
+      reports.push(await timed(() => takeOne(ctx, feed, owner, file, path)));
+    }
+    await rm(metaPath(spool, name), { force: true });
+  }
+  return reports;
+}
+
+/**
  * Takes every complete file of one feed, oldest first, exactly once: downloads it into the
  * local spool (checked against the listed size), loads it once (the ledger knows each
  * source's files by path, size and server mtime, and by sha256), archives it locally with
@@ -129,25 +156,7 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
   const reports: FileReport[] = [];
   const spool = spoolDir(ctx, feed);
 
-  const leftovers = ctx.dryRun ? [] : await readdir(spool).catch(() => [] as string[]);
-  // sidecars whose file is gone (a run killed between archiving and removing them)
-  for (const meta of ctx.dryRun ? [] : await readdir(join(spool, ".meta")).catch(() => [] as string[]))
-    if (!leftovers.includes(meta.replace(/\.json$/, ""))) await rm(join(spool, ".meta", meta), { force: true });
-  for (const name of leftovers.filter((n) => !n.startsWith(".")).sort()) {
-    const s = await stat(join(spool, name));
-    const file = (await readMeta(spool, name)) ?? { path: name, size: s.size, mtime: Math.floor(s.mtimeMs) };
-    const path = join(spool, name);
-    // loaded before the interruption, only not archived yet: archive it, as that run would have
-    const taken = ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
-    if (taken && taken.stored_at === null && (taken.status === "loaded" || taken.status === "loaded_with_rejects") && taken.sha256 === (await sha256Of(path))) {
-      ctx.log.warn({ file: file.path, source: feed.sourceKey }, "archiving a file an interrupted run had loaded");
-      await archiveLoaded(ctx, feed, taken.id, path, taken.rows_rejected);
-    } else {
-      ctx.log.warn({ file: file.path, source: feed.sourceKey }, "finishing a file an interrupted run had taken");
-      reports.push(await timed(() => takeOne(ctx, feed, owner, file, path)));
-    }
-    await rm(metaPath(spool, name), { force: true });
-  }
+  if (!ctx.dryRun) reports.push(...(await finishLeftovers(ctx, feed, owner, spool)));
 
   const { ready, waiting, unsafe } = await completeFiles(source, config, ctx.store.listingMemory(feed.sourceKey), ctx.now);
   for (const u of unsafe) {

@@ -343,8 +343,9 @@ export function transportContract(label: string, start: () => Promise<TestServer
       const dir = area();
       put(`${dir}/in/east/inv.csv`, inventoryText([`A,1,,,${T}`]));
       process.env.STOCKFEED_TEST_WRONG_PW = "not-the-password";
-      // a retry would wait 20 s first; servers delay a failed login themselves (vsftpd with PAM: 3 s or more)
-      s = scenario(dir, { passwordEnv: "STOCKFEED_TEST_WRONG_PW", retries: 5, retryDelaySeconds: 20, connectTimeoutSeconds: 15 });
+      // a retry would wait 20 s first; servers delay a failed login themselves (vsftpd with PAM:
+      // 2-3 s, so the idle bound must be longer than that, or the wait looks like a dead server)
+      s = scenario(dir, { passwordEnv: "STOCKFEED_TEST_WRONG_PW", retries: 5, retryDelaySeconds: 20, connectTimeoutSeconds: 15, idleTimeoutSeconds: 15 });
       s.patch((c) => {
         const m = (c.merchants as Array<Record<string, any>>)[0];
         m.carts[0].orders = { source: { transport: "local", dir: "in/orders/shop", match: "*.csv" }, mapping: join(ROOT, "mappings/orders/generic-csv.yaml") };
