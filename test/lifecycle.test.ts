@@ -2,6 +2,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
+import { loadConfig } from "../src/config/load.js";
+import { cartStatus } from "../src/state/reports.js";
+import { Store } from "../src/state/store.js";
 
 const T = "2026-11-20T11:00:00Z";
 let s: Scenario;
@@ -140,7 +143,13 @@ describe("folder lifecycle", () => {
     // not recorded as sent while it waits
     expect(s.query("SELECT status FROM cart_syncs WHERE cart = 'shop'")).toEqual([{ status: "pending" }]);
     expect(s.query("SELECT COUNT(*) AS n FROM sku_sync WHERE cart = 'shop'")).toEqual([{ n: 0 }]);
-    // a run while the name is still taken tries again and makes no second file
+    const store = Store.open(s.path("state/stockfeed.sqlite"));
+    try {
+      expect(cartStatus(store, loadConfig(s.configPath)).find((c) => c.cart === "shop")).toMatchObject({ waitingInOutbox: 1, lastAttempt: { status: "pending" } });
+    } finally {
+      store.close();
+    }
+        // a run while the name is still taken tries again and makes no second file
     const blocked = await s.run();
     expect(blocked.carts[0]).toMatchObject({ action: "failed", file: "stock.csv" });
     expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual(["stock.csv"]);

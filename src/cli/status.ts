@@ -61,7 +61,8 @@ export function statusCommand(args: { config: string; json?: boolean }, io: Io):
           c.lastSync === "NEVER" ? "" : c.lastSync.file,
           c.lastSync === "NEVER" ? "" : c.lastSync.rows,
           c.lastSync === "NEVER" ? "" : c.lastSync.units,
-          c.lastAttempt ? `${c.lastAttempt.status} ${when(c.lastAttempt.at)}${c.lastAttempt.error ? `: ${c.lastAttempt.error}` : ""}` : "",
+          (c.lastAttempt ? `${c.lastAttempt.status} ${when(c.lastAttempt.at)}${c.lastAttempt.error ? `: ${c.lastAttempt.error}` : ""}` : "") +
+            (c.waitingInOutbox ? ` (${c.waitingInOutbox} file(s) waiting in the outbox, retried next run)` : ""),
         ]),
       ),
     );

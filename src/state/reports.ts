@@ -18,6 +18,8 @@ export interface CartStatus {
   inventoryUpload: boolean;
   lastSync: { at: number; file: string; rows: number; units: number; reason: string } | "NEVER";
   lastAttempt: { at: number; status: string; error: string | null } | null;
+  /** files rendered but not delivered yet: they wait in the outbox and are retried as they are */
+  waitingInOutbox: number;
 }
 
 export function warehouseStatus(store: Store, config: LoadedConfig): WarehouseStatus[] {
@@ -48,6 +50,7 @@ export function cartStatus(store: Store, config: LoadedConfig): CartStatus[] {
       inventoryUpload: k.config.inventoryUpload,
       lastSync: (last.get(m.config.id, k.config.id) as Exclude<CartStatus["lastSync"], "NEVER"> | undefined) ?? "NEVER",
       lastAttempt: (attempt.get(m.config.id, k.config.id) as CartStatus["lastAttempt"] | undefined) ?? null,
+      waitingInOutbox: store.pendingDeliveries(m.config.id, k.config.id).length,
     })),
   );
 }
