@@ -29,8 +29,12 @@ export interface TableReader {
 }
 
 export interface RecordWriter {
-  /** writes one record; returns why it was left out when the format cannot carry its values */
-  write(values: readonly string[]): Promise<string | undefined>;
+  /**
+   * writes one record; returns why it was left out when the format cannot carry its values.
+   * May answer at once (no promise) when nothing had to go to disk: callers of hot loops
+   * await only a promise (a million awaits cost a million microtask turns).
+   */
+  write(values: readonly string[]): Promise<string | undefined> | string | undefined;
   /** flushes, syncs to disk and closes; returns bytes written */
   close(): Promise<number>;
   /** closes without completing (the caller removes the file) */

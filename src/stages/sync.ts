@@ -178,9 +178,14 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     await rm(local, { force: true });
     writer = await cart.output.format.createWriter(local, cart.output.headers, cart.output.writerOptions, writeContext(ctx, cart, computed.rows));
     const unsendable: Array<{ code: string; sku: string; quantity: number; reason: string }> = [];
+    // most lines share an as-of: its text is made once per distinct value, not per line
+    let asOfMs = NaN;
+    let asOfText = "";
     for (const r of store.cartRows() as Iterable<CartRow>) {
       faultPoint("sync:mid-render");
-      const left = await writer.write(cart.output.row({ code: r.code, sku: r.sku, quantity: r.quantity, available: r.available, asOf: isoUtc(r.asOf) }));
+      if (r.asOf !== asOfMs) [asOfMs, asOfText] = [r.asOf, isoUtc(r.asOf)];
+      const written = writer.write(cart.output.row({ code: r.code, sku: r.sku, quantity: r.quantity, available: r.available, asOf: asOfText }));
+      const left = written instanceof Promise ? await written : written;
       if (left !== undefined) unsendable.push({ code: r.code, sku: r.sku, quantity: r.quantity, reason: left });
     }
     const bytes = await writer.close();

@@ -403,27 +403,41 @@ export class Store {
    * be an alias code of one product), then rule 9 (alias codes), the catalog's inventory flag,
    * and rules 8/15 through the domain's level_for_cart.
    */
-  computeCart(c: CartComputation): { rows: number; units: number; skipped: Record<SkipReason, number> } {
+  /** temp.cart_levels and temp.cart_orders are for this merchant, warehouse choice and ledger state */
+  private cartLevelsKey: string | undefined;
+
+  /** Rule 6 (the cart's warehouses summed, oldest as-of) and rule 5 (orders after it) into temp tables. */
+  private computeLevels(c: CartComputation): void {
     const db = this.db;
-    db.exec("DELETE FROM cart_out; DELETE FROM cart_levels; DELETE FROM cart_orders;");
+    db.exec("DELETE FROM cart_levels; DELETE FROM cart_orders;");
     db.prepare(
       `INSERT INTO cart_levels (sku, available, as_of)
        SELECT sku, SUM(available), MIN(as_of) FROM inventory
        WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) GROUP BY sku`,
     ).run(c);
     const oldest = (db.prepare("SELECT MIN(as_of) AS t FROM cart_levels").get() as { t: number | null }).t;
-    if (oldest !== null) {
-      db.prepare(
-        `INSERT INTO cart_orders (sku, quantity)
-         SELECT r.sku, SUM(r.quantity) FROM (
-           SELECT CASE WHEN EXISTS (SELECT 1 FROM products p WHERE p.merchant = o.merchant AND p.sku = o.sku) THEN o.sku
-                       ELSE (SELECT MIN(a.sku) FROM aliases a WHERE a.merchant = o.merchant AND a.code = o.sku HAVING COUNT(DISTINCT a.sku) = 1)
-                  END AS sku, o.quantity, o.ordered_at
-           FROM orders o WHERE o.merchant = @merchant AND o.ordered_at > @oldest AND o.status <> 'cancelled'
-         ) r JOIN cart_levels l ON l.sku = r.sku
-         WHERE r.ordered_at > l.as_of GROUP BY r.sku`,
-      ).run({ merchant: c.merchant, oldest });
-    }
+    if (oldest === null) return;
+    db.prepare(
+      `INSERT INTO cart_orders (sku, quantity)
+       SELECT r.sku, SUM(r.quantity) FROM (
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM products p WHERE p.merchant = o.merchant AND p.sku = o.sku) THEN o.sku
+                     ELSE (SELECT MIN(a.sku) FROM aliases a WHERE a.merchant = o.merchant AND a.code = o.sku HAVING COUNT(DISTINCT a.sku) = 1)
+                END AS sku, o.quantity, o.ordered_at
+         FROM orders o WHERE o.merchant = @merchant AND o.ordered_at > @oldest AND o.status <> 'cancelled'
+       ) r JOIN cart_levels l ON l.sku = r.sku
+       WHERE r.ordered_at > l.as_of GROUP BY r.sku`,
+    ).run({ merchant: c.merchant, oldest });
+  }
+
+  computeCart(c: CartComputation): { rows: number; units: number; skipped: Record<SkipReason, number> } {
+    const db = this.db;
+    db.exec("DELETE FROM cart_out;");
+    // levels and orders depend only on the merchant, the warehouse choice and what files have
+    // loaded (every change to inventory, orders, products or aliases comes with a files row):
+    // carts of the same choice in one run share them
+    const levelsKey = `${c.merchant}\u0000${c.warehouse ?? ""}\u0000${(db.prepare("SELECT MAX(id) AS id FROM files").get() as { id: number | null }).id ?? 0}`;
+    if (levelsKey !== this.cartLevelsKey) this.computeLevels(c);
+    this.cartLevelsKey = levelsKey;
     const level = "level_for_cart(l.available - COALESCE(o.quantity, 0), @minimumLevel, @buffer, @percent, @maximum)";
     const catalogOff = "(SELECT inventory_enabled FROM catalog k WHERE k.merchant = @merchant AND k.cart = @cart AND k.sku = %CODE%) = 0";
     if (c.alias === null) {
