@@ -24,7 +24,13 @@ let s: Scenario;
 afterEach(() => s?.cleanup());
 
 describe("reference: SQL reconcile equals the domain functions", () => {
-  it.each([1, 2, 3])("agrees on every cart and SKU (seed %i)", async (seed) => {
+  // the last case is the scale test: the streaming store path at 50,000 SKUs against the plain reference
+  it.each([
+    [1, 250, 150],
+    [2, 250, 150],
+    [3, 250, 150],
+    [7, 50_000, 12_000],
+  ])("agrees on every cart and SKU (seed %i, %i SKUs, %i order lines per file)", async (seed, N, perFile) => {
     const rnd = prng(seed);
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
     const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
@@ -34,7 +40,7 @@ describe("reference: SQL reconcile equals the domain functions", () => {
       { id: "upc", alias: "upc", minimumLevel: 3, buffer: 0, percent: 100, maximum: null },
     ];
     s = new Scenario({ aliases: true, warehouses: [{ id: "east" }, { id: "west" }], carts });
-    const skus = Array.from({ length: 250 }, (_, i) => `S${i}`);
+    const skus = Array.from({ length: N }, (_, i) => `S${i}`);
 
     // aliases: most SKUs a UPC, a few codes shared by two SKUs, some ASINs
     const aliasRows: Array<[string, string, string]> = [];
@@ -42,7 +48,16 @@ describe("reference: SQL reconcile equals the domain functions", () => {
       if (rnd() < 0.7) aliasRows.push([sku, "upc", `U${i}`]);
       if (rnd() < 0.2) aliasRows.push([sku, "asin", `B${i}`]);
     });
-    for (let k = 0; k < 6; k++) aliasRows.push([pick(skus), "upc", `U${int(0, 249)}`]);
+    for (let k = 0; k < Math.max(6, N / 40); k++) aliasRows.push([pick(skus), "upc", `U${int(0, N - 1)}`]);
+    // indexes for the reference (plain maps; the logic stays the rules')
+    const upcOf = new Map<string, string>();
+    const aliasesOfSku = new Map<string, Array<[string, string, string]>>();
+    const skusByCode = new Map<string, Array<[string, string, string]>>();
+    for (const r of aliasRows) {
+      if (r[1] === "upc" && !upcOf.has(r[0])) upcOf.set(r[0], r[2]);
+      aliasesOfSku.set(r[0], [...(aliasesOfSku.get(r[0]) ?? []), r]);
+      skusByCode.set(r[2], [...(skusByCode.get(r[2]) ?? []), r]);
+    }
     s.aliases("aliases.csv", aliasRows.map((r) => r.join(",")));
 
     // inventory: per warehouse one file, lot lines with their own as-of
@@ -69,12 +84,12 @@ describe("reference: SQL reconcile equals the domain functions", () => {
     for (const cart of ["all", "east"]) {
       for (const file of ["o1.csv", "o2.csv"]) {
         const lines: string[] = [];
-        for (let n = 0; n < 150; n++) {
-          const i = int(0, 249);
-          const orderId = `${cart}-${int(1, 60)}`;
+        for (let n = 0; n < perFile; n++) {
+          const i = int(0, N - 1);
+          const orderId = `${cart}-${int(1, Math.max(60, perFile / 2))}`;
           const line = int(1, 2);
-          const upc = aliasRows.find((r) => r[0] === `S${i}` && r[1] === "upc");
-          const code = rnd() < 0.25 && upc ? upc[2] : rnd() < 0.03 ? `UNKNOWN${i}` : `S${i}`;
+          const upc = upcOf.get(`S${i}`);
+          const code = rnd() < 0.25 && upc ? upc : rnd() < 0.03 ? `UNKNOWN${i}` : `S${i}`;
           const orderedAt = Date.parse(pick(TIMES)) + pick([-1000, 0, 0, 1000, 3_600_000]);
           const status = pick(["open", "open", "open", "shipped", "cancelled"] as const);
           const quantity = int(0, 5);
@@ -90,7 +105,7 @@ describe("reference: SQL reconcile equals the domain functions", () => {
 
     // reference: resolve order codes to products as the rules say, then per cart and SKU
     const products = new Set([...[...levels.keys()].map((k) => k.split("|")[1]), ...aliasRows.map((r) => r[0])]);
-    const skusOfCode = (code: string, type?: string) => [...new Set(aliasRows.filter((r) => r[2] === code && (!type || r[1] === type)).map((r) => r[0]))];
+    const skusOfCode = (code: string, type?: string) => [...new Set((skusByCode.get(code) ?? []).filter((r) => !type || r[1] === type).map((r) => r[0]))];
     const resolve = (code: string) => (products.has(code) ? code : skusOfCode(code).length === 1 ? skusOfCode(code)[0] : undefined);
     const ordersBySku = new Map<string, OrderLine[]>();
     for (const o of finalOrders.values()) {
@@ -105,7 +120,7 @@ describe("reference: SQL reconcile equals the domain functions", () => {
         if (!a) continue;
         const level = levelForCart(a.available, cart);
         if (!cart.alias) expected[sku] = level;
-        else for (const r of aliasRows.filter((r) => r[0] === sku && r[1] === cart.alias)) if (skusOfCode(r[2], cart.alias).length === 1) expected[r[2]] = level;
+        else for (const r of (aliasesOfSku.get(sku) ?? []).filter((r) => r[1] === cart.alias)) if (skusOfCode(r[2], cart.alias).length === 1) expected[r[2]] = level;
       }
       expect(s.latest(cart.id), `cart ${cart.id}`).toEqual(expected);
     }
