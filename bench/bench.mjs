@@ -2,7 +2,8 @@
 // npm run bench [-- --scenario B0|B1|B2] [--n N] [--keep]
 // Generates a seeded scenario (W warehouses x N SKUs of WMS CSV with lot lines for 10% of
 // SKUs, O order lines across 3 carts with half after the snapshot, aliases for half the
-// SKUs, C carts by SKU and by alias, some with minimum level and allocation), runs the real
+// SKUs, C carts by SKU and by alias, CSV, XML and X12 846, some with minimum level and
+// allocation), runs the real
 // CLI in a child process, and prints per stage times, rows/s, peak RSS and the floor:
 // papaparse alone over the same inputs plus writing the same output bytes.
 import { spawnSync } from "node:child_process";
@@ -91,7 +92,18 @@ const carts = Array.from({ length: sc.C }, (_, c) => ({
   buffer: c % 5 === 4 ? 2 : 0,
   percent: c % 5 === 4 ? 80 : 100,
   ...(c < 3 ? { orders: feed(join(dir, "in", "orders", `c${c}`), "orders/generic-csv.yaml") } : {}),
-  output: { mapping: join(root, "mappings/carts/generic-csv.yaml"), destination: { transport: "local", dir: join(dir, "out", `c${c}`) }, filename: "{cart}-{seq:4}.csv" },
+  // a mix of outputs: XML for c3 and c7, an X12 846 (split at 10,000 LIN per set) for c6, CSV otherwise
+  output:
+    c === 3 || c === 7
+      ? { mapping: join(root, "mappings/carts/xml-inventory.yaml"), destination: { transport: "local", dir: join(dir, "out", `c${c}`) }, filename: "{cart}-{seq:4}.xml" }
+      : c === 6
+        ? {
+            mapping: join(root, "mappings/carts/x12-846.yaml"),
+            destination: { transport: "local", dir: join(dir, "out", `c${c}`) },
+            filename: "{cart}-{seq:4}.x12",
+            x12: { sender: { qualifier: "ZZ", id: "BENCH" }, receiver: { qualifier: "ZZ", id: `PARTNER${c}` } },
+          }
+        : { mapping: join(root, "mappings/carts/generic-csv.yaml"), destination: { transport: "local", dir: join(dir, "out", `c${c}`) }, filename: "{cart}-{seq:4}.csv" },
 }));
 const config = {
   state: join(dir, "state.sqlite"),
@@ -164,6 +176,13 @@ const outRows = c.reduce((a, x) => a + x.rows, 0);
 const outBytes = readdirSync(join(dir, "out")).flatMap((d) => readdirSync(join(dir, "out", d)).map((n) => statSync(join(dir, "out", d, n)).size)).reduce((a, b) => a + b, 0);
 const fl = { seconds: parseFloor.seconds + (await floorWrite(outRows, outBytes)) };
 const second = run();
+// one warehouse changes 1% of its SKUs (a partial file): the carts drawing from it are re-sent
+const changed = Math.max(1, Math.round(sc.N / 100));
+await writeLines(join(dir, "in", "wms", "w0", "inventory-delta.csv"), "sku,quantity_available,quantity_on_hand,lot,as_of", function* () {
+  for (let k = 0; k < changed; k++) yield `${sku(Math.floor(rnd() * sc.N))},${Math.floor(rnd() * 60)},,,2026-11-20T13:00:00Z`;
+});
+const third = run();
+const thirdLoadS = third.report.files.reduce((a, x) => a + x.ms, 0) / 1000;
 
 const fmt = (x) => x.toFixed(2);
 console.log(`scenario ${name}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  (generated ${fmt(genS)} s, ${(inputBytes / 1e6).toFixed(1)} MB of input)`);
@@ -172,8 +191,29 @@ console.log(`  reconcile+render+deliver ${fmt(syncS)} s  ${Math.round(outRows / 
 for (const x of c) console.log(`    cart ${x.cart}: ${x.rows} rows in ${fmt(x.ms / 1000)} s`);
 console.log(`  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB`);
 console.log(`  floor (papaparse only + same output bytes) ${fmt(fl.seconds)} s   ratio ${fmt(first.seconds / fl.seconds)}`);
+const stage = (k) => c.reduce((a, x) => a + (x.stages?.[k] ?? 0), 0) / 1000;
+console.log(`    of which: reconcile (SQL) ${fmt(stage("computeMs"))} s, render ${fmt(stage("renderMs"))} s, deliver ${fmt(stage("deliverMs"))} s`);
 console.log(`  second run, no news ${fmt(second.seconds)} s   (${second.report.carts.filter((x) => x.action === "sent").length} carts re-sent)`);
-const result = { scenario: name, ...sc, totalS: first.seconds, loadS, syncS, floorS: fl.seconds, ratio: first.seconds / fl.seconds, peakRssMb: first.peakRssMb, noNewsS: second.seconds, inRows, outRows, outBytes };
+console.log(`  third run, w0 changed ${changed} SKUs: ${fmt(third.seconds)} s, parse+load ${fmt(thirdLoadS)} s (${fmt((100 * thirdLoadS) / loadS)}% of the full load), ${third.report.carts.filter((x) => x.action === "sent").length} carts re-sent`);
+const result = {
+  scenario: name,
+  ...sc,
+  totalS: first.seconds,
+  loadS,
+  syncS,
+  reconcileS: stage("computeMs"),
+  renderS: stage("renderMs"),
+  deliverS: stage("deliverMs"),
+  floorS: fl.seconds,
+  ratio: first.seconds / fl.seconds,
+  peakRssMb: first.peakRssMb,
+  noNewsS: second.seconds,
+  onePercentS: third.seconds,
+  onePercentLoadS: thirdLoadS,
+  inRows,
+  outRows,
+  outBytes,
+};
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), freeGb: Math.round(freemem() / 2 ** 30), node: process.version, platform: process.platform };
 mkdirSync(join(root, "bench/results"), { recursive: true });
 writeFileSync(join(root, "bench/results", `${name}.json`), JSON.stringify({ at: new Date().toISOString(), machine, result }, null, 2) + "\n");

@@ -32,6 +32,8 @@ export interface CartReport {
   delivered: string[];
   /** time spent on this cart: compute, render, deliver, record */
   ms: number;
+  /** of which: rules into cart lines (SQL), writing the file, publishing it (ms) */
+  stages?: { computeMs: number; renderMs: number; deliverMs: number };
 }
 
 const SYNC_REASON_TEXT = {
@@ -142,7 +144,9 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     return report;
   }
 
+  const t0 = performance.now();
   const computed = computeCartLines(store, cart);
+  const t1 = performance.now();
   Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
   report.skippedExamples = store.skippedRows(SKIPPED_EXAMPLES).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
   let skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
@@ -228,7 +232,9 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   }
 
   faultPoint("sync:after-render");
+  const t2 = performance.now();
   const sent = await deliverRendered(ctx, cart, { id: syncId, file_name: report.file!, outbox_path: local });
+  report.stages = { computeMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1), deliverMs: Math.round(performance.now() - t2) };
   if ("error" in sent) {
     report.action = "failed";
     report.error = `${sent.error}; the file waits in the outbox and is delivered as it is on the next run`;

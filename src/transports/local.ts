@@ -98,8 +98,16 @@ export const localTransport: TransportDefinition<typeof localSource, typeof loca
       async upload(localPath, path) {
         const target = within(root, path);
         await mkdir(dirname(target), { recursive: true });
-        await copyFile(localPath, target);
-        await fsyncFile(target);
+        // the outbox file is already on disk (synced when written): on the same filesystem a
+        // second name for it costs nothing; elsewhere it is copied and synced
+        try {
+          await link(localPath, target);
+        } catch (e) {
+          if (!["EXDEV", "EPERM", "ENOTSUP", "EEXIST"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+          await rm(target, { force: true });
+          await copyFile(localPath, target);
+          await fsyncFile(target);
+        }
       },
       async download(path, localPath) {
         await copyFile(within(root, path), localPath);
