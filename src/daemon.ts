@@ -154,11 +154,6 @@ export class Daemon {
     this.queue.length = 0;
   }
 
-  /** Next run of each cart's schedule (status, tests). */
-  nextSyncs(): Array<{ cart: string; next: string | null }> {
-    return this.crons.map((c, i) => ({ cart: this.config.merchants.flatMap((m) => m.carts)[i]?.config.id ?? "?", next: c.nextRun()?.toISOString() ?? null }));
-  }
-
   private enqueue(job: Job): void {
     if (this.stoppingFlag) return;
     if (this.running?.key === job.key || this.queue.some((j) => j.key === job.key)) {

@@ -1,10 +1,10 @@
-import type { ListingMemory } from "../transports/incoming.js";
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { levelForCart } from "../domain/allocation.js";
 import type { RecordError } from "../errors.js";
 import { StockfeedError } from "../errors.js";
+import type { ListingMemory } from "../transports/incoming.js";
 import { migrations } from "./migrations.js";
 
 export type FileStatus = "loaded" | "loaded_with_rejects" | "failed" | "duplicate";

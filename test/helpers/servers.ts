@@ -29,7 +29,6 @@ export interface TestServer {
   passwordEnv: string;
   /** transport options besides dir (credentials, pins, CA, fast retries) */
   options(overrides?: Record<string, unknown>): Record<string, unknown>;
-  /** changes the server's files' clock: the server reports mtimes this far off */
   close(): Promise<void>;
 }
 
