@@ -127,8 +127,15 @@ function crossChecks(y: LocatedYaml, c: Config): string[] {
       if (k.warehouse !== "all" && !m.warehouses.some((w) => w.id === k.warehouse))
         problems.push(problemAt(y, [...p, "warehouse"], `no warehouse ${JSON.stringify(k.warehouse)} in merchant ${m.id} (warehouses: ${m.warehouses.map((w) => w.id).join(", ")}, or all)`));
       if (k.alias && !m.aliases) problems.push(problemAt(y, [...p, "alias"], `the cart pushes by alias ${JSON.stringify(k.alias)} but merchant ${m.id} has no aliases source`));
+      let zoneOk = true;
       try {
-        new Cron(k.schedule, { paused: true, timezone: k.timeZone }).nextRun();
+        new Intl.DateTimeFormat("en-US", { timeZone: k.timeZone });
+      } catch {
+        zoneOk = false;
+        problems.push(problemAt(y, [...p, "timeZone"], `unknown time zone ${JSON.stringify(k.timeZone)}: use an IANA name such as UTC, Europe/Berlin or America/New_York`));
+      }
+      try {
+        new Cron(k.schedule, { paused: true, ...(zoneOk ? { timezone: k.timeZone } : {}) }).nextRun();
       } catch (e) {
         problems.push(problemAt(y, [...p, "schedule"], `not a valid cron schedule: ${(e as Error).message}`));
       }

@@ -61,7 +61,13 @@ describe("configuration is validated before anything moves", () => {
       maximum: null,
       sendAll: false,
       schedule: "0 * * * *",
+      timeZone: "UTC",
     });
+  });
+  it("names an unknown time zone at its own key, not as a bad schedule", () => {
+    const p = problems(good().replace("warehouse: east", "warehouse: east\n        timeZone: Mars/Base"));
+    expect(p).toEqual([expect.stringMatching(/carts\[0\]\.timeZone: unknown time zone "Mars\/Base": use an IANA name/)]);
+    expect(problems(good().replace("warehouse: east", "warehouse: east\n        timeZone: America/New_York"))).toEqual([]);
   });
   it("names an unknown key with its path and line", () => {
     const p = problems(good().replace("        warehouse: east\n", "        warehouse: east\n        minimumLevl: 5\n"));
