@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
@@ -11,7 +9,7 @@ import { timed, type StageContext } from "./context.js";
 import type { FileStatus } from "../state/store.js";
 import { archivePathFor, createDestination, createSource, deliverFile, doneFileFor, completeFiles, type ListedFile, type SourceTransport } from "../transports/index.js";
 import { faultPoint } from "../util/fault.js";
-import { freeName, moveFile } from "../util/fs.js";
+import { freeName, moveFile, sha256File } from "../util/fs.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import { ackParties, ackTransactions, build997 } from "../formats/x12/ack.js";
 import type { InterchangeSummary } from "../formats/x12/envelope.js";
@@ -50,12 +48,6 @@ export interface FeedOwner {
   warehouse?: string;
   cart?: string;
   fullSnapshot?: boolean;
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
 
 function datePath(now: number): string {
@@ -130,7 +122,7 @@ async function finishLeftovers(ctx: StageContext, feed: Feed, owner: FeedOwner, 
     const s = await stat(path);
     const file = (await readMeta(spool, name)) ?? { path: name, size: s.size, mtime: Math.floor(s.mtimeMs) };
     const taken = ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
-    if (taken && taken.stored_at === null && (taken.status === "loaded" || taken.status === "loaded_with_rejects") && taken.sha256 === (await sha256Of(path))) {
+    if (taken && taken.stored_at === null && (taken.status === "loaded" || taken.status === "loaded_with_rejects") && taken.sha256 === (await sha256File(path))) {
       ctx.log.warn({ file: file.path, source: feed.sourceKey }, "archiving a file an interrupted run had loaded");
       await archiveLoaded(ctx, feed, taken.id, path, taken.rows_rejected);
     } else {
@@ -252,7 +244,7 @@ async function hasBytes(source: SourceTransport, file: ListedFile, sha256: strin
   const scratch = join(spool, `.verify-${process.pid}`);
   try {
     await source.download(file.path, scratch, file.size);
-    return (await sha256Of(scratch)) === sha256;
+    return (await sha256File(scratch)) === sha256;
   } catch (e) {
     return `${file.path}: ${(e as Error).message}`;
   } finally {
@@ -327,7 +319,7 @@ async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed[
 
 async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: ListedFile, path: string): Promise<FileReport> {
   const { store } = ctx;
-  const sha256 = await sha256Of(path);
+  const sha256 = await sha256File(path);
   const entry = {
     runId: ctx.runId,
     source: feed.sourceKey,

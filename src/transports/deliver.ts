@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { TransferError } from "../errors.js";
 import { faultPoint } from "../util/fault.js";
+import { sha256File } from "../util/fs.js";
 import type { DestinationTransport } from "./types.js";
 
 export interface DeliveryConfig {
@@ -19,12 +18,6 @@ export interface Delivered {
   location: string;
   /** an earlier attempt had already published these exact bytes (its result was lost): nothing was sent again */
   alreadyThere: boolean;
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
 
 function suffixed(name: string, n: number): string {

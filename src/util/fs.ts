@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { copyFile, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 
@@ -41,4 +43,11 @@ export async function freeName(dir: string, name: string): Promise<string> {
   let candidate = name;
   for (let i = 1; await exists(`${dir}/${candidate}`); i++) candidate = `${base}.${i}${ext}`;
   return candidate;
+}
+
+/** The sha256 of a file's bytes, hex, read as a stream. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
