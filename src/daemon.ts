@@ -3,8 +3,8 @@ import { hostname } from "node:os";
 import { Cron } from "croner";
 import { loadConfig, type LoadedConfig } from "./config/load.js";
 import type { Logger } from "./log.js";
-import { runOnce, type RunOptions, type RunReport } from "./pipeline.js";
-import { StateLock } from "./state/lock.js";
+import { feedsInOrder, runOnce, type RunOptions, type RunReport } from "./pipeline.js";
+import { processAlive, StateLock } from "./state/lock.js";
 
 /** What the daemon writes beside the state every heartbeat, for `stockfeed status`. */
 export interface Heartbeat {
@@ -35,24 +35,14 @@ export function readHeartbeat(statePath: string): Heartbeat | undefined {
 /** Whether the daemon that wrote this heartbeat is alive (same host: its process exists; and it beat recently). */
 export function heartbeatAlive(h: Heartbeat, now = Date.now()): boolean {
   if (now - h.at > 3 * h.everyMs) return false;
-  if (h.host !== hostname()) return true;
-  try {
-    process.kill(h.pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return h.host !== hostname() || processAlive(h.pid);
 }
 
 /** How often a feed is polled: its own pollSeconds, else 30 s for `automatic` merchants (the warehouse pushes), else 5 min. */
 export function pollSecondsOf(config: LoadedConfig): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const m of config.merchants) {
-    const fallback = m.config.inventorySync === "automatic" ? 30 : 300;
-    const feeds = [m.aliases, ...m.carts.flatMap((k) => [k.catalog, k.orders]), ...(m.config.inventorySync === "off" ? [] : m.warehouses.map((w) => w.inventory))];
-    for (const f of feeds) if (f) out.set(f.sourceKey, f.config.pollSeconds ?? fallback);
-  }
-  return out;
+  const automatic = new Set(config.merchants.filter((m) => m.config.inventorySync === "automatic").map((m) => m.config.id));
+  // the same feeds a run collects (rule 11 included: with inventory sync off, no warehouse feed)
+  return new Map(feedsInOrder(config).map(({ feed, owner }) => [feed.sourceKey, feed.config.pollSeconds ?? (automatic.has(owner.merchant) ? 30 : 300)]));
 }
 
 export interface DaemonOptions {

@@ -80,7 +80,7 @@ async function openState(config: LoadedConfig, dryRun: boolean): Promise<{ store
 }
 
 /** The feeds of a run, in the order they load: aliases and catalogs, inventory, then orders. */
-function feedsInOrder(config: LoadedConfig): Array<{ feed: Feed; owner: FeedOwner }> {
+export function feedsInOrder(config: LoadedConfig): Array<{ feed: Feed; owner: FeedOwner }> {
   const out: Array<{ feed: Feed; owner: FeedOwner }> = [];
   for (const m of config.merchants) {
     if (m.aliases) out.push({ feed: m.aliases, owner: { merchant: m.config.id } });

@@ -11,7 +11,8 @@ export interface LockOwner {
   since: number;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this host exists (EPERM: it exists, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -56,7 +57,7 @@ export class StateLock {
       const other = readOwner(path);
       if (other && other.host !== me.host)
         throw new StockfeedError(`${statePath} is in use by ${other.command} (pid ${other.pid} on ${other.host}, since ${new Date(other.since).toISOString()}); if that host is gone, remove ${path}`, "state", "state_failed");
-      if (other && alive(other.pid))
+      if (other && processAlive(other.pid))
         throw new StockfeedError(`${statePath} is in use by ${other.command} (pid ${other.pid}, since ${new Date(other.since).toISOString()}): one process owns a state database at a time`, "state", "state_failed");
       // the owner is dead (or the file is unreadable, left by a crash mid-write): take it over
       const mine = `${path}.${process.pid}`;
