@@ -70,6 +70,36 @@ export async function withRetries<T>(
   }
 }
 
+/** A server connection as runOnServer drives it. */
+export interface ServerSession<C> {
+  readonly name: string;
+  readonly config: RetryPolicy & { transferDeadlineSeconds: number };
+  readonly log: Logger;
+  /** the open connection, connecting (again) when there is none or it broke */
+  ensure(): Promise<C>;
+  /** breaks the connection off (after a transient failure, or a deadline) */
+  drop(): Promise<void> | void;
+  classify(e: unknown): TransferError;
+}
+
+/**
+ * One operation against a server: on the open connection (reconnecting when needed),
+ * within the transfer deadline, retried after transient failures on a fresh connection.
+ */
+export function runOnServer<C, T>(session: ServerSession<C>, what: string, op: (connection: C) => Promise<T>): Promise<T> {
+  const label = `${session.name}: ${what}`;
+  return withRetries(
+    label,
+    session.config,
+    session.log,
+    async () => withDeadline(label, session.config.transferDeadlineSeconds * 1000, op(await session.ensure()), () => void session.drop()),
+    (e) => session.classify(e),
+    async (e) => {
+      if (e.retriable) await session.drop();
+    },
+  );
+}
+
 /**
  * Rejects with a transient TransferError when `work` has not settled within `ms`, after
  * calling `onExpire` (which must break the connection, so the work itself ends too).

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { TransferError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { globToRegExp } from "../util/glob.js";
-import { checkDownloaded, isTransientNetworkError, withDeadline, withRetries, type Session } from "./connections.js";
+import { checkDownloaded, isTransientNetworkError, runOnServer, withDeadline, type ServerSession, type Session } from "./connections.js";
 import { deliveryOptions, serverOptions, takingOptions } from "./options.js";
 import { readSecret, redactor } from "./secrets.js";
 import type { ListedFile, TransportDefinition, TransportRuntime } from "./types.js";
@@ -36,15 +36,15 @@ function describeServer(c: FtpServer): string {
 }
 
 /** One FTP connection to one server for the run, reconnected after a failure. */
-class FtpSession implements Session {
+class FtpSession implements Session, ServerSession<Client> {
   private client: Client | undefined;
   private home = "/";
   private readonly redact: (s: string) => string;
   readonly name: string;
 
   constructor(
-    private readonly config: FtpServer,
-    private readonly log: Logger,
+    readonly config: FtpServer,
+    readonly log: Logger,
   ) {
     this.name = describeServer(config);
     this.redact = redactor(config.passwordEnv);
@@ -99,22 +99,18 @@ class FtpSession implements Session {
     return posix.resolve(this.home, path);
   }
 
+  async ensure(): Promise<Client> {
+    if (!this.client || this.client.closed) this.client = await this.connect();
+    return this.client;
+  }
+
+  drop(): void {
+    this.client?.close();
+  }
+
   /** Runs one operation with the connection, reconnecting and retrying transient failures, within the transfer deadline. */
   run<T>(what: string, op: (client: Client) => Promise<T>): Promise<T> {
-    return withRetries(
-      `${this.name}: ${what}`,
-      this.config,
-      this.log,
-      async () => {
-        if (!this.client || this.client.closed) this.client = await this.connect();
-        const client = this.client;
-        return withDeadline(`${this.name}: ${what}`, this.config.transferDeadlineSeconds * 1000, op(client), () => client.close());
-      },
-      this.classify,
-      (e) => {
-        if (e.retriable) this.client?.close();
-      },
-    );
+    return runOnServer(this, what, op);
   }
 
   async close(): Promise<void> {

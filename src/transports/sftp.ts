@@ -8,7 +8,7 @@ import type { SFTPWrapper, Stats } from "ssh2";
 import { z } from "zod";
 import { TransferError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { checkDownloaded, isTransientNetworkError, withDeadline, withRetries, type Session } from "./connections.js";
+import { checkDownloaded, isTransientNetworkError, runOnServer, withDeadline, type ServerSession, type Session } from "./connections.js";
 import { checkHostKey } from "./hostkeys.js";
 import { deliveryOptions, envName, notHere, serverOptions, takingOptions } from "./options.js";
 import { readSecret, redactor } from "./secrets.js";
@@ -47,7 +47,7 @@ const STATUS_EOF = 1;
 const STATUS_NO_SUCH_FILE = 2;
 
 /** One SSH connection with its SFTP channel to one server for the run, reconnected after a failure. */
-class SftpSession implements Session {
+class SftpSession implements Session, ServerSession<SFTPWrapper> {
   private client: SftpClient | undefined;
   private sftp: SFTPWrapper | undefined;
   private alive = false;
@@ -58,8 +58,8 @@ class SftpSession implements Session {
   readonly port: number;
 
   constructor(
-    private readonly config: SftpServer,
-    private readonly log: Logger,
+    readonly config: SftpServer,
+    readonly log: Logger,
   ) {
     this.port = config.port ?? 22;
     this.name = `sftp://${config.user}@${config.host}:${this.port}`;
@@ -124,21 +124,20 @@ class SftpSession implements Session {
     return posix.resolve(this.home, path);
   }
 
-  run<T>(what: string, op: (sftp: SFTPWrapper, client: SftpClient) => Promise<T>): Promise<T> {
-    return withRetries(
-      `${this.name}: ${what}`,
-      this.config,
-      this.log,
-      async () => {
-        if (!this.alive || !this.sftp) await this.close().then(() => this.connect());
-        const [sftp, client] = [this.sftp!, this.client!];
-        return withDeadline(`${this.name}: ${what}`, this.config.transferDeadlineSeconds * 1000, op(sftp, client), () => void this.close());
-      },
-      this.classify,
-      async (e) => {
-        if (e.retriable) await this.close();
-      },
-    );
+  async ensure(): Promise<SFTPWrapper> {
+    if (!this.alive || !this.sftp) {
+      await this.close();
+      return this.connect();
+    }
+    return this.sftp;
+  }
+
+  drop(): Promise<void> {
+    return this.close();
+  }
+
+  run<T>(what: string, op: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    return runOnServer(this, what, op);
   }
 
   /** Copies a stream to another, failing when no byte moved for idleTimeoutSeconds (a server gone silent). */
