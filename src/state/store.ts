@@ -554,9 +554,9 @@ export class Store {
   }
 
   /** Cart files rendered but not delivered yet, oldest first. */
-  pendingDeliveries(merchant: string, cart: string): Array<{ id: number; file_name: string; outbox_path: string; attempts: number; rows: number; units: number; reason: string }> {
+  pendingDeliveries(merchant: string, cart: string): Array<{ id: number; file_name: string; outbox_path: string }> {
     return this.db
-      .prepare("SELECT id, file_name, outbox_path, attempts, rows, units, reason FROM cart_syncs WHERE status = 'pending' AND merchant = ? AND cart = ? ORDER BY id")
+      .prepare("SELECT id, file_name, outbox_path FROM cart_syncs WHERE status = 'pending' AND merchant = ? AND cart = ? ORDER BY id")
       .all(merchant, cart) as ReturnType<Store["pendingDeliveries"]>;
   }
 
