@@ -6,8 +6,8 @@ import type { ControlNumbers, X12Envelope } from "./x12/interchange.js";
 export interface SourceRow {
   /** physical line where the row starts (1 = first line of the file) */
   line: number;
-  /** undefined where the file has no such column */
-  values: Array<string | undefined>;
+  /** undefined where the file has no such column; a list where the column holds several values (JSON arrays) */
+  values: Array<string | string[] | undefined>;
   /** set when the row's shape is wrong (field count...): the mapper rejects the line with it */
   problem?: string;
   /** where each value was found, when that differs from `line` (X12: the segment of each element) */

@@ -5,6 +5,7 @@ import { ConfigError, type RecordError } from "../errors.js";
 import { formats } from "../formats/index.js";
 import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
 import { readYaml } from "../config/yaml.js";
+import { mapRows } from "./products.js";
 import { compileInputMapping, compileOutputMapping, type OutputMapping } from "./compile.js";
 import { OUTPUT_FIELDS, type InputKind, type OutputField } from "./kinds.js";
 
@@ -70,7 +71,7 @@ export async function checkMapping(file: string, sample: string | undefined, now
       const records: Array<Record<OutputField, string | number>> = [];
       const lines: number[] = [];
       for await (const row of table.rows) {
-        const [code, sku, quantity, asOf, available] = row.values;
+        const [code, sku, quantity, asOf, available] = row.values as Array<string | undefined>;
         records.push({ code: code ?? sku ?? "", sku: sku ?? code ?? "", quantity: quantity ?? "0", asOf: asOf ?? "", available: available ?? quantity ?? "0" });
         lines.push(row.line);
       }
@@ -93,9 +94,8 @@ export async function checkMapping(file: string, sample: string | undefined, now
     const missing = m.checkColumns(table.present);
     if (missing.length > 0) throw new ConfigError(`${sample}: ${missing.join("; ")}`, missing.map((p) => `${sample}: ${p}`), "usage");
     out.sample = { file: sample, records: [], rejects: [] };
-    for await (const row of table.rows) {
-      const r = m.map(row, sample);
-      if ("record" in r) out.sample.records.push({ line: row.line, record: r.record as Record<string, unknown> });
+    for await (const r of mapRows(m, table.rows, sample)) {
+      if ("record" in r) out.sample.records.push({ line: r.line, record: r.record as Record<string, unknown> });
       else out.sample.rejects.push(...r.errors);
     }
   }

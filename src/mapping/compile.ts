@@ -4,10 +4,10 @@ import { parseWholeQuantity } from "../domain/quantity.js";
 import { formats, type FormatDefinition, type SourceRow } from "../formats/index.js";
 import { readYaml, parseWith, problemAt, type LocatedYaml } from "../config/yaml.js";
 import { compileDatePattern, isValidTimeZone, parseIso, parseWithPattern, parseX12DateTime } from "../util/time.js";
-import { INPUT_KINDS, OUTPUT_FIELDS, type CanonicalField, type CanonicalRecord, type InputKind, type OutputField } from "./kinds.js";
-import { inputMappingSchema, outputMappingSchema, type FieldSpec } from "./schema.js";
+import { INPUT_KINDS, OUTPUT_FIELDS, UNITS, type CanonicalField, type CanonicalRecord, type InputKind, type OutputField, type Unit } from "./kinds.js";
+import { inputMappingSchema, outputMappingSchema, type FieldSpec, type VariantsSpec } from "./schema.js";
 
-type Value = string | number | boolean | null;
+type Value = string | number | boolean | string[] | null;
 type Converted = { ok: true; value: Value } | { ok: false; reason: string };
 type Converter = (text: string) => Converted;
 
@@ -34,6 +34,16 @@ interface CompiledField {
   defaultText: string | undefined;
   prepare: (raw: string) => string;
   convert: Converter;
+  /** list fields: the separator inside one cell */
+  split: string | undefined;
+  /** decimals divided by another column's number (index into the columns) */
+  divisorColumn: number | undefined;
+  /** measures whose unit another column names (index into the columns) */
+  unitColumn: number | undefined;
+  /** booleans: yes when the cell has a value */
+  filled: boolean;
+  /** several columns: the first with a value */
+  firstFilled: boolean;
 }
 
 export interface InputMapping<K extends InputKind = InputKind> {
@@ -46,7 +56,10 @@ export interface InputMapping<K extends InputKind = InputKind> {
   /** checks the file's header has what this mapping requires; returns problems, empty when fine */
   checkColumns(present: boolean[]): string[];
   /** one row to a canonical record, or the rejects of that line */
-  map(row: SourceRow, file: string): { record: CanonicalRecord<K> } | { errors: RecordError[] };
+  /** one row to a canonical record, or the rejects of that line with what could be read of it */
+  map(row: SourceRow, file: string): { record: CanonicalRecord<K> } | { errors: RecordError[]; partial: Partial<CanonicalRecord<K>> };
+  /** catalogs of variants: how rows share a product's values */
+  variants?: VariantsSpec;
 }
 
 export interface OutputMapping {
@@ -73,6 +86,18 @@ function converterFor(y: LocatedYaml, path: (string | number)[], f: CanonicalFie
         if (f.min !== undefined && q.value < f.min) return { ok: false, reason: `must be at least ${f.min}` };
         return q;
       };
+    case "decimal": {
+      const factor = unitFactor(y, path, f, spec, problems);
+      const divisor = typeof spec.divideBy === "number" ? spec.divideBy : 1;
+      return (t) => {
+        const text = rename(t);
+        if (!DECIMAL.test(text)) return { ok: false, reason: "not a decimal number (digits with an optional point, e.g. 12.50)" };
+        if (factor === 1 && divisor === 1) return { ok: true, value: normalDecimal(text) };
+        return { ok: true, value: factor === 1 ? divided(Number(text), divisor) : roundedDecimal((Number(text) * factor) / divisor, 4) };
+      };
+    }
+    case "list":
+      return (t) => ({ ok: true, value: [rename(t)] });
     case "boolean": {
       const yes = (spec.true ?? TRUE_WORDS).map((w) => w.toLowerCase());
       const no = (spec.false ?? FALSE_WORDS).map((w) => w.toLowerCase());
@@ -113,10 +138,74 @@ function converterFor(y: LocatedYaml, path: (string | number)[], f: CanonicalFie
   }
 }
 
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/** "+012.50" -> "12.50": sign and leading zeros dropped, the written decimals kept. */
+function normalDecimal(t: string): string {
+  const neg = t.startsWith("-");
+  let body = t.replace(/^[+-]/, "");
+  if (body.startsWith(".")) body = `0${body}`;
+  if (body.endsWith(".")) body = body.slice(0, -1);
+  body = body.replace(/^0+(?=\d)/, "");
+  return neg && /[1-9]/.test(body) ? `-${body}` : body;
+}
+
+/** An amount divided by a power of ten keeps that many decimals (2800 / 100 = 28.00), others at most 4. */
+function divided(n: number, by: number): string {
+  const k = Math.log10(by);
+  return Number.isInteger(k) ? normalDecimal((n / by).toFixed(k)) : roundedDecimal(n / by, 4);
+}
+
+/** A converted measure or divided amount: at most `places` decimals, trailing zeros dropped. */
+function roundedDecimal(n: number, places: number): string {
+  return normalDecimal(n.toFixed(places).replace(/(\.\d*?)0+$/, "$1"));
+}
+
+/** The factor from a unit to a measure field's unit; a reason when they do not fit. */
+function conversion(f: CanonicalField, unit: string): number | string {
+  const from = Object.hasOwn(UNITS, unit) ? UNITS[unit as Unit] : undefined;
+  const to = UNITS[f.unit!];
+  if (!from || from.dimension !== to.dimension) {
+    const fits = Object.entries(UNITS).filter(([, u]) => u.dimension === to.dimension).map(([k]) => k);
+    return `unknown ${to.dimension} unit ${JSON.stringify(unit)} (known: ${fits.join(", ")})`;
+  }
+  return from.inBase / to.inBase;
+}
+
+function unitFactor(y: LocatedYaml, path: (string | number)[], f: CanonicalField, spec: FieldSpec, problems: string[]): number {
+  // no unit, or one on a field that takes none (reported by the caller)
+  if (spec.unit === undefined || !f.unit) return 1;
+  // a unit read per record is applied when the record is mapped
+  if (typeof spec.unit !== "string") return 1;
+  const factor = conversion(f, spec.unit);
+  if (typeof factor === "string") {
+    problems.push(problemAt(y, [...path, "unit"], factor));
+    return 1;
+  }
+  return factor;
+}
+
+
+/** The values a field reads: each column's text (a list where the source holds several), in column order. */
+function valuesAt(values: ReadonlyArray<string | string[] | undefined>, at: number[]): string[] {
+  const out: string[] = [];
+  for (const i of at) {
+    const v = values[i];
+    if (v === undefined) continue;
+    if (typeof v === "string") out.push(v);
+    else out.push(...v);
+  }
+  return out;
+}
+
 /** The value of one source column, or of several joined with a space (empty ones left out). */
-function joined(values: ReadonlyArray<string | undefined>, at: number[]): string | undefined {
-  if (at.length === 1) return values[at[0]];
-  const parts = at.map((i) => values[i]).filter((v): v is string => v !== undefined && v.trim() !== "");
+function joined(values: ReadonlyArray<string | string[] | undefined>, at: number[]): string | string[] | undefined {
+  if (at.length === 1) {
+    const v = values[at[0]];
+    return Array.isArray(v) && v.length === 1 ? v[0] : v;
+  }
+  if (at.some((i) => Array.isArray(values[i]) && values[i]!.length > 1)) return valuesAt(values, at);
+  const parts = valuesAt(values, at).filter((v) => v.trim() !== "");
   return parts.length === 0 ? undefined : parts.map((p) => p.trim()).join(" ");
 }
 
@@ -146,6 +235,37 @@ function fail(problems: string[]): never {
   throw new ConfigError(problems[0], problems, "mapping_invalid");
 }
 
+/** A list field's values: every column's values, split, prepared and renamed; empty ones dropped (then the default's). */
+function readList(f: CompiledField, values: ReadonlyArray<string | string[] | undefined>, file: string, line: number, errors: RecordError[]): string[] {
+  const items = (texts: string[]) => texts.flatMap((v) => (f.split === undefined ? [v] : v.split(f.split))).map(f.prepare).filter((t) => t !== "");
+  let texts = items(valuesAt(values, f.column));
+  if (texts.length === 0 && f.defaultText !== undefined) texts = items([f.defaultText]);
+  const out: string[] = [];
+  for (const t of texts) {
+    const r = f.convert(t);
+    if (r.ok) out.push(...(r.value as string[]).filter((x) => x !== ""));
+    else errors.push({ file, line, field: f.columnName!, value: t, reason: r.reason });
+  }
+  return out;
+}
+
+function checkVariants(y: LocatedYaml, kind: InputKind, v: VariantsSpec, problems: string[]): void {
+  if (kind !== "catalog") {
+    problems.push(problemAt(y, ["variants"], "only catalog mappings have variants"));
+    return;
+  }
+  const fields: Record<string, CanonicalField> = INPUT_KINDS.catalog;
+  const check = (key: string, name: string, at: (string | number)[], list = false) => {
+    if (!Object.hasOwn(fields, name)) problems.push(problemAt(y, at, `${key}: catalog records have no field ${JSON.stringify(name)}`));
+    else if (list && fields[name].type !== "list") problems.push(problemAt(y, at, `${key}: ${name} is not a list field`));
+    else if (name === "sku" && key !== "groupBy") problems.push(problemAt(y, at, `${key}: a variant never takes its product's SKU`));
+  };
+  if (v.groupBy !== undefined) check("groupBy", v.groupBy, ["variants", "groupBy"]);
+  if (v.parent !== undefined) check("parent", v.parent, ["variants", "parent"]);
+  v.inherit.forEach((n, i) => check("inherit", n, ["variants", "inherit", i]));
+  v.collect.forEach((n, i) => check("collect", n, ["variants", "collect", i], true));
+}
+
 /** Loads and compiles an input mapping once; every problem names the mapping file and line. */
 export function compileInputMapping<K extends InputKind>(file: string, expected?: K): InputMapping<K> {
   const y = readYaml(file, "mapping_invalid");
@@ -153,7 +273,7 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
   const problems: string[] = [];
   if (expected && m.kind !== expected) problems.push(problemAt(y, ["kind"], `this place needs a mapping of kind ${expected}, this one is ${m.kind}`));
   const format = formatOrProblem(y, m.format, problems);
-  extraKeys(y, ["kind", "format", "description", "fields", m.format], problems);
+  extraKeys(y, ["kind", "format", "description", "fields", "variants", m.format], problems);
   const readerOptions = format ? formatOptions(y, format, format.readerOptions, problems) : undefined;
 
   const canonical: Record<string, CanonicalField> = INPUT_KINDS[m.kind];
@@ -166,7 +286,24 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       problems.push(problemAt(y, ["fields"], `${m.kind} records have no field ${JSON.stringify(name)} (fields: ${Object.keys(canonical).join(", ")})`, name));
       continue;
     }
-    const convert = converterFor(y, path, c, spec, problems);
+    let convert = converterFor(y, path, c, spec, problems);
+    if (spec.pattern !== undefined) {
+      let re: RegExp | undefined;
+      try {
+        re = new RegExp(spec.pattern);
+      } catch (e) {
+        problems.push(problemAt(y, [...path, "pattern"], `not a regular expression: ${(e as Error).message}`));
+      }
+      const inner = convert;
+      const shown = spec.pattern;
+      if (re) convert = (t) => {
+        const m = re.exec(t);
+        return m ? inner(m[1] ?? m[0]) : { ok: false, reason: `does not match the pattern ${shown}` };
+      };
+    }
+    if (spec.split !== undefined && c.type !== "list") problems.push(problemAt(y, [...path, "split"], "only list fields (tags, categories, imageUrls, attributeNames, attributeValues) take split"));
+    if (spec.unit !== undefined && !c.unit) problems.push(problemAt(y, [...path, "unit"], "only measure fields (weight, length, width, height) take a unit"));
+    if (spec.divideBy !== undefined && c.type !== "decimal") problems.push(problemAt(y, [...path, "divideBy"], "only decimal fields take divideBy"));
     const prepare = (raw: string) => {
       let t = spec.trim ? raw.trim() : raw;
       if (spec.case === "upper") t = t.toUpperCase();
@@ -189,11 +326,23 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       column.push(columns.length);
       columns.push(src);
     });
-    fields.push({ name, canonical: c, column, columnName: sources.join(" + ") || undefined, constant, defaultText, prepare, convert });
+    const extraColumn = (key: string, src: string) => {
+      const bad = format?.checkColumn && readerOptions !== undefined ? format.checkColumn(src, readerOptions) : undefined;
+      if (bad) problems.push(problemAt(y, [...path, key, "column"], bad));
+      columns.push(src);
+      return columns.length - 1;
+    };
+    const divisorColumn = typeof spec.divideBy === "object" ? extraColumn("divideBy", spec.divideBy.column) : undefined;
+    const unitColumn = typeof spec.unit === "object" && c.unit ? extraColumn("unit", spec.unit.column) : undefined;
+    if (spec.filled && c.type !== "boolean") problems.push(problemAt(y, [...path, "filled"], "only yes/no fields take filled"));
+    const filled = spec.filled === true;
+    const firstFilled = spec.firstFilled === true;
+    fields.push({ name, canonical: c, column, columnName: sources.join(" + ") || undefined, constant, defaultText, prepare, convert, split: spec.split, divisorColumn, unitColumn, filled, firstFilled });
   }
   for (const [name, c] of Object.entries(canonical)) {
     if (c.required && !m.fields[name]) problems.push(problemAt(y, ["fields"], `required field ${JSON.stringify(name)} is not mapped`));
   }
+  if (m.variants) checkVariants(y, m.kind, m.variants, problems);
   if (problems.length > 0 || !format) fail(problems);
 
   const kind = m.kind as K;
@@ -203,6 +352,7 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
     format,
     readerOptions,
     columns,
+    variants: m.variants,
     checkColumns(present) {
       const out: string[] = [];
       for (const f of fields) {
@@ -219,9 +369,23 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
           record[f.name] = f.constant ?? null;
           continue;
         }
-        const raw = joined(row.values, f.column);
         const line = row.valueLines?.[f.column[0]] ?? row.line;
+        if (f.canonical.type === "list") {
+          const list = readList(f, row.values, sourceFile, line, errors);
+          record[f.name] = list.length > 0 ? list : null;
+          continue;
+        }
+        const raw = f.firstFilled ? f.column.map((i) => joined(row.values, [i])).find((v) => v !== undefined && (Array.isArray(v) || v.trim() !== "")) : joined(row.values, f.column);
+        if (Array.isArray(raw)) {
+          errors.push({ file: sourceFile, line, field: f.columnName!, value: raw.join(" | "), reason: `${raw.length} values where ${f.name} takes one` });
+          record[f.name] = null;
+          continue;
+        }
         let text = raw === undefined ? "" : f.prepare(raw);
+        if (f.filled) {
+          record[f.name] = text !== "";
+          continue;
+        }
         if (text === "" && f.defaultText !== undefined) text = f.defaultText;
         if (text === "") {
           if (f.canonical.required) errors.push({ file: sourceFile, line, field: f.columnName!, value: raw ?? "", reason: `${f.name} is required and empty` });
@@ -229,14 +393,31 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
           continue;
         }
         const r = f.convert(text);
-        if (r.ok) record[f.name] = r.value;
+        if (r.ok && f.unitColumn !== undefined) {
+          const unit = joined(row.values, [f.unitColumn]);
+          const factor = typeof unit === "string" ? conversion(f.canonical, unit.trim().toLowerCase()) : `no unit in ${columns[f.unitColumn]}`;
+          if (typeof factor === "string") errors.push({ file: sourceFile, line, field: columns[f.unitColumn], value: String(unit ?? ""), reason: factor });
+          else r.value = roundedDecimal(Number(r.value) * factor, 4);
+        }
+        if (r.ok && f.divisorColumn !== undefined) {
+          const by = joined(row.values, [f.divisorColumn]);
+          const d = typeof by === "string" && DECIMAL.test(by.trim()) ? Number(by) : NaN;
+          if (!(d > 0)) errors.push({ file: sourceFile, line, field: columns[f.divisorColumn], value: String(by ?? ""), reason: "the divisor is not a positive number" });
+          else record[f.name] = divided(Number(r.value), d);
+        } else if (r.ok) record[f.name] = r.value;
         else errors.push({ file: sourceFile, line, field: f.columnName!, value: raw ?? "", reason: r.reason });
       }
       for (const [name] of Object.entries(canonical)) if (!(name in record)) record[name] = null;
       if (row.problem) errors.unshift({ file: sourceFile, line: row.line, field: "(line)", value: "", reason: row.problem });
       if (errors.length > 0) {
+        // two fields reading one bad cell (weight in kg and in lb) make one reject
+        const seen = new Set<string>();
+        errors.splice(0, errors.length, ...errors.filter((e) => {
+          const k = `${e.line}\u0000${e.field}\u0000${e.value}\u0000${e.reason}`;
+          return seen.has(k) ? false : (seen.add(k), true);
+        }));
         const sku = typeof record.sku === "string" ? record.sku : undefined;
-        return { errors: errors.map((e) => (sku ? { ...e, sku } : e)) };
+        return { errors: errors.map((e) => (sku ? { ...e, sku } : e)), partial: record as Partial<CanonicalRecord<K>> };
       }
       return { record: record as CanonicalRecord<K> };
     },

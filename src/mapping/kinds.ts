@@ -3,15 +3,77 @@
  * names, for each canonical field, where its value comes from; the type and whether it is
  * required are fixed here, so every mapping of a kind produces the same record.
  */
-export type FieldType = "string" | "integer" | "datetime" | "boolean" | "orderStatus";
+export type FieldType = "string" | "integer" | "decimal" | "list" | "datetime" | "boolean" | "orderStatus";
+
+/** Units a measure can be written in; a canonical measure field has one, a mapping says its column's. */
+export const UNITS = {
+  lb: { dimension: "weight", inBase: 453.59237 },
+  oz: { dimension: "weight", inBase: 28.349523125 },
+  kg: { dimension: "weight", inBase: 1000 },
+  g: { dimension: "weight", inBase: 1 },
+  in: { dimension: "length", inBase: 25.4 },
+  ft: { dimension: "length", inBase: 304.8 },
+  cm: { dimension: "length", inBase: 10 },
+  mm: { dimension: "length", inBase: 1 },
+  m: { dimension: "length", inBase: 1000 },
+} as const;
+
+export type Unit = keyof typeof UNITS;
 
 export interface CanonicalField {
   type: FieldType;
   required?: boolean;
   /** smallest accepted integer */
   min?: number;
+  /** decimal measures: the unit the canonical value is in */
+  unit?: Unit;
   description: string;
 }
+
+const measure = (unit: Unit, what: string) => ({ type: "decimal", unit, description: `${what}, in ${unit}` }) as const;
+
+/**
+ * A product as a cart's catalog (or a WMS's product master) describes it: the canonical
+ * product fields of seeds/product-sync.txt, one record per sellable SKU (a variant).
+ */
+const PRODUCT_FIELDS = {
+  sku: { type: "string", required: true, description: "the code the cart knows (its SKU); a product without one is reported and skipped" },
+  inventoryEnabled: { type: "boolean", description: "whether the cart tracks inventory for it (default yes)" },
+  name: { type: "string", description: "product name (title)" },
+  description: { type: "string", description: "long description (HTML kept as it is)" },
+  descriptionShort: { type: "string", description: "short description" },
+  productId: { type: "string", description: "the channel's product (listing, parent) id" },
+  productVariantId: { type: "string", description: "the channel's variant id (Amazon ASIN, Shopify inventory item, Etsy product id)" },
+  parentId: { type: "string", description: "the product id of the parent a variant belongs to" },
+  upc: { type: "string", description: "UPC/EAN/GTIN barcode" },
+  asin: { type: "string", description: "Amazon ASIN" },
+  quantity: { type: "integer", description: "the channel's own stock figure (shown, never used as a level)" },
+  retailPrice: { type: "decimal", description: "selling price (sent only with productSync.syncPrice)" },
+  regularPrice: { type: "decimal", description: "list price before a sale (sent only with productSync.syncPrice)" },
+  weightLbs: measure("lb", "weight"),
+  weightKg: measure("kg", "weight"),
+  lengthIn: measure("in", "length"),
+  widthIn: measure("in", "width"),
+  heightIn: measure("in", "height"),
+  lengthCm: measure("cm", "length"),
+  widthCm: measure("cm", "width"),
+  heightCm: measure("cm", "height"),
+  tags: { type: "list", description: "tags" },
+  categories: { type: "list", description: "categories (paths such as Clothing > Hoodies)" },
+  imageUrls: { type: "list", description: "image URLs, main image first" },
+  status: { type: "string", description: "the channel's status (active, draft, publish...)" },
+  productType: { type: "string", description: "product type (Shopify Type, WooCommerce type, Etsy listing type)" },
+  vendor: { type: "string", description: "vendor / brand" },
+  allowBackorders: { type: "boolean", description: "whether the channel sells it when out of stock (written Y/N)" },
+  attributeNames: { type: "list", description: "option/attribute names (Color, Size)" },
+  attributeValues: { type: "list", description: "the variant's value of each attribute, in the same order" },
+} as const satisfies Record<string, CanonicalField>;
+
+/** Product fields holding a price: left out of product files unless productSync.syncPrice. */
+export const PRICE_FIELDS: ReadonlyArray<keyof typeof PRODUCT_FIELDS> = ["retailPrice", "regularPrice"];
+
+export type ProductField = keyof typeof PRODUCT_FIELDS;
+export { PRODUCT_FIELDS };
 
 export const INPUT_KINDS = {
   inventory: {
@@ -29,10 +91,8 @@ export const INPUT_KINDS = {
     orderedAt: { type: "datetime", required: true, description: "when the order was placed" },
     status: { type: "orderStatus", description: "open, shipped or cancelled (default open)" },
   },
-  catalog: {
-    sku: { type: "string", required: true, description: "the cart's product code" },
-    inventoryEnabled: { type: "boolean", description: "whether the cart tracks inventory for it (default yes)" },
-  },
+  /** a product list: a cart's catalog, or a WMS's product master */
+  catalog: PRODUCT_FIELDS,
   aliases: {
     sku: { type: "string", required: true, description: "the merchant's SKU" },
     aliasType: { type: "string", required: true, description: "alias type, e.g. upc, asin" },
@@ -44,7 +104,9 @@ export type InputKind = keyof typeof INPUT_KINDS;
 
 type ValueOf<T extends FieldType> = T extends "integer" | "datetime"
   ? number
-  : T extends "boolean"
+  : T extends "list"
+    ? string[]
+    : T extends "boolean"
     ? boolean
     : T extends "orderStatus"
       ? "open" | "shipped" | "cancelled"

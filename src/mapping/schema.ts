@@ -25,6 +25,18 @@ export const fieldSpec = z
     false: z.array(z.string()).optional(),
     /** text values renamed before typing, e.g. { canceled: cancelled, NEW: open } */
     values: z.record(z.string(), z.string()).optional(),
+    /** a regular expression the value must match; the value becomes its first group (e.g. "^(?:id:)?(.+)$") */
+    pattern: z.string().min(1).optional(),
+    /** list fields: the separator between values inside one cell (e.g. ","); each value is trimmed, empty ones dropped */
+    split: z.string().min(1).optional(),
+    /** decimal measures: the unit the column is written in (converted to the field's unit), or the column naming it per record */
+    unit: z.union([z.string().min(1), z.strictObject({ column: z.string().min(1) })]).optional(),
+    /** with several columns: the first that has a value, instead of all joined (a sale price, else the regular one) */
+    firstFilled: z.boolean().optional(),
+    /** booleans: yes when the cell holds any value, no when it is empty (Shopify's Variant Inventory Tracker, WooCommerce's Stock) */
+    filled: z.boolean().optional(),
+    /** decimals: divide the value by this (e.g. prices in cents: 100), or by the number in another column */
+    divideBy: z.union([z.number().positive(), z.strictObject({ column: z.string().min(1) })]).optional(),
   })
   .refine((f) => (f.column === undefined) !== (f.constant === undefined), {
     message: "a field takes exactly one of `column` or `constant`",
@@ -32,11 +44,32 @@ export const fieldSpec = z
 
 export type FieldSpec = z.output<typeof fieldSpec>;
 
+/**
+ * Catalogs whose rows are variants of products (Shopify's rows sharing a handle,
+ * WooCommerce's variations naming their parent): how a row finds the row it takes shared
+ * values from.
+ */
+export const variantsSpec = z
+  .strictObject({
+    /** rows with the same value of this field, one after the other, are one product; the first row holds the shared values */
+    groupBy: z.string().optional(),
+    /** a row whose value of this field is another row's productId (or SKU) is that row's variant; the parent row is not a product itself */
+    parent: z.string().optional(),
+    /** fields a variant takes from its product's row when its own cell is empty */
+    inherit: z.array(z.string()).default([]),
+    /** list fields gathered from every row of the product (e.g. Shopify's image-only rows) into each of its variants */
+    collect: z.array(z.string()).default([]),
+  })
+  .refine((v) => (v.groupBy === undefined) !== (v.parent === undefined), { message: "variants takes exactly one of `groupBy` or `parent`" });
+
+export type VariantsSpec = z.output<typeof variantsSpec>;
+
 export const inputMappingSchema = z.looseObject({
   kind: z.enum(["inventory", "orders", "catalog", "aliases"]),
   format: z.string(),
   description: z.string().optional(),
   fields: z.record(z.string(), fieldSpec),
+  variants: variantsSpec.optional(),
 });
 
 export const outputColumn = z

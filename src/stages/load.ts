@@ -3,6 +3,7 @@ import type { Feed } from "../config/load.js";
 import { FileUnreadableError, type RecordError } from "../errors.js";
 import type { CanonicalRecord, InputKind } from "../mapping/kinds.js";
 import type { Store } from "../state/store.js";
+import { mapRows } from "../mapping/products.js";
 import { interchangeParties, type InterchangeSummary } from "../formats/x12/envelope.js";
 
 const BATCH = 2000;
@@ -54,10 +55,14 @@ export async function loadFile(store: Store, feed: Feed, path: string, displayNa
   const sink = sinkFor(store, mapping.kind, t);
   let batch: Array<Lined<unknown>> = [];
   let rejectBatch: RecordError[] = [];
-  for await (const row of table.rows) {
-    faultPoint("load:mid-parse");
-    result.rowsRead++;
-    const mapped = mapping.map(row, displayName);
+  const counted = (async function* () {
+    for await (const row of table.rows) {
+      faultPoint("load:mid-parse");
+      result.rowsRead++;
+      yield row;
+    }
+  })();
+  for await (const mapped of mapRows(mapping, counted, displayName)) {
     if ("errors" in mapped) {
       result.rowsRejected++;
       const first = mapped.errors;
@@ -70,7 +75,7 @@ export async function loadFile(store: Store, feed: Feed, path: string, displayNa
       }
       continue;
     }
-    batch.push({ record: mapped.record, line: row.line });
+    batch.push({ record: mapped.record, line: mapped.line });
     if (batch.length >= BATCH) {
       sink.add(batch);
       batch = [];

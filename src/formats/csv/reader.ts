@@ -8,7 +8,8 @@ export const csvReaderOptions = z
   .strictObject({
     /** "auto" picks the most frequent of , ; tab | in the header line */
     delimiter: z.string().min(1).max(1).or(z.literal("auto")).default("auto"),
-    quoteChar: z.string().length(1).default('"'),
+    /** "none": the file never quotes (Amazon's tab-delimited reports): a " is just a character */
+    quoteChar: z.string().length(1).or(z.literal("none")).default('"'),
     encoding: z.enum(["utf8", "latin1"]).default("utf8"),
     /** lines before the header line (report titles some WMS exports carry) */
     skipLines: z.number().int().min(0).default(0),
@@ -115,8 +116,10 @@ export async function openCsvTable(file: string, wanted: readonly string[], opti
     close();
     throw new FileUnreadableError("the file is empty: no header line", file);
   }
-  const delimiter = options.delimiter === "auto" ? detectDelimiter(headerLine, options.quoteChar) : options.delimiter;
-  const rows = csvRows(chunks, delimiter, options.quoteChar, detectNewline(first));
+  // NUL never occurs in text: quoting is off
+  const quoteChar = options.quoteChar === "none" ? "\u0000" : options.quoteChar;
+  const delimiter = options.delimiter === "auto" ? detectDelimiter(headerLine, quoteChar) : options.delimiter;
+  const rows = csvRows(chunks, delimiter, quoteChar, detectNewline(first));
 
   let line = 1;
   let header: string[] | undefined;
