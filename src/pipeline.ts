@@ -2,12 +2,13 @@ import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Feed, LoadedCart, LoadedConfig } from "./config/load.js";
+import { findCart, type Feed, type LoadedCart, type LoadedConfig } from "./config/load.js";
 import { UsageError } from "./errors.js";
 import { silentLogger, type Logger } from "./log.js";
 import type { StageContext } from "./stages/context.js";
 import { collectFeed, type FeedOwner, type FileReport } from "./stages/collect.js";
 import { syncCart, type CartReport } from "./stages/sync.js";
+import { syncProducts, type ProductReport } from "./stages/products.js";
 import { Store } from "./state/store.js";
 import { Connections } from "./transports/connections.js";
 import { isoUtc } from "./util/time.js";
@@ -25,6 +26,8 @@ export interface RunOptions {
   progress?: (p: RunProgress) => void;
   /** compute and report, write and move nothing */
   dryRun?: boolean;
+  /** product-import: send this cart's whole catalog to its inventory location's WMS (no cart is synced) */
+  productImport?: { cart: string; merchant?: string };
   now?: () => number;
   log?: Logger;
 }
@@ -44,6 +47,8 @@ export interface RunReport {
   finishedAt: string;
   files: FileReport[];
   carts: CartReport[];
+  /** product files for WMSs (product sync and product import) */
+  products: ProductReport[];
   /** problems not tied to one file or cart (a source that cannot be listed...) */
   errors: string[];
   /** 0 all well; 1 something was rejected or failed and the rest was done */
@@ -85,6 +90,8 @@ export function feedsInOrder(config: LoadedConfig): Array<{ feed: Feed; owner: F
   for (const m of config.merchants) {
     if (m.aliases) out.push({ feed: m.aliases, owner: { merchant: m.config.id } });
     for (const k of m.carts) if (k.catalog) out.push({ feed: k.catalog, owner: { merchant: m.config.id, cart: k.config.id } });
+    // a WMS's product master is not inventory: it is read whatever rule 11 says
+    for (const w of m.warehouses) if (w.products) out.push({ feed: w.products, owner: { merchant: m.config.id, warehouse: w.config.id } });
     // rule 11: with inventory sync off, warehouse files are left untouched
     if (m.config.inventorySync !== "off")
       for (const w of m.warehouses) out.push({ feed: w.inventory, owner: { merchant: m.config.id, warehouse: w.config.id, fullSnapshot: w.config.snapshot === "full" } });
@@ -103,7 +110,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
   const startedAt = now();
   const { store, cleanup } = await openState(config, dryRun);
   const connections = new Connections();
-  const report: RunReport = { runId: 0, dryRun, startedAt: isoUtc(startedAt), finishedAt: "", files: [], carts: [], errors: [], exitCode: 0 };
+  const report: RunReport = { runId: 0, dryRun, startedAt: isoUtc(startedAt), finishedAt: "", files: [], carts: [], products: [], errors: [], exitCode: 0 };
   try {
     const runId = store.startRun(startedAt);
     report.runId = runId;
@@ -131,17 +138,27 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
       progress.carts++;
       options.progress?.({ ...progress });
     }
+    // product sync rides on the cart's job (its schedule); product-import is asked for by hand
+    const importing = options.productImport ? [findCart(config, options.productImport.cart, options.productImport.merchant)] : [];
+    const productCarts = options.productImport ? importing : carts.filter((c) => c.config.productSync?.enabled);
+    for (const cart of productCarts) {
+      if (stopping()) break;
+      const merchant = config.merchants.find((m) => m.config.id === cart.merchant)!;
+      report.products.push(await syncProducts({ ...ctx, now: now() }, merchant, cart, options.productImport ? "import" : "sync"));
+    }
     if (stopping()) report.stopped = true;
 
     const problems =
       report.errors.length > 0 ||
       report.files.some((f) => f.status === "failed" || f.status === "loaded_with_rejects") ||
-      report.carts.some((c) => c.action === "failed");
+      report.carts.some((c) => c.action === "failed") ||
+      report.products.some((p) => p.action === "failed");
     report.exitCode = problems ? 1 : 0;
     report.finishedAt = isoUtc(now());
     store.finishRun(runId, now(), problems ? "with_problems" : "ok", {
       files: report.files.map((f) => ({ name: f.name, source: f.source, status: f.status, rows: f.rowsRead, rejected: f.rowsRejected })),
       carts: report.carts.map((c) => ({ merchant: c.merchant, cart: c.cart, action: c.action, reason: c.reason, file: c.file, rows: c.rows, delivered: c.delivered.length ? c.delivered : undefined, error: c.error })),
+      ...(report.products.length ? { products: report.products.map((p) => ({ cart: p.cart, warehouse: p.warehouse, mode: p.mode, action: p.action, file: p.file, products: p.products, error: p.error })) } : {}),
       errors: report.errors,
       ...(report.stopped ? { stopped: true } : {}),
     });

@@ -1,16 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ROOT, Scenario } from "./helpers/scenario.js";
+import { stockfeed } from "./helpers/cli.js";
+import { Scenario } from "./helpers/scenario.js";
 
-const CLI = join(ROOT, "dist/cli/main.js");
 const T = "2026-11-20T11:00:00Z";
 
-function stockfeed(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 let s: Scenario;
 afterEach(() => s?.cleanup());

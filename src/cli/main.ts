@@ -11,7 +11,7 @@ import { locationsCommand } from "./locations.js";
 import { mappingCheckCommand } from "./mapping.js";
 import { daemonCommand } from "./daemon.js";
 import { historyCommand } from "./history.js";
-import { runCommand } from "./run.js";
+import { productImportCommand, runCommand } from "./run.js";
 import { skuCommand } from "./sku.js";
 import { statusCommand } from "./status.js";
 import { viewSyncCommand } from "./view-sync.js";
@@ -48,6 +48,19 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .action(async (o) => {
       code = await runCommand(o, io, logger());
     });
+  program
+    .command("product-import")
+    .description("one-time product import: take the cart's catalog files, then write its whole catalog as a product file to its WMS (productSync.inventoryLocation)")
+    .requiredOption("--config <file>", "the configuration file")
+    .requiredOption("--cart <id>", "the cart whose catalog is imported")
+    .option("--merchant <id>", "the cart's merchant, when several have a cart of that id")
+    .option("--dry-run", "read the catalog and print what would be sent; write, move and record nothing")
+    .option("--json", "print one JSON document")
+    .addOption(new Option("--now <iso>", "pretend the time is this (tests, replays)").hideHelp())
+    .action(async (o) => {
+      code = await productImportCommand(o, io, logger());
+    });
+
   program
     .command("daemon")
     .description("run for good: every feed polled on its interval, every cart synced on its schedule; SIGTERM stops, SIGHUP reloads")

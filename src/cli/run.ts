@@ -1,6 +1,6 @@
-import { loadConfig } from "../config/load.js";
+import { findCart, loadConfig, type LoadedConfig } from "../config/load.js";
 import type { Logger } from "../log.js";
-import { runOnce, type RunProgress, type RunReport } from "../pipeline.js";
+import { runOnce, type RunOptions, type RunProgress, type RunReport } from "../pipeline.js";
 import { StateLock } from "../state/lock.js";
 import { describeRecordError } from "../errors.js";
 import { printJson, table, type Io } from "./output.js";
@@ -52,6 +52,23 @@ export function formatRunReport(r: RunReport): string {
       if (c.preview && c.rows > c.preview.length) out.push(`  ${c.cart}: ... ${c.rows - c.preview.length} more lines`);
     }
   }
+  if (r.products.length > 0) {
+    out.push("", "Products (cart to WMS)");
+    out.push(
+      table(
+        ["cart", "to warehouse", "mode", "action", "file", "products", "new", "updated", "unchanged", "price"],
+        r.products.map((p) => [p.cart, p.warehouse ?? "", p.mode, p.action, p.file ?? "", p.products, p.newProducts, p.updatedProducts, p.unchanged, p.priceIncluded ? "yes" : "left out"]),
+      ),
+    );
+    for (const p of r.products) {
+      if (p.reason) out.push(`  ${p.cart}: ${p.reason}`);
+      if (p.error) out.push(`  ${p.cart}: ${p.error}`);
+      if (p.delivered.length) out.push(`  ${p.cart}: delivered from the outbox: ${p.delivered.join(", ")}`);
+      if (p.location) out.push(`  ${p.cart}: ${p.location}`);
+      for (const x of p.preview ?? []) out.push(`  ${p.cart}: would send ${x.sku} (${x.change}) ${x.name}`);
+      if (p.preview && p.products > p.preview.length) out.push(`  ${p.cart}: ... ${p.products - p.preview.length} more products`);
+    }
+  }
   for (const e of r.errors) out.push(`error: ${e}`);
   return out.join("\n");
 }
@@ -74,11 +91,22 @@ function terminalProgress(): { update: (p: RunProgress) => void; done: () => voi
   };
 }
 
-export async function runCommand(args: RunArgs, io: Io, log: Logger): Promise<number> {
+/** `stockfeed product-import --cart ID`: takes the cart's catalog files, then sends its whole catalog to its WMS. */
+export async function productImportCommand(args: Omit<RunArgs, "cart"> & { cart: string; merchant?: string }, io: Io, log: Logger): Promise<number> {
   const config = loadConfig(args.config);
+  const cart = findCart(config, args.cart, args.merchant);
+  return runCommand({ ...args, cart: undefined }, io, log, {
+    config,
+    lockName: "stockfeed product-import",
+    options: { feeds: (f) => f === cart.catalog, sync: false, productImport: { cart: args.cart, merchant: args.merchant } },
+  });
+}
+
+export async function runCommand(args: RunArgs, io: Io, log: Logger, how: { config?: LoadedConfig; lockName?: string; options?: RunOptions } = {}): Promise<number> {
+  const config = how.config ?? loadConfig(args.config);
   const fixed = args.now ? Date.parse(args.now) : undefined;
   // one process owns the state; a dry run works on a copy and needs no lock
-  const lock = args.dryRun ? undefined : StateLock.acquire(config.statePath, "stockfeed run");
+  const lock = args.dryRun ? undefined : StateLock.acquire(config.statePath, how.lockName ?? "stockfeed run");
   const progress = process.stderr.isTTY && !args.json ? terminalProgress() : undefined;
   let stop = false;
   const onSignal = () => {
@@ -88,7 +116,7 @@ export async function runCommand(args: RunArgs, io: Io, log: Logger): Promise<nu
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
   try {
-    const report = await runOnce(config, { carts: args.cart, dryRun: args.dryRun, log, now: fixed === undefined ? undefined : () => fixed, progress: progress?.update, stopping: () => stop });
+    const report = await runOnce(config, { ...how.options, carts: args.cart, dryRun: args.dryRun, log, now: fixed === undefined ? undefined : () => fixed, progress: progress?.update, stopping: () => stop });
     progress?.done();
     if (args.json) printJson(io, report);
     else io.out(formatRunReport(report));

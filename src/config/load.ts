@@ -27,12 +27,20 @@ export interface LoadedCart {
   warehouse: string | null;
   /** rule 4: forced on when the output format demands a file every run */
   sendAll: boolean;
+  /** the warehouses the cart draws from, in config order (rule 6): the first with a product's details gives them */
+  warehouseIds: string[];
+  /** the warehouse that receives this cart's products (productSync.inventoryLocation, or the only one with productOutput) */
+  productLocation: string | null;
 }
 
 export interface LoadedWarehouse {
   merchant: string;
   config: WarehouseConfig;
   inventory: Feed<"inventory">;
+  /** the WMS's product master */
+  products?: Feed<"catalog">;
+  /** product files for this WMS */
+  productOutput?: { mapping: OutputMapping; config: NonNullable<WarehouseConfig["productOutput"]> };
 }
 
 export interface LoadedMerchant {
@@ -92,7 +100,12 @@ function resolvePaths(c: Config, base: string): Config {
     merchants: c.merchants.map((m) => ({
       ...m,
       aliases: feed(m.aliases),
-      warehouses: m.warehouses.map((w) => ({ ...w, inventory: feed(w.inventory)! })),
+      warehouses: m.warehouses.map((w) => ({
+        ...w,
+        inventory: feed(w.inventory)!,
+        products: feed(w.products),
+        productOutput: w.productOutput ? { ...w.productOutput, mapping: abs(w.productOutput.mapping), destination: resolveTransportPaths(w.productOutput.destination, abs) } : undefined,
+      })),
       carts: m.carts.map((k) => ({
         ...k,
         orders: feed(k.orders),
@@ -101,6 +114,14 @@ function resolvePaths(c: Config, base: string): Config {
       })),
     })),
   };
+}
+
+/** An output file name: known placeholders ({seq} and {seq:N} always), and a name, not a path. */
+function fileNameProblems(y: LocatedYaml, at: (string | number)[], name: string, placeholders: string[], problems: string[]): void {
+  const known = new RegExp(`^(${placeholders.join("|")}|seq(:\\d+)?)$`);
+  const unknown = [...name.matchAll(/\{([^}]*)\}/g)].map((x) => x[1]).filter((x) => !known.test(x));
+  if (unknown.length) problems.push(problemAt(y, at, `unknown placeholder(s) ${unknown.map((u) => `{${u}}`).join(", ")} (known: ${placeholders.map((k) => `{${k}}`).join(" ")} {seq} {seq:N})`));
+  if (/[/\\]/.test(name) || name.startsWith(".")) problems.push(problemAt(y, at, "a file name, not a path: no / or \\, and not starting with a dot (dot files are temporary names)"));
 }
 
 function crossChecks(y: LocatedYaml, c: Config): string[] {
@@ -121,7 +142,26 @@ function crossChecks(y: LocatedYaml, c: Config): string[] {
     for (const i of duplicates(m.warehouses, (w) => w.id)) problems.push(problemAt(y, [...base, "warehouses", i, "id"], `warehouse id ${JSON.stringify(m.warehouses[i].id)} is used twice in merchant ${m.id}`));
     for (const i of duplicates(m.carts, (k) => k.id)) problems.push(problemAt(y, [...base, "carts", i, "id"], `cart id ${JSON.stringify(m.carts[i].id)} is used twice in merchant ${m.id}`));
     claimSource([...base, "aliases"], m.aliases);
-    m.warehouses.forEach((w, wi) => claimSource([...base, "warehouses", wi, "inventory"], w.inventory));
+    m.warehouses.forEach((w, wi) => {
+      claimSource([...base, "warehouses", wi, "inventory"], w.inventory);
+      claimSource([...base, "warehouses", wi, "products"], w.products);
+      if (w.productOutput) fileNameProblems(y, [...base, "warehouses", wi, "productOutput", "filename"], w.productOutput.filename, ["merchant", "cart", "warehouse", "timestamp"], problems);
+    });
+    // seeds/product-sync.txt: product sync can only be active for one cart at a time
+    const syncing = m.carts.map((k, ki) => ({ k, ki })).filter(({ k }) => k.productSync?.enabled);
+    for (const { k, ki } of syncing.slice(1))
+      problems.push(problemAt(y, [...base, "carts", ki, "productSync", "enabled"], `product sync is already enabled for cart ${syncing[0].k.id} of merchant ${m.id}; only one cart per merchant may have it (disable it in ${syncing[0].k.id} or in ${k.id})`));
+    m.carts.forEach((k, ki) => {
+      const p = [...base, "carts", ki, "productSync"];
+      const loc = k.productSync?.inventoryLocation;
+      const withOutput = m.warehouses.filter((w) => w.productOutput);
+      if (loc !== undefined && !m.warehouses.some((w) => w.id === loc)) problems.push(problemAt(y, [...p, "inventoryLocation"], `no warehouse ${JSON.stringify(loc)} in merchant ${m.id} (warehouses: ${m.warehouses.map((w) => w.id).join(", ")})`));
+      else if (loc !== undefined && !withOutput.some((w) => w.id === loc)) problems.push(problemAt(y, [...p, "inventoryLocation"], `warehouse ${loc} has no productOutput: say where its product files go`));
+      if (!k.productSync?.enabled) return;
+      if (!k.catalog) problems.push(problemAt(y, [...p, "enabled"], `product sync reads the cart's catalog: cart ${k.id} has no catalog feed`));
+      if (loc === undefined && withOutput.length !== 1)
+        problems.push(problemAt(y, p, withOutput.length === 0 ? `no warehouse of merchant ${m.id} has a productOutput: product sync has nowhere to send products` : `several warehouses have a productOutput (${withOutput.map((w) => w.id).join(", ")}): choose one with inventoryLocation`));
+    });
     m.carts.forEach((k, ki) => {
       const p = [...base, "carts", ki];
       if (k.warehouse !== "all" && !m.warehouses.some((w) => w.id === k.warehouse))
@@ -140,10 +180,7 @@ function crossChecks(y: LocatedYaml, c: Config): string[] {
         problems.push(problemAt(y, [...p, "schedule"], `not a valid cron schedule: ${(e as Error).message}`));
       }
       if (k.output.format !== undefined && !formats[k.output.format]) problems.push(problemAt(y, [...p, "output", "format"], `unknown format ${JSON.stringify(k.output.format)}`));
-      const name = k.output.filename;
-      const unknown = [...name.matchAll(/\{([^}]*)\}/g)].map((x) => x[1]).filter((x) => !/^(merchant|cart|timestamp|seq(:\d+)?)$/.test(x));
-      if (unknown.length) problems.push(problemAt(y, [...p, "output", "filename"], `unknown placeholder(s) ${unknown.map((u) => `{${u}}`).join(", ")} (known: {merchant} {cart} {timestamp} {seq} {seq:N})`));
-      if (/[/\\]/.test(name) || name.startsWith(".")) problems.push(problemAt(y, [...p, "output", "filename"], "a file name, not a path: no / or \\, and not starting with a dot (dot files are temporary names)"));
+      fileNameProblems(y, [...p, "output", "filename"], k.output.filename, ["merchant", "cart", "timestamp"], problems);
       claimSource([...p, "orders"], k.orders);
       claimSource([...p, "catalog"], k.catalog);
     });
@@ -184,14 +221,21 @@ export function loadConfig(file: string): LoadedConfig {
 
   const merchants: LoadedMerchant[] = c.merchants.map((m, mi) => {
     const base = ["merchants", mi];
-    const warehouses = m.warehouses.map((w, wi) => ({
-      merchant: m.id,
-      config: w,
-      inventory: feed([...base, "warehouses", wi, "inventory"], w.inventory, "inventory", `${m.id}/warehouse/${w.id}`)!,
-    }));
+    const warehouses = m.warehouses.map((w, wi) => {
+      const at = [...base, "warehouses", wi];
+      const out = w.productOutput;
+      const productMapping = out ? tryCompile([...at, "productOutput", "mapping"], `${out.mapping}#products`, () => compileOutputMapping(out.mapping, "products")) : undefined;
+      return {
+        merchant: m.id,
+        config: w,
+        inventory: feed([...at, "inventory"], w.inventory, "inventory", `${m.id}/warehouse/${w.id}`)!,
+        products: feed([...at, "products"], w.products, "catalog", `${m.id}/products/${w.id}`),
+        productOutput: out && productMapping ? { mapping: productMapping, config: out } : undefined,
+      };
+    });
     const carts = m.carts.map((k, ki) => {
       const at = [...base, "carts", ki];
-      const output = tryCompile([...at, "output", "mapping"], k.output.mapping, () => compileOutputMapping(k.output.mapping))!;
+      const output = tryCompile([...at, "output", "mapping"], k.output.mapping, () => compileOutputMapping(k.output.mapping, "cart-inventory"))!;
       if (output && k.output.format && k.output.format !== output.format.name)
         problems.push(problemAt(y, [...at, "output", "format"], `format ${k.output.format} disagrees with its mapping's format ${output.format.name}`));
       const format = output?.format.name ?? k.output.format ?? "csv";
@@ -210,6 +254,8 @@ export function loadConfig(file: string): LoadedConfig {
         output,
         warehouse: k.warehouse === "all" ? null : k.warehouse,
         sendAll: k.sendAll || ALWAYS_SEND_ALL.has(format),
+        warehouseIds: k.warehouse === "all" ? m.warehouses.map((w) => w.id) : [k.warehouse],
+        productLocation: k.productSync?.inventoryLocation ?? (m.warehouses.filter((w) => w.productOutput).length === 1 ? m.warehouses.find((w) => w.productOutput)!.id : null),
       };
     });
     return { config: m, aliases: feed([...base, "aliases"], m.aliases, "aliases", `${m.id}/aliases`), warehouses, carts };

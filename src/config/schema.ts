@@ -31,6 +31,29 @@ const warehouse = z.strictObject({
   /** rule 13: partial updates the SKUs listed; full sets SKUs missing from the file to 0 */
   snapshot: z.enum(["partial", "full"]).default("partial"),
   inventory: feed,
+  /** the WMS's product master (a catalog mapping): name, price, weight, description carried into cart files that ask for them */
+  products: feed.optional(),
+  /** where product files for this WMS go (product import and product sync from a cart) */
+  productOutput: z
+    .strictObject({
+      /** a mapping of kind products */
+      mapping: z.string().min(1),
+      destination: destinationSchema,
+      /** {merchant} {cart} {warehouse} {timestamp} {seq} */
+      filename: z.string().min(1).default("products-{merchant}-{cart}-{timestamp}-{seq}.csv"),
+    })
+    .optional(),
+});
+
+/** Product sync, cart to WMS (seeds/product-sync.txt): only one cart per merchant may have it enabled. */
+const productSync = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** also send products whose mapped fields changed since they were last sent (else only new ones) */
+  downloadUpdates: z.boolean().default(false),
+  /** include prices in what is sent (else price columns are left out of the product file) */
+  syncPrice: z.boolean().default(false),
+  /** the warehouse whose WMS receives the products (it needs productOutput); default the only one that has it */
+  inventoryLocation: z.string().min(1).optional(),
 });
 
 const output = z.strictObject({
@@ -67,6 +90,7 @@ const cart = z.strictObject({
   timeZone: z.string().min(1).default("UTC"),
   orders: feed.optional(),
   catalog: feed.optional(),
+  productSync: productSync.optional(),
   output,
 });
 

@@ -128,6 +128,18 @@ export const OUTPUT_FIELDS = {
   quantity: "the level sent (after orders, minimum level and allocation)",
   asOf: "the oldest as-of time of the warehouse levels used (ISO 8601, UTC)",
   available: "available across the cart's warehouses after orders, before minimum level and allocation",
+  // product details from the warehouse's product file (warehouse products feed), empty when it has none
+  name: "the product's name in the warehouse's product file",
+  description: "the product's description in the warehouse's product file",
+  price: "the product's price (retailPrice) in the warehouse's product file",
+  weightLbs: "the product's weight in lb in the warehouse's product file",
+  weightKg: "the product's weight in kg in the warehouse's product file",
 } as const;
+
+/** Cart fields that come from a warehouse's product file, and the product field each reads. */
+export const DETAIL_FIELDS = { name: "name", description: "description", price: "retailPrice", weightLbs: "weightLbs", weightKg: "weightKg" } as const;
+
+/** What an output mapping writes: a cart's inventory file, or a product file for a WMS. */
+export type OutputKind = "cart-inventory" | "products";
 
 export type OutputField = keyof typeof OUTPUT_FIELDS;

@@ -78,13 +78,15 @@ export const outputColumn = z
     /** a field of the cart record: code, sku, quantity, asOf, available */
     field: z.string().optional(),
     constant: z.union([z.string(), z.number()]).optional(),
+    /** product files: what goes between the values of a list field (default |) */
+    join: z.string().optional(),
   })
   .refine((c) => (c.field === undefined) !== (c.constant === undefined), {
     message: "a column takes exactly one of `field` or `constant`",
   });
 
 export const outputMappingSchema = z.looseObject({
-  kind: z.literal("cart-inventory"),
+  kind: z.enum(["cart-inventory", "products"]),
   format: z.string(),
   description: z.string().optional(),
   columns: z.array(outputColumn).min(1),

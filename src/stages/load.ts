@@ -160,6 +160,24 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget): Sink {
       };
     }
     case "catalog": {
+      // a product list: a cart's catalog (each file the full list), or a WMS's product master (updates the products it lists)
+      const productJson = (r: CanonicalRecord<"catalog">) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)));
+      if (t.warehouse) {
+        let n = 0;
+        return {
+          add(records) {
+            n += records.length;
+            store.products.upsertWarehouseProducts({
+              fileId: t.fileId,
+              merchant: t.merchant,
+              warehouse: t.warehouse!,
+              rows: (records as Array<Lined<CanonicalRecord<"catalog">>>).map(({ record: r }) => ({ sku: r.sku, product: productJson(r) })),
+            });
+          },
+          rejectedSku: () => {},
+          finish: () => ({ rowsLoaded: n, applied: n }),
+        };
+      }
       store.clearCatalog(t.merchant, t.cart!);
       let n = 0;
       return {
@@ -169,7 +187,7 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget): Sink {
             fileId: t.fileId,
             merchant: t.merchant,
             cart: t.cart!,
-            rows: (records as Array<Lined<CanonicalRecord<"catalog">>>).map(({ record: r }) => ({ sku: r.sku, inventoryEnabled: r.inventoryEnabled ?? true })),
+            rows: (records as Array<Lined<CanonicalRecord<"catalog">>>).map(({ record: r }) => ({ sku: r.sku, inventoryEnabled: r.inventoryEnabled ?? true, product: productJson(r) })),
           });
         },
         rejectedSku: () => {},

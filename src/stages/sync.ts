@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
+import { DETAIL_FIELDS } from "../mapping/kinds.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
 import { timed, type StageContext } from "./context.js";
 import { NO_SKIPS, type CartRow, type SkipReason, type Store } from "../state/store.js";
@@ -61,10 +62,12 @@ export function settingsHash(cart: LoadedCart): string {
   return createHash("sha256").update(JSON.stringify(relevant)).digest("hex").slice(0, 16);
 }
 
-export function renderFileName(template: string, v: { merchant: string; cart: string; now: number; seq: number }): string {
-  return template.replace(/\{(merchant|cart|timestamp|seq)(?::(\d+))?\}/g, (_, key: string, width?: string) => {
+/** An output file name from its template: {merchant} {cart} {warehouse} {timestamp} {seq} {seq:N}. */
+export function renderFileName(template: string, v: { merchant: string; cart: string; warehouse?: string; now: number; seq: number }): string {
+  return template.replace(/\{(merchant|cart|warehouse|timestamp|seq)(?::(\d+))?\}/g, (_, key: string, width?: string) => {
     if (key === "merchant") return v.merchant;
     if (key === "cart") return v.cart;
+    if (key === "warehouse") return v.warehouse ?? "";
     if (key === "timestamp") return fileStamp(v.now);
     return width ? String(v.seq).padStart(Number(width), "0") : String(v.seq);
   });
@@ -87,11 +90,38 @@ export function syncCart(ctx: StageContext, cart: LoadedCart): Promise<CartRepor
   return timed(() => syncCartUntimed(ctx, cart));
 }
 
+/** The product detail fields (DETAIL_FIELDS) the cart's mapping asks for. */
+function detailFields(cart: LoadedCart): Array<keyof typeof DETAIL_FIELDS> {
+  return cart.output.fields.filter((f): f is keyof typeof DETAIL_FIELDS => f !== undefined && Object.hasOwn(DETAIL_FIELDS, f));
+}
+
+const usesDetails = (cart: LoadedCart) => detailFields(cart).length > 0;
+
+/**
+ * Product detail sync, warehouse to cart: for a cart whose mapping asks for price, weight,
+ * name or description, each line's values from the product file of the first of the cart's
+ * warehouses that has the SKU (empty when none has). Nothing is looked up otherwise.
+ */
+function productDetails(store: Store, cart: LoadedCart): ((sku: string) => Record<string, unknown>) | undefined {
+  const fields = detailFields(cart);
+  if (fields.length === 0) return undefined;
+  const lookup = store.products.warehouseProductLookup(cart.merchant);
+  return (sku) => {
+    const found = lookup(sku);
+    const json = cart.warehouseIds.map((w) => found.get(w)).find((p) => p !== undefined);
+    const product = json ? (JSON.parse(json) as Record<string, unknown>) : {};
+    return Object.fromEntries(fields.map((f) => [f, product[DETAIL_FIELDS[f]] ?? ""]));
+  };
+}
+
 /** Rules 4 and 10 over recorded state: would this cart be sent a file now, and why. */
 export function cartSyncDecision(store: Store, cart: LoadedCart, opts: { sendAllSatisfied?: boolean } = {}): { decision: SyncDecision; text: string; hash: string; newest: number | null } {
   const hash = settingsHash(cart);
   const last = store.lastDelivered(cart.merchant, cart.config.id);
-  const newest = store.newestInventoryFile(cart.merchant, cart.warehouse);
+  // a cart file carrying product details (price, weight...) also has news when the WMS's product file changed
+  const newestProducts = usesDetails(cart) ? store.products.newestProductFile(cart.merchant, cart.warehouse) : null;
+  const inventory = store.newestInventoryFile(cart.merchant, cart.warehouse);
+  const newest = newestProducts !== null && inventory !== null ? Math.max(inventory, newestProducts) : inventory;
   const decision = decideSync({
     inventoryUpload: cart.config.inventoryUpload,
     // a file delivered from the outbox in this run is this run's file for a send-all cart
@@ -185,10 +215,12 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     // most lines share an as-of: its text is made once per distinct value, not per line
     let asOfMs = NaN;
     let asOfText = "";
+    const details = productDetails(store, cart);
     for (const r of store.cartRows() as Iterable<CartRow>) {
       faultPoint("sync:mid-render");
       if (r.asOf !== asOfMs) [asOfMs, asOfText] = [r.asOf, isoUtc(r.asOf)];
-      const written = writer.write(cart.output.row({ code: r.code, sku: r.sku, quantity: r.quantity, available: r.available, asOf: asOfText }));
+      const line = { code: r.code, sku: r.sku, quantity: r.quantity, available: r.available, asOf: asOfText };
+      const written = writer.write(cart.output.row(details ? { ...details(r.sku), ...line } : line));
       const left = written instanceof Promise ? await written : written;
       if (left !== undefined) unsendable.push({ code: r.code, sku: r.sku, quantity: r.quantity, reason: left });
     }

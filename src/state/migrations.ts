@@ -232,4 +232,60 @@ export const migrations: string[] = [
   CREATE INDEX outbox_lines_by_sync ON outbox_lines(sync_id);
   CREATE INDEX cart_syncs_pending ON cart_syncs(status) WHERE status = 'pending';
   `,
+  `
+  -- product sync (cart to WMS): each catalog product's canonical fields, as JSON
+  ALTER TABLE catalog ADD COLUMN product TEXT;
+
+  -- a WMS's product master (warehouse products feed): details carried into cart files
+  CREATE TABLE warehouse_products (
+    merchant TEXT NOT NULL,
+    warehouse TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    product TEXT NOT NULL,             -- canonical fields, JSON
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    PRIMARY KEY (merchant, warehouse, sku)
+  ) WITHOUT ROWID;
+
+  -- product files for a WMS: rendered into the outbox with the products they send recorded
+  -- in the same transaction, then delivered (retried until they are)
+  CREATE TABLE product_files (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    merchant TEXT NOT NULL,
+    cart TEXT NOT NULL,
+    warehouse TEXT NOT NULL,
+    mode TEXT NOT NULL,                -- import | sync
+    status TEXT NOT NULL DEFAULT 'pending',  -- pending | delivered | lost (outbox file gone: its products are sent again)
+    name TEXT NOT NULL,
+    outbox_path TEXT NOT NULL,
+    products INTEGER NOT NULL,
+    new_products INTEGER NOT NULL,
+    updated_products INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    location TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT
+  );
+  CREATE INDEX product_files_pending ON product_files(merchant, warehouse) WHERE status = 'pending';
+
+  -- what each WMS was last sent of each product: the content hash decides "changed"
+  CREATE TABLE product_sent (
+    merchant TEXT NOT NULL,
+    warehouse TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    product_file_id INTEGER NOT NULL REFERENCES product_files(id),
+    sent_at INTEGER NOT NULL,
+    PRIMARY KEY (merchant, warehouse, sku)
+  ) WITHOUT ROWID;
+
+  -- the products-per-cart seq of product file names
+  CREATE TABLE product_seq (
+    merchant TEXT NOT NULL,
+    warehouse TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (merchant, warehouse)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -1,3 +1,4 @@
+import { ProductStore } from "./products.js";
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -340,13 +341,21 @@ export class Store {
     this.db.prepare("DELETE FROM catalog WHERE merchant = ? AND cart = ?").run(merchant, cart);
   }
 
-  addCatalog(p: { fileId: number; merchant: string; cart: string; rows: Iterable<{ sku: string; inventoryEnabled: boolean }> }): void {
+  /** `product`: the product's canonical fields as JSON (product sync sends them to a WMS) */
+  addCatalog(p: { fileId: number; merchant: string; cart: string; rows: Iterable<{ sku: string; inventoryEnabled: boolean; product?: string }> }): void {
     const insert = this.db.prepare(
-      `INSERT INTO catalog (merchant, cart, sku, inventory_enabled, file_id) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (merchant, cart, sku) DO UPDATE SET inventory_enabled = excluded.inventory_enabled`,
+      `INSERT INTO catalog (merchant, cart, sku, inventory_enabled, file_id, product) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (merchant, cart, sku) DO UPDATE SET inventory_enabled = excluded.inventory_enabled, product = excluded.product`,
     );
-    for (const r of p.rows) insert.run(p.merchant, p.cart, r.sku, r.inventoryEnabled ? 1 : 0, p.fileId);
+    for (const r of p.rows) insert.run(p.merchant, p.cart, r.sku, r.inventoryEnabled ? 1 : 0, p.fileId, r.product ?? null);
   }
+
+  /** Product sync's queries. */
+  get products(): ProductStore {
+    return (this.productStore ??= new ProductStore(this.db));
+  }
+
+  private productStore: ProductStore | undefined;
 
   clearAliases(merchant: string): void {
     this.db.prepare("DELETE FROM aliases WHERE merchant = ?").run(merchant);

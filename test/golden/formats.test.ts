@@ -12,6 +12,7 @@ import { goldenFile } from "../helpers/golden.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkMapping, renderCartRecords, type InputCheck } from "../../src/mapping/check.js";
 import { compileInputMapping, compileOutputMapping } from "../../src/mapping/compile.js";
+import { mapRows } from "../../src/mapping/products.js";
 import { MAPPINGS, ROOT, SAMPLES } from "../helpers/scenario.js";
 import { isoUtc } from "../../src/util/time.js";
 
@@ -35,6 +36,7 @@ const INPUTS: Array<[mapping: string, sample: string]> = [
   ["catalog/shopify-products.yaml", "catalog/shopify/products_export_1.csv"],
   ["catalog/woocommerce-products.yaml", "catalog/woocommerce/wc-product-export-20-11-2026-1763640000.csv"],
   ["catalog/etsy-listings.yaml", "catalog/etsy/listings-active-20261120.json"],
+  ["catalog/wms-products-csv.yaml", "products/east/items-20261120.csv"],
 ];
 
 describe("golden: every shipped input mapping over its sample", () => {
@@ -102,6 +104,22 @@ describe("golden: every shipped cart mapping renders the sample cart lines", () 
       }
       const sent = m.headers.some((h) => h === "LIN05") ? records.map((r) => [r.sku, r.quantity]) : records.map((r) => [r.code, r.quantity]);
       expect(back).toEqual(sent);
+    });
+  }
+});
+
+describe("golden: every shipped product file mapping renders the Shopify sample's products", () => {
+  for (const name of readdirSync(join(MAPPINGS, "products"))) {
+    it(`${name}: byte for byte`, async () => {
+      const catalog = compileInputMapping(join(MAPPINGS, "catalog/shopify-products.yaml"), "catalog");
+      const sample = join(SAMPLES, "catalog/shopify/products_export_1.csv");
+      const table = await catalog.format.openTable(sample, catalog.columns, catalog.readerOptions);
+      const m = compileOutputMapping(join(MAPPINGS, "products", name), "products");
+      const out = join(dir, `${name}.out`);
+      const w = await m.format.createWriter(out, m.headers, m.writerOptions, { now: NOW, plannedRecords: 0 });
+      for await (const r of mapRows(catalog, table.rows, sample)) if ("record" in r) await w.write(m.row(r.record));
+      await w.close();
+      golden(`products/${name.replace(".yaml", "")}.${m.format.name}`, readFileSync(out, "utf8"));
     });
   }
 });

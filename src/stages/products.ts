@@ -1,0 +1,197 @@
+import { createHash, randomUUID } from "node:crypto";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { LoadedCart, LoadedMerchant, LoadedWarehouse } from "../config/load.js";
+import type { RecordWriter } from "../formats/index.js";
+import { PRICE_FIELDS } from "../mapping/kinds.js";
+import { createDestination, deliverFile } from "../transports/index.js";
+import { faultPoint } from "../util/fault.js";
+import type { StageContext } from "./context.js";
+import { renderFileName } from "./sync.js";
+
+/** import: the whole catalog, once, on request; sync: new products (and changed ones with downloadUpdates) */
+export type ProductMode = "import" | "sync";
+
+export interface ProductReport {
+  merchant: string;
+  cart: string;
+  warehouse: string | null;
+  mode: ProductMode;
+  action: "sent" | "would-send" | "nothing-to-send" | "failed";
+  /** why nothing was sent, or what failed */
+  reason?: string;
+  file?: string;
+  location?: string;
+  /** products in the file */
+  products: number;
+  newProducts: number;
+  updatedProducts: number;
+  /** products already sent with the same content (or changed, without downloadUpdates) */
+  unchanged: number;
+  /** catalog products with no product data (loaded before product sync existed): sent by SKU only */
+  priceIncluded: boolean;
+  /** files an earlier run made and could not deliver, delivered now */
+  delivered: string[];
+  /** the first products of the file (dry runs) */
+  preview?: Array<{ sku: string; change: "new" | "updated" | "import"; name: string }>;
+  error?: string;
+}
+
+const PREVIEW = 20;
+
+function outboxDir(ctx: StageContext, merchant: string, warehouse: string): string {
+  return join(ctx.workDir, "outbox", "products", merchant, warehouse);
+}
+
+/**
+ * Product sync, cart to WMS (seeds/product-sync.txt): the cart's catalog products become a
+ * product file in the WMS's format, sent to the cart's inventory location. `import` sends
+ * every product; `sync` sends those the WMS was never sent, and with downloadUpdates those
+ * whose content (the file's columns) changed since. Prices go only with syncPrice.
+ * The file and the products it sends are recorded in one transaction; it then waits in the
+ * outbox until delivered, so a product is never sent twice nor lost.
+ */
+export async function syncProducts(ctx: StageContext, merchant: LoadedMerchant, cart: LoadedCart, mode: ProductMode): Promise<ProductReport> {
+  const ps = cart.config.productSync;
+  const report: ProductReport = {
+    merchant: cart.merchant,
+    cart: cart.config.id,
+    warehouse: cart.productLocation,
+    mode,
+    action: "nothing-to-send",
+    products: 0,
+    newProducts: 0,
+    updatedProducts: 0,
+    unchanged: 0,
+    priceIncluded: !!ps?.syncPrice,
+    delivered: [],
+  };
+  const warehouse = merchant.warehouses.find((w) => w.config.id === cart.productLocation);
+  if (!warehouse?.productOutput) {
+    return { ...report, action: "failed", error: `no warehouse to send products to: give a warehouse of merchant ${cart.merchant} a productOutput (and the cart productSync.inventoryLocation when several have one)` };
+  }
+  const out = warehouse.productOutput;
+  const store = ctx.store.products;
+
+  if (!ctx.dryRun) {
+    const pending = await deliverPending(ctx, warehouse);
+    report.delivered = pending.delivered;
+    if (pending.error) return { ...report, action: "failed", error: `${pending.error}; an earlier product file is still waiting in the outbox, so no new one was made` };
+  }
+
+  // rule: price travels only with syncPrice (the columns are left out, not sent empty)
+  const keep = out.mapping.fields.map((f) => ps?.syncPrice || f === undefined || !(PRICE_FIELDS as readonly string[]).includes(f));
+  const headers = out.mapping.headers.filter((_, i) => keep[i]);
+  const sent = store.sentHashes(cart.merchant, warehouse.config.id);
+  const chosen: Array<{ sku: string; hash: string; values: string[]; name: string; change: "new" | "updated" | "import" }> = [];
+  let catalogSize = 0;
+  for (const row of store.catalogProducts(cart.merchant, cart.config.id)) {
+    catalogSize++;
+    const product = row.product ? (JSON.parse(row.product) as Record<string, unknown>) : { sku: row.sku };
+    const values = out.mapping.row(product).filter((_, i) => keep[i]);
+    // the content hash is over what the WMS receives: a field it is not sent cannot make a product "changed"
+    const hash = createHash("sha256").update(JSON.stringify([headers, values])).digest("hex");
+    const before = sent.get(row.sku);
+    const change = mode === "import" ? "import" : before === undefined ? "new" : ps?.downloadUpdates && before !== hash ? "updated" : undefined;
+    if (!change) {
+      report.unchanged++;
+      continue;
+    }
+    chosen.push({ sku: row.sku, hash, values, name: typeof product.name === "string" ? product.name : "", change });
+  }
+  report.newProducts = chosen.filter((c) => c.change === "new").length;
+  report.updatedProducts = chosen.filter((c) => c.change === "updated").length;
+  report.products = chosen.length;
+  if (catalogSize === 0) return { ...report, reason: cart.catalog ? "the cart's catalog has not arrived yet (no catalog file loaded)" : `cart ${cart.config.id} has no catalog feed` };
+  if (chosen.length === 0) return { ...report, reason: ps?.downloadUpdates ? "no new or changed products since the last product file" : "no new products since the last product file (downloadUpdates is off: changed ones are not sent)" };
+
+  const seq = store.nextSeq(cart.merchant, warehouse.config.id);
+  const name = renderFileName(out.config.filename, { merchant: cart.merchant, cart: cart.config.id, warehouse: warehouse.config.id, now: ctx.now, seq });
+  report.file = name;
+  if (ctx.dryRun) return { ...report, action: "would-send", preview: chosen.slice(0, PREVIEW).map((c) => ({ sku: c.sku, change: c.change, name: c.name })) };
+
+  const dir = outboxDir(ctx, cart.merchant, warehouse.config.id);
+  await mkdir(dir, { recursive: true });
+  // a unique outbox name: a file a killed run left here (never recorded) cannot be mistaken for this one
+  const local = join(dir, `${randomUUID()}-${name}`);
+  let writer: RecordWriter | undefined;
+  try {
+    writer = await out.mapping.format.createWriter(local, headers, out.mapping.writerOptions, { now: ctx.now, plannedRecords: chosen.length });
+    for (const c of chosen) {
+      const left = writer.write(c.values);
+      const reason = left instanceof Promise ? await left : left;
+      if (reason !== undefined) throw new Error(`product ${c.sku} cannot be written in the WMS's format: ${reason}`);
+    }
+    await writer.close();
+    writer = undefined;
+    faultPoint("products:before-record");
+    ctx.store.transaction(() =>
+      store.recordProductFile(
+        {
+          runId: ctx.runId,
+          merchant: cart.merchant,
+          cart: cart.config.id,
+          warehouse: warehouse.config.id,
+          mode,
+          name,
+          outboxPath: local,
+          seq,
+          newProducts: report.newProducts,
+          updatedProducts: report.updatedProducts,
+          createdAt: ctx.now,
+        },
+        chosen,
+      ),
+    );
+  } catch (e) {
+    await writer?.abort();
+    await rm(local, { force: true });
+    ctx.log.error({ merchant: cart.merchant, cart: cart.config.id, err: (e as Error).message }, "product file could not be written");
+    return { ...report, action: "failed", error: (e as Error).message };
+  }
+  ctx.log.info({ merchant: cart.merchant, cart: cart.config.id, warehouse: warehouse.config.id, file: name, products: chosen.length, new: report.newProducts, updated: report.updatedProducts }, "product file made");
+  const sentNow = await deliverPending(ctx, warehouse);
+  if (sentNow.error) return { ...report, action: "failed", error: `${sentNow.error}; the product file waits in the outbox and is delivered as it is on the next run` };
+  const mine = sentNow.files.find((f) => f.asked === name);
+  return { ...report, action: "sent", file: mine?.name ?? name, location: mine?.location };
+}
+
+/**
+ * Delivers the warehouse's product files that wait in the outbox, oldest first; stops at
+ * the first failure (files go in order). Outbox files no record points at (a run killed
+ * between writing and recording) are removed.
+ */
+async function deliverPending(ctx: StageContext, warehouse: LoadedWarehouse): Promise<{ delivered: string[]; files: Array<{ asked: string; name: string; location: string }>; error?: string }> {
+  const store = ctx.store.products;
+  const out = warehouse.productOutput!;
+  const pending = store.pendingFiles(warehouse.merchant, warehouse.config.id);
+  const dir = outboxDir(ctx, warehouse.merchant, warehouse.config.id);
+  const known = new Set(pending.map((p) => p.outbox_path));
+  for (const f of await readdir(dir).catch(() => [] as string[])) if (!known.has(join(dir, f))) await rm(join(dir, f), { force: true });
+  const result: { delivered: string[]; files: Array<{ asked: string; name: string; location: string }>; error?: string } = { delivered: [], files: [] };
+  if (pending.length === 0) return result;
+  const destination = createDestination(out.config.destination, { connections: ctx.connections, log: ctx.log });
+  for (const p of pending) {
+    const where = { merchant: warehouse.merchant, warehouse: warehouse.config.id, file: p.name };
+    if (!(await stat(p.outbox_path).catch(() => undefined))) {
+      store.lost(p.id, `the outbox file ${p.outbox_path} is gone`);
+      ctx.log.error(where, "product file missing from the outbox: its products count as unsent and go in the next file");
+      continue;
+    }
+    try {
+      const d = await deliverFile(destination, out.config.destination, p.outbox_path, p.name);
+      faultPoint("products:after-publish");
+      store.delivered(p.id, { at: ctx.now, name: d.name, location: d.location });
+      await rm(p.outbox_path, { force: true });
+      ctx.log.info({ ...where, location: d.location }, "product file delivered");
+      result.delivered.push(d.name);
+      result.files.push({ asked: p.name, name: d.name, location: d.location });
+    } catch (e) {
+      const error = (e as Error).message;
+      store.deliveryFailed(p.id, error);
+      ctx.log.error({ ...where, err: error }, "product file not delivered; retried next run");
+      return { ...result, error };
+    }
+  }
+  return result;
+}
