@@ -28,7 +28,7 @@ export interface ProductReport {
   updatedProducts: number;
   /** products already sent with the same content (or changed, without downloadUpdates) */
   unchanged: number;
-  /** catalog products with no product data (loaded before product sync existed): sent by SKU only */
+  /** whether price columns were written (productSync.syncPrice) */
   priceIncluded: boolean;
   /** files an earlier run made and could not deliver, delivered now */
   delivered: string[];
