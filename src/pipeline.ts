@@ -139,8 +139,9 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
       options.progress?.({ ...progress });
     }
     // product sync rides on the cart's job (its schedule); product-import is asked for by hand
-    const importing = options.productImport ? [findCart(config, options.productImport.cart, options.productImport.merchant)] : [];
-    const productCarts = options.productImport ? importing : carts.filter((c) => c.config.productSync?.enabled);
+    const productCarts = options.productImport
+      ? [findCart(config, options.productImport.cart, options.productImport.merchant)]
+      : carts.filter((c) => c.config.productSync?.enabled);
     for (const cart of productCarts) {
       if (stopping()) break;
       const merchant = config.merchants.find((m) => m.config.id === cart.merchant)!;

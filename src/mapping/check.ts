@@ -7,7 +7,7 @@ import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
 import { readYaml } from "../config/yaml.js";
 import { mapRows } from "./products.js";
 import { compileInputMapping, compileOutputMapping, type OutputMapping } from "./compile.js";
-import { OUTPUT_FIELDS, type InputKind } from "./kinds.js";
+import { DETAIL_FIELDS, OUTPUT_KINDS, type InputKind, type OutputKind } from "./kinds.js";
 
 export interface InputCheck {
   mapping: string;
@@ -19,13 +19,15 @@ export interface InputCheck {
 
 export interface OutputCheck {
   mapping: string;
-  kind: "cart-inventory" | "products";
+  kind: OutputKind;
   format: string;
   targets: string[];
   /** the sample's lines rendered as the cart would receive them */
   rendered?: string;
   leftOut?: Array<{ line: number; reason: string }>;
 }
+
+const isOutputKind = (k: unknown): k is OutputKind => (OUTPUT_KINDS as readonly unknown[]).includes(k);
 
 /** An envelope for previews: an X12 mapping can be rendered without a partner's config. */
 export const PREVIEW_ENVELOPE = x12EnvelopeSchema.parse({ sender: { qualifier: "ZZ", id: "SENDER" }, receiver: { qualifier: "ZZ", id: "RECEIVER" }, lineBreak: "lf" });
@@ -61,19 +63,20 @@ export async function renderCartRecords(
 export async function checkMapping(file: string, sample: string | undefined, now: number): Promise<InputCheck | OutputCheck> {
   const y = readYaml(file, "mapping_invalid");
   const kind = (y.data as { kind?: unknown } | null)?.kind;
-  if (kind === "cart-inventory" || kind === "products") {
+  if (isOutputKind(kind)) {
     const m = compileOutputMapping(file);
     const out: OutputCheck = { mapping: file, kind, format: m.format.name, targets: m.headers };
     if (sample && kind === "products") throw new ConfigError(`${file}: a product file mapping is previewed with stockfeed product-import --cart ID --dry-run (it renders the cart's catalog)`, undefined, "usage");
     if (sample) {
       const csv = formats.csv;
-      const table = await csv.openTable(sample, Object.keys(OUTPUT_FIELDS), csv.readerOptions.parse(undefined));
+      // the cart line's own fields, then the product details (the sample's columns, where it has them)
+      const table = await csv.openTable(sample, ["code", "sku", "quantity", "asOf", "available", ...Object.keys(DETAIL_FIELDS)], csv.readerOptions.parse(undefined));
       if (!table.present[0] && !table.present[1]) throw new ConfigError(`${sample}: a cart sample needs a code or sku column (and quantity)`, undefined, "usage");
       const records: Array<Record<string, string | number>> = [];
       const lines: number[] = [];
       for await (const row of table.rows) {
         const [code, sku, quantity, asOf, available, ...details] = row.values as Array<string | undefined>;
-        const detail = Object.fromEntries(Object.keys(OUTPUT_FIELDS).slice(5).map((k, i) => [k, details[i] ?? ""]));
+        const detail = Object.fromEntries(Object.keys(DETAIL_FIELDS).map((k, i) => [k, details[i] ?? ""]));
         records.push({ ...detail, code: code ?? sku ?? "", sku: sku ?? code ?? "", quantity: quantity ?? "0", asOf: asOf ?? "", available: available ?? quantity ?? "0" });
         lines.push(row.line);
       }

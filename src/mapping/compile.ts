@@ -55,7 +55,6 @@ export interface InputMapping<K extends InputKind = InputKind> {
   columns: string[];
   /** checks the file's header has what this mapping requires; returns problems, empty when fine */
   checkColumns(present: boolean[]): string[];
-  /** one row to a canonical record, or the rejects of that line */
   /** one row to a canonical record, or the rejects of that line with what could be read of it */
   map(row: SourceRow, file: string): { record: CanonicalRecord<K> } | { errors: RecordError[]; partial: Partial<CanonicalRecord<K>> };
   /** catalogs of variants: how rows share a product's values */
@@ -187,7 +186,6 @@ function unitFactor(y: LocatedYaml, path: (string | number)[], f: CanonicalField
   }
   return factor;
 }
-
 
 /** The values a field reads: each column's text (a list where the source holds several), in column order. */
 function valuesAt(values: ReadonlyArray<string | string[] | undefined>, at: number[]): string[] {

@@ -72,7 +72,6 @@ const PRODUCT_FIELDS = {
 /** Product fields holding a price: left out of product files unless productSync.syncPrice. */
 export const PRICE_FIELDS: ReadonlyArray<keyof typeof PRODUCT_FIELDS> = ["retailPrice", "regularPrice"];
 
-export type ProductField = keyof typeof PRODUCT_FIELDS;
 export { PRODUCT_FIELDS };
 
 export const INPUT_KINDS = {
@@ -140,6 +139,7 @@ export const OUTPUT_FIELDS = {
 export const DETAIL_FIELDS = { name: "name", description: "description", price: "retailPrice", weightLbs: "weightLbs", weightKg: "weightKg" } as const;
 
 /** What an output mapping writes: a cart's inventory file, or a product file for a WMS. */
-export type OutputKind = "cart-inventory" | "products";
+export const OUTPUT_KINDS = ["cart-inventory", "products"] as const;
+export type OutputKind = (typeof OUTPUT_KINDS)[number];
 
 export type OutputField = keyof typeof OUTPUT_FIELDS;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OUTPUT_KINDS } from "./kinds.js";
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -86,7 +87,7 @@ export const outputColumn = z
   });
 
 export const outputMappingSchema = z.looseObject({
-  kind: z.enum(["cart-inventory", "products"]),
+  kind: z.enum(OUTPUT_KINDS),
   format: z.string(),
   description: z.string().optional(),
   columns: z.array(outputColumn).min(1),

@@ -95,8 +95,6 @@ function detailFields(cart: LoadedCart): Array<keyof typeof DETAIL_FIELDS> {
   return cart.output.fields.filter((f): f is keyof typeof DETAIL_FIELDS => f !== undefined && Object.hasOwn(DETAIL_FIELDS, f));
 }
 
-const usesDetails = (cart: LoadedCart) => detailFields(cart).length > 0;
-
 /**
  * Product detail sync, warehouse to cart: for a cart whose mapping asks for price, weight,
  * name or description, each line's values from the product file of the first of the cart's
@@ -119,7 +117,7 @@ export function cartSyncDecision(store: Store, cart: LoadedCart, opts: { sendAll
   const hash = settingsHash(cart);
   const last = store.lastDelivered(cart.merchant, cart.config.id);
   // a cart file carrying product details (price, weight...) also has news when the WMS's product file changed
-  const newestProducts = usesDetails(cart) ? store.products.newestProductFile(cart.merchant, cart.warehouse) : null;
+  const newestProducts = detailFields(cart).length > 0 ? store.products.newestProductFile(cart.merchant, cart.warehouse) : null;
   const inventory = store.newestInventoryFile(cart.merchant, cart.warehouse);
   const newest = newestProducts !== null && inventory !== null ? Math.max(inventory, newestProducts) : inventory;
   const decision = decideSync({

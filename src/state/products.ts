@@ -103,10 +103,4 @@ export class ProductStore {
     })();
   }
 
-  /** The last product files of a merchant, newest first (status). */
-  recentFiles(merchant: string, limit = 10): Array<{ id: number; cart: string; warehouse: string; mode: string; name: string; products: number; created_at: number; delivered_at: number | null; error: string | null }> {
-    return this.db
-      .prepare("SELECT id, cart, warehouse, mode, name, products, created_at, delivered_at, error FROM product_files WHERE merchant = ? ORDER BY id DESC LIMIT ?")
-      .all(merchant, limit) as Array<{ id: number; cart: string; warehouse: string; mode: string; name: string; products: number; created_at: number; delivered_at: number | null; error: string | null }>;
-  }
 }
