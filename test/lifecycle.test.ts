@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
@@ -164,6 +164,40 @@ describe("folder lifecycle", () => {
     expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual([]);
     expect(s.query("SELECT status, attempts FROM cart_syncs WHERE cart = 'shop'")).toEqual([{ status: "delivered", attempts: 3 }]);
     expect(s.query("SELECT code, quantity FROM sku_sync WHERE cart = 'shop'")).toEqual([{ code: "A", quantity: 10 }]);
+  });
+});
+
+describe("what a cart was last sent (View Product Sync)", () => {
+  it("a file waiting in the outbox does not count as sent, a lost one never does, and the last delivered values stay", async () => {
+    s = new Scenario({ carts: [{ id: "shop", filename: "stock-{seq}.csv" }] });
+    s.inventory("east", "a.csv", [`A,10,,,${T}`, `B,4,,,${T}`]);
+    await s.run();
+    const sent = () => s.query("SELECT s.code, s.quantity, c.file_name AS file FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.cart = 'shop' ORDER BY s.code");
+    expect(sent()).toEqual([
+      { code: "A", quantity: 10, file: "stock-1.csv" },
+      { code: "B", quantity: 4, file: "stock-1.csv" },
+    ]);
+    // the next file cannot be delivered (its name is taken): it waits, and counts for nothing yet
+    s.write("out/shop/stock-2.csv", "someone else's file\n");
+    s.inventory("east", "b.csv", [`A,7,,,2026-11-20T12:00:00Z`, `C,2,,,2026-11-20T12:00:00Z`]);
+    expect((await s.run()).carts[0].action).toBe("failed");
+    expect(sent().map((r) => [r.code, r.quantity, r.file])).toEqual([
+      ["A", 10, "stock-1.csv"],
+      ["B", 4, "stock-1.csv"],
+    ]);
+    // the waiting file is lost from the outbox: the cart gets a new one, the old values still stand meanwhile
+    rmSync(s.path("work/outbox/acme/shop/stock-2.csv"));
+    rmSync(s.path("out/shop/stock-2.csv"));
+    const r = await s.run();
+    expect(r.carts[0]).toMatchObject({ action: "failed", error: expect.stringMatching(/is gone/) });
+    expect(sent().map((x) => x.file)).toEqual(["stock-1.csv", "stock-1.csv"]);
+    const next = await s.run();
+    expect(next.carts[0]).toMatchObject({ action: "sent", file: "stock-3.csv" });
+    expect(sent().map((x) => [x.code, x.quantity, x.file])).toEqual([
+      ["A", 7, "stock-3.csv"],
+      ["B", 4, "stock-3.csv"],
+      ["C", 2, "stock-3.csv"],
+    ]);
   });
 });
 

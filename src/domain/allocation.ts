@@ -36,3 +36,22 @@ export function cartLevelSteps(available: number, rules: CartLevelRules): CartLe
 export function levelForCart(available: number, rules: CartLevelRules): number {
   return cartLevelSteps(available, rules).sent;
 }
+
+/**
+ * levelForCart as an SQL expression over `available` (an integer column or expression), for
+ * one cart's rules, so a million lines are computed inside SQLite without a call into
+ * JavaScript per line. Equal to levelForCart for every integer (test/domain/allocation-sql):
+ * SQLite's integer division truncates toward zero where floor() rounds down, which differs
+ * only for negative values, and those end at 0 either way (never below 0).
+ */
+export function levelForCartSql(available: string, rules: CartLevelRules): string {
+  for (const k of ["minimumLevel", "buffer", "percent", "maximum"] as const) {
+    const v = rules[k];
+    if (v !== null && !Number.isSafeInteger(v)) throw new Error(`cart rule ${k} must be an integer, got ${v}`);
+  }
+  let level = rules.buffer === 0 ? `(${available})` : `(${available} - ${rules.buffer})`;
+  if (rules.percent !== 100) level = `(${level} * ${rules.percent} / 100)`;
+  if (rules.maximum !== null) level = `MIN(${rules.maximum}, ${level})`;
+  level = `MAX(0, ${level})`;
+  return rules.minimumLevel > 0 ? `CASE WHEN (${available}) < ${rules.minimumLevel} THEN 0 ELSE ${level} END` : level;
+}

@@ -5,7 +5,7 @@ import type { LoadedCart } from "../config/load.js";
 import { DETAIL_FIELDS } from "../mapping/kinds.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
 import { timed, type StageContext } from "./context.js";
-import { NO_SKIPS, type CartRow, type SkipReason, type Store } from "../state/store.js";
+import { NO_SKIPS, type SkipReason, type Store } from "../state/store.js";
 import { createDestination, deliverFile } from "../transports/index.js";
 import { delayPoint, faultPoint } from "../util/fault.js";
 import { fileStamp, isoUtc } from "../util/time.js";
@@ -176,8 +176,8 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   const computed = computeCartLines(store, cart);
   const t1 = performance.now();
   Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
-  report.skippedExamples = store.skippedRows(SKIPPED_EXAMPLES).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
   let skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
+  if (skippedTotal > 0) report.skippedExamples = store.skippedRows(SKIPPED_EXAMPLES).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
   if (skippedTotal > 0) ctx.log.info({ merchant: cart.merchant, cart: c.id, ...computed.skipped }, "products left out of the cart's file");
 
   if (ctx.dryRun) {
@@ -214,13 +214,13 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     let asOfMs = NaN;
     let asOfText = "";
     const details = productDetails(store, cart);
-    for (const r of store.cartRows() as Iterable<CartRow>) {
+    for (const [code, sku, available, asOf, quantity] of store.cartRowsRaw()) {
       faultPoint("sync:mid-render");
-      if (r.asOf !== asOfMs) [asOfMs, asOfText] = [r.asOf, isoUtc(r.asOf)];
-      const line = { code: r.code, sku: r.sku, quantity: r.quantity, available: r.available, asOf: asOfText };
-      const written = writer.write(cart.output.row(details ? { ...details(r.sku), ...line } : line));
+      if (asOf !== asOfMs) [asOfMs, asOfText] = [asOf, isoUtc(asOf)];
+      const line = { code, sku, quantity, available, asOf: asOfText };
+      const written = writer.write(cart.output.row(details ? { ...details(sku), ...line } : line));
       const left = written instanceof Promise ? await written : written;
-      if (left !== undefined) unsendable.push({ code: r.code, sku: r.sku, quantity: r.quantity, reason: left });
+      if (left !== undefined) unsendable.push({ code, sku, quantity, reason: left });
     }
     const bytes = await writer.close();
     writer = undefined;

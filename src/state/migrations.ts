@@ -288,4 +288,45 @@ export const migrations: string[] = [
     PRIMARY KEY (merchant, warehouse)
   ) WITHOUT ROWID;
   `,
+  `
+  -- what each cart was sent, one row per code, written once per file as it is rendered (in
+  -- the render's transaction): sku/sync_id/quantity from the newest file that carried the code,
+  -- prev_* from the newest delivered one before it. Which of the two is "last sent" follows from
+  -- the file's status, so delivering a file is one status update, not a million row updates,
+  -- and a file lost from the outbox falls back to prev_* by itself.
+  CREATE TABLE cart_lines (
+    merchant TEXT NOT NULL,
+    cart TEXT NOT NULL,
+    code TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    sync_id INTEGER NOT NULL,
+    quantity INTEGER NOT NULL,
+    prev_sku TEXT,
+    prev_sync_id INTEGER,
+    prev_quantity INTEGER,
+    PRIMARY KEY (merchant, cart, code)
+  ) WITHOUT ROWID;
+  INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity) SELECT merchant, cart, code, sku, sync_id, quantity FROM sku_sync;
+  INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity)
+    SELECT c.merchant, c.cart, o.code, o.sku, o.sync_id, o.quantity FROM outbox_lines o JOIN cart_syncs c ON c.id = o.sync_id WHERE c.status = 'pending' AND true
+    ON CONFLICT (merchant, cart, code) DO UPDATE SET prev_sku = sku, prev_sync_id = sync_id, prev_quantity = quantity,
+      sku = excluded.sku, sync_id = excluded.sync_id, quantity = excluded.quantity;
+  DROP TABLE sku_sync;
+  DROP TABLE outbox_lines;
+
+  -- View Product Sync: when each cart code was last included in a delivered file
+  CREATE VIEW sku_sync AS
+    SELECT r.merchant, r.cart, r.code, r.sku, r.sync_id, y.synced_at, r.quantity FROM (
+      SELECT l.merchant, l.cart, l.code,
+             CASE WHEN s.status = 'delivered' THEN l.sku ELSE l.prev_sku END AS sku,
+             CASE WHEN s.status = 'delivered' THEN l.sync_id ELSE l.prev_sync_id END AS sync_id,
+             CASE WHEN s.status = 'delivered' THEN l.quantity ELSE l.prev_quantity END AS quantity
+      FROM cart_lines l JOIN cart_syncs s ON s.id = l.sync_id
+    ) r JOIN cart_syncs y ON y.id = r.sync_id;
+
+  -- per file, only the lines its format could not carry are kept: the other reasons a product
+  -- is left out (no alias, duplicate alias, inventory disabled) are recomputed by explain, and
+  -- a million "no alias" rows per file would grow without end
+  DELETE FROM sync_skipped WHERE reason <> 'unsendable';
+  `,
 ];

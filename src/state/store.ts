@@ -2,7 +2,7 @@ import { ProductStore } from "./products.js";
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { levelForCart } from "../domain/allocation.js";
+import { levelForCartSql } from "../domain/allocation.js";
 import type { RecordError } from "../errors.js";
 import { StockfeedError } from "../errors.js";
 import type { ListingMemory } from "../transports/incoming.js";
@@ -71,6 +71,9 @@ export interface DiffRow {
 
 export type SkipReason = "no-alias" | "duplicate-alias" | "inventory-disabled" | "unsendable";
 
+/** SQLite page cache per connection (KiB), main and temp each */
+const CACHE_KB = 64 * 1024;
+
 export const NO_SKIPS: Readonly<Record<SkipReason, number>> = { "no-alias": 0, "duplicate-alias": 0, "inventory-disabled": 0, unsendable: 0 };
 
 /**
@@ -113,23 +116,21 @@ export class Store {
     }
   }
 
-  /** Per-connection temp tables and the domain's arithmetic as an SQL function. */
+  /** Per-connection settings and temp tables. */
   private prepareSession(): void {
-    this.db.function("level_for_cart", { deterministic: true }, (available, minimumLevel, buffer, percent, maximum) =>
-      levelForCart(Number(available), {
-        minimumLevel: Number(minimumLevel),
-        buffer: Number(buffer),
-        percent: Number(percent),
-        maximum: maximum === null ? null : Number(maximum),
-      }),
-    );
+    // a page cache that holds the hot part of million-row tables (the default is 2 MB);
+    // a cap, not an allocation: memory stays flat however large the catalog grows
+    this.db.pragma(`cache_size = -${CACHE_KB}`);
+    this.db.pragma(`temp.cache_size = -${CACHE_KB}`);
     this.db.exec(`
       CREATE TEMP TABLE stage_inventory (sku TEXT NOT NULL, available INTEGER NOT NULL, on_hand INTEGER, as_of INTEGER NOT NULL, line INTEGER NOT NULL);
       CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY) WITHOUT ROWID;
       CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT, file_line INTEGER);
       CREATE TEMP TABLE cart_levels (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TEMP TABLE cart_out (code TEXT, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL, quantity INTEGER NOT NULL, skip TEXT);
+      -- a cart's lines in file order; code '' where a product has no alias code
+      CREATE TEMP TABLE cart_out (code TEXT NOT NULL, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL,
+        quantity INTEGER NOT NULL, skip TEXT, PRIMARY KEY (code, sku)) WITHOUT ROWID;
     `);
   }
 
@@ -406,67 +407,84 @@ export class Store {
   }
 
   /**
-   * Computes every line of the cart's next file into temp.cart_out, set-based, in three
-   * steps over keyed temp tables: rule 6 (the cart's warehouses summed, oldest as-of), rule 5
-   * (orders of every cart after that as-of, once each, cancelled excluded; an order's SKU may
-   * be an alias code of one product), then rule 9 (alias codes), the catalog's inventory flag,
-   * and rules 8/15 through the domain's level_for_cart.
+   * Rule 6 (the cart's warehouses summed, oldest as-of) and rule 5 (orders of every cart
+   * after that as-of, once each, cancelled excluded; an order's SKU may be an alias code of
+   * one product), per merchant and warehouse choice: temp tables kept for the run's other
+   * carts of the same choice, dropped when any file loads (every change to inventory,
+   * orders, products or aliases comes with a files row).
    */
-  /** temp.cart_levels and temp.cart_orders are for this merchant, warehouse choice and ledger state */
-  private cartLevelsKey: string | undefined;
+  private baseTables = new Map<string, string>();
+  private baseTablesAt: number | undefined;
 
-  /** Rule 6 (the cart's warehouses summed, oldest as-of) and rule 5 (orders after it) into temp tables. */
-  private computeLevels(c: CartComputation): void {
+  private cartBase(c: CartComputation): string {
     const db = this.db;
-    db.exec("DELETE FROM cart_levels; DELETE FROM cart_orders;");
+    const filesAt = (db.prepare("SELECT MAX(id) AS id FROM files").get() as { id: number | null }).id ?? 0;
+    if (filesAt !== this.baseTablesAt) {
+      for (const t of this.baseTables.values()) db.exec(`DROP TABLE IF EXISTS temp.${t}`);
+      this.baseTables.clear();
+      this.baseTablesAt = filesAt;
+    }
+    const key = `${c.merchant}\u0000${c.warehouse ?? ""}`;
+    const known = this.baseTables.get(key);
+    if (known) return known;
+    const table = `cart_base_${this.baseTables.size}`;
+    db.exec(`DROP TABLE IF EXISTS temp.${table};
+      CREATE TEMP TABLE ${table} (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL) WITHOUT ROWID;
+      DELETE FROM cart_levels; DELETE FROM cart_orders;`);
     db.prepare(
       `INSERT INTO cart_levels (sku, available, as_of)
        SELECT sku, SUM(available), MIN(as_of) FROM inventory
        WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) GROUP BY sku`,
     ).run(c);
     const oldest = (db.prepare("SELECT MIN(as_of) AS t FROM cart_levels").get() as { t: number | null }).t;
-    if (oldest === null) return;
-    db.prepare(
-      `INSERT INTO cart_orders (sku, quantity)
-       SELECT r.sku, SUM(r.quantity) FROM (
-         SELECT CASE WHEN EXISTS (SELECT 1 FROM products p WHERE p.merchant = o.merchant AND p.sku = o.sku) THEN o.sku
-                     ELSE (SELECT MIN(a.sku) FROM aliases a WHERE a.merchant = o.merchant AND a.code = o.sku HAVING COUNT(DISTINCT a.sku) = 1)
-                END AS sku, o.quantity, o.ordered_at
-         FROM orders o WHERE o.merchant = @merchant AND o.ordered_at > @oldest AND o.status <> 'cancelled'
-       ) r JOIN cart_levels l ON l.sku = r.sku
-       WHERE r.ordered_at > l.as_of GROUP BY r.sku`,
-    ).run({ merchant: c.merchant, oldest });
+    if (oldest !== null)
+      db.prepare(
+        `INSERT INTO cart_orders (sku, quantity)
+         SELECT r.sku, SUM(r.quantity) FROM (
+           SELECT CASE WHEN EXISTS (SELECT 1 FROM products p WHERE p.merchant = o.merchant AND p.sku = o.sku) THEN o.sku
+                       ELSE (SELECT MIN(a.sku) FROM aliases a WHERE a.merchant = o.merchant AND a.code = o.sku HAVING COUNT(DISTINCT a.sku) = 1)
+                  END AS sku, o.quantity, o.ordered_at
+           FROM orders o WHERE o.merchant = @merchant AND o.ordered_at > @oldest AND o.status <> 'cancelled'
+         ) r JOIN cart_levels l ON l.sku = r.sku
+         WHERE r.ordered_at > l.as_of GROUP BY r.sku`,
+      ).run({ merchant: c.merchant, oldest });
+    db.exec(`INSERT INTO ${table} (sku, available, as_of, ordered)
+      SELECT l.sku, l.available - COALESCE(o.quantity, 0), l.as_of, COALESCE(o.quantity, 0) FROM cart_levels l LEFT JOIN cart_orders o ON o.sku = l.sku;
+      DELETE FROM cart_levels; DELETE FROM cart_orders;`);
+    this.baseTables.set(key, table);
+    return table;
   }
 
+  /**
+   * Computes every line of the cart's next file into temp.cart_out, set-based: the merchant's
+   * levels after orders for the cart's warehouses (cartBase), then rule 9 (alias codes), the
+   * catalog's inventory flag, and rules 8/15 (the domain's levelForCart, as SQL).
+   */
   computeCart(c: CartComputation): { rows: number; units: number; skipped: Record<SkipReason, number> } {
     const db = this.db;
     db.exec("DELETE FROM cart_out;");
-    // levels and orders depend only on the merchant, the warehouse choice and what files have
-    // loaded (every change to inventory, orders, products or aliases comes with a files row):
-    // carts of the same choice in one run share them
-    const levelsKey = `${c.merchant}\u0000${c.warehouse ?? ""}\u0000${(db.prepare("SELECT MAX(id) AS id FROM files").get() as { id: number | null }).id ?? 0}`;
-    if (levelsKey !== this.cartLevelsKey) this.computeLevels(c);
-    this.cartLevelsKey = levelsKey;
-    const level = "level_for_cart(l.available - COALESCE(o.quantity, 0), @minimumLevel, @buffer, @percent, @maximum)";
-    const catalogOff = "(SELECT inventory_enabled FROM catalog k WHERE k.merchant = @merchant AND k.cart = @cart AND k.sku = %CODE%) = 0";
+    const base = this.cartBase(c);
+    const level = levelForCartSql("l.available", c);
+    // the catalog is looked up only for carts that have one
+    const hasCatalog = !!db.prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart);
+    const catalogOff = (code: string) => (hasCatalog ? `(SELECT inventory_enabled FROM catalog k WHERE k.merchant = @merchant AND k.cart = @cart AND k.sku = ${code}) = 0` : "false");
+    const p = { merchant: c.merchant, cart: c.cart, alias: c.alias };
     if (c.alias === null) {
       db.prepare(
         `INSERT INTO cart_out (code, sku, available, as_of, ordered, quantity, skip)
-         SELECT l.sku, l.sku, l.available - COALESCE(o.quantity, 0), l.as_of, COALESCE(o.quantity, 0), ${level},
-                CASE WHEN ${catalogOff.replace("%CODE%", "l.sku")} THEN 'inventory-disabled' END
-         FROM cart_levels l LEFT JOIN cart_orders o ON o.sku = l.sku`,
-      ).run(c);
+         SELECT l.sku, l.sku, l.available, l.as_of, l.ordered, ${level}, CASE WHEN ${catalogOff("l.sku")} THEN 'inventory-disabled' END
+         FROM ${base} l WHERE true ORDER BY l.sku`,
+      ).run(...(hasCatalog ? [{ merchant: p.merchant, cart: p.cart }] : []));
     } else {
       db.prepare(
         `INSERT INTO cart_out (code, sku, available, as_of, ordered, quantity, skip)
-         SELECT a.code, l.sku, l.available - COALESCE(o.quantity, 0), l.as_of, COALESCE(o.quantity, 0), ${level},
+         SELECT COALESCE(a.code, ''), l.sku, l.available, l.as_of, l.ordered, ${level},
                 CASE WHEN a.code IS NULL THEN 'no-alias'
                      WHEN EXISTS (SELECT 1 FROM aliases d WHERE d.merchant = @merchant AND d.alias_type = @alias AND d.code = a.code AND d.sku <> a.sku) THEN 'duplicate-alias'
-                     WHEN ${catalogOff.replace("%CODE%", "a.code")} THEN 'inventory-disabled'
+                     WHEN ${catalogOff("a.code")} THEN 'inventory-disabled'
                 END
-         FROM cart_levels l LEFT JOIN cart_orders o ON o.sku = l.sku
-         LEFT JOIN aliases a ON a.merchant = @merchant AND a.sku = l.sku AND a.alias_type = @alias`,
-      ).run(c);
+         FROM ${base} l LEFT JOIN aliases a ON a.merchant = @merchant AND a.sku = l.sku AND a.alias_type = @alias`,
+      ).run(hasCatalog ? p : { merchant: p.merchant, alias: p.alias });
     }
     const totals = db.prepare("SELECT COUNT(*) AS rows, COALESCE(SUM(quantity), 0) AS units FROM cart_out WHERE skip IS NULL").get() as { rows: number; units: number };
     const skipped: Record<SkipReason, number> = { ...NO_SKIPS };
@@ -476,16 +494,22 @@ export class Store {
 
   /** The computed lines of the cart's file, in code order (read-only while iterating). */
   cartRows(): IterableIterator<CartRow> {
-    return this.db
-      .prepare("SELECT code, sku, available, as_of AS asOf, ordered, quantity FROM cart_out WHERE skip IS NULL ORDER BY code, sku")
-      .iterate() as IterableIterator<CartRow>;
+    return this.db.prepare("SELECT code, sku, available, as_of AS asOf, ordered, quantity FROM cart_out WHERE skip IS NULL").iterate() as IterableIterator<CartRow>;
+  }
+
+  /**
+   * The same lines as arrays [code, sku, available, asOf, quantity], for the render loop
+   * (better-sqlite3's raw rows skip building an object per line).
+   */
+  cartRowsRaw(): IterableIterator<[string, string, number, number, number]> {
+    return this.db.prepare("SELECT code, sku, available, as_of, quantity FROM cart_out WHERE skip IS NULL").raw().iterate() as IterableIterator<[string, string, number, number, number]>;
   }
 
   /** Up to `perReason` of the products left out for each reason, in SKU order. */
   skippedRows(perReason: number): Array<{ sku: string; code: string | null; skip: SkipReason }> {
     return this.db
       .prepare(
-        `SELECT sku, code, skip FROM (SELECT sku, code, skip, ROW_NUMBER() OVER (PARTITION BY skip ORDER BY sku, code) AS n FROM cart_out WHERE skip IS NOT NULL)
+        `SELECT sku, NULLIF(code, '') AS code, skip FROM (SELECT sku, code, skip, ROW_NUMBER() OVER (PARTITION BY skip ORDER BY sku, code) AS n FROM cart_out WHERE skip IS NOT NULL)
          WHERE n <= ? ORDER BY skip, sku, code`,
       )
       .all(perReason) as Array<{ sku: string; code: string | null; skip: SkipReason }>;
@@ -498,8 +522,6 @@ export class Store {
   diffWithLastDelivery(merchant: string, cart: string): { added: DiffRow[]; removed: DiffRow[]; changed: DiffRow[]; unchanged: number } {
     const last = (this.db.prepare("SELECT last_sync_id AS id FROM cart_state WHERE merchant = ? AND cart = ?").get(merchant, cart) as { id: number | null } | undefined)?.id ?? -1;
     const p = { merchant, cart, last };
-    // only the diff looks codes up in cart_out: index it here, not on every cart's hot path
-    this.db.exec("CREATE INDEX IF NOT EXISTS temp.cart_out_by_code ON cart_out(code)");
     const rows = this.db
       .prepare(
         `SELECT n.code, s.quantity AS before, n.quantity AS after FROM cart_out n
@@ -518,7 +540,6 @@ export class Store {
          WHERE n.skip IS NULL AND s.quantity = n.quantity`,
       )
       .get(p) as { n: number };
-    this.db.exec("DROP INDEX temp.cart_out_by_code");
     return {
       added: rows.filter((r) => r.before === null),
       removed: rows.filter((r) => r.after === null),
@@ -527,10 +548,10 @@ export class Store {
     };
   }
 
-  /** Records a delivered file and, for View Product Sync, every code it carried (rule: time updates even when the level did not change). */
   /**
-   * Records a rendered cart file waiting in the outbox (status pending), with the lines it
-   * carries (from temp.cart_out): they count as sent only once markDelivered says so.
+   * Records a rendered cart file waiting in the outbox (status pending) and, for View Product
+   * Sync, every code it carries (from temp.cart_out; a code's time updates even when its level
+   * did not): they count as sent once markDelivered marks the file delivered (see cart_lines).
    */
   recordRendered(s: {
     runId: number;
@@ -556,8 +577,20 @@ export class Store {
           )
           .run(s).lastInsertRowid,
       );
-      this.db.prepare("INSERT INTO outbox_lines (sync_id, code, sku, quantity) SELECT ?, code, sku, quantity FROM cart_out WHERE skip IS NULL").run(id);
-      this.db.prepare("INSERT INTO sync_skipped (sync_id, sku, code, reason) SELECT ?, sku, code, skip FROM cart_out WHERE skip IS NOT NULL").run(id);
+      // the code's newest line becomes its previous one only if that file was delivered (only
+      // one file per cart is pending at a time, and it is this one: older ones were delivered or lost)
+      this.db
+        .prepare(
+          `INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity)
+           SELECT @merchant, @cart, code, sku, @id, quantity FROM cart_out WHERE skip IS NULL AND true
+           ON CONFLICT (merchant, cart, code) DO UPDATE SET
+             prev_sku = CASE WHEN cart_lines.sync_id NOT IN (SELECT id FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status <> 'delivered') THEN sku ELSE prev_sku END,
+             prev_sync_id = CASE WHEN cart_lines.sync_id NOT IN (SELECT id FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status <> 'delivered') THEN sync_id ELSE prev_sync_id END,
+             prev_quantity = CASE WHEN cart_lines.sync_id NOT IN (SELECT id FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status <> 'delivered') THEN quantity ELSE prev_quantity END,
+             sku = excluded.sku, sync_id = excluded.sync_id, quantity = excluded.quantity`,
+        )
+        .run({ merchant: s.merchant, cart: s.cart, id });
+      this.db.prepare("INSERT INTO sync_skipped (sync_id, sku, code, reason) SELECT ?, sku, code, skip FROM cart_out WHERE skip = 'unsendable'").run(id);
       return id;
     });
   }
@@ -577,24 +610,14 @@ export class Store {
   /** The outbox file of a pending sync is gone: that sync is failed, so the cart's next run makes a new one. */
   deliveryLost(id: number, error: string): void {
     this.db.prepare("UPDATE cart_syncs SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'").run(error, id);
-    this.db.prepare("DELETE FROM outbox_lines WHERE sync_id = ?").run(id);
   }
 
   /** The file is published: its lines now count as sent (View Product Sync), and it is the cart's last sync. */
   markDelivered(id: number, d: { fileName: string; location: string }): void {
     this.transaction(() => {
-      const s = this.db.prepare("SELECT merchant, cart, synced_at FROM cart_syncs WHERE id = ? AND status = 'pending'").get(id) as { merchant: string; cart: string; synced_at: number } | undefined;
+      const s = this.db.prepare("SELECT merchant, cart FROM cart_syncs WHERE id = ? AND status = 'pending'").get(id) as { merchant: string; cart: string } | undefined;
       if (!s) return;
       this.db.prepare("UPDATE cart_syncs SET status = 'delivered', file_name = ?, location = ?, attempts = attempts + 1, error = NULL WHERE id = ?").run(d.fileName, d.location, id);
-      this.db
-        .prepare(
-          `INSERT INTO sku_sync (merchant, cart, code, sku, sync_id, synced_at, quantity)
-           SELECT @merchant, @cart, code, sku, @id, @syncedAt, quantity FROM outbox_lines WHERE sync_id = @id AND true
-           ON CONFLICT (merchant, cart, code) DO UPDATE SET sku = excluded.sku, sync_id = excluded.sync_id,
-             synced_at = excluded.synced_at, quantity = excluded.quantity`,
-        )
-        .run({ merchant: s.merchant, cart: s.cart, id, syncedAt: s.synced_at });
-      this.db.prepare("DELETE FROM outbox_lines WHERE sync_id = ?").run(id);
       this.db
         .prepare("INSERT INTO cart_state (merchant, cart, last_sync_id) VALUES (?, ?, ?) ON CONFLICT (merchant, cart) DO UPDATE SET last_sync_id = excluded.last_sync_id")
         .run(s.merchant, s.cart, id);

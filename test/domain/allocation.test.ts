@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cartLevelSteps, levelForCart, type CartLevelRules } from "../../src/domain/allocation.js";
+import Database from "better-sqlite3";
+import { cartLevelSteps, levelForCart, levelForCartSql, type CartLevelRules } from "../../src/domain/allocation.js";
 
 const plain: CartLevelRules = { minimumLevel: 0, buffer: 0, percent: 100, maximum: null };
 
@@ -52,5 +53,28 @@ describe("rule 15: channel allocation", () => {
   });
   it("a maximum of 0 sends 0", () => {
     expect(levelForCart(50, { ...plain, maximum: 0 })).toBe(0);
+  });
+});
+
+describe("rules 8 and 15 inside SQLite: the SQL form sends what levelForCart sends", () => {
+  it("agrees for every available from -150 to 150 under every combination of minimum, buffer, percent and maximum", () => {
+    const db = new Database(":memory:");
+    const values = Array.from({ length: 301 }, (_, i) => i - 150);
+    let compared = 0;
+    for (const minimumLevel of [0, 1, 5, 40])
+      for (const buffer of [0, 1, 3, 200])
+        for (const percent of [0, 1, 33, 50, 80, 99, 100])
+          for (const maximum of [null, 0, 7, 1000]) {
+            const rules = { minimumLevel, buffer, percent, maximum };
+            const sql = `SELECT ${levelForCartSql("value", rules)} AS level FROM json_each(?) ORDER BY key`;
+            const got = (db.prepare(sql).all(JSON.stringify(values)) as Array<{ level: number }>).map((r) => r.level);
+            expect(got, JSON.stringify(rules)).toEqual(values.map((v) => levelForCart(v, rules)));
+            compared += values.length;
+          }
+    expect(compared).toBe(4 * 4 * 7 * 4 * 301);
+    db.close();
+  });
+  it("refuses a rule that is not an integer rather than let SQL round it differently", () => {
+    expect(() => levelForCartSql("a", { ...plain, percent: 12.5 })).toThrow(/percent must be an integer/);
   });
 });
