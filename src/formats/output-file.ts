@@ -8,8 +8,11 @@ const FLUSH_AT = 256 * 1024;
  */
 export interface OutputFile {
   append(text: string): void;
-  /** writes the buffer out once it is large */
-  maybeFlush(): Promise<void>;
+  /**
+   * writes the buffer out once it is large: a promise then, undefined when nothing had to go
+   * to disk (a hot loop awaits only a promise: a million awaits cost a million microtask turns)
+   */
+  maybeFlush(): Promise<void> | undefined;
   /** flushes, syncs to disk and closes; returns bytes written */
   close(): Promise<number>;
   abort(): Promise<void>;
@@ -31,8 +34,8 @@ export async function createOutputFile(file: string, encoding: BufferEncoding = 
     append(text) {
       buffer += text;
     },
-    async maybeFlush() {
-      if (buffer.length >= FLUSH_AT) await flush();
+    maybeFlush() {
+      return buffer.length >= FLUSH_AT ? flush() : undefined;
     },
     async close() {
       await flush();

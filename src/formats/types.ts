@@ -24,6 +24,8 @@ export interface TableReader {
   /** for each wanted column, whether the file has it */
   present: boolean[];
   rows: AsyncIterable<SourceRow>;
+  /** the same rows a chunk at a time, where the reader has them so (CSV): read one or the other */
+  batches?: AsyncIterable<SourceRow[]>;
   /** X12: the interchanges read, filled in as rows are read (for acknowledgments) */
   interchanges?: InterchangeSummary[];
 }

@@ -23,10 +23,7 @@ interface Row {
  */
 export async function* mapRows<K extends InputKind>(mapping: InputMapping<K>, rows: AsyncIterable<SourceRow>, file: string): AsyncGenerator<Mapped<K>> {
   if (mapping.kind !== "catalog") {
-    for await (const row of rows) {
-      const m = mapping.map(row, file);
-      yield "record" in m ? { line: row.line, record: m.record } : { line: row.line, errors: m.errors };
-    }
+    for await (const row of rows) yield mapRow(mapping, row, file);
     return;
   }
   const mapped = (async function* () {
@@ -38,6 +35,12 @@ export async function* mapRows<K extends InputKind>(mapping: InputMapping<K>, ro
   const v = mapping.variants;
   const assembled = !v ? mapped : v.groupBy !== undefined ? groupedVariants(mapped, v, v.groupBy, file) : parentVariants(mapped, v, v.parent!, file);
   yield* firstOfEachSku(assembled, file) as AsyncGenerator<Mapped<K>>;
+}
+
+/** One row of a kind whose rows are records each (not a catalog: no assembly across rows). */
+export function mapRow<K extends InputKind>(mapping: InputMapping<K>, row: SourceRow, file: string): Mapped<K> {
+  const m = mapping.map(row, file);
+  return "record" in m ? { line: row.line, record: m.record } : { line: row.line, errors: m.errors };
 }
 
 const empty = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0);

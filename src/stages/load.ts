@@ -3,7 +3,8 @@ import type { Feed } from "../config/load.js";
 import { FileUnreadableError, type RecordError } from "../errors.js";
 import type { CanonicalRecord, InputKind } from "../mapping/kinds.js";
 import type { Store } from "../state/store.js";
-import { mapRows } from "../mapping/products.js";
+import { mapRow, mapRows, type Mapped } from "../mapping/products.js";
+import type { SourceRow } from "../formats/types.js";
 import { interchangeParties, type InterchangeSummary } from "../formats/x12/envelope.js";
 
 const BATCH = 2000;
@@ -55,14 +56,7 @@ export async function loadFile(store: Store, feed: Feed, path: string, displayNa
   const sink = sinkFor(store, mapping.kind, t);
   let batch: Array<Lined<unknown>> = [];
   let rejectBatch: RecordError[] = [];
-  const counted = (async function* () {
-    for await (const row of table.rows) {
-      faultPoint("load:mid-parse");
-      result.rowsRead++;
-      yield row;
-    }
-  })();
-  for await (const mapped of mapRows(mapping, counted, displayName)) {
+  const take = (mapped: Mapped<InputKind>) => {
     if ("errors" in mapped) {
       result.rowsRejected++;
       const first = mapped.errors;
@@ -73,12 +67,32 @@ export async function loadFile(store: Store, feed: Feed, path: string, displayNa
         store.addRejects(t.fileId, rejectBatch);
         rejectBatch = [];
       }
-      continue;
+      return;
     }
     batch.push({ record: mapped.record, line: mapped.line });
     if (batch.length >= BATCH) {
       sink.add(batch);
       batch = [];
+    }
+  };
+  if (mapping.kind === "catalog") {
+    // products are assembled across rows (variants), row by row
+    const counted = (async function* () {
+      for await (const row of table.rows) {
+        faultPoint("load:mid-parse");
+        result.rowsRead++;
+        yield row;
+      }
+    })();
+    for await (const mapped of mapRows(mapping, counted, displayName)) take(mapped);
+  } else {
+    // a record per row: mapped a chunk at a time, without an await per row
+    for await (const rows of table.batches ?? inBatches(table.rows)) {
+      for (const row of rows) {
+        faultPoint("load:mid-parse");
+        result.rowsRead++;
+        take(mapRow(mapping, row, displayName));
+      }
     }
   }
   if (batch.length) sink.add(batch);
@@ -97,6 +111,18 @@ export async function loadFile(store: Store, feed: Feed, path: string, displayNa
     }
   }
   return result;
+}
+
+async function* inBatches(rows: AsyncIterable<SourceRow>, size = 1000): AsyncGenerator<SourceRow[]> {
+  let batch: SourceRow[] = [];
+  for await (const row of rows) {
+    batch.push(row);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** a canonical record and the line it came from */

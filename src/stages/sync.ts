@@ -214,9 +214,10 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     let asOfMs = NaN;
     let asOfText = "";
     const details = productDetails(store, cart);
-    for (const [code, sku, available, asOf, quantity] of store.cartRowsRaw()) {
+    const want = { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") };
+    for (const [code, sku, quantity, available, asOf] of store.cartRowsRaw(want)) {
       faultPoint("sync:mid-render");
-      if (asOf !== asOfMs) [asOfMs, asOfText] = [asOf, isoUtc(asOf)];
+      if (asOf !== null && asOf !== asOfMs) [asOfMs, asOfText] = [asOf, isoUtc(asOf)];
       const line = { code, sku, quantity, available, asOf: asOfText };
       const written = writer.write(cart.output.row(details ? { ...details(sku), ...line } : line));
       const left = written instanceof Promise ? await written : written;

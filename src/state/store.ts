@@ -73,6 +73,11 @@ export type SkipReason = "no-alias" | "duplicate-alias" | "inventory-disabled" |
 
 /** SQLite page cache per connection (KiB), main and temp each */
 const CACHE_KB = 64 * 1024;
+/** a cart's lines in file order; code '' where a product has no alias code */
+const CART_OUT = `CREATE TEMP TABLE cart_out (code TEXT NOT NULL, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL,
+  ordered INTEGER NOT NULL, quantity INTEGER NOT NULL, skip TEXT, PRIMARY KEY (code, sku)) WITHOUT ROWID`;
+/** cart lines handed to the render loop per query */
+const CART_PAGE = 4096;
 
 export const NO_SKIPS: Readonly<Record<SkipReason, number>> = { "no-alias": 0, "duplicate-alias": 0, "inventory-disabled": 0, unsendable: 0 };
 
@@ -128,10 +133,8 @@ export class Store {
       CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT, file_line INTEGER);
       CREATE TEMP TABLE cart_levels (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
-      -- a cart's lines in file order; code '' where a product has no alias code
-      CREATE TEMP TABLE cart_out (code TEXT NOT NULL, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL,
-        quantity INTEGER NOT NULL, skip TEXT, PRIMARY KEY (code, sku)) WITHOUT ROWID;
     `);
+    this.db.exec(CART_OUT);
   }
 
   // ---- transactions -------------------------------------------------------
@@ -244,8 +247,8 @@ export class Store {
   }
 
   stageInventory(rows: readonly StagedInventory[]): void {
-    const insert = this.db.prepare("INSERT INTO stage_inventory (sku, available, on_hand, as_of, line) VALUES (@sku, @available, @onHand, @asOf, @line)");
-    for (const r of rows) insert.run(r);
+    const insert = this.db.prepare("INSERT INTO stage_inventory (sku, available, on_hand, as_of, line) VALUES (?, ?, ?, ?, ?)");
+    for (const r of rows) insert.run(r.sku, r.available, r.onHand, r.asOf, r.line);
   }
 
   /** a SKU named by a rejected line: it keeps its level, and a full snapshot must not zero it */
@@ -318,9 +321,9 @@ export class Store {
 
   stageOrders(rows: readonly StagedOrder[]): void {
     const insert = this.db.prepare(
-      "INSERT INTO stage_orders (order_id, line, sku, quantity, ordered_at, status, file_line) VALUES (@orderId, @line, @sku, @quantity, @orderedAt, @status, @fileLine)",
+      "INSERT INTO stage_orders (order_id, line, sku, quantity, ordered_at, status, file_line) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
-    for (const r of rows) insert.run(r);
+    for (const r of rows) insert.run(r.orderId, r.line, r.sku, r.quantity, r.orderedAt, r.status, r.fileLine);
   }
 
   /** Upserts the staged order lines: a line already known is updated (a later cancel wins), never added twice. */
@@ -462,7 +465,8 @@ export class Store {
    */
   computeCart(c: CartComputation): { rows: number; units: number; skipped: Record<SkipReason, number> } {
     const db = this.db;
-    db.exec("DELETE FROM cart_out;");
+    // dropped and made again: a DELETE of a million lines would touch every page
+    db.exec(`DROP TABLE temp.cart_out; ${CART_OUT}`);
     const base = this.cartBase(c);
     const level = levelForCartSql("l.available", c);
     // the catalog is looked up only for carts that have one
@@ -498,21 +502,34 @@ export class Store {
   }
 
   /**
-   * The same lines as arrays [code, sku, available, asOf, quantity], for the render loop
-   * (better-sqlite3's raw rows skip building an object per line).
+   * The same lines for the render loop, a page at a time (better-sqlite3 hands over a page of
+   * arrays faster than it steps a row at a time): [code, sku, quantity, available, asOf], with
+   * available and asOf only when `want` asks for them (null otherwise).
    */
-  cartRowsRaw(): IterableIterator<[string, string, number, number, number]> {
-    return this.db.prepare("SELECT code, sku, available, as_of, quantity FROM cart_out WHERE skip IS NULL").raw().iterate() as IterableIterator<[string, string, number, number, number]>;
+  *cartRowsRaw(want: { available: boolean; asOf: boolean }): Generator<[string, string, number, number | null, number | null]> {
+    const page = this.db
+      .prepare(
+        `SELECT code, NULLIF(sku, code), quantity, ${want.available ? "available" : "NULL"}, ${want.asOf ? "as_of" : "NULL"} FROM cart_out
+         WHERE skip IS NULL AND (code, sku) > (?, ?) ORDER BY code, sku LIMIT ${CART_PAGE}`,
+      )
+      .raw();
+    let after: [string, string] = ["", ""];
+    for (;;) {
+      const rows = page.all(after[0], after[1]) as Array<[string, string | null, number, number | null, number | null]>;
+      for (const r of rows) {
+        r[1] ??= r[0];
+      }
+      yield* rows as Array<[string, string, number, number | null, number | null]>;
+      if (rows.length < CART_PAGE) return;
+      const last = rows[rows.length - 1];
+      after = [last[0], last[1]!];
+    }
   }
 
-  /** Up to `perReason` of the products left out for each reason, in SKU order. */
+  /** Up to `perReason` of the products left out for each reason (the first in file order). */
   skippedRows(perReason: number): Array<{ sku: string; code: string | null; skip: SkipReason }> {
-    return this.db
-      .prepare(
-        `SELECT sku, NULLIF(code, '') AS code, skip FROM (SELECT sku, code, skip, ROW_NUMBER() OVER (PARTITION BY skip ORDER BY sku, code) AS n FROM cart_out WHERE skip IS NOT NULL)
-         WHERE n <= ? ORDER BY skip, sku, code`,
-      )
-      .all(perReason) as Array<{ sku: string; code: string | null; skip: SkipReason }>;
+    const some = this.db.prepare("SELECT sku, NULLIF(code, '') AS code, skip FROM cart_out WHERE skip = ? LIMIT ?");
+    return (Object.keys(NO_SKIPS) as SkipReason[]).flatMap((reason) => some.all(reason, perReason) as Array<{ sku: string; code: string | null; skip: SkipReason }>);
   }
 
   /**

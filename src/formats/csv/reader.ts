@@ -47,11 +47,18 @@ function countNewlines(values: string[]): number {
 
 /** The end of the last line break in `text` that is outside quotes, or -1 (RFC 4180: "" keeps parity). */
 function lastCompleteLine(text: string, quote: string, newline: string): number {
+  // without quotes, the last line break is the cut (most files: no scan line by line)
+  let q = text.indexOf(quote);
+  if (q < 0) {
+    const n = text.lastIndexOf(newline);
+    return n < 0 ? -1 : n + newline.length;
+  }
   let cut = -1;
   let quoted = false;
   let from = 0;
   for (;;) {
-    const q = text.indexOf(quote, from);
+    // the next quote is searched again only once passed: one pass over the text, not one per line
+    if (q >= 0 && q < from) q = text.indexOf(quote, from);
     const n = text.indexOf(newline, from);
     if (n < 0) return cut;
     if (q >= 0 && q < n) {
@@ -74,11 +81,12 @@ function detectNewline(text: string): Newline {
 }
 
 /**
- * Rows of a CSV text stream, pulled on demand: each chunk is cut at its last line break
- * outside quotes, the complete part parsed with papaparse's synchronous parser, the rest
- * carried into the next chunk. Memory stays at about one chunk; the consumer sets the pace.
+ * Rows of a CSV text stream, pulled on demand a chunk at a time: each chunk is cut at its
+ * last line break outside quotes, the complete part parsed with papaparse's synchronous
+ * parser, the rest carried into the next chunk. Memory stays at about one chunk; the
+ * consumer sets the pace.
  */
-async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, quoteChar: string, newline: Newline): AsyncGenerator<string[]> {
+async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, quoteChar: string, newline: Newline): AsyncGenerator<string[][]> {
   const config: Papa.ParseConfig<string[]> = { delimiter, quoteChar, newline, header: false, skipEmptyLines: false };
   let carry = "";
   for await (const chunk of chunks) {
@@ -90,9 +98,9 @@ async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, quoteC
     }
     carry = text.slice(cut);
     // without its final line break, so papaparse does not report an empty last row
-    yield* Papa.parse<string[]>(text.slice(0, cut - newline.length), config).data;
+    yield Papa.parse<string[]>(text.slice(0, cut - newline.length), config).data;
   }
-  if (carry !== "") yield* Papa.parse<string[]>(carry, config).data;
+  if (carry !== "") yield Papa.parse<string[]>(carry, config).data;
 }
 
 /** The file's text in chunks, BOM removed; the first chunk is returned for sniffing. */
@@ -119,13 +127,22 @@ export async function openCsvTable(file: string, wanted: readonly string[], opti
   // NUL never occurs in text: quoting is off
   const quoteChar = options.quoteChar === "none" ? "\u0000" : options.quoteChar;
   const delimiter = options.delimiter === "auto" ? detectDelimiter(headerLine, quoteChar) : options.delimiter;
-  const rows = csvRows(chunks, delimiter, quoteChar, detectNewline(first));
+  const parsed = csvRows(chunks, delimiter, quoteChar, detectNewline(first));
+  let pending: string[][] = [];
+  let at = 0;
+  const nextRow = async (): Promise<string[] | undefined> => {
+    while (at >= pending.length) {
+      const r = await parsed.next();
+      if (r.done) return undefined;
+      [pending, at] = [r.value, 0];
+    }
+    return pending[at++];
+  };
 
   let line = 1;
   let header: string[] | undefined;
   let headerLineNo = 0;
-  for (let r = await rows.next(); !r.done; r = await rows.next()) {
-    const values = r.value;
+  for (let values = await nextRow(); values !== undefined; values = await nextRow()) {
     const here = line;
     line += 1 + countNewlines(values);
     if (here <= options.skipLines) continue;
@@ -145,9 +162,10 @@ export async function openCsvTable(file: string, wanted: readonly string[], opti
   });
   const width = header.length;
 
-  async function* data(): AsyncGenerator<SourceRow> {
-    for (let r = await rows.next(); !r.done; r = await rows.next()) {
-      const values = r.value;
+  const sourceRows = (parsedRows: string[][], from: number): SourceRow[] => {
+    const out: SourceRow[] = [];
+    for (let k = from; k < parsedRows.length; k++) {
+      const values = parsedRows[k];
       const here = line;
       line += 1 + countNewlines(values);
       if (values.length === 1 && values[0].trim() === "") continue; // blank line
@@ -157,8 +175,19 @@ export async function openCsvTable(file: string, wanted: readonly string[], opti
         const meaningful = values.length > width && values.slice(width).every((v) => v.trim() === "");
         if (!meaningful) problem = `the line has ${values.length} fields, the header has ${width}`;
       }
-      yield { line: here, values: index.map((i) => (i < 0 ? undefined : values[i])), problem };
+      out.push({ line: here, values: index.map((i) => (i < 0 ? undefined : values[i])), problem });
     }
+    return out;
+  };
+  async function* batches(): AsyncGenerator<SourceRow[]> {
+    if (at < pending.length) yield sourceRows(pending, at);
+    pending = [];
+    for await (const chunk of parsed) yield sourceRows(chunk, 0);
   }
-  return { present: index.map((i) => i >= 0), rows: data() };
+  const all = batches();
+  return { present: index.map((i) => i >= 0), rows: flatten(all), batches: all };
+}
+
+async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
 }

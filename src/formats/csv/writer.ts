@@ -35,7 +35,7 @@ export async function createCsvWriter(file: string, headers: readonly string[] |
     batch.push(values as string[]);
     if (batch.length < BATCH_ROWS) return undefined;
     flushBatch();
-    return out.maybeFlush().then(() => undefined);
+    return out.maybeFlush()?.then(() => undefined);
   };
   if (headers && o.header) write(headers);
   return {

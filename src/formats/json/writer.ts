@@ -48,7 +48,7 @@ export async function createJsonWriter(file: string, headers: readonly string[] 
     write(values) {
       out.append(`${first ? "" : `,${nl}`}${object(values)}`);
       first = false;
-      return out.maybeFlush().then(() => undefined);
+      return out.maybeFlush()?.then(() => undefined);
     },
     async close() {
       out.append(`${nl}]${o.root === undefined ? "" : "}"}\n`);

@@ -94,7 +94,7 @@ export async function createX12Writer(file: string, headers: readonly string[] |
   };
 
   return {
-    async write(values) {
+    write(values) {
       const segments: string[][] = o.record.map((id) => [id]);
       for (let i = 0; i < values.length; i++) {
         const r = cleanValue(values[i], d, envelope.charset, o.invalidCharacters === "strip");
@@ -113,8 +113,7 @@ export async function createX12Writer(file: string, headers: readonly string[] |
       for (const s of segments) put(s);
       inTransaction++;
       if (totalAt >= 0) total += Number(values[totalAt]);
-      await out.maybeFlush();
-      return undefined;
+      return out.maybeFlush()?.then(() => undefined);
     },
     async close() {
       if (!stOpen && stIndex === 0) openSt();

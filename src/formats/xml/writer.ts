@@ -75,12 +75,11 @@ export async function createXmlWriter(file: string, headers: readonly string[] |
   const out = await createOutputFile(file);
   out.append(`<?xml version="1.0" encoding="UTF-8"?>\n<${o.root}${rootAttrs}>${nl}`);
   return {
-    async write(values) {
+    write(values) {
       const bad = values.findIndex((v) => INVALID_XML.test(v));
       if (bad >= 0) return `${headers![bad]} ${JSON.stringify(values[bad])} holds a character XML 1.0 cannot carry`;
       out.append(render(record, values, step, step) + nl);
-      await out.maybeFlush();
-      return undefined;
+      return out.maybeFlush()?.then(() => undefined);
     },
     async close() {
       out.append(`</${o.root}>\n`);
