@@ -73,8 +73,11 @@ export type SkipReason = "no-alias" | "duplicate-alias" | "inventory-disabled" |
 
 /** SQLite page cache per connection (KiB), main and temp each */
 const CACHE_KB = 64 * 1024;
-/** a cart's lines in file order; code '' where a product has no alias code */
-const CART_OUT = `CREATE TEMP TABLE cart_out (code TEXT NOT NULL, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL,
+/**
+ * An alias cart's lines, materialized in file order (code, then SKU); code '' where a product
+ * has no alias code. A SKU cart needs no copy: its lines are read straight off the levels.
+ */
+const CART_ALIASED = `CREATE TEMP TABLE cart_aliased (code TEXT NOT NULL, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL,
   ordered INTEGER NOT NULL, quantity INTEGER NOT NULL, skip TEXT, PRIMARY KEY (code, sku)) WITHOUT ROWID`;
 /** cart lines handed to the render loop per query */
 const CART_PAGE = 4096;
@@ -133,8 +136,9 @@ export class Store {
       CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT, file_line INTEGER);
       CREATE TEMP TABLE cart_levels (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
+      -- lines the cart's format could not carry (found while writing the file)
+      CREATE TEMP TABLE cart_unsendable (code TEXT NOT NULL, sku TEXT NOT NULL, PRIMARY KEY (code, sku)) WITHOUT ROWID;
     `);
-    this.db.exec(CART_OUT);
   }
 
   // ---- transactions -------------------------------------------------------
@@ -459,36 +463,44 @@ export class Store {
   }
 
   /**
-   * Computes every line of the cart's next file into temp.cart_out, set-based: the merchant's
-   * levels after orders for the cart's warehouses (cartBase), then rule 9 (alias codes), the
-   * catalog's inventory flag, and rules 8/15 (the domain's levelForCart, as SQL).
+   * Makes temp.cart_out every line of the cart's next file, in file order, with why a product
+   * is left out (skip): the merchant's levels after orders for the cart's warehouses
+   * (cartBase), then rule 9 (alias codes), the catalog's inventory flag, and rules 8/15 (the
+   * domain's levelForCart, as SQL). cart_out is a view: over the levels themselves for a cart
+   * by SKU (no copy of a million lines), over a table built here for a cart by alias code.
    */
   computeCart(c: CartComputation): { rows: number; units: number; skipped: Record<SkipReason, number> } {
     const db = this.db;
     // dropped and made again: a DELETE of a million lines would touch every page
-    db.exec(`DROP TABLE temp.cart_out; ${CART_OUT}`);
+    db.exec("DROP VIEW IF EXISTS temp.cart_out; DROP TABLE IF EXISTS temp.cart_aliased; DELETE FROM cart_unsendable;");
     const base = this.cartBase(c);
+    // only values of the config go into the SQL text; they are checked integers and quoted strings
+    const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
     const level = levelForCartSql("l.available", c);
     // the catalog is looked up only for carts that have one
     const hasCatalog = !!db.prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart);
-    const catalogOff = (code: string) => (hasCatalog ? `(SELECT inventory_enabled FROM catalog k WHERE k.merchant = @merchant AND k.cart = @cart AND k.sku = ${code}) = 0` : "false");
-    const p = { merchant: c.merchant, cart: c.cart, alias: c.alias };
+    const catalogOff = (code: string) =>
+      hasCatalog ? `WHEN (SELECT inventory_enabled FROM catalog k WHERE k.merchant = ${q(c.merchant)} AND k.cart = ${q(c.cart)} AND k.sku = ${code}) = 0 THEN 'inventory-disabled'` : "";
+    const unsendable = (code: string, sku: string) => `WHEN EXISTS (SELECT 1 FROM cart_unsendable u WHERE u.code = ${code} AND u.sku = ${sku}) THEN 'unsendable'`;
     if (c.alias === null) {
-      db.prepare(
-        `INSERT INTO cart_out (code, sku, available, as_of, ordered, quantity, skip)
-         SELECT l.sku, l.sku, l.available, l.as_of, l.ordered, ${level}, CASE WHEN ${catalogOff("l.sku")} THEN 'inventory-disabled' END
-         FROM ${base} l WHERE true ORDER BY l.sku`,
-      ).run(...(hasCatalog ? [{ merchant: p.merchant, cart: p.cart }] : []));
+      db.exec(`CREATE TEMP VIEW cart_out AS
+        SELECT l.sku AS code, l.sku AS sku, l.available AS available, l.as_of AS as_of, l.ordered AS ordered, ${level} AS quantity,
+               CASE ${catalogOff("l.sku")} ${unsendable("l.sku", "l.sku")} END AS skip
+        FROM ${base} l`);
     } else {
+      db.exec(CART_ALIASED);
       db.prepare(
-        `INSERT INTO cart_out (code, sku, available, as_of, ordered, quantity, skip)
+        `INSERT INTO cart_aliased (code, sku, available, as_of, ordered, quantity, skip)
          SELECT COALESCE(a.code, ''), l.sku, l.available, l.as_of, l.ordered, ${level},
                 CASE WHEN a.code IS NULL THEN 'no-alias'
                      WHEN EXISTS (SELECT 1 FROM aliases d WHERE d.merchant = @merchant AND d.alias_type = @alias AND d.code = a.code AND d.sku <> a.sku) THEN 'duplicate-alias'
-                     WHEN ${catalogOff("a.code")} THEN 'inventory-disabled'
+                     ${catalogOff("a.code")}
                 END
          FROM ${base} l LEFT JOIN aliases a ON a.merchant = @merchant AND a.sku = l.sku AND a.alias_type = @alias`,
-      ).run(hasCatalog ? p : { merchant: p.merchant, alias: p.alias });
+      ).run({ merchant: c.merchant, alias: c.alias });
+      db.exec(`CREATE TEMP VIEW cart_out AS
+        SELECT a.code, a.sku, a.available, a.as_of, a.ordered, a.quantity, CASE WHEN a.skip IS NOT NULL THEN a.skip ${unsendable("a.code", "a.sku")} END AS skip
+        FROM cart_aliased a`);
     }
     const totals = db.prepare("SELECT COUNT(*) AS rows, COALESCE(SUM(quantity), 0) AS units FROM cart_out WHERE skip IS NULL").get() as { rows: number; units: number };
     const skipped: Record<SkipReason, number> = { ...NO_SKIPS };
@@ -498,7 +510,7 @@ export class Store {
 
   /** The computed lines of the cart's file, in code order (read-only while iterating). */
   cartRows(): IterableIterator<CartRow> {
-    return this.db.prepare("SELECT code, sku, available, as_of AS asOf, ordered, quantity FROM cart_out WHERE skip IS NULL").iterate() as IterableIterator<CartRow>;
+    return this.db.prepare("SELECT code, sku, available, as_of AS asOf, ordered, quantity FROM cart_out WHERE skip IS NULL ORDER BY code").iterate() as IterableIterator<CartRow>;
   }
 
   /**
@@ -507,22 +519,20 @@ export class Store {
    * available and asOf only when `want` asks for them (null otherwise).
    */
   *cartRowsRaw(want: { available: boolean; asOf: boolean }): Generator<[string, string, number, number | null, number | null]> {
+    // codes are unique among the lines sent (one code on two SKUs is a duplicate alias, left out)
     const page = this.db
       .prepare(
         `SELECT code, NULLIF(sku, code), quantity, ${want.available ? "available" : "NULL"}, ${want.asOf ? "as_of" : "NULL"} FROM cart_out
-         WHERE skip IS NULL AND (code, sku) > (?, ?) ORDER BY code, sku LIMIT ${CART_PAGE}`,
+         WHERE skip IS NULL AND code > ? ORDER BY code LIMIT ${CART_PAGE}`,
       )
       .raw();
-    let after: [string, string] = ["", ""];
+    let after = "";
     for (;;) {
-      const rows = page.all(after[0], after[1]) as Array<[string, string | null, number, number | null, number | null]>;
-      for (const r of rows) {
-        r[1] ??= r[0];
-      }
+      const rows = page.all(after) as Array<[string, string | null, number, number | null, number | null]>;
+      for (const r of rows) r[1] ??= r[0];
       yield* rows as Array<[string, string, number, number | null, number | null]>;
       if (rows.length < CART_PAGE) return;
-      const last = rows[rows.length - 1];
-      after = [last[0], last[1]!];
+      after = rows[rows.length - 1][0];
     }
   }
 
@@ -652,7 +662,7 @@ export class Store {
 
   /** Lines a writer could not carry (a delimiter in a code...): left out of the file and of what it recorded as sent. */
   markUnsendable(lines: Array<{ code: string; sku: string }>): void {
-    const mark = this.db.prepare("UPDATE cart_out SET skip = 'unsendable' WHERE code = ? AND sku = ? AND skip IS NULL");
+    const mark = this.db.prepare("INSERT OR IGNORE INTO cart_unsendable (code, sku) VALUES (?, ?)");
     this.transaction(() => {
       for (const l of lines) mark.run(l.code, l.sku);
     });
