@@ -1,4 +1,5 @@
-import { open } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, open } from "node:fs/promises";
 
 const FLUSH_AT = 256 * 1024;
 
@@ -47,4 +48,16 @@ export async function createOutputFile(file: string, encoding: BufferEncoding = 
       await handle.close();
     },
   };
+}
+
+/** `to` as a new file (it must not exist) with the bytes of `from`, synced to disk; returns its size. */
+export async function copyAsNewFile(from: string, to: string): Promise<number> {
+  await copyFile(from, to, constants.COPYFILE_EXCL);
+  const handle = await open(to, "r+");
+  try {
+    await handle.sync();
+    return (await handle.stat()).size;
+  } finally {
+    await handle.close();
+  }
 }

@@ -67,4 +67,11 @@ export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.Z
   createWriter(file: string, headers: readonly string[] | null, options: z.output<W>, context: WriteContext): Promise<RecordWriter>;
   /** checks, when the mapping is compiled, that an output column's target suits this format */
   checkTarget?(target: string, options: z.output<W>): string | undefined;
+  /**
+   * Writes `file` as a new file with the same records as `from`, an earlier file of this
+   * writer with the same options: what a send-all cart gets when nothing changed since its
+   * last file, without computing or rendering a line. Returns bytes written, or undefined
+   * when the format's files depend on more than their records (the caller renders).
+   */
+  restamp?(from: string, file: string, options: z.output<W>, context: WriteContext): Promise<number | undefined>;
 }

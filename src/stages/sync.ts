@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
 import { DETAIL_FIELDS } from "../mapping/kinds.js";
@@ -29,6 +29,8 @@ export interface CartReport {
   /** first lines of the file (dry runs) */
   preview?: Array<{ code: string; quantity: number }>;
   error?: string;
+  /** send-all with nothing changed: the earlier file whose lines this one repeats (restamped, not recomputed) */
+  repeated?: string;
   /** files rendered by an earlier run and delivered now (they had waited in the outbox) */
   delivered: string[];
   /** time spent on this cart: compute, render, deliver, record */
@@ -172,6 +174,12 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     return report;
   }
 
+  const stateAt = store.dataStamp(cart.merchant);
+  if (!ctx.dryRun && decision.reason === "send-all") {
+    const repeated = await repeatLastFile(ctx, cart, { reason: decision.reason, hash, newest, stateAt }, report);
+    if (repeated) return deliverNew(ctx, cart, repeated, report);
+  }
+
   const t0 = performance.now();
   const computed = computeCartLines(store, cart);
   const t1 = performance.now();
@@ -245,10 +253,11 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
       outboxPath: local,
       rows: computed.rows,
       units: computed.units,
-      skipped: skippedTotal,
+      skipped: computed.skipped,
       bytes,
       inventoryFileId: newest,
       settingsHash: hash,
+      stateAt,
     });
     store.commit();
   } catch (e) {
@@ -262,10 +271,15 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     return report;
   }
 
+  return deliverNew(ctx, cart, { syncId, local, computeMs: t1 - t0, renderMs: performance.now() - t1 }, report);
+}
+
+/** A file recorded in the outbox by this run: published now (a failure leaves it waiting there). */
+async function deliverNew(ctx: StageContext, cart: LoadedCart, r: { syncId: number; local: string; computeMs: number; renderMs: number }, report: CartReport): Promise<CartReport> {
   faultPoint("sync:after-render");
   const t2 = performance.now();
-  const sent = await deliverRendered(ctx, cart, { id: syncId, file_name: report.file!, outbox_path: local });
-  report.stages = { computeMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1), deliverMs: Math.round(performance.now() - t2) };
+  const sent = await deliverRendered(ctx, cart, { id: r.syncId, file_name: report.file!, outbox_path: r.local });
+  report.stages = { computeMs: Math.round(r.computeMs), renderMs: Math.round(r.renderMs), deliverMs: Math.round(performance.now() - t2) };
   if ("error" in sent) {
     report.action = "failed";
     report.error = `${sent.error}; the file waits in the outbox and is delivered as it is on the next run`;
@@ -275,6 +289,76 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     report.location = sent.location;
   }
   return report;
+}
+
+/** Where a send-all cart's last delivered file is kept, to be sent again while nothing changes. */
+function keptDir(ctx: StageContext, cart: LoadedCart): string {
+  return join(ctx.workDir, "kept", cart.merchant, cart.config.id);
+}
+
+/**
+ * A send-all cart (rule 4: a file on every run) with nothing loaded since its last delivered
+ * file and the same settings gets that file's lines again without computing or rendering them:
+ * the kept copy is restamped by its format (X12: new control numbers and times; CSV: the same
+ * bytes) under the next name, and recorded with the same line set. Undefined when that cannot
+ * be done (no kept copy, other settings, news, a format that renders anew): the caller renders.
+ */
+async function repeatLastFile(
+  ctx: StageContext,
+  cart: LoadedCart,
+  d: { reason: string; hash: string; newest: number | null; stateAt: number },
+  report: CartReport,
+): Promise<{ syncId: number; local: string; computeMs: number; renderMs: number } | undefined> {
+  const { store } = ctx;
+  const c = cart.config;
+  const restamp = cart.output.format.restamp;
+  const last = store.lastDelivered(cart.merchant, c.id);
+  if (!restamp || !last || last.settings_hash !== d.hash || last.state_at !== d.stateAt) return undefined;
+  const kept = join(keptDir(ctx, cart), String(last.id));
+  if (!(await stat(kept).catch(() => undefined))) return undefined;
+  const t0 = performance.now();
+  const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
+  await mkdir(outbox, { recursive: true });
+  let local = "";
+  store.begin();
+  try {
+    const seq = store.nextSeq(cart.merchant, c.id);
+    const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
+    local = join(outbox, name);
+    await rm(local, { force: true });
+    const bytes = await restamp(kept, local, cart.output.writerOptions, writeContext(ctx, cart, last.rows));
+    if (bytes === undefined) {
+      store.rollback();
+      return undefined;
+    }
+    const skipped: Record<SkipReason, number> = { ...NO_SKIPS, ...(last.skipped_by ? (JSON.parse(last.skipped_by) as Record<SkipReason, number>) : {}) };
+    const syncId = store.recordRendered({
+      runId: ctx.runId,
+      merchant: cart.merchant,
+      cart: c.id,
+      syncedAt: ctx.now,
+      reason: d.reason,
+      fileName: name,
+      outboxPath: local,
+      rows: last.rows,
+      units: last.units,
+      skipped,
+      bytes,
+      inventoryFileId: d.newest,
+      settingsHash: d.hash,
+      stateAt: d.stateAt,
+      linesOf: last.lines_set,
+    });
+    store.commit();
+    Object.assign(report, { file: name, rows: last.rows, units: last.units, skipped, repeated: last.file_name });
+    ctx.log.info({ merchant: cart.merchant, cart: c.id, file: name, repeats: last.file_name }, "nothing changed since the last file: its lines are sent again");
+    return { syncId, local, computeMs: 0, renderMs: performance.now() - t0 };
+  } catch (e) {
+    store.rollback();
+    if (local) await rm(local, { force: true });
+    ctx.log.warn({ merchant: cart.merchant, cart: c.id, err: (e as Error).message }, "the kept copy of the last file could not be sent again: the file is made anew");
+    return undefined;
+  }
 }
 
 /**
@@ -294,7 +378,7 @@ async function deliverRendered(ctx: StageContext, cart: LoadedCart, p: { id: num
     const d = await deliverFile(createDestination(config, { connections: ctx.connections, log: ctx.log }), config, p.outbox_path, p.file_name);
     faultPoint("sync:after-publish");
     store.markDelivered(p.id, { fileName: d.name, location: d.location });
-    await rm(p.outbox_path, { force: true });
+    await keepOrRemove(ctx, cart, p);
     ctx.log.info({ ...where, location: d.location, alreadyThere: d.alreadyThere || undefined }, d.alreadyThere ? "cart file was already delivered (an earlier attempt's answer was lost)" : "cart file delivered");
     return d;
   } catch (e) {
@@ -303,4 +387,17 @@ async function deliverRendered(ctx: StageContext, cart: LoadedCart, p: { id: num
     ctx.log.error({ ...where, err: error }, "cart file not delivered; retried next run");
     return { error };
   }
+}
+
+/**
+ * After delivery: a send-all cart whose format can restamp keeps its last file (one per cart,
+ * named by its sync) for repeatLastFile; other outbox files are removed.
+ */
+async function keepOrRemove(ctx: StageContext, cart: LoadedCart, p: { id: number; outbox_path: string }): Promise<void> {
+  if (!cart.sendAll || !cart.output.format.restamp) return rm(p.outbox_path, { force: true });
+  const dir = keptDir(ctx, cart);
+  await mkdir(dir, { recursive: true });
+  const keep = String(p.id);
+  await rename(p.outbox_path, join(dir, keep));
+  for (const old of await readdir(dir)) if (old !== keep) await rm(join(dir, old), { force: true });
 }

@@ -124,7 +124,7 @@ export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCar
         db
           .prepare(
             `SELECT c.file_name AS file FROM cart_state cs JOIN cart_syncs c ON c.id = cs.last_sync_id
-             JOIN sync_skipped k ON k.sync_id = c.id WHERE cs.merchant = ? AND cs.cart = ? AND k.code = ? AND k.reason = 'unsendable'`,
+             JOIN sync_skipped k ON k.sync_id = c.lines_set WHERE cs.merchant = ? AND cs.cart = ? AND k.code = ? AND k.reason = 'unsendable'`,
           )
           .get(m, c.id, code) as { file: string } | undefined
       )?.file ?? null,

@@ -292,14 +292,21 @@ export const migrations: string[] = [
   -- what each cart was sent, one row per code, written once per file as it is rendered (in
   -- the render's transaction): sku/sync_id/quantity from the newest file that carried the code,
   -- prev_* from the newest delivered one before it. Which of the two is "last sent" follows from
-  -- the file's status, so delivering a file is one status update, not a million row updates,
-  -- and a file lost from the outbox falls back to prev_* by itself.
+  -- the files' status, so delivering a file is one status update, not a million row updates,
+  -- and a file lost from the outbox falls back to prev_* by itself. sync_id names a line set:
+  -- a send-all file that repeats the last one's lines unchanged (nothing loaded since) is sent
+  -- with the same lines_set and writes no lines at all.
+  ALTER TABLE cart_syncs ADD COLUMN lines_set INTEGER;
+  ALTER TABLE cart_syncs ADD COLUMN state_at INTEGER;     -- the merchant's newest files.id when its lines were computed
+  ALTER TABLE cart_syncs ADD COLUMN skipped_by TEXT;      -- products left out by reason, JSON
+  UPDATE cart_syncs SET lines_set = id;
+  CREATE INDEX cart_syncs_by_lines ON cart_syncs(lines_set, status, id);
   CREATE TABLE cart_lines (
     merchant TEXT NOT NULL,
     cart TEXT NOT NULL,
     code TEXT NOT NULL,
     sku TEXT NOT NULL,
-    sync_id INTEGER NOT NULL,
+    sync_id INTEGER NOT NULL,          -- the line set (cart_syncs.lines_set)
     quantity INTEGER NOT NULL,
     prev_sku TEXT,
     prev_sync_id INTEGER,
@@ -314,14 +321,15 @@ export const migrations: string[] = [
   DROP TABLE sku_sync;
   DROP TABLE outbox_lines;
 
-  -- View Product Sync: when each cart code was last included in a delivered file
+  -- View Product Sync: the last delivered file that carried each cart code, and its level
   CREATE VIEW sku_sync AS
     SELECT r.merchant, r.cart, r.code, r.sku, r.sync_id, y.synced_at, r.quantity FROM (
-      SELECT l.merchant, l.cart, l.code,
-             CASE WHEN s.status = 'delivered' THEN l.sku ELSE l.prev_sku END AS sku,
-             CASE WHEN s.status = 'delivered' THEN l.sync_id ELSE l.prev_sync_id END AS sync_id,
-             CASE WHEN s.status = 'delivered' THEN l.quantity ELSE l.prev_quantity END AS quantity
-      FROM cart_lines l JOIN cart_syncs s ON s.id = l.sync_id
+      SELECT d.merchant, d.cart, d.code,
+             CASE WHEN d.cur IS NOT NULL THEN d.sku ELSE d.prev_sku END AS sku,
+             CASE WHEN d.cur IS NOT NULL THEN d.cur
+                  ELSE (SELECT MAX(p.id) FROM cart_syncs p WHERE p.lines_set = d.prev_sync_id AND p.status = 'delivered') END AS sync_id,
+             CASE WHEN d.cur IS NOT NULL THEN d.quantity ELSE d.prev_quantity END AS quantity
+      FROM (SELECT l.*, (SELECT MAX(s.id) FROM cart_syncs s WHERE s.lines_set = l.sync_id AND s.status = 'delivered') AS cur FROM cart_lines l) d
     ) r JOIN cart_syncs y ON y.id = r.sync_id;
 
   -- per file, only the lines its format could not carry are kept: the other reasons a product

@@ -63,6 +63,23 @@ export interface CartRow {
   quantity: number;
 }
 
+export interface LastDelivered {
+  id: number;
+  synced_at: number;
+  file_name: string;
+  inventory_file_id: number | null;
+  settings_hash: string | null;
+  rows: number;
+  units: number;
+  skipped: number;
+  /** the sync whose cart_lines carry this file's lines */
+  lines_set: number;
+  /** dataStamp() when its lines were computed */
+  state_at: number | null;
+  /** products left out by reason, JSON */
+  skipped_by: string | null;
+}
+
 export interface DiffRow {
   code: string;
   before: number | null;
@@ -395,13 +412,18 @@ export class Store {
     return !!this.db.prepare("SELECT 1 FROM inventory WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) LIMIT 1").get({ merchant, warehouse });
   }
 
-  lastDelivered(merchant: string, cart: string): { id: number; synced_at: number; file_name: string; inventory_file_id: number | null; settings_hash: string | null; rows: number } | undefined {
+  lastDelivered(merchant: string, cart: string): LastDelivered | undefined {
     return this.db
       .prepare(
-        `SELECT s.id, s.synced_at, s.file_name, s.inventory_file_id, s.settings_hash, s.rows FROM cart_state c
+        `SELECT s.id, s.synced_at, s.file_name, s.inventory_file_id, s.settings_hash, s.rows, s.units, s.skipped, s.skipped_by, s.lines_set, s.state_at FROM cart_state c
          JOIN cart_syncs s ON s.id = c.last_sync_id WHERE c.merchant = ? AND c.cart = ?`,
       )
-      .get(merchant, cart) as ReturnType<Store["lastDelivered"]>;
+      .get(merchant, cart) as LastDelivered | undefined;
+  }
+
+  /** The merchant's newest file (any kind, any outcome): cart lines computed at the same stamp are the same lines. */
+  dataStamp(merchant: string): number {
+    return (this.db.prepare("SELECT MAX(id) AS id FROM files WHERE merchant = ?").get(merchant) as { id: number | null }).id ?? 0;
   }
 
   /** The next {seq} for the cart's file name; persisted so it never repeats. */
@@ -590,30 +612,37 @@ export class Store {
     outboxPath: string;
     rows: number;
     units: number;
-    skipped: number;
+    skipped: Record<SkipReason, number>;
     bytes: number;
     inventoryFileId: number | null;
     settingsHash: string;
+    stateAt: number;
+    /** a file that repeats the lines of this line set: its lines are not written again */
+    linesOf?: number;
   }): number {
+    const { linesOf, skipped, ...rest } = s;
+    const row = { ...rest, skipped: Object.values(skipped).reduce((a, b) => a + b, 0), skippedBy: JSON.stringify(skipped) };
     return this.transaction(() => {
       const id = Number(
         this.db
           .prepare(
-            `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows, units, skipped, bytes, inventory_file_id, settings_hash)
-             VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units, @skipped, @bytes, @inventoryFileId, @settingsHash)`,
+            `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows, units, skipped, bytes, inventory_file_id, settings_hash, state_at, skipped_by)
+             VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units, @skipped, @bytes, @inventoryFileId, @settingsHash, @stateAt, @skippedBy)`,
           )
-          .run(s).lastInsertRowid,
+          .run(row).lastInsertRowid,
       );
-      // the code's newest line becomes its previous one only if that file was delivered (only
-      // one file per cart is pending at a time, and it is this one: older ones were delivered or lost)
+      this.db.prepare("UPDATE cart_syncs SET lines_set = ? WHERE id = ?").run(linesOf ?? id, id);
+      if (linesOf !== undefined) return id;
+      // the code's newest line becomes its previous one only if a file with that line set was
+      // delivered (one file per cart is pending at a time, this one: older ones were delivered or lost)
       this.db
         .prepare(
           `INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity)
            SELECT @merchant, @cart, code, sku, @id, quantity FROM cart_out WHERE skip IS NULL AND true
            ON CONFLICT (merchant, cart, code) DO UPDATE SET
-             prev_sku = CASE WHEN cart_lines.sync_id NOT IN (SELECT id FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status <> 'delivered') THEN sku ELSE prev_sku END,
-             prev_sync_id = CASE WHEN cart_lines.sync_id NOT IN (SELECT id FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status <> 'delivered') THEN sync_id ELSE prev_sync_id END,
-             prev_quantity = CASE WHEN cart_lines.sync_id NOT IN (SELECT id FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status <> 'delivered') THEN quantity ELSE prev_quantity END,
+             prev_sku = CASE WHEN cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered') THEN sku ELSE prev_sku END,
+             prev_sync_id = CASE WHEN cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered') THEN sync_id ELSE prev_sync_id END,
+             prev_quantity = CASE WHEN cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered') THEN quantity ELSE prev_quantity END,
              sku = excluded.sku, sync_id = excluded.sync_id, quantity = excluded.quantity`,
         )
         .run({ merchant: s.merchant, cart: s.cart, id });

@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { X12Parser } from "node-x12";
+import { parse, stringify } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario, MAPPINGS } from "../helpers/scenario.js";
 import { compileInputMapping } from "../../src/mapping/compile.js";
@@ -143,6 +144,78 @@ describe("X12 846 out: the envelope", () => {
       ["LIN", "", "UP", "098765432109", "VN", "B-2"],
     ]);
     expect(segs.find((g) => g[0] === "CTT")).toEqual(["CTT", "2", "12"]);
+  });
+});
+
+describe("rule 4, send-all: with nothing loaded since the last file, its lines go again without being recomputed", () => {
+  const body = (t: string) => segments(t).filter((g) => !["ISA", "GS", "ST", "BIA", "DTM", "SE", "GE", "IEA"].includes(g[0]));
+  it("the X12 846 of a run with no news repeats the last file's records in a new interchange: new control numbers, valid for node-x12, times updated", async () => {
+    const s = x12Scenario({ maxRecordsPerTransaction: 2 });
+    s.inventory("east", "inv.csv", ["A,1", "B,2", "C,3", "D,4", "E,5"], { header: "sku,quantity_available" });
+    const first = await s.run();
+    expect(first.carts[0]).toMatchObject({ action: "sent", reason: "first-sync", rows: 5 });
+    const again = await s.run();
+    expect(again.carts[0]).toMatchObject({ action: "sent", reason: "send-all", rows: 5, units: 15, repeated: "846-0001.x12", file: "846-0002.x12" });
+    const [a, b] = [outputText(s, "edi", 0), outputText(s, "edi", 1)];
+    expect(parseStrict(b).functionalGroups[0].transactions).toHaveLength(3);
+    expect(body(b)).toEqual(body(a));
+    const segs = segments(b);
+    expect([segs[0][13], segs[1][6]]).toEqual(["000000002", "2"]);
+    expect(segs.filter((g) => g[0] === "ST").map((g) => g[2])).toEqual(["0004", "0005", "0006"]);
+    expect(segs.filter((g) => g[0] === "SE")).toEqual(segments(a).filter((g) => g[0] === "SE").map((g, i) => ["SE", g[1], `000${4 + i}`]));
+    expect(segs.find((g) => g[0] === "BIA")![3]).toBe("000000002");
+    // View Product Sync: every code was last sent in the second file
+    expect(s.query("SELECT DISTINCT c.file_name AS file FROM sku_sync x JOIN cart_syncs c ON c.id = x.sync_id")).toEqual([{ file: "846-0002.x12" }]);
+    // only the last delivered file is kept for this
+    expect(readdirSync(s.path("work/kept/acme/edi"))).toHaveLength(1);
+  });
+
+  it("the repeat is exactly what rendering the same lines anew with those control numbers gives", async () => {
+    const s = x12Scenario({ maxRecordsPerTransaction: 2 });
+    s.inventory("east", "inv.csv", ["A,1", "B,2", "C,3"], { header: "sku,quantity_available" });
+    await s.run();
+    await s.run();
+    const repeated = outputText(s, "edi", 1);
+    // without the kept copy, the third run renders: same control-number step, same records
+    rmSync(s.path("work/kept"), { recursive: true });
+    const rendered = await s.run();
+    expect(rendered.carts[0].repeated).toBeUndefined();
+    const fresh = outputText(s, "edi", 2);
+    const numbersOf = (t: string) => segments(t).filter((g) => ["ISA", "GS", "ST", "SE", "GE", "IEA", "BIA"].includes(g[0]));
+    expect(body(fresh)).toEqual(body(repeated));
+    expect(numbersOf(fresh).length).toBe(numbersOf(repeated).length);
+  });
+
+  it("a CSV cart that opted into send-all gets the same bytes under its next name; a changed setting renders anew", async () => {
+    const s = new Scenario({ carts: [{ id: "shop", filename: "stock-{seq}.csv" }], patch: (c) => Object.assign((c.merchants as Array<{ carts: Array<Record<string, unknown>> }>)[0].carts[0], { sendAll: true }) });
+    scenarios.push(s);
+    s.inventory("east", "inv.csv", ["A,5,,,2026-11-20T08:00:00Z", "B,0,,,2026-11-20T08:00:00Z"]);
+    await s.run();
+    expect((await s.run()).carts[0]).toMatchObject({ reason: "send-all", repeated: "stock-1.csv", rows: 2, units: 5 });
+    expect(readFileSync(s.path("out/shop/stock-2.csv"), "utf8")).toBe(readFileSync(s.path("out/shop/stock-1.csv"), "utf8"));
+    const config = parse(readFileSync(s.configPath, "utf8")) as { merchants: Array<{ carts: Array<Record<string, unknown>> }> };
+    config.merchants[0].carts[0].minimumLevel = 10;
+    writeFileSync(s.configPath, stringify(config));
+    const changed = await s.run();
+    expect(changed.carts[0]).toMatchObject({ reason: "settings-changed", units: 0 });
+    expect(changed.carts[0].repeated).toBeUndefined();
+  });
+
+  it("an order file or inventory news makes the next file computed anew; then repeats resume", async () => {
+    const s = x12Scenario({}, "carts/x12-846.yaml", { orders: { source: { transport: "local", dir: "in/orders/edi" }, mapping: join(MAPPINGS, "orders/generic-csv.yaml") } });
+    s.inventory("east", "inv.csv", ["A,5,,,2026-11-20T08:00:00Z"]);
+    await s.run();
+    expect((await s.run()).carts[0].repeated).toBe("846-0001.x12");
+    // an order placed after the snapshot changes the level without being inventory news
+    s.write("in/orders/edi/o.csv", "order_id,line,sku,quantity,ordered_at,status\n1,1,A,2,2026-11-20T09:00:00Z,open\n");
+    const afterOrder = await s.run();
+    expect(afterOrder.carts[0]).toMatchObject({ reason: "send-all", units: 3 });
+    expect(afterOrder.carts[0].repeated).toBeUndefined();
+    s.inventory("east", "inv2.csv", ["A,9,,,2026-11-20T10:00:00Z"]);
+    const news = await s.run();
+    expect(news.carts[0]).toMatchObject({ reason: "news", units: 9 });
+    expect(news.carts[0].repeated).toBeUndefined();
+    expect((await s.run()).carts[0]).toMatchObject({ reason: "send-all", repeated: "846-0004.x12", units: 9 });
   });
 });
 

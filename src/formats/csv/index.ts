@@ -1,3 +1,4 @@
+import { copyAsNewFile } from "../output-file.js";
 import type { FormatDefinition } from "../types.js";
 import { csvReaderOptions, openCsvTable } from "./reader.js";
 import { createCsvWriter, csvWriterOptions } from "./writer.js";
@@ -7,5 +8,7 @@ export const csvFormat: FormatDefinition<typeof csvReaderOptions, typeof csvWrit
   readerOptions: csvReaderOptions,
   writerOptions: csvWriterOptions,
   openTable: openCsvTable,
+  // a file of this format is its records and nothing else: the same records, the same bytes
+  restamp: (from, file) => copyAsNewFile(from, file),
   createWriter: createCsvWriter,
 };

@@ -1,3 +1,4 @@
+import { copyAsNewFile } from "../output-file.js";
 import type { FormatDefinition } from "../types.js";
 import { checkJsonColumn, jsonReaderOptions, openJsonTable } from "./reader.js";
 import { checkJsonTarget, createJsonWriter, jsonWriterOptions } from "./writer.js";
@@ -8,6 +9,8 @@ export const jsonFormat: FormatDefinition<typeof jsonReaderOptions, typeof jsonW
   writerOptions: jsonWriterOptions,
   openTable: openJsonTable,
   checkColumn: checkJsonColumn,
+  // a file of this format is its records and nothing else: the same records, the same bytes
+  restamp: (from, file) => copyAsNewFile(from, file),
   createWriter: createJsonWriter,
   checkTarget: checkJsonTarget,
 };

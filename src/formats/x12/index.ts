@@ -1,6 +1,6 @@
 import type { FormatDefinition } from "../types.js";
 import { checkX12Column, openX12Table, x12ReaderOptions } from "./reader.js";
-import { createX12Writer, x12WriterOptions, checkX12Target } from "./writer.js";
+import { createX12Writer, x12WriterOptions, checkX12Target, restampX12 } from "./writer.js";
 
 export const x12Format: FormatDefinition<typeof x12ReaderOptions, typeof x12WriterOptions> = {
   name: "x12",
@@ -10,4 +10,5 @@ export const x12Format: FormatDefinition<typeof x12ReaderOptions, typeof x12Writ
   checkColumn: checkX12Column,
   createWriter: createX12Writer,
   checkTarget: checkX12Target,
+  restamp: restampX12,
 };

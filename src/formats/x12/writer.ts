@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { createOutputFile } from "../output-file.js";
+import { createReadStream } from "node:fs";
 import type { RecordWriter, WriteContext } from "../types.js";
+import type { ControlNumbers } from "./interchange.js";
 import { checkDelims, cleanValue, closingSegments, controlText, delimsOf, openingSegments, segmentText, x12Clock } from "./interchange.js";
 
 const segmentId = z.string().regex(/^[A-Z][A-Z0-9]{1,2}$/, "a segment id such as LIN or QTY");
@@ -36,6 +38,15 @@ export function checkX12Target(target: string, o: X12WriterOptions): string | un
   return undefined;
 }
 
+/** The segments after ST, from the mapping's templates: {date} {time} {seconds} {reference}. */
+function headerSegmentsOf(o: X12WriterOptions, control: ControlNumbers, clock: { date: string; time: string; seconds: string }): string[][] {
+  return o.header.map((t) =>
+    t
+      .replace(/\{(date|time|seconds|reference)\}/g, (_, k: string) => (k === "reference" ? controlText(control.isa, 9) : clock[k as "date" | "time" | "seconds"]))
+      .split("*"),
+  );
+}
+
 /**
  * A full-snapshot transaction set file, streamed: ISA/GS, then ST, the header segments,
  * one record (LIN loop) per line, CTT and SE, split into several ST/SE when a transaction
@@ -59,11 +70,7 @@ export async function createX12Writer(file: string, headers: readonly string[] |
     return { segment: o.record.indexOf(m[1]), element: Number(m[2]) };
   });
   const totalAt = o.quantityTotal ? places.findIndex((_, i) => headers![i] === o.quantityTotal) : -1;
-  const headerSegments = o.header.map((t) =>
-    t
-      .replace(/\{(date|time|seconds|reference)\}/g, (_, k: string) => (k === "reference" ? controlText(control.isa, 9) : clock[k as "date" | "time" | "seconds"]))
-      .split("*"),
-  );
+  const headerSegments = headerSegmentsOf(o, control, clock);
 
   const out = await createOutputFile(file, envelope.charset === "utf8" ? "utf8" : "latin1");
   out.append(openingSegments(envelope, d, o.functionalId, control, ctx.now));
@@ -123,4 +130,71 @@ export async function createX12Writer(file: string, headers: readonly string[] |
     },
     abort: out.abort,
   };
+}
+
+/**
+ * The same file for a new interchange: an earlier file of this writer (same mapping, same
+ * envelope) whose records are still exactly what the cart should get is copied segment by
+ * segment, with new control numbers (reserved as for a new file) and the new time in ISA, GS,
+ * every ST and its header segments, SE, GE and IEA. Streamed: memory stays at one chunk.
+ * Throws when the earlier file does not have the shape this writer gives files.
+ */
+export async function restampX12(from: string, file: string, o: X12WriterOptions, ctx: WriteContext): Promise<number> {
+  if (!ctx.x12) throw new Error("an X12 output needs the cart's x12 envelope (output.x12 in the config)");
+  const envelope = ctx.x12.envelope;
+  const d = delimsOf(envelope);
+  const encoding = envelope.charset === "utf8" ? "utf8" : "latin1";
+  const transactions = Math.max(1, Math.ceil(ctx.plannedRecords / envelope.maxRecordsPerTransaction));
+  const control = ctx.x12.reserve(transactions);
+  const headers = headerSegmentsOf(o, control, x12Clock(ctx.now, envelope.timeZone));
+  const out = await createOutputFile(file, encoding);
+  try {
+    out.append(openingSegments(envelope, d, o.functionalId, control, ctx.now));
+    let st = -1; // index of the open transaction set
+    let skipHeaders = 0;
+    let seen = 0; // segments read
+    let closed = false;
+    const take = (segment: string) => {
+      seen++;
+      const at = segment.indexOf(d.element);
+      const id = at < 0 ? segment : segment.slice(0, at);
+      if (seen <= 2) {
+        if (id !== (seen === 1 ? "ISA" : "GS")) throw new Error(`segment ${seen} is ${id}, not ${seen === 1 ? "ISA" : "GS"}`);
+        return;
+      }
+      if (skipHeaders > 0) {
+        skipHeaders--;
+        return;
+      }
+      if (id === "ST") {
+        st++;
+        if (st >= transactions) throw new Error(`more than the ${transactions} transaction sets its ${ctx.plannedRecords} records make`);
+        out.append(segmentText(["ST", o.transaction, controlText(control.st + st, 4)], d));
+        for (const h of headers) out.append(segmentText(h, d));
+        skipHeaders = headers.length;
+      } else if (id === "SE") {
+        const count = segment.split(d.element)[1];
+        out.append(segmentText(["SE", count, controlText(control.st + st, 4)], d));
+      } else if (id === "GE" || id === "IEA") {
+        closed = true;
+      } else {
+        out.append(segment + d.segment + d.lineBreak);
+      }
+    };
+    let carry = "";
+    for await (const chunk of createReadStream(from, { encoding, highWaterMark: 256 * 1024 })) {
+      const parts = (carry + chunk).split(d.segment);
+      carry = parts.pop()!;
+      for (const p of parts) take(d.lineBreak ? p.replace(/^[\r\n]+/, "") : p);
+      const flushed = out.maybeFlush();
+      if (flushed) await flushed;
+    }
+    if (carry.trim() !== "") throw new Error("the file does not end with a segment terminator");
+    if (!closed || st + 1 !== transactions) throw new Error(`${st + 1} transaction sets where ${transactions} were expected`);
+    out.append(closingSegments(d, control, transactions));
+    return await out.close();
+  } catch (e) {
+    await out.abort();
+    throw new Error(`cannot restamp ${from}: ${(e as Error).message}`);
+  }
 }

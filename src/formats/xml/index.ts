@@ -1,3 +1,4 @@
+import { copyAsNewFile } from "../output-file.js";
 import type { FormatDefinition } from "../types.js";
 import { checkXmlColumn, openXmlTable, xmlReaderOptions } from "./reader.js";
 import { checkXmlTarget, createXmlWriter, xmlWriterOptions } from "./writer.js";
@@ -8,6 +9,8 @@ export const xmlFormat: FormatDefinition<typeof xmlReaderOptions, typeof xmlWrit
   writerOptions: xmlWriterOptions,
   openTable: openXmlTable,
   checkColumn: checkXmlColumn,
+  // the root's attributes may carry {now}: such files are rendered anew
+  restamp: async (from, file, o) => (Object.values(o.rootAttributes).some((v) => v.includes("{now}")) ? undefined : copyAsNewFile(from, file)),
   createWriter: createXmlWriter,
   checkTarget: checkXmlTarget,
 };
