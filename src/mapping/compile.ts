@@ -75,7 +75,19 @@ export interface OutputMapping {
   row(record: Record<string, unknown>): string[];
 }
 
+/**
+ * The converter of a field; a time's answers to the same text as the line before are reused
+ * (a WMS file's lines mostly share one as-of: parsing it a million times costs seconds).
+ */
 function converterFor(y: LocatedYaml, path: (string | number)[], f: CanonicalField, spec: FieldSpec, problems: string[]): Converter {
+  const convert = converterOfType(y, path, f, spec, problems);
+  if (f.type !== "datetime") return convert;
+  let lastText: string | undefined;
+  let last: Converted = { ok: false, reason: "" };
+  return (t) => (t === lastText ? last : ((lastText = t), (last = convert(t))));
+}
+
+function converterOfType(y: LocatedYaml, path: (string | number)[], f: CanonicalField, spec: FieldSpec, problems: string[]): Converter {
   const renamed = spec.values ? new Map(Object.entries(spec.values).map(([k, v]) => [k.toLowerCase(), v])) : undefined;
   const rename = (t: string) => renamed?.get(t.toLowerCase()) ?? t;
   switch (f.type) {

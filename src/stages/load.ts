@@ -229,7 +229,10 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget): Sink {
           store.addAliases({ fileId: t.fileId, merchant: t.merchant, rows: (records as Array<Lined<CanonicalRecord<"aliases">>>).map((l) => l.record) });
         },
         rejectedSku: () => {},
-        finish: () => ({ rowsLoaded: n }),
+        finish: () => {
+          store.aliasProducts(t.merchant);
+          return { rowsLoaded: n };
+        },
       };
     }
   }

@@ -151,7 +151,6 @@ export class Store {
       CREATE TEMP TABLE stage_inventory (sku TEXT NOT NULL, available INTEGER NOT NULL, on_hand INTEGER, as_of INTEGER NOT NULL, line INTEGER NOT NULL);
       CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY) WITHOUT ROWID;
       CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT, file_line INTEGER);
-      CREATE TEMP TABLE cart_levels (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
       -- lines the cart's format could not carry (found while writing the file)
       CREATE TEMP TABLE cart_unsendable (code TEXT NOT NULL, sku TEXT NOT NULL, PRIMARY KEY (code, sku)) WITHOUT ROWID;
@@ -388,11 +387,12 @@ export class Store {
 
   addAliases(p: { fileId: number; merchant: string; rows: Iterable<{ sku: string; aliasType: string; code: string }> }): void {
     const insert = this.db.prepare("INSERT OR IGNORE INTO aliases (merchant, sku, alias_type, code, file_id) VALUES (?, ?, ?, ?, ?)");
-    const product = this.db.prepare("INSERT OR IGNORE INTO products (merchant, sku) VALUES (?, ?)");
-    for (const r of p.rows) {
-      insert.run(p.merchant, r.sku, r.aliasType, r.code, p.fileId);
-      product.run(p.merchant, r.sku);
-    }
+    for (const r of p.rows) insert.run(p.merchant, r.sku, r.aliasType, r.code, p.fileId);
+  }
+
+  /** Every SKU of the alias list is a product of the merchant (after the list's last addAliases). */
+  aliasProducts(merchant: string): void {
+    this.db.prepare("INSERT OR IGNORE INTO products (merchant, sku) SELECT DISTINCT merchant, sku FROM aliases WHERE merchant = ?").run(merchant);
   }
 
   // ---- cart syncs (rules 4-9, 15) -----------------------------------------
@@ -459,14 +459,14 @@ export class Store {
     const table = `cart_base_${this.baseTables.size}`;
     db.exec(`DROP TABLE IF EXISTS temp.${table};
       CREATE TEMP TABLE ${table} (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL) WITHOUT ROWID;
-      DELETE FROM cart_levels; DELETE FROM cart_orders;`);
+      DELETE FROM cart_orders;`);
     db.prepare(
-      `INSERT INTO cart_levels (sku, available, as_of)
-       SELECT sku, SUM(available), MIN(as_of) FROM inventory
+      `INSERT INTO ${table} (sku, available, as_of, ordered)
+       SELECT sku, SUM(available), MIN(as_of), 0 FROM inventory
        WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) GROUP BY sku`,
     ).run(c);
-    const oldest = (db.prepare("SELECT MIN(as_of) AS t FROM cart_levels").get() as { t: number | null }).t;
-    if (oldest !== null)
+    const oldest = (db.prepare(`SELECT MIN(as_of) AS t FROM ${table}`).get() as { t: number | null }).t;
+    if (oldest !== null) {
       db.prepare(
         `INSERT INTO cart_orders (sku, quantity)
          SELECT r.sku, SUM(r.quantity) FROM (
@@ -474,12 +474,13 @@ export class Store {
                        ELSE (SELECT MIN(a.sku) FROM aliases a WHERE a.merchant = o.merchant AND a.code = o.sku HAVING COUNT(DISTINCT a.sku) = 1)
                   END AS sku, o.quantity, o.ordered_at
            FROM orders o WHERE o.merchant = @merchant AND o.ordered_at > @oldest AND o.status <> 'cancelled'
-         ) r JOIN cart_levels l ON l.sku = r.sku
+         ) r JOIN ${table} l ON l.sku = r.sku
          WHERE r.ordered_at > l.as_of GROUP BY r.sku`,
       ).run({ merchant: c.merchant, oldest });
-    db.exec(`INSERT INTO ${table} (sku, available, as_of, ordered)
-      SELECT l.sku, l.available - COALESCE(o.quantity, 0), l.as_of, COALESCE(o.quantity, 0) FROM cart_levels l LEFT JOIN cart_orders o ON o.sku = l.sku;
-      DELETE FROM cart_levels; DELETE FROM cart_orders;`);
+      // only the SKUs with orders after their as-of change
+      db.exec(`UPDATE ${table} SET available = ${table}.available - o.quantity, ordered = o.quantity FROM cart_orders o WHERE o.sku = ${table}.sku;
+        DELETE FROM cart_orders;`);
+    }
     this.baseTables.set(key, table);
     return table;
   }
@@ -524,9 +525,13 @@ export class Store {
         SELECT a.code, a.sku, a.available, a.as_of, a.ordered, a.quantity, CASE WHEN a.skip IS NOT NULL THEN a.skip ${unsendable("a.code", "a.sku")} END AS skip
         FROM cart_aliased a`);
     }
-    const totals = db.prepare("SELECT COUNT(*) AS rows, COALESCE(SUM(quantity), 0) AS units FROM cart_out WHERE skip IS NULL").get() as { rows: number; units: number };
+    // one pass: lines and units sent, products left out by reason
+    const totals = { rows: 0, units: 0 };
     const skipped: Record<SkipReason, number> = { ...NO_SKIPS };
-    for (const r of db.prepare("SELECT skip, COUNT(*) AS n FROM cart_out WHERE skip IS NOT NULL GROUP BY skip").all() as Array<{ skip: SkipReason; n: number }>) skipped[r.skip] = r.n;
+    for (const r of db.prepare("SELECT skip, COUNT(*) AS n, SUM(quantity) AS units FROM cart_out GROUP BY skip").all() as Array<{ skip: SkipReason | null; n: number; units: number }>) {
+      if (r.skip === null) Object.assign(totals, { rows: r.n, units: r.units });
+      else skipped[r.skip] = r.n;
+    }
     return { ...totals, skipped };
   }
 
