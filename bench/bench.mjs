@@ -12,6 +12,7 @@ import { cpus, freemem, totalmem, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Papa from "papaparse";
+import { CACHE_KB } from "../dist/state/store.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SCENARIOS = {
@@ -122,7 +123,7 @@ function run() {
   const seconds = (performance.now() - start) / 1000;
   if (r.status !== 0) throw new Error(`stockfeed run exited ${r.status}: ${r.stderr.slice(-2000)}`);
   const rss = JSON.parse(r.stderr.trim().split("\n").pop());
-  return { seconds, report: JSON.parse(r.stdout), peakRssMb: rss.maxRssKb / 1024 };
+  return { seconds, report: JSON.parse(r.stdout), peakRssMb: rss.maxRssKb / 1024, peakHeapMb: rss.peakHeapMb };
 }
 
 /**
@@ -189,7 +190,7 @@ console.log(`scenario ${name}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  (generat
 console.log(`  collect+parse+load  ${fmt(loadS)} s  ${Math.round(inRows / loadS)} input rows/s  (${inRows} rows, ${f.length} files)`);
 console.log(`  reconcile+render+deliver ${fmt(syncS)} s  ${Math.round(outRows / syncS)} output rows/s  (${outRows} rows, ${(outBytes / 1e6).toFixed(1)} MB, ${c.length} carts)`);
 for (const x of c) console.log(`    cart ${x.cart}: ${x.rows} rows in ${fmt(x.ms / 1000)} s`);
-console.log(`  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB`);
+console.log(`  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB (V8 heap at most ${first.peakHeapMb} MB; SQLite's page caches are capped at 2 x ${CACHE_KB / 1024} MB)`);
 console.log(`  floor (papaparse only + same output bytes) ${fmt(fl.seconds)} s   ratio ${fmt(first.seconds / fl.seconds)}`);
 const stage = (k) => c.reduce((a, x) => a + (x.stages?.[k] ?? 0), 0) / 1000;
 console.log(`    of which: reconcile (SQL) ${fmt(stage("computeMs"))} s, render ${fmt(stage("renderMs"))} s, deliver ${fmt(stage("deliverMs"))} s`);
@@ -207,6 +208,7 @@ const result = {
   floorS: fl.seconds,
   ratio: first.seconds / fl.seconds,
   peakRssMb: first.peakRssMb,
+  peakHeapMb: first.peakHeapMb,
   noNewsS: second.seconds,
   onePercentS: third.seconds,
   onePercentLoadS: thirdLoadS,

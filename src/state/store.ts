@@ -89,7 +89,7 @@ export interface DiffRow {
 export type SkipReason = "no-alias" | "duplicate-alias" | "inventory-disabled" | "unsendable";
 
 /** SQLite page cache per connection (KiB), main and temp each */
-const CACHE_KB = 64 * 1024;
+export const CACHE_KB = 32 * 1024;
 /**
  * An alias cart's lines, materialized in file order (code, then SKU); code '' where a product
  * has no alias code. A SKU cart needs no copy: its lines are read straight off the levels.
