@@ -45,7 +45,11 @@ export function formatRunReport(r: RunReport): string {
       ),
     );
     for (const c of r.carts) {
-      for (const [k, n] of Object.entries(c.skipped)) if (n > 0) out.push(`  ${c.cart}: ${n} product(s) left out: ${SKIP_TEXT[k as keyof typeof SKIP_TEXT]} (e.g. ${c.skippedExamples.filter((e) => e.reason === k).map((e) => (e.code && e.code !== e.sku ? `${e.sku} as ${e.code}` : e.sku)).slice(0, 5).join(", ")})`);
+      for (const [k, n] of Object.entries(c.skipped)) {
+        if (n === 0) continue;
+        const examples = c.skippedExamples.filter((e) => e.reason === k).map((e) => (e.code && e.code !== e.sku ? `${e.sku} as ${e.code}` : e.sku)).slice(0, 5);
+        out.push(`  ${c.cart}: ${n} product(s) left out: ${SKIP_TEXT[k as keyof typeof SKIP_TEXT]}${examples.length ? ` (e.g. ${examples.join(", ")})` : ""}`);
+      }
       if (c.repeated) out.push(`  ${c.cart}: nothing loaded since ${c.repeated}: its lines sent again in a new file, not recomputed`);
       if (c.error) out.push(`  ${c.cart}: ${c.error}`);
       if (c.location) out.push(`  ${c.cart}: ${c.location}`);

@@ -184,7 +184,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   const computed = computeCartLines(store, cart);
   const t1 = performance.now();
   Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
-  let skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
+  const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
   if (skippedTotal > 0) report.skippedExamples = store.skippedRows(SKIPPED_EXAMPLES).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
   if (skippedTotal > 0) ctx.log.info({ merchant: cart.merchant, cart: c.id, ...computed.skipped }, "products left out of the cart's file");
 
@@ -240,7 +240,6 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
       computed.skipped.unsendable = unsendable.length;
       Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
       report.skippedExamples.push(...unsendable.slice(0, SKIPPED_EXAMPLES).map((u) => ({ sku: u.sku, code: u.code, reason: "unsendable" as SkipReason, detail: u.reason })));
-      skippedTotal += unsendable.length;
       ctx.log.warn({ merchant: cart.merchant, cart: c.id, count: unsendable.length, first: unsendable[0] }, "lines the cart's format cannot carry were left out");
     }
     syncId = store.recordRendered({
