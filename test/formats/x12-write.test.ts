@@ -170,6 +170,35 @@ describe("rule 4, send-all: with nothing loaded since the last file, its lines g
     expect(readdirSync(s.path("work/kept/acme/edi"))).toHaveLength(1);
   });
 
+  it("repeats keep the partner's own delimiters and line breaks (5010, | : \\x1c, CRLF)", async () => {
+    const s = x12Scenario({ version: "005010", delimiters: { element: "|", component: ":", segment: "\x1c", repetition: "^" }, lineBreak: "crlf" });
+    s.inventory("east", "inv.csv", ["A-1,5", "B-2,7"], { header: "sku,quantity_available" });
+    await s.run();
+    expect((await s.run()).carts[0].repeated).toBe("846-0001.x12");
+    const [a, b] = [outputText(s, "edi", 0), outputText(s, "edi", 1)];
+    expect(b.split("\x1c\r\n").length).toBe(a.split("\x1c\r\n").length);
+    const segs = segments(b, "\x1c", "|");
+    expect([segs[0][12], segs[0][13], segs[1][6], segs[1][8]]).toEqual(["00501", "000000002", "2", "005010"]);
+    expect(segs.filter((g) => g[0] === "LIN")).toEqual(segments(a, "\x1c", "|").filter((g) => g[0] === "LIN"));
+    expect(parseStrict(b).functionalGroups[0].transactions).toHaveLength(1);
+  });
+
+  it("a kept copy that is not a whole interchange is not sent: the file is made anew, and no control number is lost", async () => {
+    const s = x12Scenario();
+    s.inventory("east", "inv.csv", ["A,1", "B,2"], { header: "sku,quantity_available" });
+    await s.run();
+    const dir = s.path("work/kept/acme/edi");
+    const kept = join(dir, readdirSync(dir)[0]);
+    writeFileSync(kept, readFileSync(kept, "latin1").slice(0, 200), "latin1");
+    const r = await s.run();
+    expect(r.carts[0]).toMatchObject({ action: "sent", reason: "send-all", rows: 2 });
+    expect(r.carts[0].repeated).toBeUndefined();
+    const segs = segments(outputText(s));
+    // the failed restamp's reservation was rolled back: the new file takes the next numbers
+    expect([segs[0][13], segs.find((g) => g[0] === "ST")![2]]).toEqual(["000000002", "0002"]);
+    expect(parseStrict(outputText(s)).functionalGroups[0].transactions).toHaveLength(1);
+  });
+
   it("the repeat is exactly what rendering the same lines anew with those control numbers gives", async () => {
     const s = x12Scenario({ maxRecordsPerTransaction: 2 });
     s.inventory("east", "inv.csv", ["A,1", "B,2", "C,3"], { header: "sku,quantity_available" });
