@@ -170,7 +170,7 @@ const parseFloor = await floorParse();
 const first = run();
 const f = first.report.files;
 const c = first.report.carts;
-const loadS = f.reduce((a, x) => a + x.ms, 0) / 1000;
+const loadS = f.reduce((a, x) => a + (x.loadMs ?? 0), 0) / 1000;
 const syncS = c.reduce((a, x) => a + x.ms, 0) / 1000;
 const inRows = f.reduce((a, x) => a + x.rowsRead, 0);
 const outRows = c.reduce((a, x) => a + x.rows, 0);
@@ -183,23 +183,26 @@ await writeLines(join(dir, "in", "wms", "w0", "inventory-delta.csv"), "sku,quant
   for (let k = 0; k < changed; k++) yield `${sku(Math.floor(rnd() * sc.N))},${Math.floor(rnd() * 60)},,,2026-11-20T13:00:00Z`;
 });
 const third = run();
-const thirdLoadS = third.report.files.reduce((a, x) => a + x.ms, 0) / 1000;
+const thirdLoadS = third.report.files.reduce((a, x) => a + (x.loadMs ?? 0), 0) / 1000;
 
 const fmt = (x) => x.toFixed(2);
 console.log(`scenario ${name}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  (generated ${fmt(genS)} s, ${(inputBytes / 1e6).toFixed(1)} MB of input)`);
-console.log(`  collect+parse+load  ${fmt(loadS)} s  ${Math.round(inRows / loadS)} input rows/s  (${inRows} rows, ${f.length} files)`);
-console.log(`  reconcile+render+deliver ${fmt(syncS)} s  ${Math.round(outRows / syncS)} output rows/s  (${outRows} rows, ${(outBytes / 1e6).toFixed(1)} MB, ${c.length} carts)`);
+const stage = (k) => c.reduce((a, x) => a + (x.stages?.[k] ?? 0), 0) / 1000;
+const collectS = first.seconds - loadS - syncS;
+console.log(`  collect             ${fmt(collectS)} s  (listing, spooling, hashing, archiving; and starting the process)`);
+console.log(`  parse+load          ${fmt(loadS)} s  ${Math.round(inRows / loadS)} input rows/s  (${inRows} rows, ${f.length} files)`);
+console.log(`  reconcile           ${fmt(stage("computeMs"))} s  (levels after orders, alias lines, totals: SQL)`);
+console.log(`  render+deliver      ${fmt(stage("renderMs") + stage("deliverMs"))} s  ${Math.round(outRows / (stage("renderMs") + stage("deliverMs")))} output rows/s  (${outRows} rows, ${(outBytes / 1e6).toFixed(1)} MB, ${c.length} carts; recording sent lines included)`);
 for (const x of c) console.log(`    cart ${x.cart}: ${x.rows} rows in ${fmt(x.ms / 1000)} s`);
 console.log(`  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB (V8 heap at most ${first.peakHeapMb} MB; SQLite's page caches are capped at 2 x ${CACHE_KB / 1024} MB)`);
 console.log(`  floor (papaparse only + same output bytes) ${fmt(fl.seconds)} s   ratio ${fmt(first.seconds / fl.seconds)}`);
-const stage = (k) => c.reduce((a, x) => a + (x.stages?.[k] ?? 0), 0) / 1000;
-console.log(`    of which: reconcile (SQL) ${fmt(stage("computeMs"))} s, render ${fmt(stage("renderMs"))} s, deliver ${fmt(stage("deliverMs"))} s`);
 console.log(`  second run, no news ${fmt(second.seconds)} s   (${second.report.carts.filter((x) => x.action === "sent").length} carts re-sent)`);
 console.log(`  third run, w0 changed ${changed} SKUs: ${fmt(third.seconds)} s, parse+load ${fmt(thirdLoadS)} s (${fmt((100 * thirdLoadS) / loadS)}% of the full load), ${third.report.carts.filter((x) => x.action === "sent").length} carts re-sent`);
 const result = {
   scenario: name,
   ...sc,
   totalS: first.seconds,
+  collectS,
   loadS,
   syncS,
   reconcileS: stage("computeMs"),

@@ -41,6 +41,8 @@ export interface FileReport {
   interchanges?: string[];
   /** time spent on this file: hash, load, archive */
   ms: number;
+  /** of which parsing and loading it (the load's transaction) */
+  loadMs?: number;
 }
 
 export interface FeedOwner {
@@ -353,6 +355,8 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
 
   let result: LoadResult;
   let fileId = 0;
+  const loadStart = performance.now();
+  let loadEnd = loadStart;
   store.begin();
   try {
     fileId = store.insertFile(entry, "loading" as FileStatus);
@@ -365,6 +369,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
     if (result.interchanges && feed.config.ack) queueAcks(ctx, feed, fileId, result.interchanges);
     store.commit();
     faultPoint("collect:after-load");
+    loadEnd = performance.now();
   } catch (e) {
     store.rollback();
     const unreadable = e instanceof FileUnreadableError;
@@ -390,6 +395,7 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
     ...base,
     interchanges: result.interchanges?.map((i) => `${i.senderQualifier}/${i.senderId} ${i.control}${i.duplicateOf ? " (duplicate, not loaded)" : ""}`),
     status: result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded",
+    loadMs: Math.round(loadEnd - loadStart),
     rowsRead: result.rowsRead,
     rowsLoaded: result.rowsLoaded,
     rowsRejected: result.rowsRejected,
