@@ -305,7 +305,7 @@ export const migrations: string[] = [
     merchant TEXT NOT NULL,
     cart TEXT NOT NULL,
     code TEXT NOT NULL,
-    sku TEXT NOT NULL,
+    sku TEXT,                          -- NULL when it is the code (a cart by SKU): a third less to write
     sync_id INTEGER NOT NULL,          -- the line set (cart_syncs.lines_set)
     quantity INTEGER NOT NULL,
     prev_sku TEXT,
@@ -313,9 +313,9 @@ export const migrations: string[] = [
     prev_quantity INTEGER,
     PRIMARY KEY (merchant, cart, code)
   ) WITHOUT ROWID;
-  INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity) SELECT merchant, cart, code, sku, sync_id, quantity FROM sku_sync;
+  INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity) SELECT merchant, cart, code, NULLIF(sku, code), sync_id, quantity FROM sku_sync;
   INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity)
-    SELECT c.merchant, c.cart, o.code, o.sku, o.sync_id, o.quantity FROM outbox_lines o JOIN cart_syncs c ON c.id = o.sync_id WHERE c.status = 'pending' AND true
+    SELECT c.merchant, c.cart, o.code, NULLIF(o.sku, o.code), o.sync_id, o.quantity FROM outbox_lines o JOIN cart_syncs c ON c.id = o.sync_id WHERE c.status = 'pending' AND true
     ON CONFLICT (merchant, cart, code) DO UPDATE SET prev_sku = sku, prev_sync_id = sync_id, prev_quantity = quantity,
       sku = excluded.sku, sync_id = excluded.sync_id, quantity = excluded.quantity;
   DROP TABLE sku_sync;
@@ -325,7 +325,7 @@ export const migrations: string[] = [
   CREATE VIEW sku_sync AS
     SELECT r.merchant, r.cart, r.code, r.sku, r.sync_id, y.synced_at, r.quantity FROM (
       SELECT d.merchant, d.cart, d.code,
-             CASE WHEN d.cur IS NOT NULL THEN d.sku ELSE d.prev_sku END AS sku,
+             COALESCE(CASE WHEN d.cur IS NOT NULL THEN d.sku ELSE d.prev_sku END, d.code) AS sku,
              CASE WHEN d.cur IS NOT NULL THEN d.cur
                   ELSE (SELECT MAX(p.id) FROM cart_syncs p WHERE p.lines_set = d.prev_sync_id AND p.status = 'delivered') END AS sync_id,
              CASE WHEN d.cur IS NOT NULL THEN d.quantity ELSE d.prev_quantity END AS quantity

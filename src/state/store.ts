@@ -504,12 +504,15 @@ export class Store {
     const hasCatalog = !!db.prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart);
     const catalogOff = (code: string) =>
       hasCatalog ? `WHEN (SELECT inventory_enabled FROM catalog k WHERE k.merchant = ${q(c.merchant)} AND k.cart = ${q(c.cart)} AND k.sku = ${code}) = 0 THEN 'inventory-disabled'` : "";
-    const unsendable = (code: string, sku: string) => `WHEN EXISTS (SELECT 1 FROM cart_unsendable u WHERE u.code = ${code} AND u.sku = ${sku}) THEN 'unsendable'`;
+    // lines the writer could not carry are looked up only once there are some (markUnsendable)
+    const unsendable = (code: string, sku: string) => (withUnsendable: boolean) =>
+      withUnsendable ? `WHEN EXISTS (SELECT 1 FROM cart_unsendable u WHERE u.code = ${code} AND u.sku = ${sku}) THEN 'unsendable'` : "";
     if (c.alias === null) {
-      db.exec(`CREATE TEMP VIEW cart_out AS
+      const unsent = unsendable("l.sku", "l.sku");
+      this.cartOutSql = (u) => `CREATE TEMP VIEW cart_out AS
         SELECT l.sku AS code, l.sku AS sku, l.available AS available, l.as_of AS as_of, l.ordered AS ordered, ${level} AS quantity,
-               CASE ${catalogOff("l.sku")} ${unsendable("l.sku", "l.sku")} END AS skip
-        FROM ${base} l`);
+               CASE ${catalogOff("l.sku")} ${unsent(u)} WHEN false THEN NULL END AS skip
+        FROM ${base} l`;
     } else {
       db.exec(CART_ALIASED);
       db.prepare(
@@ -521,10 +524,12 @@ export class Store {
                 END
          FROM ${base} l LEFT JOIN aliases a ON a.merchant = @merchant AND a.sku = l.sku AND a.alias_type = @alias`,
       ).run({ merchant: c.merchant, alias: c.alias });
-      db.exec(`CREATE TEMP VIEW cart_out AS
-        SELECT a.code, a.sku, a.available, a.as_of, a.ordered, a.quantity, CASE WHEN a.skip IS NOT NULL THEN a.skip ${unsendable("a.code", "a.sku")} END AS skip
-        FROM cart_aliased a`);
+      const unsent = unsendable("a.code", "a.sku");
+      this.cartOutSql = (u) => `CREATE TEMP VIEW cart_out AS
+        SELECT a.code, a.sku, a.available, a.as_of, a.ordered, a.quantity, CASE WHEN a.skip IS NOT NULL THEN a.skip ${unsent(u)} END AS skip
+        FROM cart_aliased a`;
     }
+    db.exec(this.cartOutSql(false));
     // one pass: lines and units sent, products left out by reason
     const totals = { rows: 0, units: 0 };
     const skipped: Record<SkipReason, number> = { ...NO_SKIPS };
@@ -643,7 +648,7 @@ export class Store {
       this.db
         .prepare(
           `INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity)
-           SELECT @merchant, @cart, code, sku, @id, quantity FROM cart_out WHERE skip IS NULL AND true
+           SELECT @merchant, @cart, code, NULLIF(sku, code), @id, quantity FROM cart_out WHERE skip IS NULL AND true
            ON CONFLICT (merchant, cart, code) DO UPDATE SET
              prev_sku = CASE WHEN cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered') THEN sku ELSE prev_sku END,
              prev_sync_id = CASE WHEN cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered') THEN sync_id ELSE prev_sync_id END,
@@ -699,8 +704,14 @@ export class Store {
     const mark = this.db.prepare("INSERT OR IGNORE INTO cart_unsendable (code, sku) VALUES (?, ?)");
     this.transaction(() => {
       for (const l of lines) mark.run(l.code, l.sku);
+      this.db.exec(`DROP VIEW temp.cart_out; ${this.cartOutSql(true)}`);
     });
   }
+
+  /** computeCart's definition of temp.cart_out, with or without the lookup of unsendable lines */
+  private cartOutSql: (withUnsendable: boolean) => string = () => {
+    throw new Error("computeCart first");
+  };
 
   // ---- X12 ----------------------------------------------------------------
 
