@@ -305,7 +305,7 @@ export const migrations: string[] = [
     merchant TEXT NOT NULL,
     cart TEXT NOT NULL,
     code TEXT NOT NULL,
-    sku TEXT,                          -- NULL when it is the code (a cart by SKU): a third less to write
+    sku TEXT,                          -- NULL when it is the code (a cart by SKU): less to write
     sync_id INTEGER NOT NULL,          -- the line set (cart_syncs.lines_set)
     quantity INTEGER NOT NULL,
     prev_sku TEXT,
