@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { X12Parser } from "node-x12";
 import { parse, stringify } from "yaml";
@@ -7,6 +8,8 @@ import { Scenario, MAPPINGS } from "../helpers/scenario.js";
 import { compileInputMapping } from "../../src/mapping/compile.js";
 import { Store } from "../../src/state/store.js";
 import { loadConfig } from "../../src/config/load.js";
+import { createX12Writer, restampX12, x12WriterOptions } from "../../src/formats/x12/writer.js";
+import { x12EnvelopeSchema } from "../../src/formats/x12/interchange.js";
 import { main } from "../../src/cli/main.js";
 import type { ConfigError } from "../../src/errors.js";
 
@@ -345,5 +348,30 @@ describe("X12 config and mapping errors are reported before anything moves", () 
     const p = problems(s).join("\n");
     expect(p).toMatch(/bad\.yaml:\d+: columns\[1\]\.header: REF02: segment REF is not in x12.record/);
     expect(p).toMatch(/bad\.yaml:\d+: columns\[3\]\.header: "QTYX2" is not an X12 element/);
+  });
+});
+
+describe("restampX12: an earlier file of the writer, as a new interchange", () => {
+  it("equals, byte for byte, what the writer makes of the same records with the new control numbers and time", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stockfeed-restamp-"));
+    try {
+      const o = x12WriterOptions.parse({ record: ["LIN", "QTY"] });
+      const headers = ["LIN02", "LIN03", "QTY01", "QTY02", "QTY03"];
+      for (const lineBreak of ["none", "lf", "crlf"] as const) {
+        const envelope = x12EnvelopeSchema.parse({ sender: { qualifier: "ZZ", id: "ACME" }, receiver: { qualifier: "01", id: "123456789" }, lineBreak, maxRecordsPerTransaction: 3 });
+        const ctx = (n: number, now: string) => ({ now: Date.parse(now), plannedRecords: 10, x12: { envelope, reserve: () => ({ isa: n, gs: n, st: n * 10 }) } });
+        const render = async (name: string, c: ReturnType<typeof ctx>) => {
+          const w = await createX12Writer(join(dir, name), headers, o, c);
+          for (let i = 0; i < 10; i++) await w.write(["SK", `SKU-${i}`, "33", String(i * 7), "EA"]);
+          await w.close();
+        };
+        await render(`old-${lineBreak}`, ctx(1, "2026-11-20T08:00:00Z"));
+        await render(`fresh-${lineBreak}`, ctx(2, "2026-11-21T09:30:00Z"));
+        await restampX12(join(dir, `old-${lineBreak}`), join(dir, `again-${lineBreak}`), o, ctx(2, "2026-11-21T09:30:00Z"));
+        expect(readFileSync(join(dir, `again-${lineBreak}`), "latin1")).toBe(readFileSync(join(dir, `fresh-${lineBreak}`), "latin1"));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -154,38 +154,55 @@ export async function restampX12(from: string, file: string, o: X12WriterOptions
     let skipHeaders = 0;
     let seen = 0; // segments read
     let closed = false;
-    const take = (segment: string) => {
+    /** the segment, or undefined for one copied as it is (runs of them go out as one slice) */
+    const replace = (text: string, start: number, end: number): string | undefined => {
       seen++;
-      const at = segment.indexOf(d.element);
-      const id = at < 0 ? segment : segment.slice(0, at);
+      const at = text.indexOf(d.element, start);
+      const id = text.slice(start, at >= 0 && at < end ? at : end);
       if (seen <= 2) {
         if (id !== (seen === 1 ? "ISA" : "GS")) throw new Error(`segment ${seen} is ${id}, not ${seen === 1 ? "ISA" : "GS"}`);
-        return;
+        return "";
       }
       if (skipHeaders > 0) {
         skipHeaders--;
-        return;
+        return "";
       }
       if (id === "ST") {
         st++;
         if (st >= transactions) throw new Error(`more than the ${transactions} transaction sets its ${ctx.plannedRecords} records make`);
-        out.append(segmentText(["ST", o.transaction, controlText(control.st + st, 4)], d));
-        for (const h of headers) out.append(segmentText(h, d));
         skipHeaders = headers.length;
-      } else if (id === "SE") {
-        const count = segment.split(d.element)[1];
-        out.append(segmentText(["SE", count, controlText(control.st + st, 4)], d));
-      } else if (id === "GE" || id === "IEA") {
-        closed = true;
-      } else {
-        out.append(segment + d.segment + d.lineBreak);
+        return segmentText(["ST", o.transaction, controlText(control.st + st, 4)], d) + headers.map((h) => segmentText(h, d)).join("");
       }
+      if (id === "SE") return segmentText(["SE", text.slice(start, end).split(d.element)[1], controlText(control.st + st, 4)], d);
+      if (id === "GE" || id === "IEA") {
+        closed = true;
+        return "";
+      }
+      return undefined;
     };
     let carry = "";
     for await (const chunk of createReadStream(from, { encoding, highWaterMark: 256 * 1024 })) {
-      const parts = (carry + chunk).split(d.segment);
-      carry = parts.pop()!;
-      for (const p of parts) take(d.lineBreak ? p.replace(/^[\r\n]+/, "") : p);
+      const text = carry + chunk;
+      let pos = 0;
+      let runStart = -1; // the first of the segments being copied as they are
+      let runEnd = 0; // after the last one's terminator
+      for (;;) {
+        while (d.lineBreak && (text[pos] === "\r" || text[pos] === "\n")) pos++;
+        const end = text.indexOf(d.segment, pos);
+        if (end < 0) break;
+        const replaced = replace(text, pos, end);
+        if (replaced === undefined) {
+          if (runStart < 0) runStart = pos;
+          runEnd = end + d.segment.length;
+        } else {
+          if (runStart >= 0) out.append(text.slice(runStart, runEnd) + d.lineBreak);
+          runStart = -1;
+          out.append(replaced);
+        }
+        pos = end + d.segment.length;
+      }
+      if (runStart >= 0) out.append(text.slice(runStart, runEnd) + d.lineBreak);
+      carry = text.slice(pos);
       const flushed = out.maybeFlush();
       if (flushed) await flushed;
     }
