@@ -645,14 +645,15 @@ export class Store {
       if (linesOf !== undefined) return id;
       // the code's newest line becomes its previous one only if a file with that line set was
       // delivered (one file per cart is pending at a time, this one: older ones were delivered or lost)
+      const delivered = "cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered')";
       this.db
         .prepare(
           `INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity)
            SELECT @merchant, @cart, code, NULLIF(sku, code), @id, quantity FROM cart_out WHERE skip IS NULL AND true
            ON CONFLICT (merchant, cart, code) DO UPDATE SET
-             prev_sku = CASE WHEN cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered') THEN sku ELSE prev_sku END,
-             prev_sync_id = CASE WHEN cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered') THEN sync_id ELSE prev_sync_id END,
-             prev_quantity = CASE WHEN cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered') THEN quantity ELSE prev_quantity END,
+             prev_sku = CASE WHEN ${delivered} THEN sku ELSE prev_sku END,
+             prev_sync_id = CASE WHEN ${delivered} THEN sync_id ELSE prev_sync_id END,
+             prev_quantity = CASE WHEN ${delivered} THEN quantity ELSE prev_quantity END,
              sku = excluded.sku, sync_id = excluded.sync_id, quantity = excluded.quantity`,
         )
         .run({ merchant: s.merchant, cart: s.cart, id });
