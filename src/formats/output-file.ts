@@ -1,5 +1,6 @@
 import { constants } from "node:fs";
-import { copyFile, open } from "node:fs/promises";
+import { copyFile, open, stat } from "node:fs/promises";
+import { fsyncFile } from "../util/fs.js";
 
 const FLUSH_AT = 256 * 1024;
 
@@ -53,11 +54,6 @@ export async function createOutputFile(file: string, encoding: BufferEncoding = 
 /** `to` as a new file (it must not exist) with the bytes of `from`, synced to disk; returns its size. */
 export async function copyAsNewFile(from: string, to: string): Promise<number> {
   await copyFile(from, to, constants.COPYFILE_EXCL);
-  const handle = await open(to, "r+");
-  try {
-    await handle.sync();
-    return (await handle.stat()).size;
-  } finally {
-    await handle.close();
-  }
+  await fsyncFile(to);
+  return (await stat(to)).size;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
 import { DETAIL_FIELDS } from "../mapping/kinds.js";
@@ -9,6 +9,7 @@ import { NO_SKIPS, type SkipReason, type Store } from "../state/store.js";
 import { createDestination, deliverFile } from "../transports/index.js";
 import { delayPoint, faultPoint } from "../util/fault.js";
 import { fileStamp, isoUtc } from "../util/time.js";
+import { exists } from "../util/fs.js";
 import type { RecordWriter, WriteContext } from "../formats/index.js";
 import { x12Partner } from "../formats/x12/interchange.js";
 
@@ -314,7 +315,7 @@ async function repeatLastFile(
   const last = store.lastDelivered(cart.merchant, c.id);
   if (!restamp || !last || last.settings_hash !== d.hash || last.state_at !== d.stateAt) return undefined;
   const kept = join(keptDir(ctx, cart), String(last.id));
-  if (!(await stat(kept).catch(() => undefined))) return undefined;
+  if (!(await exists(kept))) return undefined;
   const t0 = performance.now();
   const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
   await mkdir(outbox, { recursive: true });
@@ -367,7 +368,7 @@ async function repeatLastFile(
 async function deliverRendered(ctx: StageContext, cart: LoadedCart, p: { id: number; file_name: string; outbox_path: string }): Promise<{ name: string; location: string } | { error: string }> {
   const { store } = ctx;
   const where = { merchant: cart.merchant, cart: cart.config.id, file: p.file_name };
-  if (!(await stat(p.outbox_path).catch(() => undefined))) {
+  if (!(await exists(p.outbox_path))) {
     store.deliveryLost(p.id, `the outbox file ${p.outbox_path} is gone; the cart gets a new file`);
     ctx.log.error(where, "outbox file missing: not delivered; a new file will be made");
     return { error: `the outbox file ${p.outbox_path} is gone` };
