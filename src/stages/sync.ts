@@ -175,9 +175,19 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     return report;
   }
 
-  const stateAt = store.dataStamp(cart.merchant);
+  // what the file's record carries however the file is made
+  const filed: FiledAs = {
+    runId: ctx.runId,
+    merchant: cart.merchant,
+    cart: c.id,
+    syncedAt: ctx.now,
+    reason: decision.reason,
+    inventoryFileId: newest,
+    settingsHash: hash,
+    stateAt: store.dataStamp(cart.merchant),
+  };
   if (!ctx.dryRun && decision.reason === "send-all") {
-    const repeated = await repeatLastFile(ctx, cart, { reason: decision.reason, hash, newest, stateAt }, report);
+    const repeated = await repeatLastFile(ctx, cart, filed, report);
     if (repeated) return deliverNew(ctx, cart, repeated, report);
   }
 
@@ -204,19 +214,14 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   // up no {seq} and no control number; after it, the file waits in the outbox until delivered
   await delayPoint("sync:before-render");
   faultPoint("sync:before-render");
-  const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
-  await mkdir(outbox, { recursive: true });
   let writer: RecordWriter | undefined;
   let local = "";
   let syncId: number;
   store.begin();
   try {
-    const seq = store.nextSeq(cart.merchant, c.id);
-    const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
-    report.file = name;
-    local = join(outbox, name);
-    // a file here without a pending record is what a killed render left: it is redone
-    await rm(local, { force: true });
+    const next = await nextOutboxFile(ctx, cart);
+    report.file = next.name;
+    local = next.local;
     writer = await cart.output.format.createWriter(local, cart.output.headers, cart.output.writerOptions, writeContext(ctx, cart, computed.rows));
     const unsendable: Array<{ code: string; sku: string; quantity: number; reason: string }> = [];
     // most lines share an as-of: its text is made once per distinct value, not per line
@@ -243,22 +248,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
       report.skippedExamples.push(...unsendable.slice(0, SKIPPED_EXAMPLES).map((u) => ({ sku: u.sku, code: u.code, reason: "unsendable" as SkipReason, detail: u.reason })));
       ctx.log.warn({ merchant: cart.merchant, cart: c.id, count: unsendable.length, first: unsendable[0] }, "lines the cart's format cannot carry were left out");
     }
-    syncId = store.recordRendered({
-      runId: ctx.runId,
-      merchant: cart.merchant,
-      cart: c.id,
-      syncedAt: ctx.now,
-      reason: decision.reason,
-      fileName: name,
-      outboxPath: local,
-      rows: computed.rows,
-      units: computed.units,
-      skipped: computed.skipped,
-      bytes,
-      inventoryFileId: newest,
-      settingsHash: hash,
-      stateAt,
-    });
+    syncId = store.recordRendered({ ...filed, fileName: report.file, outboxPath: local, rows: computed.rows, units: computed.units, skipped: computed.skipped, bytes });
     store.commit();
   } catch (e) {
     store.rollback();
@@ -291,6 +281,24 @@ async function deliverNew(ctx: StageContext, cart: LoadedCart, r: { syncId: numb
   return report;
 }
 
+/** What a cart file's record carries however the file is made (rendered, or repeated). */
+type FiledAs = Pick<Parameters<Store["recordRendered"]>[0], "runId" | "merchant" | "cart" | "syncedAt" | "reason" | "inventoryFileId" | "settingsHash" | "stateAt">;
+
+/**
+ * Inside the transaction that records the file: its name (taking the cart's next {seq}) and
+ * its path in the outbox, cleared of what a killed render left there (a file without a record).
+ */
+async function nextOutboxFile(ctx: StageContext, cart: LoadedCart): Promise<{ name: string; local: string }> {
+  const c = cart.config;
+  const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
+  await mkdir(outbox, { recursive: true });
+  const seq = ctx.store.nextSeq(cart.merchant, c.id);
+  const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
+  const local = join(outbox, name);
+  await rm(local, { force: true });
+  return { name, local };
+}
+
 /** Where a send-all cart's last delivered file is kept, to be sent again while nothing changes. */
 function keptDir(ctx: StageContext, cart: LoadedCart): string {
   return join(ctx.workDir, "kept", cart.merchant, cart.config.id);
@@ -306,52 +314,32 @@ function keptDir(ctx: StageContext, cart: LoadedCart): string {
 async function repeatLastFile(
   ctx: StageContext,
   cart: LoadedCart,
-  d: { reason: string; hash: string; newest: number | null; stateAt: number },
+  filed: FiledAs,
   report: CartReport,
 ): Promise<{ syncId: number; local: string; computeMs: number; renderMs: number } | undefined> {
   const { store } = ctx;
   const c = cart.config;
   const restamp = cart.output.format.restamp;
   const last = store.lastDelivered(cart.merchant, c.id);
-  if (!restamp || !last || last.settings_hash !== d.hash || last.state_at !== d.stateAt) return undefined;
+  if (!restamp || !last || last.settings_hash !== filed.settingsHash || last.state_at !== filed.stateAt) return undefined;
   const kept = join(keptDir(ctx, cart), String(last.id));
   if (!(await exists(kept))) return undefined;
   const t0 = performance.now();
-  const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
-  await mkdir(outbox, { recursive: true });
   let local = "";
   store.begin();
   try {
-    const seq = store.nextSeq(cart.merchant, c.id);
-    const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
-    local = join(outbox, name);
-    await rm(local, { force: true });
+    const next = await nextOutboxFile(ctx, cart);
+    local = next.local;
     const bytes = await restamp(kept, local, cart.output.writerOptions, writeContext(ctx, cart, last.rows));
     if (bytes === undefined) {
       store.rollback();
       return undefined;
     }
     const skipped: Record<SkipReason, number> = { ...NO_SKIPS, ...(last.skipped_by ? (JSON.parse(last.skipped_by) as Record<SkipReason, number>) : {}) };
-    const syncId = store.recordRendered({
-      runId: ctx.runId,
-      merchant: cart.merchant,
-      cart: c.id,
-      syncedAt: ctx.now,
-      reason: d.reason,
-      fileName: name,
-      outboxPath: local,
-      rows: last.rows,
-      units: last.units,
-      skipped,
-      bytes,
-      inventoryFileId: d.newest,
-      settingsHash: d.hash,
-      stateAt: d.stateAt,
-      linesOf: last.lines_set,
-    });
+    const syncId = store.recordRendered({ ...filed, fileName: next.name, outboxPath: local, rows: last.rows, units: last.units, skipped, bytes, linesOf: last.lines_set });
     store.commit();
-    Object.assign(report, { file: name, rows: last.rows, units: last.units, skipped, repeated: last.file_name });
-    ctx.log.info({ merchant: cart.merchant, cart: c.id, file: name, repeats: last.file_name }, "nothing changed since the last file: its lines are sent again");
+    Object.assign(report, { file: next.name, rows: last.rows, units: last.units, skipped, repeated: last.file_name });
+    ctx.log.info({ merchant: cart.merchant, cart: c.id, file: next.name, repeats: last.file_name }, "nothing changed since the last file: its lines are sent again");
     return { syncId, local, computeMs: 0, renderMs: performance.now() - t0 };
   } catch (e) {
     store.rollback();
