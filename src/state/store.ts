@@ -439,24 +439,18 @@ export class Store {
    * Rule 6 (the cart's warehouses summed, oldest as-of) and rule 5 (orders of every cart
    * after that as-of, once each, cancelled excluded; an order's SKU may be an alias code of
    * one product), per merchant and warehouse choice: temp tables kept for the run's other
-   * carts of the same choice, dropped when any file loads (every change to inventory,
-   * orders, products or aliases comes with a files row).
+   * carts of the same choice, made again once the merchant's dataStamp moves (every change to
+   * inventory, orders, products or aliases comes with a files row).
    */
-  private baseTables = new Map<string, string>();
-  private baseTablesAt: number | undefined;
+  private baseTables = new Map<string, { table: string; stamp: number }>();
 
   private cartBase(c: CartComputation): string {
     const db = this.db;
-    const filesAt = (db.prepare("SELECT MAX(id) AS id FROM files").get() as { id: number | null }).id ?? 0;
-    if (filesAt !== this.baseTablesAt) {
-      for (const t of this.baseTables.values()) db.exec(`DROP TABLE IF EXISTS temp.${t}`);
-      this.baseTables.clear();
-      this.baseTablesAt = filesAt;
-    }
     const key = `${c.merchant}\u0000${c.warehouse ?? ""}`;
+    const stamp = this.dataStamp(c.merchant);
     const known = this.baseTables.get(key);
-    if (known) return known;
-    const table = `cart_base_${this.baseTables.size}`;
+    if (known?.stamp === stamp) return known.table;
+    const table = known?.table ?? `cart_base_${this.baseTables.size}`;
     db.exec(`DROP TABLE IF EXISTS temp.${table};
       CREATE TEMP TABLE ${table} (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL) WITHOUT ROWID;
       DELETE FROM cart_orders;`);
@@ -481,7 +475,7 @@ export class Store {
       db.exec(`UPDATE ${table} SET available = ${table}.available - o.quantity, ordered = o.quantity FROM cart_orders o WHERE o.sku = ${table}.sku;
         DELETE FROM cart_orders;`);
     }
-    this.baseTables.set(key, table);
+    this.baseTables.set(key, { table, stamp });
     return table;
   }
 
