@@ -37,17 +37,39 @@ function zoneFormatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
+const DAY_MS = 86_400_000;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date, for any year as written (Date.UTC reads 0-99 as 19xx). */
+function daysFromCivil(y: number, mo: number, d: number): number {
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/** A UTC wall-clock time to epoch ms; the year is the year written. */
+export function utcMs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  return daysFromCivil(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+}
+
+function daysInMonth(y: number, mo: number): number {
+  if (mo !== 2) return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+}
+
 /** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
 function zoneOffset(instant: number, tz: string): number {
   const parts: Record<string, number> = {};
   for (const p of zoneFormatter(tz).formatToParts(new Date(instant))) if (p.type !== "literal") parts[p.type] = Number(p.value);
-  const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  const asUtc = utcMs(parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second);
   return asUtc - (instant - (((instant % 1000) + 1000) % 1000));
 }
 
 /** A wall-clock time in a zone to the instant; in a DST gap the later offset wins. */
 export function zonedToInstant(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, tz: string): number {
-  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const wall = utcMs(y, mo, d, h, mi, s, ms);
   const first = zoneOffset(wall, tz);
   const guess = wall - first;
   const second = zoneOffset(guess, tz);
@@ -56,8 +78,7 @@ export function zonedToInstant(y: number, mo: number, d: number, h: number, mi: 
 
 function validParts(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return false;
-  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  return d <= days;
+  return d <= daysInMonth(y, mo);
 }
 
 function fractionToMs(frac: string | undefined): number {
@@ -65,12 +86,16 @@ function fractionToMs(frac: string | undefined): number {
   return Number((frac + "00").slice(0, 3));
 }
 
-function offsetToMs(off: string): number {
+/** Real UTC offsets run from -12:00 to +14:00; anything beyond +/-14:00 is not an offset. */
+const MAX_OFFSET_MINUTES = 14 * 60;
+
+function offsetToMs(off: string): number | undefined {
   if (off.toUpperCase() === "Z") return 0;
   const sign = off[0] === "-" ? -1 : 1;
   const digits = off.slice(1).replace(":", "");
   const hh = Number(digits.slice(0, 2));
   const mm = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+  if (mm > 59 || hh * 60 + mm > MAX_OFFSET_MINUTES) return undefined;
   return sign * (hh * 60 + mm) * 60_000;
 }
 
@@ -82,7 +107,11 @@ export function parseIso(text: string, timeZone: string | undefined): ParseResul
   const y = Number(ys), mo = Number(mos), d = Number(ds), h = Number(hs), mi = Number(mis), s = Number(ss);
   if (!validParts(y, mo, d, h, mi, s)) return { ok: false, reason: "not a real calendar date-time" };
   const ms = fractionToMs(frac);
-  if (off) return { ok: true, value: Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetToMs(off) };
+  if (off) {
+    const offset = offsetToMs(off);
+    if (offset === undefined) return { ok: false, reason: `${off} is not a UTC offset (offsets run from -14:00 to +14:00)` };
+    return { ok: true, value: utcMs(y, mo, d, h, mi, s, ms) - offset };
+  }
   if (!timeZone) return { ok: false, reason: "date-time has no UTC offset and the mapping states no timeZone" };
   return { ok: true, value: zonedToInstant(y, mo, d, h, mi, s, ms, timeZone) };
 }

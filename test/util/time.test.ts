@@ -32,3 +32,22 @@ describe("date-times with a stated format and time zone", () => {
     expect(() => compileDatePattern("yyyy-MM-dd QQ")).toThrow(/unknown token/);
   });
 });
+
+describe("rule 14: a date-time is read as written, or rejected", () => {
+  it("reads a year below 100 as that year, not as 19xx", () => {
+    const r = parseIso("0026-11-20T00:00:00Z", undefined);
+    expect(r.ok && new Date(r.value).getUTCFullYear()).toBe(26);
+    const p = compileDatePattern("yyyy-MM-dd");
+    const q = parseWithPattern("0099-01-31", p, "UTC");
+    expect(q.ok && new Date(q.value).toISOString()).toBe("0099-01-31T00:00:00.000Z");
+    expect(parseIso("0100-02-29T00:00:00Z", undefined).ok).toBe(false); // 100 is not a leap year
+    expect(parseIso("0004-02-29T00:00:00Z", undefined).ok).toBe(true);
+  });
+  it("rejects an offset beyond +/-14:00 or with more than 59 minutes", () => {
+    expect(parseIso("2026-11-20T00:00:00+14:00", undefined)).toEqual({ ok: true, value: Date.parse("2026-11-19T10:00:00Z") });
+    expect(parseIso("2026-11-20T00:00:00-12:00", undefined).ok).toBe(true);
+    for (const off of ["+14:01", "+15:00", "-99:00", "+0560", "+2400"]) {
+      expect(parseIso(`2026-11-20T00:00:00${off}`, undefined)).toMatchObject({ ok: false, reason: expect.stringContaining("not a UTC offset") });
+    }
+  });
+});
