@@ -79,6 +79,10 @@ export interface RecordError {
   reason: string;
   /** the SKU of the rejected line when it could be read, so the SKU's history can show it */
   sku?: string;
+  /** order files: the order the line belongs to */
+  orderId?: string;
+  /** a warning: the line loaded, this value of it did not (rule 1: on hand is shown only) */
+  severity?: "warning";
 }
 
 export function describeRecordError(e: RecordError): string {

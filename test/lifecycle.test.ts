@@ -29,20 +29,30 @@ describe("folder lifecycle", () => {
     expect(archived(s)).toEqual(["archive/2026/11/23/acme/warehouse/east/inv.csv"]);
   });
 
-  it("writes line rejects beside the archived file as <name>.rejects.csv (line, field, value, reason)", async () => {
+  it("writes line rejects beside the archived file as <name>.rejects.csv (line, severity, sku, order_id, field, value, reason)", async () => {
     s = new Scenario();
     s.inventory("east", "inv.csv", [`A,10,,,${T}`, `B,=1+1,,,${T}`, `C,2.5,,,${T}`, `D,4,,,not-a-date`]);
     const r = await s.run();
     const report = readFileSync(r.files[0].rejectsFile!, "utf8").split("\r\n");
-    expect(report[0]).toBe("line,field,value,reason");
-    expect(report[1]).toBe(`3,quantity_available,"'=1+1",quantity is not a number`); // formula neutralised for spreadsheets
-    expect(report[2]).toMatch(/^4,quantity_available,2\.5,quantity is not a whole number/);
-    expect(report[3]).toMatch(/^5,as_of,not-a-date,not an ISO 8601 date-time$/);
+    expect(report[0]).toBe("line,severity,sku,order_id,field,value,reason");
+    expect(report[1]).toBe(`3,reject,B,,quantity_available,"'=1+1",quantity is not a number`); // formula neutralised for spreadsheets
+    expect(report[2]).toMatch(/^4,reject,C,,quantity_available,2\.5,quantity is not a whole number/);
+    expect(report[3]).toMatch(/^5,reject,D,,as_of,not-a-date,not an ISO 8601 date-time$/);
     expect(s.query("SELECT line, sku FROM rejects ORDER BY line")).toEqual([
       { line: 3, sku: "B" },
       { line: 4, sku: "C" },
       { line: 5, sku: "D" },
     ]);
+  });
+
+  it("an order file's rejects name the order beside the line and SKU", async () => {
+    s = new Scenario();
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
+    s.orders("shop", "o.csv", ["7001,1,A,2,2026-11-20T12:00:00Z,open", "7002,1,A,1.5,2026-11-20T12:00:00Z,open"]);
+    const r = await s.run();
+    const orders = r.files.find((f) => f.kind === "orders")!;
+    expect(orders.rejects.map((e) => [e.line, e.sku, e.orderId])).toEqual([[3, "A", "7002"]]);
+    expect(readFileSync(orders.rejectsFile!, "utf8")).toContain("3,reject,A,7002,quantity,1.5,");
   });
 
   it("quarantines a file that cannot be read at all, beside a .error.txt saying why, and never deletes it", async () => {

@@ -14,6 +14,29 @@ describe("rule 1: quantity available, never on hand", () => {
     await s.run();
     expect(s.latest("shop")).toEqual({ A: 10 });
   });
+  it("a bad on-hand value is a warning on its line and never blocks that line's available", async () => {
+    s = new Scenario();
+    s.inventory("east", "first.csv", [`A,10,,,${T}`, `B,4,,,${T}`]);
+    await s.run();
+    s.inventory("east", "second.csv", [`A,7,lots,,2026-11-20T12:00:00Z`, `B,3,2.5,,2026-11-20T12:00:00Z`]);
+    const r = await s.run();
+    const file = r.files.find((f) => f.name === "second.csv")!;
+    expect(file).toMatchObject({ status: "loaded", rowsRejected: 0, rowsWarned: 2 });
+    expect(file.warnings.map((w) => [w.line, w.field, w.value, w.sku, w.severity])).toEqual([
+      [2, "quantity_on_hand", "lots", "A", "warning"],
+      [3, "quantity_on_hand", "2.5", "B", "warning"],
+    ]);
+    expect(file.warnings[0].reason).toMatch(/left empty, the line still loads/);
+    expect(r.exitCode).toBe(0);
+    expect(s.latest("shop")).toEqual({ A: 7, B: 3 });
+    expect(s.query("SELECT sku, on_hand FROM inventory ORDER BY sku")).toEqual([
+      { sku: "A", on_hand: null },
+      { sku: "B", on_hand: null },
+    ]);
+    const rejects = readFileSync(file.rejectsFile!, "utf8").trim().split(/\r?\n/);
+    expect(rejects[0]).toBe("line,severity,sku,order_id,field,value,reason");
+    expect(rejects[1]).toMatch(/^2,warning,A,,quantity_on_hand,lots,/);
+  });
 });
 
 describe("rule 2: lot/batch lines are summarised", () => {
@@ -42,6 +65,41 @@ describe("rule 3: whole numbers only", () => {
     ]);
     expect(file.rejects[0].reason).toMatch(/not a whole number/);
     expect(s.latest("shop")).toEqual({ A: 10, B: 3 });
+  });
+  it("one rejected lot line holds back the SKU's other lots: it keeps its previous level, and the report says why", async () => {
+    s = new Scenario();
+    s.inventory("east", "first.csv", [`A,10,,,${T}`, `B,1,,,${T}`]);
+    await s.run();
+    const later = "2026-11-20T12:00:00Z";
+    s.inventory("east", "second.csv", [`A,5,,L1,${later}`, `B,3,,L1,${later}`, `A,2.5,,L2,${later}`, `A,4,,L3,${later}`]);
+    const r = await s.run();
+    const file = r.files.find((f) => f.name === "second.csv")!;
+    expect(r.exitCode).toBe(1);
+    expect(file).toMatchObject({ rowsRead: 4, rowsRejected: 3, rowsLoaded: 1, linesLoaded: 1 });
+    expect(file.rejects.map((e) => [e.line, e.sku])).toEqual([
+      [2, "A"],
+      [4, "A"],
+      [5, "A"],
+    ]);
+    expect(file.rejects[0].reason).toMatch(/line 4 of SKU A was rejected.*keeps its previous level/);
+    expect(s.latest("shop")).toEqual({ A: 10, B: 3 });
+  });
+  it("a quantity beyond the bound of a trillion units is rejected by line, and so is a sum of lots beyond it", async () => {
+    s = new Scenario();
+    s.inventory("east", "first.csv", [`A,10,,,${T}`, `B,1,,,${T}`, `C,1,,,${T}`]);
+    await s.run();
+    const later = "2026-11-20T12:00:00Z";
+    const big = "9007199254740991"; // 2^53 - 1: a safe integer, beyond the bound
+    const near = "600000000000";
+    s.inventory("east", "second.csv", [`A,${big},,,${later}`, `B,${near},,L1,${later}`, `B,${near},,L2,${later}`, `C,7,,,${later}`]);
+    const r = await s.run();
+    const file = r.files.find((f) => f.name === "second.csv")!;
+    expect(file.rejects.map((e) => [e.line, e.reason.match(/beyond the limit/) !== null])).toEqual([
+      [2, true],
+      [3, true],
+      [4, true],
+    ]);
+    expect(s.latest("shop")).toEqual({ A: 10, B: 1, C: 7 });
   });
   it("never rounds: 12.0 is whole, 12.5 is not", async () => {
     s = new Scenario();
@@ -315,12 +373,82 @@ describe("rule 13: full or partial warehouse snapshots", () => {
     await s.run();
     expect(s.latest("shop")).toEqual({ A: 10, B: 0, C: 3 });
   });
+  it("a full snapshot whose every line is rejected is quarantined, never applied", async () => {
+    s = new Scenario({ warehouses: [{ id: "east", snapshot: "full" }] });
+    s.inventory("east", "a.csv", [`A,10,,,${T}`, `B,10,,,${T}`]);
+    await s.run();
+    s.inventory("east", "bad.csv", [`,5,,,2026-11-20T12:00:00Z`]);
+    const r = await s.run();
+    expect(r.exitCode).toBe(1);
+    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringMatching(/no line that loads.*line 2: sku is required/) });
+    expect(r.files[0].storedAt).toContain("quarantine");
+    expect(existsSync(r.files[0].storedAt!)).toBe(true);
+    expect(s.latest("shop")).toEqual({ A: 10, B: 10 });
+  });
+  it("the zero of a full snapshot is dated at its newest as-of: one old line does not stop it, a late file cannot undo it", async () => {
+    s = new Scenario({ warehouses: [{ id: "east", snapshot: "full" }] });
+    s.inventory("east", "a.csv", [`A,10,,,2026-11-20T10:00:00Z`, `B,10,,,2026-11-20T10:00:00Z`, `C,10,,,2026-11-20T10:00:00Z`]);
+    await s.run();
+    s.inventory("east", "b.csv", [`A,3,,,2026-11-20T12:00:00Z`, `C,1,,,2026-11-20T08:00:00Z`]);
+    const r = await s.run();
+    expect(r.files[0]).toMatchObject({ rowsZeroed: 1, rowsStale: 1 });
+    expect(s.query("SELECT as_of FROM inventory WHERE sku = 'B'")).toEqual([{ as_of: Date.parse("2026-11-20T12:00:00Z") }]);
+    s.inventory("east", "late.csv", [`B,8,,,2026-11-20T11:00:00Z`], {});
+    s.patch((c: any) => (c.merchants[0].warehouses[0].snapshot = "partial"));
+    await s.run();
+    expect(s.latest("shop")).toEqual({ A: 3, B: 0, C: 10 });
+  });
   it("a full snapshot with no lines is quarantined, not applied", async () => {
     s = new Scenario({ warehouses: [{ id: "east", snapshot: "full" }] });
     s.inventory("east", "a.csv", [`A,10,,,${T}`]);
     s.inventory("east", "empty.csv", []);
     const r = await s.run();
     expect(r.files[1]).toMatchObject({ status: "failed", error: expect.stringContaining("every SKU to 0") });
+    expect(s.latest("shop")).toEqual({ A: 10 });
+  });
+});
+
+describe("rule 14: no file wins from the future, or from an implausible past", () => {
+  const at = (iso: string) => ({ now: () => Date.parse(iso) });
+  it("an as-of beyond the run's time plus the clock-skew tolerance is rejected; the SKU is not frozen", async () => {
+    s = new Scenario();
+    s.inventory("east", "a.csv", [`A,10,,,2026-11-20T12:00:00Z`]);
+    await s.run(at("2026-11-20T12:30:00Z"));
+    s.inventory("east", "b.csv", [`A,99,,,2066-11-20T12:00:00Z`, `B,5,,,2026-11-20T12:40:00Z`]);
+    const r = await s.run(at("2026-11-20T12:30:00Z"));
+    expect(r.exitCode).toBe(1);
+    expect(r.files[0].rejects.map((e) => [e.line, e.field, e.value, e.sku])).toEqual([[2, "as_of", "2066-11-20T12:00:00Z", "A"]]);
+    expect(r.files[0].rejects[0].reason).toMatch(/later than the file was taken .*clock-skew tolerance \(900 s\)/);
+    expect(s.latest("shop")).toEqual({ A: 10, B: 5 });
+    s.inventory("east", "c.csv", [`A,7,,,2026-11-20T13:00:00Z`]);
+    s.orders("shop", "o.csv", ["1,1,A,2,2026-11-20T13:10:00Z,open"]);
+    await s.run(at("2026-11-20T13:30:00Z"));
+    expect(s.latest("shop")).toEqual({ A: 5, B: 5 });
+  });
+  it("the tolerance is per source: 0 rejects a line a minute ahead", async () => {
+    s = new Scenario();
+    s.patch((c: any) => (c.merchants[0].warehouses[0].inventory.clockSkewSeconds = 0));
+    s.inventory("east", "a.csv", [`A,10,,,2026-11-20T12:01:00Z`, `B,1,,,2026-11-20T12:00:00Z`]);
+    const r = await s.run(at("2026-11-20T12:00:00Z"));
+    expect(r.files[0].rejects.map((e) => e.line)).toEqual([2]);
+    expect(s.latest("shop")).toEqual({ B: 1 });
+  });
+  it("an as-of before the source's floor is rejected; a year below 100 is that year, not 19xx", async () => {
+    s = new Scenario();
+    s.inventory("east", "a.csv", [`A,10,,,1999-12-31T23:59:59Z`, `B,1,,,0026-11-20T00:00:00Z`, `C,2,,,${T}`]);
+    const r = await s.run(at("2026-11-20T12:00:00Z"));
+    expect(r.files[0].rejects.map((e) => [e.line, e.value])).toEqual([
+      [2, "1999-12-31T23:59:59Z"],
+      [3, "0026-11-20T00:00:00Z"],
+    ]);
+    expect(r.files[0].rejects[0].reason).toMatch(/before the source's oldest plausible as-of 2000-01-01T00:00:00Z/);
+    expect(s.latest("shop")).toEqual({ C: 2 });
+  });
+  it("the floor is per source (oldestAsOf)", async () => {
+    s = new Scenario();
+    s.patch((c: any) => (c.merchants[0].warehouses[0].inventory.oldestAsOf = "1990-01-01T00:00:00Z"));
+    s.inventory("east", "a.csv", [`A,10,,,1999-12-31T23:59:59Z`]);
+    await s.run(at("2026-11-20T12:00:00Z"));
     expect(s.latest("shop")).toEqual({ A: 10 });
   });
 });

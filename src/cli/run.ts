@@ -3,6 +3,7 @@ import type { Logger } from "../log.js";
 import { runOnce, type RunOptions, type RunProgress, type RunReport } from "../pipeline.js";
 import { StateLock } from "../state/lock.js";
 import { describeRecordError } from "../errors.js";
+import type { FileReport } from "../stages/collect.js";
 import { printJson, table, type Io } from "./output.js";
 
 export interface RunArgs {
@@ -15,6 +16,12 @@ export interface RunArgs {
 
 const SKIP_TEXT = { "no-alias": "without the cart's alias", "duplicate-alias": "alias code shared by several products", "inventory-disabled": "inventory disabled in the cart", unsendable: "a value the cart's file format cannot carry" };
 
+/** What a file loaded: an inventory file's lines and the SKUs they summed to (rule 2), else its records. */
+function loadedText(f: FileReport): string {
+  if (f.kind !== "inventory" || f.status === "failed" || f.status === "duplicate") return String(f.rowsLoaded);
+  return `lines ${f.linesLoaded}, SKUs ${f.rowsLoaded}`;
+}
+
 export function formatRunReport(r: RunReport): string {
   const out: string[] = [`stockfeed run ${r.runId} at ${r.startedAt}${r.dryRun ? " (dry run: nothing written, moved or recorded)" : ""}`, ""];
   if (r.files.length === 0) out.push("Files: none waiting.");
@@ -22,15 +29,17 @@ export function formatRunReport(r: RunReport): string {
     out.push("Files");
     out.push(
       table(
-        ["source", "file", "status", "lines", "loaded", "rejected", "stale", "zeroed"],
-        r.files.map((f) => [f.source, f.name, f.status, f.rowsRead, f.rowsLoaded, f.rowsRejected, f.rowsStale, f.rowsZeroed]),
+        ["source", "file", "status", "lines", "loaded", "rejected", "warned", "stale", "zeroed"],
+        r.files.map((f) => [f.source, f.name, f.status, f.rowsRead, loadedText(f), f.rowsRejected, f.rowsWarned, f.rowsStale, f.rowsZeroed]),
       ),
     );
     for (const f of r.files) {
       if (f.error) out.push(`  ${f.name}: ${f.error}${f.storedAt ? ` (quarantined: ${f.storedAt})` : ""}`);
       if (f.duplicateOf) out.push(`  ${f.name}: same bytes as ${f.duplicateOf}, not loaded again`);
-      for (const e of f.rejects) out.push(`  reject ${describeRecordError(e)}`);
-      if (f.rowsRejected > f.rejects.length) out.push(`  ... ${f.rowsRejected - f.rejects.length} more`);
+      for (const e of f.rejects) out.push(`  ${e.severity === "warning" ? "warning" : "reject"} ${describeRecordError(e)}`);
+      if (f.rowsRejected > f.rejects.length) out.push(`  ... ${f.rowsRejected - f.rejects.length} more rejected line(s)`);
+      for (const e of f.warnings) out.push(`  warning ${describeRecordError(e)}`);
+      if (f.rowsWarned > f.warnings.length) out.push(`  ... ${f.rowsWarned - f.warnings.length} more line(s) with a warning`);
       if (f.rejectsFile) out.push(`  all rejects of ${f.name}: ${f.rejectsFile}`);
       if (f.rowsStale > 0) out.push(`  ${f.name}: ${f.rowsStale} SKU level(s) older than what is loaded: kept as history, not applied`);
     }

@@ -5,7 +5,7 @@ import { compileInputMapping, compileOutputMapping, type InputMapping, type Outp
 import type { InputKind } from "../mapping/kinds.js";
 import { formats } from "../formats/index.js";
 import { checkDelims, delimsOf } from "../formats/x12/interchange.js";
-import { isValidTimeZone } from "../util/time.js";
+import { isValidTimeZone, parseIso } from "../util/time.js";
 import { configSchema, type CartConfig, type Config, type FeedConfig, type MerchantConfig, type WarehouseConfig } from "./schema.js";
 import { parseWith, problemAt, readYaml, type LocatedYaml } from "./yaml.js";
 
@@ -15,6 +15,14 @@ export interface Feed<K extends InputKind = InputKind> {
   mapping: InputMapping<K>;
   /** a stable name for the ledger: merchant/kind/owner */
   sourceKey: string;
+  /** inventory feeds: rule 14's bounds on the as-of of a line */
+  asOfBounds?: AsOfBounds;
+}
+
+export interface AsOfBounds {
+  clockSkewSeconds: number;
+  /** epoch ms */
+  oldest: number;
 }
 
 export interface LoadedCart {
@@ -84,7 +92,7 @@ function resolveTransportPaths<T extends { transport: string; dir: string }>(t: 
 
 function resolvePaths(c: Config, base: string): Config {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const feed = (f: FeedConfig | undefined) =>
+  const feed = <F extends FeedConfig>(f: F | undefined): F | undefined =>
     f
       ? {
           ...f,
@@ -228,7 +236,7 @@ export function loadConfig(file: string): LoadedConfig {
       return {
         merchant: m.id,
         config: w,
-        inventory: feed([...at, "inventory"], w.inventory, "inventory", `${m.id}/warehouse/${w.id}`)!,
+        inventory: { ...feed([...at, "inventory"], w.inventory, "inventory", `${m.id}/warehouse/${w.id}`)!, asOfBounds: asOfBounds(w) },
         products: feed([...at, "products"], w.products, "catalog", `${m.id}/products/${w.id}`),
         productOutput: out && productMapping ? { mapping: productMapping, config: out } : undefined,
       };
@@ -263,6 +271,11 @@ export function loadConfig(file: string): LoadedConfig {
 
   if (problems.length > 0) throw new ConfigError(`${path}: ${problems.length} problem(s) in the configuration`, problems);
   return { file: path, raw: c, statePath: c.state, workDir: c.workDir, merchants };
+}
+
+function asOfBounds(w: WarehouseConfig): AsOfBounds {
+  const oldest = parseIso(w.inventory.oldestAsOf, undefined);
+  return { clockSkewSeconds: w.inventory.clockSkewSeconds, oldest: oldest.ok ? oldest.value : 0 };
 }
 
 /** The one cart of that id (in that merchant, when several merchants have one), or a usage error. */

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
+import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_OLDEST_AS_OF } from "../domain/as-of.js";
+import { parseIso } from "../util/time.js";
 import { destinationSchema, sourceSchema } from "../transports/index.js";
 
 /** Ids name folders (archive/<merchant>/warehouse/<id>): letters, digits, dot, dash, underscore. */
@@ -25,12 +27,23 @@ const feed = z.strictObject({
   pollSeconds: z.number().min(1).max(86_400).optional(),
 });
 
+/** A warehouse's inventory feed: rule 14's bounds on the as-of times its lines carry. */
+const inventoryFeed = feed.extend({
+  /** how far a line's as-of may be ahead of the moment its file is taken (the WMS clock runs fast) */
+  clockSkewSeconds: z.number().int().min(0).max(86_400).default(DEFAULT_CLOCK_SKEW_SECONDS),
+  /** an as-of before this instant (ISO 8601 with offset) cannot be true: the line is rejected */
+  oldestAsOf: z
+    .string()
+    .refine((t) => parseIso(t, undefined).ok, "an ISO 8601 date-time with a UTC offset, e.g. 2000-01-01T00:00:00Z")
+    .default(DEFAULT_OLDEST_AS_OF),
+});
+
 const warehouse = z.strictObject({
   id,
   name: z.string().optional(),
   /** rule 13: partial updates the SKUs listed; full sets SKUs missing from the file to 0 */
   snapshot: z.enum(["partial", "full"]).default("partial"),
-  inventory: feed,
+  inventory: inventoryFeed,
   /** the WMS's product master (a catalog mapping): name, price, weight, description carried into cart files that ask for them */
   products: feed.optional(),
   /** where product files for this WMS go (product import and product sync from a cart) */
@@ -118,3 +131,4 @@ export type MerchantConfig = Config["merchants"][number];
 export type WarehouseConfig = MerchantConfig["warehouses"][number];
 export type CartConfig = MerchantConfig["carts"][number];
 export type FeedConfig = z.output<typeof feed>;
+export type InventoryFeedConfig = z.output<typeof inventoryFeed>;

@@ -55,10 +55,18 @@ export interface InputMapping<K extends InputKind = InputKind> {
   columns: string[];
   /** checks the file's header has what this mapping requires; returns problems, empty when fine */
   checkColumns(present: boolean[]): string[];
-  /** one row to a canonical record, or the rejects of that line with what could be read of it */
-  map(row: SourceRow, file: string): { record: CanonicalRecord<K> } | { errors: RecordError[]; partial: Partial<CanonicalRecord<K>> };
+  /**
+   * One row to a canonical record (with warnings about advisory values left empty), or the
+   * rejects of that line with what could be read of it.
+   */
+  map(
+    row: SourceRow,
+    file: string,
+  ): { record: CanonicalRecord<K>; warnings?: RecordError[] } | { errors: RecordError[]; partial: Partial<CanonicalRecord<K>> };
   /** catalogs of variants: how rows share a product's values */
   variants?: VariantsSpec;
+  /** the source column(s) a canonical field is read from, as rejects name them */
+  columnOf(field: string): string | undefined;
 }
 
 export interface OutputMapping {
@@ -366,6 +374,7 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
     readerOptions,
     columns,
     variants: m.variants,
+    columnOf: (name) => fields.find((f) => f.name === name)?.columnName,
     checkColumns(present) {
       const out: string[] = [];
       for (const f of fields) {
@@ -377,6 +386,7 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
     map(row, sourceFile) {
       const record: Record<string, Value> = {};
       const errors: RecordError[] = [];
+      let warnings: RecordError[] | undefined;
       for (const f of fields) {
         if (f.column.length === 0) {
           record[f.name] = f.constant ?? null;
@@ -418,9 +428,15 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
           if (!(d > 0)) errors.push({ file: sourceFile, line, field: columns[f.divisorColumn], value: String(by ?? ""), reason: "the divisor is not a positive number" });
           else record[f.name] = divided(Number(r.value), d);
         } else if (r.ok) record[f.name] = r.value;
-        else errors.push({ file: sourceFile, line, field: f.columnName!, value: raw ?? "", reason: r.reason });
+        else if (f.canonical.advisory) {
+          record[f.name] = null;
+          const reason = `${r.reason}; left empty, the line still loads (${f.name} is shown only)`;
+          (warnings ??= []).push({ file: sourceFile, line, field: f.columnName!, value: raw ?? "", reason, severity: "warning" });
+        } else errors.push({ file: sourceFile, line, field: f.columnName!, value: raw ?? "", reason: r.reason });
       }
       for (const [name] of Object.entries(canonical)) if (!(name in record)) record[name] = null;
+      // a rejected line lists its advisory problems too
+      if (errors.length > 0 && warnings) errors.push(...warnings);
       if (row.problem) errors.unshift({ file: sourceFile, line: row.line, field: "(line)", value: "", reason: row.problem });
       if (errors.length > 0) {
         // two fields reading one bad cell (weight in kg and in lb) make one reject
@@ -429,12 +445,20 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
           const k = `${e.line}\u0000${e.field}\u0000${e.value}\u0000${e.reason}`;
           return seen.has(k) ? false : (seen.add(k), true);
         }));
-        const sku = typeof record.sku === "string" ? record.sku : undefined;
-        return { errors: errors.map((e) => (sku ? { ...e, sku } : e)), partial: record as Partial<CanonicalRecord<K>> };
+        return { errors: errors.map((e) => ({ ...e, ...recordKeys(record) })), partial: record as Partial<CanonicalRecord<K>> };
       }
-      return { record: record as CanonicalRecord<K> };
+      if (warnings) warnings = warnings.map((w) => ({ ...w, ...recordKeys(record) }));
+      return warnings ? { record: record as CanonicalRecord<K>, warnings } : { record: record as CanonicalRecord<K> };
     },
   };
+}
+
+/** What names a record in its rejects: its SKU, and an order line's order id, where they could be read. */
+function recordKeys(record: Record<string, Value>): Pick<RecordError, "sku" | "orderId"> {
+  const keys: Pick<RecordError, "sku" | "orderId"> = {};
+  if (typeof record.sku === "string" && record.sku !== "") keys.sku = record.sku;
+  if (typeof record.orderId === "string" && record.orderId !== "") keys.orderId = record.orderId;
+  return keys;
 }
 
 /** A product value as a file carries it: lists joined, yes/no as Y/N, nothing as empty. */

@@ -27,6 +27,8 @@ export interface CanonicalField {
   min?: number;
   /** decimal measures: the unit the canonical value is in */
   unit?: Unit;
+  /** shown only, never drives a level: a bad value is a warning on its line, which still loads (rule 1) */
+  advisory?: boolean;
   description: string;
 }
 
@@ -47,7 +49,11 @@ const PRODUCT_FIELDS = {
   parentId: { type: "string", description: "the product id of the parent a variant belongs to" },
   upc: { type: "string", description: "UPC/EAN/GTIN barcode" },
   asin: { type: "string", description: "Amazon ASIN" },
-  quantity: { type: "integer", description: "the channel's own stock figure (shown, never used as a level)" },
+  quantity: {
+    type: "integer",
+    advisory: true,
+    description: "the channel's own stock figure (shown, never used as a level)",
+  },
   retailPrice: { type: "decimal", description: "selling price (sent only with productSync.syncPrice)" },
   regularPrice: { type: "decimal", description: "list price before a sale (sent only with productSync.syncPrice)" },
   weightLbs: measure("lb", "weight"),
@@ -78,7 +84,7 @@ export const INPUT_KINDS = {
   inventory: {
     sku: { type: "string", required: true, description: "the merchant's SKU" },
     available: { type: "integer", required: true, description: "quantity available (rule 1), whole number" },
-    onHand: { type: "integer", description: "quantity on hand, shown only" },
+    onHand: { type: "integer", advisory: true, description: "quantity on hand, shown only (rule 1)" },
     lot: { type: "string", description: "lot/batch/bin: lines of one SKU are summed (rule 2)" },
     asOf: { type: "datetime", description: "when the level was true; the file's modification time when absent" },
   },

@@ -5,7 +5,10 @@ import type { CanonicalRecord, InputKind } from "./kinds.js";
 import type { VariantsSpec } from "./schema.js";
 
 /** One mapped row: a record, or the rejects of its line. */
-export type Mapped<K extends InputKind> = { line: number; record: CanonicalRecord<K> } | { line: number; errors: RecordError[] };
+/** One mapped row: a record (with warnings about advisory values left empty), or the rejects of its line. */
+export type Mapped<K extends InputKind> =
+  | { line: number; record: CanonicalRecord<K>; warnings?: RecordError[] }
+  | { line: number; errors: RecordError[] };
 
 export type Product = CanonicalRecord<"catalog">;
 type Fields = Record<string, unknown>;
@@ -14,6 +17,7 @@ interface Row {
   line: number;
   fields: Fields;
   errors?: RecordError[];
+  warnings?: RecordError[];
 }
 
 /**
@@ -29,7 +33,9 @@ export async function* mapRows<K extends InputKind>(mapping: InputMapping<K>, ro
   const mapped = (async function* () {
     for await (const row of rows) {
       const m = mapping.map(row, file);
-      yield "record" in m ? { line: row.line, fields: m.record as Fields } : { line: row.line, fields: m.partial as Fields, errors: m.errors };
+      yield "record" in m
+        ? { line: row.line, fields: m.record as Fields, warnings: m.warnings }
+        : { line: row.line, fields: m.partial as Fields, errors: m.errors };
     }
   })();
   const v = mapping.variants;
@@ -40,7 +46,8 @@ export async function* mapRows<K extends InputKind>(mapping: InputMapping<K>, ro
 /** One row of a kind whose rows are records each (not a catalog: no assembly across rows). */
 export function mapRow<K extends InputKind>(mapping: InputMapping<K>, row: SourceRow, file: string): Mapped<K> {
   const m = mapping.map(row, file);
-  return "record" in m ? { line: row.line, record: m.record } : { line: row.line, errors: m.errors };
+  if (!("record" in m)) return { line: row.line, errors: m.errors };
+  return m.warnings ? { line: row.line, record: m.record, warnings: m.warnings } : { line: row.line, record: m.record };
 }
 
 const empty = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0);
@@ -56,7 +63,7 @@ const SKU_EMPTY = /^sku is required/;
 
 function asMapped(r: Row, file: string): Mapped<"catalog"> {
   if (r.errors) return { line: r.line, errors: r.errors.some((e) => SKU_EMPTY.test(e.reason)) ? noSku(r, file) : r.errors };
-  return { line: r.line, record: r.fields as Product };
+  return r.warnings ? { line: r.line, record: r.fields as Product, warnings: r.warnings } : { line: r.line, record: r.fields as Product };
 }
 
 function inherit(r: Row, from: Fields, v: VariantsSpec): void {

@@ -26,12 +26,18 @@ export interface FileReport {
   name: string;
   status: FileStatus;
   rowsRead: number;
+  /** inventory: SKUs (lots summed); other kinds: records */
   rowsLoaded: number;
+  /** the lines that loaded */
+  linesLoaded: number;
   rowsRejected: number;
+  /** lines loaded with a warning (rule 1: a bad on-hand value left empty) */
+  rowsWarned: number;
   rowsStale: number;
   rowsZeroed: number;
   asOf: string | null;
   rejects: RecordError[];
+  warnings: RecordError[];
   rejectsFile?: string;
   storedAt?: string;
   error?: string;
@@ -62,8 +68,12 @@ function spoolDir(ctx: StageContext, feed: Feed): string {
 
 /** Writes `<archived>.rejects.csv`: line, field, value, reason, from the store (every reject, not just the first). */
 async function writeRejects(ctx: StageContext, fileId: number, path: string): Promise<void> {
-  const w = await csvFormat.createWriter(path, ["line", "field", "value", "reason"], csvWriterOptions.parse({ escapeFormulae: true }), { now: ctx.now, plannedRecords: 0 });
-  for (const r of ctx.store.rejectsOf(fileId)) await w.write([String(r.line), r.field, r.value, r.reason]);
+  const header = ["line", "severity", "sku", "order_id", "field", "value", "reason"];
+  const options = csvWriterOptions.parse({ escapeFormulae: true });
+  const w = await csvFormat.createWriter(path, header, options, { now: ctx.now, plannedRecords: 0 });
+  for (const r of ctx.store.rejectsOf(fileId)) {
+    await w.write([String(r.line), r.severity, r.sku ?? "", r.order_id ?? "", r.field, r.value, r.reason]);
+  }
   await w.close();
 }
 
@@ -100,11 +110,14 @@ function blankReport(feed: Feed, owner: FeedOwner, name: string, status: FileSta
     status,
     rowsRead: 0,
     rowsLoaded: 0,
+    linesLoaded: 0,
     rowsRejected: 0,
+    rowsWarned: 0,
     rowsStale: 0,
     rowsZeroed: 0,
     asOf: null,
     rejects: [],
+    warnings: [],
     ms: 0,
   };
 }
@@ -362,8 +375,9 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
     fileId = store.insertFile(entry, "loading" as FileStatus);
     // a file without as-of times is as of its modification time, never later than now (a server
     // clock ahead of ours must not hide orders); a listing without exact times: as of now
-    const asOfDefault = file.mtime > 0 ? Math.min(file.mtime, ctx.now) : ctx.now;
-    result = await loadFile(store, feed, path, file.path, { fileId, ...owner, mtime: asOfDefault, now: ctx.now });
+    const asOfDefault = file.mtime > (feed.asOfBounds?.oldest ?? 0) ? Math.min(file.mtime, ctx.now) : ctx.now;
+    const target = { fileId, ...owner, mtime: asOfDefault, now: ctx.now, asOfBounds: feed.asOfBounds };
+    result = await loadFile(store, feed, path, file.path, target);
     const status: FileStatus = result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded";
     store.finishFile(fileId, { status, ...result });
     if (result.interchanges && feed.config.ack) queueAcks(ctx, feed, fileId, result.interchanges);
@@ -398,16 +412,19 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
     loadMs: Math.round(loadEnd - loadStart),
     rowsRead: result.rowsRead,
     rowsLoaded: result.rowsLoaded,
+    linesLoaded: result.linesLoaded,
     rowsRejected: result.rowsRejected,
+    rowsWarned: result.rowsWarned,
     rowsStale: result.rowsStale,
     rowsZeroed: result.rowsZeroed,
     asOf: result.asOf === null ? null : isoUtc(result.asOf),
     rejects: result.rejects,
+    warnings: result.warnings,
   };
   ctx.log.info({ file: file.path, source: feed.sourceKey, ...result, rejects: undefined }, "file loaded");
   if (result.rowsStale > 0) ctx.log.info({ file: file.path, source: feed.sourceKey, stale: result.rowsStale }, "stale levels kept as history (rule 14)");
   if (!ctx.dryRun) {
-    const archived = await archiveLoaded(ctx, feed, fileId, path, result.rowsRejected);
+    const archived = await archiveLoaded(ctx, feed, fileId, path, result.rowsRejected + result.rowsWarned);
     report.storedAt = archived.storedAt;
     report.rejectsFile = archived.rejectsFile;
   }
@@ -418,11 +435,17 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
  * Moves a loaded file from the spool into the archive, its rejects report first (so a crash
  * between the two leaves the report where the file is going, and the spool still holds it).
  */
-async function archiveLoaded(ctx: StageContext, feed: Feed, fileId: number, path: string, rowsRejected: number): Promise<{ storedAt: string; rejectsFile?: string }> {
+async function archiveLoaded(
+  ctx: StageContext,
+  feed: Feed,
+  fileId: number,
+  path: string,
+  problems: number,
+): Promise<{ storedAt: string; rejectsFile?: string }> {
   const archiveDir = join(ctx.workDir, "archive", datePath(ctx.now), feed.sourceKey);
   await mkdir(archiveDir, { recursive: true });
   const storedAt = join(archiveDir, await freeName(archiveDir, posix.basename(path)));
-  const rejectsFile = rowsRejected > 0 ? `${storedAt}.rejects.csv` : undefined;
+  const rejectsFile = problems > 0 ? `${storedAt}.rejects.csv` : undefined;
   if (rejectsFile) {
     await rm(rejectsFile, { force: true }); // a killed run's report is written again, whole
     await writeRejects(ctx, fileId, rejectsFile);

@@ -5,6 +5,10 @@ import type { CanonicalRecord, InputKind } from "../mapping/kinds.js";
 import type { Store } from "../state/store.js";
 import { mapRow, mapRows, type Mapped } from "../mapping/products.js";
 import type { SourceRow } from "../formats/types.js";
+import { asOfProblem } from "../domain/as-of.js";
+import { MAX_QUANTITY } from "../domain/quantity.js";
+import { isoUtc } from "../util/time.js";
+import type { AsOfBounds } from "../config/load.js";
 import { interchangeParties, type InterchangeSummary } from "../formats/x12/envelope.js";
 
 const BATCH = 2000;
@@ -21,18 +25,27 @@ export interface LoadTarget {
   /** the file's modification time: the as-of of lines that carry none */
   mtime: number;
   now: number;
+  /** inventory: rule 14's bounds on a line's as-of */
+  asOfBounds?: AsOfBounds;
 }
 
 export interface LoadResult {
   rowsRead: number;
+  /** inventory: the SKUs loaded (lots summed); other kinds: the records loaded */
   rowsLoaded: number;
+  /** the lines that loaded (inventory: several lots of one SKU are several lines) */
+  linesLoaded: number;
   rowsRejected: number;
+  /** lines that loaded with a warning (rule 1: a bad on-hand value is left empty) */
+  rowsWarned: number;
   rowsStale: number;
   rowsZeroed: number;
   applied: number;
   asOf: number | null;
   /** the first rejects, for the report */
   rejects: RecordError[];
+  /** the first warnings, for the report */
+  warnings: RecordError[];
   /** X12: the interchanges the file held */
   interchanges?: InterchangeSummary[];
 }
@@ -52,22 +65,42 @@ export async function loadFile(store: Store, feed: Feed, path: string, displayNa
   const missing = mapping.checkColumns(table.present);
   if (missing.length > 0) throw new FileUnreadableError(missing.join("; "), displayName);
 
-  const result: LoadResult = { rowsRead: 0, rowsLoaded: 0, rowsRejected: 0, rowsStale: 0, rowsZeroed: 0, applied: 0, asOf: null, rejects: [] };
-  const sink = sinkFor(store, mapping.kind, t);
+  const result: LoadResult = {
+    rowsRead: 0,
+    rowsLoaded: 0,
+    linesLoaded: 0,
+    rowsRejected: 0,
+    rowsWarned: 0,
+    rowsStale: 0,
+    rowsZeroed: 0,
+    applied: 0,
+    asOf: null,
+    rejects: [],
+    warnings: [],
+  };
+  const sink = sinkFor(store, mapping.kind, t, (field) => mapping.columnOf(field) ?? field, displayName);
   let batch: Array<Lined<unknown>> = [];
   let rejectBatch: RecordError[] = [];
+  const report = (errors: RecordError[], shown: RecordError[]) => {
+    if (shown.length < REPORTED_REJECTS) shown.push(...errors.slice(0, REPORTED_REJECTS - shown.length));
+    rejectBatch.push(...errors);
+    if (rejectBatch.length >= BATCH) {
+      store.addRejects(t.fileId, rejectBatch);
+      rejectBatch = [];
+    }
+  };
+  const reject = (line: number, errors: RecordError[]) => {
+    result.rowsRejected++;
+    report(errors, result.rejects);
+    if (errors[0].sku) sink.rejectedSku(errors[0].sku, line);
+  };
   const take = (mapped: Mapped<InputKind>) => {
-    if ("errors" in mapped) {
-      result.rowsRejected++;
-      const first = mapped.errors;
-      if (result.rejects.length < REPORTED_REJECTS) result.rejects.push(...first.slice(0, REPORTED_REJECTS - result.rejects.length));
-      rejectBatch.push(...first);
-      if (first[0].sku) sink.rejectedSku(first[0].sku);
-      if (rejectBatch.length >= BATCH) {
-        store.addRejects(t.fileId, rejectBatch);
-        rejectBatch = [];
-      }
-      return;
+    if ("errors" in mapped) return reject(mapped.line, mapped.errors);
+    const vetted = sink.vet?.(mapped.record, mapped.line);
+    if (vetted) return reject(mapped.line, mapped.warnings ? [vetted, ...mapped.warnings] : [vetted]);
+    if (mapped.warnings) {
+      result.rowsWarned++;
+      report(mapped.warnings, result.warnings);
     }
     batch.push({ record: mapped.record, line: mapped.line });
     if (batch.length >= BATCH) {
@@ -97,11 +130,7 @@ export async function loadFile(store: Store, feed: Feed, path: string, displayNa
   }
   if (batch.length) sink.add(batch);
   if (rejectBatch.length) store.addRejects(t.fileId, rejectBatch);
-  if (result.rowsRead === 0 && t.fullSnapshot) {
-    // a full snapshot with no lines would zero every SKU of the warehouse: refuse it
-    throw new FileUnreadableError("a full snapshot with no data lines would set every SKU to 0; refused", displayName);
-  }
-  Object.assign(result, sink.finish());
+  Object.assign(result, sink.finish(result));
   if (table.interchanges) {
     result.interchanges = table.interchanges;
     for (const i of table.interchanges) {
@@ -132,16 +161,29 @@ interface Lined<R> {
 }
 
 interface Sink {
+  /** a record the mapping read but the kind's rules refuse (rule 14's as-of bounds) */
+  vet?(record: unknown, line: number): RecordError | undefined;
   add(records: Array<Lined<unknown>>): void;
-  rejectedSku(sku: string): void;
-  finish(): Partial<LoadResult>;
+  rejectedSku(sku: string, line: number): void;
+  /** applies what was staged; `sofar` has the counts and first rejects of the lines read */
+  finish(sofar: LoadResult): Partial<LoadResult>;
 }
 
-function sinkFor(store: Store, kind: InputKind, t: LoadTarget): Sink {
+/** Column names for rejects, and the file they are in. */
+type ColumnOf = (field: string) => string;
+
+function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnOf, file: string): Sink {
   switch (kind) {
     case "inventory": {
       store.clearInventoryStage();
+      const bounds = t.asOfBounds;
       return {
+        vet(record, line) {
+          const r = record as CanonicalRecord<"inventory">;
+          const problem = r.asOf !== null && bounds ? asOfProblem(r.asOf, { takenAt: t.now, ...bounds }) : undefined;
+          if (!problem) return undefined;
+          return { file, line, field: columnOf("asOf"), value: isoUtc(r.asOf!), reason: problem, sku: r.sku };
+        },
         add(records) {
           store.stageInventory(
             (records as Array<Lined<CanonicalRecord<"inventory">>>).map(({ record: r, line }) => ({
@@ -149,15 +191,13 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget): Sink {
               available: r.available,
               onHand: r.onHand,
               asOf: r.asOf ?? t.mtime,
+              writtenAsOf: r.asOf,
               line,
             })),
           );
         },
-        rejectedSku: (sku) => store.stageSeenSku(sku),
-        finish() {
-          const r = store.applyInventoryStage({ fileId: t.fileId, merchant: t.merchant, warehouse: t.warehouse!, full: !!t.fullSnapshot, defaultAsOf: t.mtime, now: t.now });
-          return { rowsLoaded: r.loaded, rowsStale: r.stale, rowsZeroed: r.zeroed, applied: r.applied, asOf: r.asOf };
-        },
+        rejectedSku: (sku, line) => store.stageSeenSku(sku, line),
+        finish: (sofar) => finishInventory(store, t, sofar, columnOf("sku"), file),
       };
     }
     case "orders": {
@@ -181,7 +221,7 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget): Sink {
         rejectedSku: () => {},
         finish() {
           store.applyOrderStage({ fileId: t.fileId, merchant: t.merchant, cart: t.cart! });
-          return { rowsLoaded: staged };
+          return { rowsLoaded: staged, linesLoaded: staged };
         },
       };
     }
@@ -201,7 +241,7 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget): Sink {
             });
           },
           rejectedSku: () => {},
-          finish: () => ({ rowsLoaded: n, applied: n }),
+          finish: () => ({ rowsLoaded: n, linesLoaded: n, applied: n }),
         };
       }
       store.clearCatalog(t.merchant, t.cart!);
@@ -217,7 +257,7 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget): Sink {
           });
         },
         rejectedSku: () => {},
-        finish: () => ({ rowsLoaded: n }),
+        finish: () => ({ rowsLoaded: n, linesLoaded: n }),
       };
     }
     case "aliases": {
@@ -231,9 +271,52 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget): Sink {
         rejectedSku: () => {},
         finish: () => {
           store.aliasProducts(t.merchant);
-          return { rowsLoaded: n };
+          return { rowsLoaded: n, linesLoaded: n };
         },
       };
     }
   }
+}
+
+/**
+ * Rules 3, 13 and 14 on a staged warehouse file: the lots of a SKU with a rejected line are
+ * held back; a full snapshot with no line that loads is refused (it would zero the warehouse);
+ * the rest is applied.
+ */
+function finishInventory(store: Store, t: LoadTarget, sofar: LoadResult, skuField: string, file: string): Partial<LoadResult> {
+  const held = store.holdIncompleteSkus(t.fileId, skuField, MAX_QUANTITY);
+  const rejects = [...sofar.rejects];
+  for (const h of held.examples) {
+    if (rejects.length >= REPORTED_REJECTS) break;
+    rejects.push({ file, line: h.line, field: skuField, value: h.sku, reason: h.reason, sku: h.sku });
+  }
+  rejects.sort((a, b) => a.line - b.line);
+  const lines = store.stagedInventoryLines();
+  if (lines === 0 && t.fullSnapshot) {
+    const why = sofar.rowsRead === 0 ? "it has no data lines" : `all ${sofar.rowsRead} of its lines were rejected`;
+    const first = rejects.slice(0, 3).map((e) => `line ${e.line}: ${e.reason}`);
+    throw new FileUnreadableError(
+      `a full snapshot with no line that loads (${why}) would set every SKU to 0: refused, nothing applied (rule 13)` +
+        (first.length ? `; ${first.join("; ")}` : ""),
+      file,
+    );
+  }
+  const r = store.applyInventoryStage({
+    fileId: t.fileId,
+    merchant: t.merchant,
+    warehouse: t.warehouse!,
+    full: !!t.fullSnapshot,
+    defaultAsOf: t.mtime,
+    now: t.now,
+  });
+  return {
+    rowsLoaded: r.loaded,
+    linesLoaded: lines,
+    rowsRejected: sofar.rowsRejected + held.lines,
+    rejects,
+    rowsStale: r.stale,
+    rowsZeroed: r.zeroed,
+    applied: r.applied,
+    asOf: r.asOf,
+  };
 }

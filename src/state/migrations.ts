@@ -337,4 +337,11 @@ export const migrations: string[] = [
   -- a million "no alias" rows per file would grow without end
   DELETE FROM sync_skipped WHERE reason <> 'unsendable';
   `,
+  `
+  -- a line's problems: a reject (the line did not load) or a warning (it loaded; rule 1: a bad
+  -- on-hand value); order files name the order beside the line
+  ALTER TABLE rejects ADD COLUMN severity TEXT NOT NULL DEFAULT 'reject';
+  ALTER TABLE rejects ADD COLUMN order_id TEXT;
+  ALTER TABLE files ADD COLUMN rows_warned INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

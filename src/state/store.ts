@@ -28,9 +28,52 @@ export interface StagedInventory {
   sku: string;
   available: number;
   onHand: number | null;
+  /** the line's as-of, or the file's time where it carries none */
   asOf: number;
+  /** the as-of the line carries, null when it carries none (rule 13's snapshot time) */
+  writtenAsOf: number | null;
   line: number;
 }
+
+/** A line of a file that did not load (or loaded with a warning), as the rejects report lists it. */
+export interface StoredReject {
+  line: number;
+  field: string;
+  value: string;
+  reason: string;
+  sku: string | null;
+  order_id: string | null;
+  severity: "reject" | "warning";
+}
+
+/** Lines held back by rule 3 (another line of their SKU was rejected) or by the sum's bound. */
+export interface HeldLines {
+  lines: number;
+  skus: number;
+  /** the first ones, for the report */
+  examples: Array<{ line: number; sku: string; reason: string }>;
+}
+
+/** What a file's load counted, as the ledger keeps it. */
+export interface FileCounts {
+  rowsRead?: number;
+  rowsLoaded?: number;
+  rowsRejected?: number;
+  rowsWarned?: number;
+  rowsStale?: number;
+  rowsZeroed?: number;
+  applied?: number;
+}
+
+const NO_COUNTS: Required<FileCounts> = {
+  rowsRead: 0,
+  rowsLoaded: 0,
+  rowsRejected: 0,
+  rowsWarned: 0,
+  rowsStale: 0,
+  rowsZeroed: 0,
+  applied: 0,
+};
 
 export interface StagedOrder {
   orderId: string;
@@ -148,8 +191,11 @@ export class Store {
     this.db.pragma(`cache_size = -${CACHE_KB}`);
     this.db.pragma(`temp.cache_size = -${CACHE_KB}`);
     this.db.exec(`
-      CREATE TEMP TABLE stage_inventory (sku TEXT NOT NULL, available INTEGER NOT NULL, on_hand INTEGER, as_of INTEGER NOT NULL, line INTEGER NOT NULL);
-      CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TEMP TABLE stage_inventory (sku TEXT NOT NULL, available INTEGER NOT NULL, on_hand INTEGER, as_of INTEGER NOT NULL,
+        written_as_of INTEGER, line INTEGER NOT NULL);
+      -- SKUs named by a rejected line of the file being loaded, with the first such line
+      -- (why: 'rejected', or 'sum' where its lines add up beyond the bound)
+      CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY, line INTEGER NOT NULL, why TEXT NOT NULL DEFAULT 'rejected') WITHOUT ROWID;
       CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT, file_line INTEGER);
       CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
       -- lines the cart's format could not carry (found while writing the file)
@@ -231,15 +277,15 @@ export class Store {
 
   finishFile(
     id: number,
-    r: { status: FileStatus; rowsRead?: number; rowsLoaded?: number; rowsRejected?: number; rowsStale?: number; rowsZeroed?: number; applied?: number; asOf?: number | null; error?: string | null; storedAt?: string | null },
+    r: FileCounts & { status: FileStatus; asOf?: number | null; error?: string | null; storedAt?: string | null },
   ): void {
     this.db
       .prepare(
         `UPDATE files SET status = @status, rows_read = @rowsRead, rows_loaded = @rowsLoaded, rows_rejected = @rowsRejected,
-           rows_stale = @rowsStale, rows_zeroed = @rowsZeroed, applied = @applied, as_of = @asOf, error = @error,
-           stored_at = COALESCE(@storedAt, stored_at) WHERE id = @id`,
+           rows_warned = @rowsWarned, rows_stale = @rowsStale, rows_zeroed = @rowsZeroed, applied = @applied, as_of = @asOf,
+           error = @error, stored_at = COALESCE(@storedAt, stored_at) WHERE id = @id`,
       )
-      .run({ rowsRead: 0, rowsLoaded: 0, rowsRejected: 0, rowsStale: 0, rowsZeroed: 0, applied: 0, asOf: null, error: null, storedAt: null, ...r, id });
+      .run({ ...NO_COUNTS, asOf: null, error: null, storedAt: null, ...r, id });
   }
 
   setStoredAt(id: number, path: string): void {
@@ -247,17 +293,19 @@ export class Store {
   }
 
   addRejects(fileId: number, errors: readonly RecordError[]): void {
-    const insert = this.db.prepare("INSERT INTO rejects (file_id, line, field, value, reason, sku) VALUES (?, ?, ?, ?, ?, ?)");
-    for (const e of errors) insert.run(fileId, e.line, e.field, e.value, e.reason, e.sku ?? null);
+    const insert = this.db.prepare(
+      "INSERT INTO rejects (file_id, line, field, value, reason, sku, order_id, severity) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    for (const e of errors) {
+      insert.run(fileId, e.line, e.field, e.value, e.reason, e.sku ?? null, e.orderId ?? null, e.severity ?? "reject");
+    }
   }
 
-  rejectsOf(fileId: number): IterableIterator<{ line: number; field: string; value: string; reason: string }> {
-    return this.db.prepare("SELECT line, field, value, reason FROM rejects WHERE file_id = ? ORDER BY rowid").iterate(fileId) as IterableIterator<{
-      line: number;
-      field: string;
-      value: string;
-      reason: string;
-    }>;
+  /** A file's rejects and warnings in line order. */
+  rejectsOf(fileId: number): IterableIterator<StoredReject> {
+    return this.db
+      .prepare("SELECT line, field, value, reason, sku, order_id, severity FROM rejects WHERE file_id = ? ORDER BY line, rowid")
+      .iterate(fileId) as IterableIterator<StoredReject>;
   }
 
   // ---- inventory (rules 2, 13, 14) ---------------------------------------
@@ -267,20 +315,61 @@ export class Store {
   }
 
   stageInventory(rows: readonly StagedInventory[]): void {
-    const insert = this.db.prepare("INSERT INTO stage_inventory (sku, available, on_hand, as_of, line) VALUES (?, ?, ?, ?, ?)");
-    for (const r of rows) insert.run(r.sku, r.available, r.onHand, r.asOf, r.line);
+    const insert = this.db.prepare(
+      "INSERT INTO stage_inventory (sku, available, on_hand, as_of, written_as_of, line) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    for (const r of rows) insert.run(r.sku, r.available, r.onHand, r.asOf, r.writtenAsOf, r.line);
   }
 
   /** a SKU named by a rejected line: it keeps its level, and a full snapshot must not zero it */
-  stageSeenSku(sku: string): void {
-    this.db.prepare("INSERT OR IGNORE INTO stage_seen (sku) VALUES (?)").run(sku);
+  stageSeenSku(sku: string, line: number): void {
+    this.db.prepare("INSERT OR IGNORE INTO stage_seen (sku, line) VALUES (?, ?)").run(sku, line);
+  }
+
+  /**
+   * Rule 3 with lots: the staged lines of a SKU that also has a rejected line, and of a SKU
+   * whose lots add up beyond `maxSum`, are not applied (a partial or overflowing sum would be
+   * a wrong level): each becomes a reject naming why, and the SKU keeps its previous level.
+   */
+  holdIncompleteSkus(fileId: number, skuField: string, maxSum: number): HeldLines {
+    const db = this.db;
+    // TOTAL is a float and never overflows: it finds the sums to refuse before any exact SUM runs
+    db.prepare(
+      `INSERT OR IGNORE INTO stage_seen (sku, line, why)
+       SELECT sku, MIN(line), 'sum' FROM stage_inventory GROUP BY sku
+       HAVING ABS(TOTAL(available)) > @max OR ABS(TOTAL(on_hand)) > @max`,
+    ).run({ max: maxSum });
+    const reason = `CASE s.why WHEN 'sum' THEN 'not applied: the lines of SKU ' || i.sku || ' add up beyond the limit of '
+        || @limit || ' units; the SKU keeps its previous level (rule 3)'
+      ELSE 'not applied: line ' || s.line || ' of SKU ' || i.sku || ' was rejected, and a sum of the other lots '
+        || 'would be a wrong level; the SKU keeps its previous level (rule 3)' END`;
+    const heldRows = `SELECT i.line, i.sku, i.available, ${reason} AS reason
+      FROM stage_inventory i JOIN stage_seen s ON s.sku = i.sku`;
+    const args = { limit: maxSum.toLocaleString("en-US") };
+    const examples = db.prepare(`${heldRows} ORDER BY i.line LIMIT 20`).all(args) as Array<HeldLines["examples"][number]>;
+    if (examples.length === 0) return { lines: 0, skus: 0, examples: [] };
+    const lines = db
+      .prepare(
+        `INSERT INTO rejects (file_id, line, field, value, reason, sku, severity)
+         SELECT @fileId, line, @field, available, reason, sku, 'reject' FROM (${heldRows}) ORDER BY line`,
+      )
+      .run({ ...args, fileId, field: skuField }).changes;
+    const skus = (db.prepare(`SELECT COUNT(DISTINCT sku) AS n FROM (${heldRows})`).get(args) as { n: number }).n;
+    db.exec("DELETE FROM stage_inventory WHERE sku IN (SELECT sku FROM stage_seen)");
+    return { lines, skus, examples: examples.map(({ line, sku, reason }) => ({ line, sku, reason })) };
+  }
+
+  /** Lines staged (after holdIncompleteSkus: the lines that load). */
+  stagedInventoryLines(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM stage_inventory").get() as { n: number }).n;
   }
 
   /**
    * Applies the staged lines of one warehouse file. Lines of one SKU are summed (rule 2,
    * lots), with the oldest as-of among them. A level older than the current one is kept as
    * history and counted stale (rule 14). A full snapshot (rule 13) zeroes the SKUs it does not
-   * list, unless their level is newer than the file.
+   * list, as of the snapshot's time: the newest as-of written on its lines (the file's time
+   * when none carries one); a level newer than that is kept.
    */
   applyInventoryStage(p: { fileId: number; merchant: string; warehouse: string; full: boolean; defaultAsOf: number; now: number }): {
     loaded: number;
@@ -297,8 +386,13 @@ export class Store {
              MIN(as_of) AS as_of, MIN(line) AS line
       FROM stage_inventory GROUP BY sku`);
     const loaded = (db.prepare("SELECT COUNT(*) AS n FROM stage_sum").get() as { n: number }).n;
-    const fileAsOf = (db.prepare("SELECT MIN(as_of) AS t FROM stage_sum").get() as { t: number | null }).t ?? p.defaultAsOf;
-    const args = { merchant: p.merchant, warehouse: p.warehouse, fileId: p.fileId, now: p.now, fileAsOf };
+    const times = db.prepare("SELECT MIN(as_of) AS oldest, MAX(written_as_of) AS newest FROM stage_inventory").get() as {
+      oldest: number | null;
+      newest: number | null;
+    };
+    const fileAsOf = times.oldest ?? p.defaultAsOf;
+    const snapshotAsOf = times.newest ?? p.defaultAsOf;
+    const args = { merchant: p.merchant, warehouse: p.warehouse, fileId: p.fileId, now: p.now, snapshotAsOf };
     const stale = db
       .prepare(
         `INSERT INTO inventory_history (file_id, merchant, warehouse, sku, available, on_hand, as_of, line, reason)
@@ -323,8 +417,8 @@ export class Store {
       zeroed = db
         .prepare(
           `UPDATE inventory SET available = 0, on_hand = CASE WHEN on_hand IS NULL THEN NULL ELSE 0 END,
-             as_of = @fileAsOf, loaded_at = @now, file_id = @fileId, line = NULL
-           WHERE merchant = @merchant AND warehouse = @warehouse AND as_of < @fileAsOf
+             as_of = @snapshotAsOf, loaded_at = @now, file_id = @fileId, line = NULL
+           WHERE merchant = @merchant AND warehouse = @warehouse AND as_of < @snapshotAsOf
              AND sku NOT IN (SELECT sku FROM stage_sum) AND sku NOT IN (SELECT sku FROM stage_seen)`,
         )
         .run(args).changes;
