@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
@@ -53,6 +53,22 @@ describe("folder lifecycle", () => {
     const orders = r.files.find((f) => f.kind === "orders")!;
     expect(orders.rejects.map((e) => [e.line, e.sku, e.orderId])).toEqual([[3, "A", "7002"]]);
     expect(readFileSync(orders.rejectsFile!, "utf8")).toContain("3,reject,A,7002,quantity,1.5,");
+  });
+
+  it("a symbolic link in a drop folder is never taken or followed, and the run output says so", async () => {
+    s = new Scenario();
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
+    const target = s.write("elsewhere/secret.csv", `sku,quantity_available\nB,99\n`);
+    symlinkSync(target, s.path("in/wms/east/link.csv"));
+    const r = await s.run();
+    expect(r.exitCode).toBe(0);
+    const skipped = r.files.find((f) => f.name === "link.csv")!;
+    expect(skipped).toMatchObject({ status: "skipped", error: expect.stringContaining("a symbolic link") });
+    expect(s.latest("shop")).toEqual({ A: 10 });
+    expect(lstatSync(s.path("in/wms/east/link.csv")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, "utf8")).toContain("B,99");
+    const { formatRunReport } = await import("../src/cli/run.js");
+    expect(formatRunReport(r)).toMatch(/link\.csv: a symbolic link, not a regular file: never taken or followed; left where it is/);
   });
 
   it("quarantines a file that cannot be read at all, beside a .error.txt saying why, and never deletes it", async () => {

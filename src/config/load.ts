@@ -7,6 +7,7 @@ import { formats } from "../formats/index.js";
 import { checkDelims, delimsOf } from "../formats/x12/interchange.js";
 import { isValidTimeZone, parseIso } from "../util/time.js";
 import { configSchema, type CartConfig, type Config, type FeedConfig, type MerchantConfig, type WarehouseConfig } from "./schema.js";
+import { destinationCollisions, type Writer } from "./destinations.js";
 import { parseWith, problemAt, readYaml, type LocatedYaml } from "./yaml.js";
 
 /** A feed with its mapping compiled. */
@@ -132,8 +133,41 @@ function fileNameProblems(y: LocatedYaml, at: (string | number)[], name: string,
   if (/[/\\]/.test(name) || name.startsWith(".")) problems.push(problemAt(y, at, "a file name, not a path: no / or \\, and not starting with a dot (dot files are temporary names)"));
 }
 
+/** Every place stockfeed writes files: cart outputs, WMS product files, 997 acknowledgments. */
+function writers(c: Config): Writer[] {
+  const out: Writer[] = [];
+  const acks = (at: Writer["at"], f: FeedConfig | undefined, merchant: string, sourceKey: string) => {
+    if (!f?.ack) return;
+    const fixed = { merchant, source: sourceKey.replace(/\//g, "-") };
+    out.push({ at: [...at, "ack"], name: `the 997s of ${sourceKey}`, destination: f.ack.destination, filename: f.ack.filename, fixed });
+  };
+  c.merchants.forEach((m, mi) => {
+    const base = ["merchants", mi];
+    acks([...base, "aliases"], m.aliases, m.id, `${m.id}/aliases`);
+    m.warehouses.forEach((w, wi) => {
+      const at = [...base, "warehouses", wi];
+      acks([...at, "inventory"], w.inventory, m.id, `${m.id}/warehouse/${w.id}`);
+      acks([...at, "products"], w.products, m.id, `${m.id}/products/${w.id}`);
+      const o = w.productOutput;
+      if (o) {
+        const fixed = { merchant: m.id, warehouse: w.id };
+        out.push({ at: [...at, "productOutput"], name: `warehouse ${w.id}'s product files`, destination: o.destination, filename: o.filename, fixed });
+      }
+    });
+    m.carts.forEach((k, ki) => {
+      const at = [...base, "carts", ki];
+      acks([...at, "orders"], k.orders, m.id, `${m.id}/orders/${k.id}`);
+      acks([...at, "catalog"], k.catalog, m.id, `${m.id}/catalog/${k.id}`);
+      const fixed = { merchant: m.id, cart: k.id };
+      out.push({ at: [...at, "output"], name: `cart ${m.id}/${k.id}'s output`, destination: k.output.destination, filename: k.output.filename, fixed });
+    });
+  });
+  return out;
+}
+
 function crossChecks(y: LocatedYaml, c: Config): string[] {
   const problems: string[] = [];
+  for (const x of destinationCollisions(writers(c), dirname(y.file))) problems.push(problemAt(y, x.at, x.problem));
   for (const i of duplicates(c.merchants, (m) => m.id)) problems.push(problemAt(y, ["merchants", i, "id"], `merchant id ${JSON.stringify(c.merchants[i].id)} is used twice`));
   const sources = new Map<string, string>();
   const claimSource = (path: (string | number)[], f: FeedConfig | undefined) => {

@@ -24,7 +24,8 @@ export interface FileReport {
   warehouse?: string;
   cart?: string;
   name: string;
-  status: FileStatus;
+  /** skipped: listed, matching, but not a file stockfeed takes (a symbolic link) */
+  status: FileStatus | "skipped";
   rowsRead: number;
   /** inventory: SKUs (lots summed); other kinds: records */
   rowsLoaded: number;
@@ -99,7 +100,7 @@ async function writeMeta(spool: string, name: string, file: ListedFile): Promise
   await writeFile(metaPath(spool, name), JSON.stringify({ path: file.path, size: file.size, mtime: file.mtime } satisfies SpoolMeta));
 }
 
-function blankReport(feed: Feed, owner: FeedOwner, name: string, status: FileStatus): FileReport {
+function blankReport(feed: Feed, owner: FeedOwner, name: string, status: FileReport["status"]): FileReport {
   return {
     source: feed.sourceKey,
     kind: feed.mapping.kind,
@@ -165,10 +166,14 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
 
   if (!ctx.dryRun) reports.push(...(await finishLeftovers(ctx, feed, owner, spool)));
 
-  const { ready, waiting, unsafe } = await completeFiles(source, config, ctx.store.listingMemory(feed.sourceKey), ctx.now);
+  const { ready, waiting, unsafe, skipped } = await completeFiles(source, config, ctx.store.listingMemory(feed.sourceKey), ctx.now);
   for (const u of unsafe) {
     ctx.log.error({ source: feed.sourceKey, file: JSON.stringify(u.path), reason: u.reason }, "remote name refused");
     reports.push({ ...blankReport(feed, owner, JSON.stringify(u.path).slice(1, -1), "failed"), error: `remote name refused: it ${u.reason}; the file is left on the server` });
+  }
+  for (const k of skipped) {
+    ctx.log.warn({ source: feed.sourceKey, file: k.path, reason: k.reason }, "entry skipped");
+    reports.push({ ...blankReport(feed, owner, k.path, "skipped"), error: `${k.reason}; left where it is` });
   }
   if (waiting.length > 0)
     ctx.log.info({ source: feed.sourceKey, files: waiting.map((f) => f.path) }, config.doneFile ? "files without their done file: left for later" : "files still changing: left for a later listing");

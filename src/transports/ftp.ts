@@ -10,6 +10,7 @@ import { globToRegExp } from "../util/glob.js";
 import { checkDownloaded, isTransientNetworkError, runOnServer, withDeadline, type ServerSession, type Session } from "./connections.js";
 import { deliveryOptions, serverOptions, takingOptions } from "./options.js";
 import { readSecret, redactor } from "./secrets.js";
+import { SYMLINK } from "./incoming.js";
 import type { ListedFile, TransportDefinition, TransportRuntime } from "./types.js";
 
 const ftpServer = {
@@ -174,6 +175,7 @@ export const ftpTransport: TransportDefinition<typeof ftpSource, typeof ftpDesti
                 if (config.recursive && !f.name.startsWith(".") && path !== archive) await visit(path);
                 continue;
               }
+              if (f.isSymbolicLink) files.push({ path, size: 0, mtime: 0, notRegular: SYMLINK });
               if (!f.isFile) continue;
               let mtime = f.modifiedAt?.getTime();
               // no exact time in the listing (LIST, not MLSD): ask MDTM for the files that may be taken

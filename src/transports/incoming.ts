@@ -26,7 +26,12 @@ export interface CompleteFiles {
   waiting: ListedFile[];
   /** names that could escape the spool or mean something else locally: never taken */
   unsafe: Array<{ path: string; reason: string }>;
+  /** matching entries that are not regular files (symbolic links): never taken, reported */
+  skipped: Array<{ path: string; reason: string }>;
 }
+
+/** Why a listed symbolic link is not taken (it may point anywhere: outside the folder, at a device). */
+export const SYMLINK = "a symbolic link, not a regular file: never taken or followed";
 
 /** Names a writer is still busy with, or that are ours: never taken. */
 export function isTransientName(name: string): boolean {
@@ -79,8 +84,10 @@ export async function completeFiles(
 ): Promise<CompleteFiles> {
   const pattern = globToRegExp(config.match);
   const unsafe: CompleteFiles["unsafe"] = [];
+  const skipped: CompleteFiles["skipped"] = [];
   const archivePrefix = config.archiveDir.startsWith("/") ? undefined : `${posix.normalize(config.archiveDir)}/`;
 
+  const skippedPaths = new Set<string>();
   const sort = (listed: ListedFile[]) => {
     const candidates: ListedFile[] = [];
     const all = new Set<string>();
@@ -94,6 +101,11 @@ export async function completeFiles(
       if (archivePrefix && f.path.startsWith(archivePrefix)) continue;
       if (f.path.split("/").some(isTransientName)) continue;
       if (!pattern.test(posix.basename(f.path))) continue;
+      if (f.notRegular) {
+        if (!skippedPaths.has(f.path)) skipped.push({ path: f.path, reason: f.notRegular });
+        skippedPaths.add(f.path);
+        continue;
+      }
       candidates.push(f);
     }
     // a marker is never data, even when the glob matches it
@@ -106,9 +118,9 @@ export async function completeFiles(
   if (config.doneFile) {
     const ready = candidates.filter((f) => all.has(doneFileFor(config.doneFile!, f.path)));
     const waiting = candidates.filter((f) => !all.has(doneFileFor(config.doneFile!, f.path)));
-    return { ready: ready.sort(byServerTime), waiting, unsafe };
+    return { ready: ready.sort(byServerTime), waiting, unsafe, skipped };
   }
-  if (config.stableSeconds === 0) return { ready: candidates.sort(byServerTime), waiting: [], unsafe };
+  if (config.stableSeconds === 0) return { ready: candidates.sort(byServerTime), waiting: [], unsafe, skipped };
 
   const known = memory.recall();
   const stableAlready = (f: ListedFile) => {
@@ -130,7 +142,7 @@ export async function completeFiles(
     // the second listing is the newer observation of whatever is still changing
     memory.remember([...second.values()], now + config.stableSeconds * 1000);
   }
-  return { ready: ready.sort(byServerTime), waiting, unsafe: dedupe(unsafe) };
+  return { ready: ready.sort(byServerTime), waiting, unsafe: dedupe(unsafe), skipped };
 }
 
 function dedupe(unsafe: CompleteFiles["unsafe"]): CompleteFiles["unsafe"] {

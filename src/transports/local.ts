@@ -5,6 +5,7 @@ import { TransferError } from "../errors.js";
 import { fsyncFile, moveFile } from "../util/fs.js";
 import { checkDownloaded } from "./connections.js";
 import { deliveryOptions, takingOptions } from "./options.js";
+import { SYMLINK } from "./incoming.js";
 import type { ListedFile, TransportDefinition } from "./types.js";
 
 const localSource = z.strictObject({
@@ -45,6 +46,7 @@ async function walk(root: string, recursive: boolean, maxEntries: number, skip: 
         if (recursive && !d.name.startsWith(".") && !skip(path)) await visit(path);
         continue;
       }
+      if (d.isSymbolicLink()) files.push({ path, size: 0, mtime: 0, notRegular: SYMLINK });
       if (!d.isFile()) continue;
       const s = await stat(join(root, path)).catch(() => undefined);
       if (s?.isFile()) files.push({ path, size: s.size, mtime: Math.floor(s.mtimeMs) });

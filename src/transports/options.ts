@@ -6,6 +6,8 @@ import { z } from "zod";
  * folder is claimed by a rename (afterTake: delete) and read at once; a server's folder
  * is archived there (afterTake: move) and waits for two equal listings.
  */
+const ARCHIVE_INSIDE = "no '..' in archiveDir: a relative archive stays inside the source folder (or give an absolute path)";
+
 export function takingOptions(defaults: { stableSeconds: number; afterTake: "move" | "delete" | "keep" }) {
   return {
     dir: z.string().min(1),
@@ -26,8 +28,12 @@ export function takingOptions(defaults: { stableSeconds: number; afterTake: "mov
     doneFile: z.string().min(1).optional(),
     /** on the server, after the file is loaded: move it into archiveDir, delete it, or keep it (the ledger alone prevents a second load) */
     afterTake: z.enum(["move", "delete", "keep"]).default(defaults.afterTake),
-    /** for afterTake: move; relative to dir, or absolute */
-    archiveDir: z.string().min(1).default("archive"),
+    /** for afterTake: move; relative to dir (inside it: no `..`), or absolute */
+    archiveDir: z
+      .string()
+      .min(1)
+      .refine((p) => !p.split(/[\\/]/).includes(".."), ARCHIVE_INSIDE)
+      .default("archive"),
     /** a listing with more entries than this fails cleanly instead of exhausting memory */
     maxEntries: z.number().int().positive().default(100_000),
   };

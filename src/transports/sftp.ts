@@ -12,6 +12,7 @@ import { checkDownloaded, isTransientNetworkError, runOnServer, withDeadline, ty
 import { checkHostKey } from "./hostkeys.js";
 import { deliveryOptions, envName, notHere, serverOptions, takingOptions } from "./options.js";
 import { readSecret, redactor } from "./secrets.js";
+import { SYMLINK } from "./incoming.js";
 import type { ListedFile, TransportDefinition, TransportRuntime } from "./types.js";
 
 const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "an OpenSSH SHA256 fingerprint (ssh-keygen -lf key.pub: SHA256: and 43 characters)");
@@ -261,6 +262,7 @@ export const sftpTransport: TransportDefinition<typeof sftpSource, typeof sftpDe
               if (attrs.isDirectory()) {
                 if (config.recursive && !name.startsWith(".") && path !== archive) folders.push(path);
               } else if (attrs.isFile()) files.push({ path, size: attrs.size, mtime: attrs.mtime * 1000 });
+              else if (attrs.isSymbolicLink()) files.push({ path, size: 0, mtime: 0, notRegular: SYMLINK });
             });
             for (const f of folders) await visit(f);
           };

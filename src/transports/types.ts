@@ -13,6 +13,8 @@ export interface ListedFile {
    * never with the local clock.
    */
   mtime: number;
+  /** listed but not a regular file (a symbolic link): never taken, reported when it matches */
+  notRegular?: string;
 }
 
 /**

@@ -158,3 +158,47 @@ describe("a bad mapping is a clear error before any data moves", () => {
     expect(compileOutputMapping(join(MAPPINGS, "carts/generic-csv.yaml")).headers).toEqual(["sku", "quantity"]);
   });
 });
+
+describe("data must not reach a partner by accident: destinations and folders", () => {
+  const twoCarts = (a: string, b: string, dirB = "out") => `state: state.sqlite
+workDir: work
+merchants:
+  - id: acme
+    warehouses:
+      - id: east
+        inventory:
+          source: { transport: local, dir: in/east }
+          mapping: ${MAPPINGS}/wms/generic-csv.yaml
+    carts:
+      - id: shop
+        output:
+          mapping: ${MAPPINGS}/carts/generic-csv.yaml
+          destination: { transport: local, dir: out }
+          filename: "${a}"
+      - id: market
+        output:
+          mapping: ${MAPPINGS}/carts/generic-csv.yaml
+          destination: { transport: local, dir: ${dirB} }
+          filename: "${b}"
+`;
+  it("two carts writing one folder with the same file-name pattern is a config error", () => {
+    const p = problems(twoCarts("stock-{seq}.csv", "stock-{seq}.csv")).join("\n");
+    expect(p).toMatch(/carts\[1\]\.output: cart acme\/market's output writes into the same folder as cart acme\/shop's output/);
+    expect(p).toContain('"stock-1.csv"');
+  });
+  it("patterns that can still meet are caught: a counter beside a literal digit, a folder written two ways", () => {
+    expect(problems(twoCarts("a-{seq}.csv", "a-1{seq}.csv")).join("\n")).toMatch(/can be the same/);
+    expect(problems(twoCarts("{timestamp}.csv", "{timestamp}.csv", "./out/")).join("\n")).toMatch(/can be the same/);
+  });
+  it("patterns that differ by their cart, or by a literal part, or folders that differ, are fine", () => {
+    expect(problems(twoCarts("{cart}-{seq}.csv", "{cart}-{seq}.csv"))).toEqual([]);
+    expect(problems(twoCarts("shop-{seq}.csv", "market-{seq}.csv"))).toEqual([]);
+    expect(problems(twoCarts("{seq}.csv", "{seq}.xml"))).toEqual([]);
+    expect(problems(twoCarts("{seq}.csv", "{seq}.csv", "out2"))).toEqual([]);
+  });
+  it("an archiveDir with '..' (leaving the source folder) is refused at config load", () => {
+    const p = problems(good().replace("dir: in/east }", "dir: in/east, archiveDir: ../elsewhere }")).join("\n");
+    expect(p).toMatch(/archiveDir: no '\.\.' in archiveDir/);
+    expect(problems(good().replace("dir: in/east }", "dir: in/east, archiveDir: done/2026 }"))).toEqual([]);
+  });
+});
