@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
@@ -69,6 +69,31 @@ describe("folder lifecycle", () => {
     expect(readFileSync(target, "utf8")).toContain("B,99");
     const { formatRunReport } = await import("../src/cli/run.js");
     expect(formatRunReport(r)).toMatch(/link\.csv: a symbolic link, not a regular file: never taken or followed; left where it is/);
+  });
+
+  it("a send-all cart's kept copy is private: an in-place edit of the delivered file is never sent again as truth", async () => {
+    s = new Scenario({ carts: [{ id: "shop", sendAll: true }] });
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`, `B,3,,,${T}`]);
+    await s.run();
+    const delivered = s.path("out/shop", s.outputs("shop")[0]);
+    const original = readFileSync(delivered, "utf8");
+    writeFileSync(delivered, original.replace("A,10", "A,999")); // in place: same inode
+    const r = await s.run();
+    expect(r.carts[0]).toMatchObject({ action: "sent", reason: "send-all", repeated: s.outputs("shop")[0] });
+    expect(s.latest("shop")).toEqual({ A: 10, B: 3 });
+  });
+
+  it("a kept copy whose bytes differ from those recorded is not sent: the file is rendered afresh", async () => {
+    s = new Scenario({ carts: [{ id: "shop", sendAll: true }] });
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`, `B,3,,,${T}`]);
+    await s.run();
+    const dir = s.path("work/kept/acme/shop");
+    const kept = join(dir, readdirSync(dir)[0]);
+    writeFileSync(kept, readFileSync(kept, "utf8").replace("A,10", "A,999"));
+    const r = await s.run();
+    expect(r.carts[0]).toMatchObject({ action: "sent", reason: "send-all" });
+    expect(r.carts[0].repeated).toBeUndefined();
+    expect(s.latest("shop")).toEqual({ A: 10, B: 3 });
   });
 
   it("quarantines a file that cannot be read at all, beside a .error.txt saying why, and never deletes it", async () => {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
 import { DETAIL_FIELDS } from "../mapping/kinds.js";
@@ -10,6 +10,7 @@ import { createDestination, deliverFile } from "../transports/index.js";
 import { delayPoint, faultPoint } from "../util/fault.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import { exists } from "../util/fs.js";
+import { keepOrRemove, keptCopy, keptHash } from "./kept.js";
 import type { RecordWriter, WriteContext } from "../formats/index.js";
 import { x12Partner } from "../formats/x12/interchange.js";
 
@@ -248,7 +249,9 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
       report.skippedExamples.push(...unsendable.slice(0, SKIPPED_EXAMPLES).map((u) => ({ sku: u.sku, code: u.code, reason: "unsendable" as SkipReason, detail: u.reason })));
       ctx.log.warn({ merchant: cart.merchant, cart: c.id, count: unsendable.length, first: unsendable[0] }, "lines the cart's format cannot carry were left out");
     }
-    syncId = store.recordRendered({ ...filed, fileName: report.file, outboxPath: local, rows: computed.rows, units: computed.units, skipped: computed.skipped, bytes });
+    const sha256 = await keptHash(cart, local);
+    const rendered = { fileName: report.file, outboxPath: local, rows: computed.rows, units: computed.units, bytes, sha256 };
+    syncId = store.recordRendered({ ...filed, ...rendered, skipped: computed.skipped });
     store.commit();
   } catch (e) {
     store.rollback();
@@ -299,11 +302,6 @@ async function nextOutboxFile(ctx: StageContext, cart: LoadedCart): Promise<{ na
   return { name, local };
 }
 
-/** Where a send-all cart's last delivered file is kept, to be sent again while nothing changes. */
-function keptDir(ctx: StageContext, cart: LoadedCart): string {
-  return join(ctx.workDir, "kept", cart.merchant, cart.config.id);
-}
-
 /**
  * A send-all cart (rule 4: a file on every run) with nothing loaded since its last delivered
  * file and the same settings gets that file's lines again without computing or rendering them:
@@ -322,21 +320,35 @@ async function repeatLastFile(
   const restamp = cart.output.format.restamp;
   const last = store.lastDelivered(cart.merchant, c.id);
   if (!restamp || !last || last.settings_hash !== filed.settingsHash || last.state_at !== filed.stateAt) return undefined;
-  const kept = join(keptDir(ctx, cart), String(last.id));
-  if (!(await exists(kept))) return undefined;
+  const kept = await keptCopy(ctx, cart, last);
+  if ("missing" in kept) {
+    if (kept.missing !== "no kept copy") ctx.log.warn({ merchant: cart.merchant, cart: c.id, why: kept.missing }, "the last file is made anew");
+    return undefined;
+  }
   const t0 = performance.now();
   let local = "";
   store.begin();
   try {
     const next = await nextOutboxFile(ctx, cart);
     local = next.local;
-    const bytes = await restamp(kept, local, cart.output.writerOptions, writeContext(ctx, cart, last.rows));
+    const bytes = await restamp(kept.path, local, cart.output.writerOptions, writeContext(ctx, cart, last.rows));
     if (bytes === undefined) {
       store.rollback();
       return undefined;
     }
+    const sha256 = await keptHash(cart, local);
     const skipped: Record<SkipReason, number> = { ...NO_SKIPS, ...(last.skipped_by ? (JSON.parse(last.skipped_by) as Record<SkipReason, number>) : {}) };
-    const syncId = store.recordRendered({ ...filed, fileName: next.name, outboxPath: local, rows: last.rows, units: last.units, skipped, bytes, linesOf: last.lines_set });
+    const syncId = store.recordRendered({
+      ...filed,
+      fileName: next.name,
+      outboxPath: local,
+      rows: last.rows,
+      units: last.units,
+      skipped,
+      bytes,
+      sha256,
+      linesOf: last.lines_set,
+    });
     store.commit();
     Object.assign(report, { file: next.name, rows: last.rows, units: last.units, skipped, repeated: last.file_name });
     ctx.log.info({ merchant: cart.merchant, cart: c.id, file: next.name, repeats: last.file_name }, "nothing changed since the last file: its lines are sent again");
@@ -375,17 +387,4 @@ async function deliverRendered(ctx: StageContext, cart: LoadedCart, p: { id: num
     ctx.log.error({ ...where, err: error }, "cart file not delivered; retried next run");
     return { error };
   }
-}
-
-/**
- * After delivery: a send-all cart whose format can restamp keeps its last file (one per cart,
- * named by its sync) for repeatLastFile; other outbox files are removed.
- */
-async function keepOrRemove(ctx: StageContext, cart: LoadedCart, p: { id: number; outbox_path: string }): Promise<void> {
-  if (!cart.sendAll || !cart.output.format.restamp) return rm(p.outbox_path, { force: true });
-  const dir = keptDir(ctx, cart);
-  await mkdir(dir, { recursive: true });
-  const keep = String(p.id);
-  await rename(p.outbox_path, join(dir, keep));
-  for (const old of await readdir(dir)) if (old !== keep) await rm(join(dir, old), { force: true });
 }

@@ -343,5 +343,7 @@ export const migrations: string[] = [
   ALTER TABLE rejects ADD COLUMN severity TEXT NOT NULL DEFAULT 'reject';
   ALTER TABLE rejects ADD COLUMN order_id TEXT;
   ALTER TABLE files ADD COLUMN rows_warned INTEGER NOT NULL DEFAULT 0;
+  -- a send-all cart's kept copy is sent again only while it has the bytes rendered
+  ALTER TABLE cart_syncs ADD COLUMN sha256 TEXT;
   `,
 ];

@@ -121,6 +121,8 @@ export interface LastDelivered {
   state_at: number | null;
   /** products left out by reason, JSON */
   skipped_by: string | null;
+  /** kept send-all files: the sha256 of the bytes rendered */
+  sha256: string | null;
 }
 
 export interface DiffRow {
@@ -509,7 +511,8 @@ export class Store {
   lastDelivered(merchant: string, cart: string): LastDelivered | undefined {
     return this.db
       .prepare(
-        `SELECT s.id, s.synced_at, s.file_name, s.inventory_file_id, s.settings_hash, s.rows, s.units, s.skipped, s.skipped_by, s.lines_set, s.state_at FROM cart_state c
+        `SELECT s.id, s.synced_at, s.file_name, s.inventory_file_id, s.settings_hash, s.rows, s.units, s.skipped, s.skipped_by,
+           s.lines_set, s.state_at, s.sha256 FROM cart_state c
          JOIN cart_syncs s ON s.id = c.last_sync_id WHERE c.merchant = ? AND c.cart = ?`,
       )
       .get(merchant, cart) as LastDelivered | undefined;
@@ -712,6 +715,8 @@ export class Store {
     units: number;
     skipped: Record<SkipReason, number>;
     bytes: number;
+    /** kept send-all files: the bytes' sha256, checked before the copy is sent again */
+    sha256?: string | null;
     inventoryFileId: number | null;
     settingsHash: string;
     stateAt: number;
@@ -719,13 +724,15 @@ export class Store {
     linesOf?: number;
   }): number {
     const { linesOf, skipped, ...rest } = s;
-    const row = { ...rest, skipped: Object.values(skipped).reduce((a, b) => a + b, 0), skippedBy: JSON.stringify(skipped) };
+    const row = { sha256: null, ...rest, skipped: Object.values(skipped).reduce((a, b) => a + b, 0), skippedBy: JSON.stringify(skipped) };
     return this.transaction(() => {
       const id = Number(
         this.db
           .prepare(
-            `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows, units, skipped, bytes, inventory_file_id, settings_hash, state_at, skipped_by)
-             VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units, @skipped, @bytes, @inventoryFileId, @settingsHash, @stateAt, @skippedBy)`,
+            `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows, units, skipped,
+               bytes, sha256, inventory_file_id, settings_hash, state_at, skipped_by)
+             VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units, @skipped,
+               @bytes, @sha256, @inventoryFileId, @settingsHash, @stateAt, @skippedBy)`,
           )
           .run(row).lastInsertRowid,
       );
