@@ -153,6 +153,8 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
       report.errors.length > 0 ||
       report.files.some((f) => f.status === "failed" || f.status === "loaded_with_rejects") ||
       report.carts.some((c) => c.action === "failed") ||
+      // lines a cart's format cannot carry are left out: the cart is missing them (a problem to fix)
+      report.carts.some((c) => c.skipped.unsendable > 0) ||
       report.products.some((p) => p.action === "failed");
     report.exitCode = problems ? 1 : 0;
     report.finishedAt = isoUtc(now());

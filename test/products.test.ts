@@ -9,7 +9,7 @@ import Papa from "papaparse";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/load.js";
 import { ConfigError } from "../src/errors.js";
-import { productSync } from "../src/state/reports.js";
+import { productSyncRows } from "../src/state/queries/product-sync.js";
 import { Store } from "../src/state/store.js";
 import { stockfeed } from "./helpers/cli.js";
 import { MAPPINGS, SAMPLES, Scenario } from "./helpers/scenario.js";
@@ -196,7 +196,7 @@ describe("the catalog's inventory-enabled flag", () => {
     const config = loadConfig(s.configPath);
     const store = Store.open(config.statePath);
     try {
-      const rows = productSync(store, config.merchants[0].carts[0]);
+      const rows = [...productSyncRows(store, config.merchants[0].carts[0])];
       expect(rows.find((x) => x.sku === "MUG-WHITE")).toEqual(expect.objectContaining({ inventoryEnabled: false, lastCartSyncAt: "NEVER", reason: expect.stringMatching(/inventory is disabled in the cart/) }));
       expect(rows.find((x) => x.sku === "TSHIRT-RED-M")).toEqual(expect.objectContaining({ inventoryEnabled: true, lastQuantity: 5 }));
     } finally {

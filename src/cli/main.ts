@@ -96,6 +96,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--merchant <id>", "the merchant, when several have a cart of that id")
     .option("--problems", "only rows that need action: NEVER, inventory disabled, duplicate alias, stale warehouse data")
     .option("--stale-after <hours>", "warehouse data older than this is a problem (default 48)")
+    .option("--limit <n>", "at most this many rows (then says which --after gives the next page)")
+    .option("--after <code>", "start after this code (keyset paging, in code order)")
+    .option("--search <text>", "only codes containing this text")
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "pretend the time is this (tests)").hideHelp())
     .action((o) => {
@@ -129,6 +132,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .requiredOption("--config <file>", "the configuration file")
     .option("--warehouse <id>", "one warehouse's SKUs with when each was last loaded")
     .option("--merchant <id>", "only this merchant")
+    .option("--limit <n>", "at most this many rows (then says which --after gives the next page)")
+    .option("--after <sku>", "start after this SKU (keyset paging, in SKU order)")
+    .option("--search <text>", "only SKUs containing this text")
     .option("--json", "print one JSON document")
     .action((o) => {
       code = locationsCommand(o, io);

@@ -30,6 +30,8 @@ export interface ExplainFacts {
   matchedSkus: string[];
   /** whether a product with the code as SKU exists (a hint when the cart pushes by alias) */
   codeIsSku: boolean;
+  /** when the code is a SKU the alias cart does not know it by: that SKU's codes of the cart's alias type */
+  aliasCodesOfSku: string[];
   catalog: { inCatalog: boolean; inventoryEnabled: boolean | null };
   /** levels of the matched SKU in the cart's warehouses */
   levels: Array<{ warehouse: string; available: number; onHand: number | null; asOf: number; file: string; line: number | null; loadedAt: number }>;
@@ -42,8 +44,8 @@ export interface ExplainFacts {
   /** order lines before the as-of left out of `orders` to keep the answer short */
   olderOrdersNotListed: number;
   lastSentOfCode: { at: number; file: string; quantity: number } | null;
-  /** the cart's last file left the code out because its format cannot carry it (a delimiter in an X12 code...) */
-  unsendableInLastFile: string | null;
+  /** the cart's last file left the code out because its format cannot carry it (a delimiter in an X12 code...), and why */
+  unsendableInLastFile: { file: string; detail: string | null } | null;
   lastCartSync: { at: number; file: string } | null;
   /** a warehouse the cart draws from delivered news since its last sync */
   newsPending: boolean;
@@ -129,15 +131,26 @@ export function explain(f: ExplainFacts): Explanation {
     if (never.length === f.inventoryRuns.length) return v("no-inventory-run", `no inventory file was ever loaded for ${list(never)} (last inventory run N/A): check the warehouse drop folder and mapping`);
     if (!c.inventoryUpload) return v("upload-off", `inventory upload is off for cart ${c.id}: turn inventoryUpload on`);
     if (f.matchedSkus.length === 0) {
-      if (c.alias) return v("no-match", `no warehouse product matches ${c.alias} alias ${f.code}${f.codeIsSku ? ` (it is a SKU, but the cart is pushed by ${c.alias})` : ""}: add the alias or fix the code`);
+      if (c.alias && f.codeIsSku) {
+        const codes = f.aliasCodesOfSku;
+        const known = codes.length ? `the cart knows it as ${list(codes)}` : `SKU ${f.code} has no ${c.alias} alias, so it is never sent to this cart (rule 9)`;
+        return v("no-match", `no warehouse product matches ${c.alias} alias ${f.code} (it is a SKU, but the cart is pushed by ${c.alias}): ${known}; ${codes.length ? `explain ${codes[0]}` : "add the alias"}`);
+      }
+      if (c.alias) return v("no-match", `no warehouse product matches ${c.alias} alias ${f.code}: add the alias or fix the code`);
       return v("no-match", `no warehouse product has SKU ${f.code}: make the SKUs match exactly, or push the cart by an alias`);
     }
     if (f.matchedSkus.length > 1) return v("duplicate-alias", `${c.alias} alias ${f.code} points to ${f.matchedSkus.length} products (${list(f.matchedSkus)}): an alias code must reference one product only; fix the alias list`);
     if (f.catalog.inventoryEnabled === false) return v("inventory-disabled", `inventory is disabled in the cart for ${f.code}: enable inventory tracking for it in the cart`);
     if (!combined) return v("no-level", `${sku} has no inventory level in ${where}${f.elsewhere.length ? ` (it has one in ${list(f.elsewhere)}: check the cart's warehouse setting)` : ": make sure the WMS has the SKU loaded"}`);
     if (steps!.belowMinimum) return v("below-minimum", `available ${available} is below the cart's minimum level ${c.minimumLevel}, so 0 is sent (set minimumLevel to 0 to always send the full amount)`);
-    if (f.unsendableInLastFile)
-      return v("unsendable", `${f.code} holds a character the cart's file format cannot carry (a delimiter of the partner's X12, or one outside its character set), so ${f.unsendableInLastFile} left it out: change the code, or set invalidCharacters: strip in the cart's mapping`);
+    if (f.unsendableInLastFile) {
+      const u = f.unsendableInLastFile;
+      return v(
+        "unsendable",
+        `${f.code} holds a character the cart's file format cannot carry (${u.detail ?? "a delimiter of the partner's X12, or one outside its character set"}), ` +
+          `so ${u.file} left it out: change the code, or set invalidCharacters: strip in the cart's mapping`,
+      );
+    }
     if (!f.lastSentOfCode) return v("never-sent", `never sent: ${f.lastCartSync ? `the cart's last file (${f.lastCartSync.file}) did not include it; it matched after that` : "no file has gone to this cart yet"}; the next file will carry ${nextValue}`);
     if (f.lastSentOfCode.quantity !== nextValue) {
       const when = f.newsPending || c.sendAll ? "it goes with the next run" : "no warehouse has delivered inventory since the last sync (rule 4), so it waits for the next warehouse file";

@@ -30,36 +30,42 @@ export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCar
       ? [code]
       : [];
   const sku = matchedSkus.length === 1 ? matchedSkus[0] : null;
+  // rule 9: a SKU given to an alias cart: its records are shown, and its codes of the cart's alias type
+  const asSku = sku ?? (c.alias && codeIsSku ? code : null);
+  const aliasCodesOfSku =
+    c.alias && codeIsSku && !sku
+      ? (db.prepare("SELECT code FROM aliases WHERE merchant = ? AND sku = ? AND alias_type = ? ORDER BY code").pluck().all(m, code, c.alias) as string[])
+      : [];
 
   const hasCatalog = !!db.prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1").get(m, c.id);
   const cat = db.prepare("SELECT inventory_enabled AS e FROM catalog WHERE merchant = ? AND cart = ? AND sku = ?").get(m, c.id, code) as { e: number } | undefined;
 
-  const levels = sku
+  const levels = asSku
     ? (db
         .prepare(
           `SELECT i.warehouse, i.available, i.on_hand AS onHand, i.as_of AS asOf, f.name AS file, i.line, i.loaded_at AS loadedAt
            FROM inventory i JOIN files f ON f.id = i.file_id WHERE i.merchant = ? AND i.sku = ? ORDER BY i.warehouse`,
         )
-        .all(m, sku) as ExplainFacts["levels"])
+        .all(m, asSku) as ExplainFacts["levels"])
     : [];
   const inCart = levels.filter((l) => warehouses.includes(l.warehouse));
   const elsewhere = levels.filter((l) => !warehouses.includes(l.warehouse)).map((l) => l.warehouse);
   const asOf = inCart.length ? Math.min(...inCart.map((l) => l.asOf)) : null;
 
-  const stale = sku
+  const stale = asSku
     ? (db
         .prepare(
           `SELECT h.warehouse, h.available, h.as_of AS asOf, f.name AS file, h.line FROM inventory_history h JOIN files f ON f.id = h.file_id
            WHERE h.merchant = ? AND h.sku = ? AND h.reason = 'stale' ORDER BY h.file_id DESC LIMIT 20`,
         )
-        .all(m, sku) as ExplainFacts["stale"])
+        .all(m, asSku) as ExplainFacts["stale"])
     : [];
   const rejects = db
     .prepare(
       `SELECT f.name AS file, r.line, r.field, r.value, r.reason FROM rejects r JOIN files f ON f.id = r.file_id
        WHERE f.merchant = ? AND r.sku IN (?, ?) ORDER BY r.file_id DESC, r.line LIMIT 20`,
     )
-    .all(m, sku ?? code, code) as ExplainFacts["rejects"];
+    .all(m, asSku ?? code, code) as ExplainFacts["rejects"];
 
   // the product's order lines: by its SKU, or by an alias code that is its alone and not another SKU
   const orderSql = `SELECT o.cart, o.order_id AS orderId, o.line, o.sku, o.quantity, o.ordered_at AS orderedAt, o.status, o.times_seen AS timesSeen, f.name AS file
@@ -111,6 +117,7 @@ export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCar
     },
     matchedSkus,
     codeIsSku,
+    aliasCodesOfSku,
     catalog: { inCatalog: !!cat, inventoryEnabled: cat ? cat.e === 1 : null },
     levels: inCart,
     elsewhere,
@@ -120,14 +127,12 @@ export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCar
     olderOrdersNotListed,
     lastSentOfCode: lastSentOfCode ?? null,
     unsendableInLastFile:
-      (
-        db
-          .prepare(
-            `SELECT c.file_name AS file FROM cart_state cs JOIN cart_syncs c ON c.id = cs.last_sync_id
-             JOIN sync_skipped k ON k.sync_id = c.lines_set WHERE cs.merchant = ? AND cs.cart = ? AND k.code = ? AND k.reason = 'unsendable'`,
-          )
-          .get(m, c.id, code) as { file: string } | undefined
-      )?.file ?? null,
+      (db
+        .prepare(
+          `SELECT c.file_name AS file, k.detail FROM cart_state cs JOIN cart_syncs c ON c.id = cs.last_sync_id
+           JOIN sync_skipped k ON k.sync_id = c.lines_set WHERE cs.merchant = ? AND cs.cart = ? AND k.code = ? AND k.reason = 'unsendable'`,
+        )
+        .get(m, c.id, code) as ExplainFacts["unsendableInLastFile"] | undefined) ?? null,
     lastCartSync: last ? { at: last.synced_at, file: last.file_name } : null,
     newsPending: newest !== null && (last?.inventory_file_id ?? 0) < newest,
   };

@@ -345,5 +345,8 @@ export const migrations: string[] = [
   ALTER TABLE files ADD COLUMN rows_warned INTEGER NOT NULL DEFAULT 0;
   -- a send-all cart's kept copy is sent again only while it has the bytes rendered
   ALTER TABLE cart_syncs ADD COLUMN sha256 TEXT;
+  -- an unsendable line's reason, as the writer gave it (the character the format cannot carry)
+  ALTER TABLE sync_skipped ADD COLUMN detail TEXT;
+  CREATE INDEX cart_syncs_by_status ON cart_syncs(merchant, cart, status, lines_set, id);
   `,
 ];

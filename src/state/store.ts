@@ -201,7 +201,7 @@ export class Store {
       CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT, file_line INTEGER);
       CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
       -- lines the cart's format could not carry (found while writing the file)
-      CREATE TEMP TABLE cart_unsendable (code TEXT NOT NULL, sku TEXT NOT NULL, PRIMARY KEY (code, sku)) WITHOUT ROWID;
+      CREATE TEMP TABLE cart_unsendable (code TEXT NOT NULL, sku TEXT NOT NULL, detail TEXT, PRIMARY KEY (code, sku)) WITHOUT ROWID;
     `);
   }
 
@@ -752,7 +752,13 @@ export class Store {
              sku = excluded.sku, sync_id = excluded.sync_id, quantity = excluded.quantity`,
         )
         .run({ merchant: s.merchant, cart: s.cart, id });
-      this.db.prepare("INSERT INTO sync_skipped (sync_id, sku, code, reason) SELECT ?, sku, code, skip FROM cart_out WHERE skip = 'unsendable'").run(id);
+      this.db
+        .prepare(
+          `INSERT INTO sync_skipped (sync_id, sku, code, reason, detail)
+           SELECT ?, o.sku, o.code, o.skip, u.detail FROM cart_out o LEFT JOIN cart_unsendable u ON u.code = o.code AND u.sku = o.sku
+           WHERE o.skip = 'unsendable'`,
+        )
+        .run(id);
       return id;
     });
   }
@@ -796,10 +802,10 @@ export class Store {
   }
 
   /** Lines a writer could not carry (a delimiter in a code...): left out of the file and of what it recorded as sent. */
-  markUnsendable(lines: Array<{ code: string; sku: string }>): void {
-    const mark = this.db.prepare("INSERT OR IGNORE INTO cart_unsendable (code, sku) VALUES (?, ?)");
+  markUnsendable(lines: Array<{ code: string; sku: string; reason?: string }>): void {
+    const mark = this.db.prepare("INSERT OR IGNORE INTO cart_unsendable (code, sku, detail) VALUES (?, ?, ?)");
     this.transaction(() => {
-      for (const l of lines) mark.run(l.code, l.sku);
+      for (const l of lines) mark.run(l.code, l.sku, l.reason ?? null);
       this.db.exec(`DROP VIEW temp.cart_out; ${this.cartOutSql(true)}`);
     });
   }

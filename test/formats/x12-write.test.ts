@@ -273,6 +273,19 @@ describe("X12 846 out: data that fights the format never breaks the interchange"
     const out: string[] = [];
     await main(["explain", "--config", s.configPath, "--cart", "edi", "--sku", "BAD*2", "--json"], { out: (t) => out.push(t), err: () => {} });
     expect(JSON.parse(out.join("")).explanation.verdict).toEqual({ check: "unsendable", text: expect.stringMatching(/^BAD\*2 holds a character the cart's file format cannot carry .* so 846-0001\.x12 left it out/) });
+    expect(JSON.parse(out.join("")).explanation.verdict.text).toContain('contains "*", a delimiter');
+  });
+
+  it("unsendable lines are a problem: the run exits 1 and view-sync --problems lists each with its reason", async () => {
+    const s = x12Scenario();
+    s.inventory("east", "inv.csv", ["GOOD-1,5", "BAD*2,3"], { header: "sku,quantity_available" });
+    const report = await s.run();
+    expect(report.exitCode).toBe(1);
+    const out: string[] = [];
+    await main(["view-sync", "--config", s.configPath, "--cart", "edi", "--problems", "--json", "--now", "2026-11-20T12:00:00Z"], { out: (t) => out.push(t), err: () => {} });
+    expect(JSON.parse(out.join("\n")).rows).toEqual([
+      expect.objectContaining({ sku: "BAD*2", problem: true, reason: expect.stringMatching(/^left out of the newest file: .*contains "\*", a delimiter/) }),
+    ]);
   });
 
   it("with invalidCharacters: strip in the mapping, delimiters are removed and accents dropped instead", async () => {

@@ -1,0 +1,163 @@
+/**
+ * View Product Sync (DOMAIN.md "What an operator must be able to see"), read a page at a time
+ * in code order: linear in the cart's codes, whatever their number, and streamed.
+ */
+import type { LoadedCart } from "../../config/load.js";
+import type { Store } from "../store.js";
+
+export interface ProductSyncRow {
+  /** the code the cart knows (its SKU or alias code); for an alias cart's product without that alias, its SKU */
+  sku: string;
+  /** null when the cart sent no catalog */
+  inventoryEnabled: boolean | null;
+  lastCartSyncAt: number | "NEVER";
+  lastQuantity: number | null;
+  /** why NEVER (or why a synced code is no longer sent, or not sent as the rules say) */
+  reason: string | null;
+  /** oldest as-of of the matched product's levels in the cart's warehouses */
+  asOf: number | null;
+  /** the row needs an operator's action (view-sync --problems) */
+  problem: boolean;
+}
+
+export interface ProductSyncOptions {
+  now?: number;
+  staleAfterMs?: number;
+  /** keyset paging: only codes after this one */
+  after?: string;
+  /** only codes containing this text */
+  search?: string;
+}
+
+/** codes read per query */
+const PAGE = 1000;
+
+interface Raw {
+  code: string;
+  enabled: number | null;
+  in_lines: number | null;
+  sent_sku: string | null;
+  synced_at: number | null;
+  quantity: number | null;
+  unsendable: string | null;
+  is_unsendable: number | null;
+}
+
+/** The first PAGE codes after @after of each source of codes, merged: the page's codes are among them. */
+function pageSql(aliasCart: boolean): string {
+  const arm = (sql: string, col: string) =>
+    `SELECT code FROM (${sql} AND ${col} > @after AND (@q IS NULL OR instr(${col}, @q) > 0) ORDER BY ${col} LIMIT @n)`;
+  const arms = [
+    arm("SELECT sku AS code FROM catalog WHERE merchant = @m AND cart = @id", "sku"),
+    arm("SELECT code FROM cart_lines WHERE merchant = @m AND cart = @id", "code"),
+    arm("SELECT code FROM sync_skipped WHERE sync_id = @lastSet AND reason = 'unsendable'", "code"),
+  ];
+  // rule 9: warehouse products of an alias cart that have no code of its alias type
+  if (aliasCart) {
+    arms.push(
+      arm(
+        `SELECT p.sku AS code FROM products p WHERE p.merchant = @m
+           AND NOT EXISTS (SELECT 1 FROM aliases a WHERE a.merchant = @m AND a.sku = p.sku AND a.alias_type = @alias)
+           AND EXISTS (SELECT 1 FROM inventory i WHERE i.merchant = @m AND i.sku = p.sku AND (@w IS NULL OR i.warehouse = @w))`,
+        "p.sku",
+      ),
+    );
+  }
+  return `WITH delivered AS MATERIALIZED (
+      SELECT lines_set, MAX(id) AS id FROM cart_syncs WHERE merchant = @m AND cart = @id AND status = 'delivered' GROUP BY lines_set),
+    codes AS (${arms.join(" UNION ")})
+    SELECT k.code, c.inventory_enabled AS enabled, l.code IS NOT NULL AS in_lines,
+      COALESCE(CASE WHEN cur.id IS NOT NULL THEN l.sku ELSE l.prev_sku END, k.code) AS sent_sku, y.synced_at,
+      CASE WHEN cur.id IS NOT NULL THEN l.quantity ELSE l.prev_quantity END AS quantity,
+      u.detail AS unsendable, u.code IS NOT NULL AS is_unsendable
+    FROM (SELECT code FROM codes ORDER BY code LIMIT @n) k
+    LEFT JOIN catalog c ON c.merchant = @m AND c.cart = @id AND c.sku = k.code
+    LEFT JOIN cart_lines l ON l.merchant = @m AND l.cart = @id AND l.code = k.code
+    LEFT JOIN delivered cur ON cur.lines_set = l.sync_id
+    LEFT JOIN delivered prev ON prev.lines_set = l.prev_sync_id
+    LEFT JOIN cart_syncs y ON y.id = COALESCE(cur.id, prev.id)
+    LEFT JOIN (SELECT code, MAX(detail) AS detail FROM sync_skipped WHERE sync_id = @lastSet AND reason = 'unsendable' GROUP BY code) u
+      ON u.code = k.code
+    ORDER BY k.code`;
+}
+
+/**
+ * Every code the cart knows (its catalog), was sent, could not be sent (a value its format
+ * cannot carry), and for an alias cart every stocked product without its alias, in code
+ * order. A row is a problem when it was never synced, is inventory disabled, is left out of
+ * the newest file, or its warehouse data is older than `staleAfterMs`.
+ */
+export function* productSyncRows(store: Store, cart: LoadedCart, o: ProductSyncOptions = {}): Generator<ProductSyncRow> {
+  const now = o.now ?? Date.now();
+  const staleAfterMs = o.staleAfterMs ?? 48 * 3_600_000;
+  const db = store.db;
+  const m = cart.merchant;
+  const id = cart.config.id;
+  const alias = cart.config.alias;
+  const lastSet = db
+    .prepare("SELECT lines_set FROM cart_syncs WHERE merchant = ? AND cart = ? AND status IN ('pending', 'delivered') ORDER BY id DESC LIMIT 1")
+    .pluck()
+    .get(m, id) as number | undefined;
+  const page = db.prepare(pageSql(alias !== null));
+  const params = { m, id, lastSet: lastSet ?? -1, alias, w: cart.warehouse, q: o.search ?? null, n: PAGE };
+  const why = reasons(store, cart);
+  const stocked = db.prepare("SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)").pluck();
+  let after = o.after ?? "";
+  for (;;) {
+    const rows = page.all({ ...params, after }) as Raw[];
+    for (const r of rows) {
+      const synced = r.synced_at !== null;
+      const asOf = synced ? (stocked.get({ m, sku: r.sent_sku, w: cart.warehouse }) as number | null) : null;
+      const noAlias = alias !== null && r.enabled === null && !r.in_lines && !r.is_unsendable;
+      let reason: string | null = noAlias
+        ? `SKU ${r.code} has no ${alias} alias: it cannot be sent to this cart (rule 9); add its ${alias} to the alias list`
+        : r.is_unsendable
+          ? `left out of the newest file: ${r.unsendable ?? "a value the cart's file format cannot carry"}`
+          : !synced
+            ? r.in_lines
+              ? "its file waits in the outbox: not delivered yet"
+              : why(r.code, r.enabled)
+            : r.enabled === 0
+              ? "inventory is now disabled in the cart: no longer sent"
+              : null;
+      const stale = asOf !== null && now - asOf > staleAfterMs;
+      if (stale && reason === null) reason = `warehouse data is ${Math.floor((now - asOf) / 3_600_000)} hours old: is the WMS still sending files?`;
+      yield {
+        sku: r.code,
+        inventoryEnabled: r.enabled === null ? null : r.enabled === 1,
+        lastCartSyncAt: synced ? r.synced_at! : "NEVER",
+        lastQuantity: r.quantity,
+        reason,
+        asOf,
+        problem: !synced || r.enabled === 0 || stale || noAlias || !!r.is_unsendable,
+      };
+    }
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1].code;
+  }
+}
+
+/** Why a code the cart knows was never sent to it. */
+function reasons(store: Store, cart: LoadedCart): (code: string, enabled: number | null) => string {
+  const db = store.db;
+  const m = cart.merchant;
+  const alias = cart.config.alias;
+  const aliasSkus = db.prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku").pluck();
+  const product = db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?");
+  const stocked = db.prepare("SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)").pluck();
+  return (code, enabled) => {
+    if (!cart.config.inventoryUpload) return "inventory upload is off for this cart";
+    if (enabled === 0) return "inventory is disabled in the cart for this product: enable inventory tracking in the cart";
+    let sku = code;
+    if (alias) {
+      const skus = aliasSkus.all(m, alias, code) as string[];
+      if (skus.length === 0) return `no warehouse product has ${alias} alias ${code}: add the alias or fix the code`;
+      if (skus.length > 1) {
+        return `${alias} alias ${code} is shared by ${skus.length} products (${skus.join(", ")}): an alias code must point to one product`;
+      }
+      sku = skus[0];
+    } else if (!product.get(m, code)) return "no matching SKU on the warehouse side: make the SKU match, or push by an alias";
+    if (stocked.get({ m, sku, w: cart.warehouse }) === null) return `no inventory loaded for ${sku} from ${cart.warehouse ?? "any warehouse"}`;
+    return "not synced yet: no file has gone to the cart since it matched";
+  };
+}
