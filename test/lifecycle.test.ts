@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
+import { ROOT, Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
 import { loadConfig } from "../src/config/load.js";
 import { cartStatus } from "../src/state/reports.js";
 import { Store } from "../src/state/store.js";
@@ -278,5 +278,69 @@ describe("--dry-run", () => {
     await s.run({ dryRun: true });
     expect(existsSync(s.path("state"))).toBe(false);
     expect(existsSync(s.path("work"))).toBe(false);
+  });
+});
+
+describe("input size: limits per value, line and header, in linear time", () => {
+  const withLimits = (s: Scenario, limits: string) => {
+    const mapping = s.write("limited.yaml", readFileSync(join(ROOT, "mappings/wms/generic-csv.yaml"), "utf8") + `limits: ${limits}\n`);
+    s.patch((c: any) => (c.merchants[0].warehouses[0].inventory.mapping = mapping));
+  };
+  it("a SKU longer than limits.maxCodeLength (255 by default) rejects its line; the rest loads", async () => {
+    s = new Scenario();
+    const long = "X".repeat(300);
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`, `${long},5,,,${T}`]);
+    const r = await s.run();
+    expect(r.files[0]).toMatchObject({ status: "loaded_with_rejects", rowsRejected: 1 });
+    expect(r.files[0].rejects[0]).toMatchObject({ line: 3, field: "sku", reason: "sku is 300 characters, more than the mapping's limits.maxCodeLength (255)" });
+    expect(r.files[0].rejects[0].value).toMatch(/^X{200}\.\.\. \(300 characters\)$/);
+    expect(s.latest("shop")).toEqual({ A: 10 });
+  });
+  it("a mapping may set its own limits; a value beyond maxFieldLength rejects its line", async () => {
+    s = new Scenario();
+    withLimits(s, "{ maxCodeLength: 4, maxFieldLength: 300 }");
+    s.inventory("east", "inv.csv", [`ABCD,10,,,${T}`, `ABCDE,1,,,${T}`, `B,2,,${"L".repeat(5)},${T}`, `C,3,${"9".repeat(400)},,${T}`]);
+    const r = await s.run();
+    expect(r.files[0].rejects.map((e) => [e.line, e.reason.replace(/ \(\d+\)$/, "")])).toEqual([
+      [3, "sku is 5 characters, more than the mapping's limits.maxCodeLength"],
+      [4, "lot is 5 characters, more than the mapping's limits.maxCodeLength"],
+    ]);
+    // on hand is shown only: too long is a warning, the line loads (rule 1)
+    expect(r.files[0].warnings.map((w) => [w.line, w.reason])).toEqual([[5, "onHand is 400 characters, more than the mapping's limits.maxFieldLength (300)"]]);
+    expect(s.latest("shop")).toEqual({ ABCD: 10, C: 3 });
+  });
+  it("a header with no line break beyond the limit is quarantined at once, naming the limit, and kept", async () => {
+    s = new Scenario();
+    s.write("in/wms/east/huge.csv", "sku,quantity_available," + "h".repeat(20 * 1024 * 1024));
+    const started = Date.now();
+    const r = await s.run();
+    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringContaining("the header line is longer than 4194304 characters (the mapping's limits.maxLineLength)") });
+    expect(existsSync(r.files[0].storedAt!)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(60_000); // it took minutes, growing with the square of the size
+  });
+  it("a header within the line limit but beyond limits.maxHeaderLength is quarantined", async () => {
+    s = new Scenario();
+    s.write("in/wms/east/wide.csv", `sku,quantity_available,${Array.from({ length: 9000 }, (_, i) => `column_${i}`).join(",")}\nA,1\n`);
+    const r = await s.run();
+    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringMatching(/the header line \(line 1\) is \d+ characters, more than the mapping's limits\.maxHeaderLength \(65536\)/) });
+  });
+  it("a data line beyond limits.maxLineLength quarantines the file, naming the line it starts on", async () => {
+    s = new Scenario();
+    withLimits(s, "{ maxLineLength: 2048 }");
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`, `B,"${"q".repeat(5000)}`, `C,1,,,${T}`]);
+    const r = await s.run();
+    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringContaining("line 3 is longer than 2048 characters") });
+  });
+  it("an X12 segment beyond the line limit quarantines the file", async () => {
+    s = new Scenario();
+    const mapping = s.write("x12.yaml", readFileSync(join(ROOT, "mappings/wms/x12-846.yaml"), "utf8") + "limits: { maxLineLength: 4096 }\n");
+    s.patch((c: any) => {
+      c.merchants[0].warehouses[0].inventory.mapping = mapping;
+      c.merchants[0].warehouses[0].inventory.source.match = "*.x12";
+    });
+    const sample = readFileSync(join(SAMPLES, "edi/846/west-846-20261120.x12"), "latin1");
+    s.write("in/wms/east/big.x12", sample.replace("~LIN*", `~REF*ZZ*${"R".repeat(10_000)}~LIN*`));
+    const r = await s.run();
+    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringContaining("a segment is longer than 4096 characters") });
   });
 });

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { InputLimits } from "../mapping/limits.js";
 import type { InterchangeSummary } from "./x12/envelope.js";
 import type { ControlNumbers, X12Envelope } from "./x12/interchange.js";
 
@@ -18,6 +19,8 @@ export interface SourceRow {
 export interface ReadContext {
   /** X12: where this interchange (sender and control number) was loaded before, if it was */
   seenInterchange?(i: InterchangeSummary): string | undefined;
+  /** the mapping's limits on lines and headers (default: DEFAULT_LIMITS) */
+  limits?: InputLimits;
 }
 
 export interface TableReader {

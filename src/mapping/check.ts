@@ -95,7 +95,7 @@ export async function checkMapping(file: string, sample: string | undefined, now
   const m = compileInputMapping(file);
   const out: InputCheck = { mapping: file, kind: m.kind, format: m.format.name, columns: m.columns };
   if (sample) {
-    const table = await m.format.openTable(sample, m.columns, m.readerOptions);
+    const table = await m.format.openTable(sample, m.columns, m.readerOptions, { limits: m.limits });
     const missing = m.checkColumns(table.present);
     if (missing.length > 0) throw new ConfigError(`${sample}: ${missing.join("; ")}`, missing.map((p) => `${sample}: ${p}`), "usage");
     out.sample = { file: sample, records: [], rejects: [] };

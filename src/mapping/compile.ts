@@ -5,6 +5,7 @@ import { formats, type FormatDefinition, type SourceRow } from "../formats/index
 import { readYaml, parseWith, problemAt, type LocatedYaml } from "../config/yaml.js";
 import { compileDatePattern, isValidTimeZone, parseIso, parseWithPattern, parseX12DateTime } from "../util/time.js";
 import { INPUT_KINDS, OUTPUT_FIELDS, PRODUCT_FIELDS, UNITS, type CanonicalField, type CanonicalRecord, type InputKind, type OutputKind, type Unit } from "./kinds.js";
+import { shownValue, type InputLimits } from "./limits.js";
 import { inputMappingSchema, outputMappingSchema, type FieldSpec, type VariantsSpec } from "./schema.js";
 
 type Value = string | number | boolean | string[] | null;
@@ -67,6 +68,8 @@ export interface InputMapping<K extends InputKind = InputKind> {
   variants?: VariantsSpec;
   /** the source column(s) a canonical field is read from, as rejects name them */
   columnOf(field: string): string | undefined;
+  /** how long a line, header, value or code may be */
+  limits: InputLimits;
 }
 
 export interface OutputMapping {
@@ -257,12 +260,24 @@ function fail(problems: string[]): never {
 }
 
 /** A list field's values: every column's values, split, prepared and renamed; empty ones dropped (then the default's). */
-function readList(f: CompiledField, values: ReadonlyArray<string | string[] | undefined>, file: string, line: number, errors: RecordError[]): string[] {
+function readList(
+  f: CompiledField,
+  values: ReadonlyArray<string | string[] | undefined>,
+  file: string,
+  line: number,
+  errors: RecordError[],
+  limits: InputLimits,
+): string[] {
   const items = (texts: string[]) => texts.flatMap((v) => (f.split === undefined ? [v] : v.split(f.split))).map(f.prepare).filter((t) => t !== "");
   let texts = items(valuesAt(values, f.column));
   if (texts.length === 0 && f.defaultText !== undefined) texts = items([f.defaultText]);
   const out: string[] = [];
   for (const t of texts) {
+    const tooLong = lengthProblem(f, t, limits);
+    if (tooLong) {
+      errors.push({ file, line, field: f.columnName!, value: shownValue(t), reason: tooLong });
+      continue;
+    }
     const r = f.convert(t);
     if (r.ok) out.push(...(r.value as string[]).filter((x) => x !== ""));
     else errors.push({ file, line, field: f.columnName!, value: t, reason: r.reason });
@@ -294,7 +309,7 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
   const problems: string[] = [];
   if (expected && m.kind !== expected) problems.push(problemAt(y, ["kind"], `this place needs a mapping of kind ${expected}, this one is ${m.kind}`));
   const format = formatOrProblem(y, m.format, problems);
-  extraKeys(y, ["kind", "format", "description", "fields", "variants", m.format], problems);
+  extraKeys(y, ["kind", "format", "description", "fields", "variants", "limits", m.format], problems);
   const readerOptions = format ? formatOptions(y, format, format.readerOptions, problems) : undefined;
 
   const canonical: Record<string, CanonicalField> = INPUT_KINDS[m.kind];
@@ -374,6 +389,7 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
     readerOptions,
     columns,
     variants: m.variants,
+    limits: m.limits,
     columnOf: (name) => fields.find((f) => f.name === name)?.columnName,
     checkColumns(present) {
       const out: string[] = [];
@@ -394,7 +410,7 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
         }
         const line = row.valueLines?.[f.column[0]] ?? row.line;
         if (f.canonical.type === "list") {
-          const list = readList(f, row.values, sourceFile, line, errors);
+          const list = readList(f, row.values, sourceFile, line, errors, m.limits);
           record[f.name] = list.length > 0 ? list : null;
           continue;
         }
@@ -405,6 +421,14 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
           continue;
         }
         let text = raw === undefined ? "" : f.prepare(raw);
+        const tooLong = lengthProblem(f, text, m.limits);
+        if (tooLong) {
+          const e: RecordError = { file: sourceFile, line, field: f.columnName!, value: shownValue(text), reason: tooLong };
+          if (f.canonical.advisory) (warnings ??= []).push({ ...e, severity: "warning" });
+          else errors.push(e);
+          record[f.name] = null;
+          continue;
+        }
         if (f.filled) {
           record[f.name] = text !== "";
           continue;
@@ -431,8 +455,8 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
         else if (f.canonical.advisory) {
           record[f.name] = null;
           const reason = `${r.reason}; left empty, the line still loads (${f.name} is shown only)`;
-          (warnings ??= []).push({ file: sourceFile, line, field: f.columnName!, value: raw ?? "", reason, severity: "warning" });
-        } else errors.push({ file: sourceFile, line, field: f.columnName!, value: raw ?? "", reason: r.reason });
+          (warnings ??= []).push({ file: sourceFile, line, field: f.columnName!, value: shownValue(raw ?? ""), reason, severity: "warning" });
+        } else errors.push({ file: sourceFile, line, field: f.columnName!, value: shownValue(raw ?? ""), reason: r.reason });
       }
       for (const [name] of Object.entries(canonical)) if (!(name in record)) record[name] = null;
       // a rejected line lists its advisory problems too
@@ -451,6 +475,13 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       return warnings ? { record: record as CanonicalRecord<K>, warnings } : { record: record as CanonicalRecord<K> };
     },
   };
+}
+
+/** Why a value is too long for its field (a code's limit is tighter), or undefined. */
+function lengthProblem(f: CompiledField, text: string, limits: InputLimits): string | undefined {
+  const [max, key] = f.canonical.code ? [limits.maxCodeLength, "maxCodeLength"] : [limits.maxFieldLength, "maxFieldLength"];
+  if (text.length <= max) return undefined;
+  return `${f.name} is ${text.length} characters, more than the mapping's limits.${key} (${max})`;
 }
 
 /** What names a record in its rejects: its SKU, and an order line's order id, where they could be read. */

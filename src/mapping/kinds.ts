@@ -29,6 +29,8 @@ export interface CanonicalField {
   unit?: Unit;
   /** shown only, never drives a level: a bad value is a warning on its line, which still loads (rule 1) */
   advisory?: boolean;
+  /** a code (SKU, alias code, id): held to the mapping's limits.maxCodeLength */
+  code?: boolean;
   description: string;
 }
 
@@ -39,16 +41,16 @@ const measure = (unit: Unit, what: string) => ({ type: "decimal", unit, descript
  * product fields of seeds/product-sync.txt, one record per sellable SKU (a variant).
  */
 const PRODUCT_FIELDS = {
-  sku: { type: "string", required: true, description: "the code the cart knows (its SKU); a product without one is reported and skipped" },
+  sku: { type: "string", required: true, code: true, description: "the code the cart knows (its SKU); a product without one is reported and skipped" },
   inventoryEnabled: { type: "boolean", description: "whether the cart tracks inventory for it (default yes)" },
   name: { type: "string", description: "product name (title)" },
   description: { type: "string", description: "long description (HTML kept as it is)" },
   descriptionShort: { type: "string", description: "short description" },
-  productId: { type: "string", description: "the channel's product (listing, parent) id" },
-  productVariantId: { type: "string", description: "the channel's variant id (Amazon ASIN, Shopify inventory item, Etsy product id)" },
-  parentId: { type: "string", description: "the product id of the parent a variant belongs to" },
-  upc: { type: "string", description: "UPC/EAN/GTIN barcode" },
-  asin: { type: "string", description: "Amazon ASIN" },
+  productId: { type: "string", code: true, description: "the channel's product (listing, parent) id" },
+  productVariantId: { type: "string", code: true, description: "the channel's variant id (Amazon ASIN, Shopify inventory item, Etsy product id)" },
+  parentId: { type: "string", code: true, description: "the product id of the parent a variant belongs to" },
+  upc: { type: "string", code: true, description: "UPC/EAN/GTIN barcode" },
+  asin: { type: "string", code: true, description: "Amazon ASIN" },
   quantity: {
     type: "integer",
     advisory: true,
@@ -82,16 +84,16 @@ export { PRODUCT_FIELDS };
 
 export const INPUT_KINDS = {
   inventory: {
-    sku: { type: "string", required: true, description: "the merchant's SKU" },
+    sku: { type: "string", required: true, code: true, description: "the merchant's SKU" },
     available: { type: "integer", required: true, description: "quantity available (rule 1), whole number" },
     onHand: { type: "integer", advisory: true, description: "quantity on hand, shown only (rule 1)" },
-    lot: { type: "string", description: "lot/batch/bin: lines of one SKU are summed (rule 2)" },
+    lot: { type: "string", code: true, description: "lot/batch/bin: lines of one SKU are summed (rule 2)" },
     asOf: { type: "datetime", description: "when the level was true; the file's modification time when absent" },
   },
   orders: {
-    orderId: { type: "string", required: true, description: "the cart's order id" },
+    orderId: { type: "string", required: true, code: true, description: "the cart's order id" },
     line: { type: "integer", min: 1, description: "line number inside the order (default 1)" },
-    sku: { type: "string", required: true, description: "the SKU (or an alias code) ordered" },
+    sku: { type: "string", required: true, code: true, description: "the SKU (or an alias code) ordered" },
     quantity: { type: "integer", required: true, min: 0, description: "units ordered" },
     orderedAt: { type: "datetime", required: true, description: "when the order was placed" },
     status: { type: "orderStatus", description: "open, shipped or cancelled (default open)" },
@@ -99,9 +101,9 @@ export const INPUT_KINDS = {
   /** a product list: a cart's catalog, or a WMS's product master */
   catalog: PRODUCT_FIELDS,
   aliases: {
-    sku: { type: "string", required: true, description: "the merchant's SKU" },
-    aliasType: { type: "string", required: true, description: "alias type, e.g. upc, asin" },
-    code: { type: "string", required: true, description: "the alias code" },
+    sku: { type: "string", required: true, code: true, description: "the merchant's SKU" },
+    aliasType: { type: "string", required: true, code: true, description: "alias type, e.g. upc, asin" },
+    code: { type: "string", required: true, code: true, description: "the alias code" },
   },
 } as const satisfies Record<string, Record<string, CanonicalField>>;
 

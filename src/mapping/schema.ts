@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { OUTPUT_KINDS } from "./kinds.js";
+import { limitsSchema } from "./limits.js";
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -71,6 +72,8 @@ export const inputMappingSchema = z.looseObject({
   description: z.string().optional(),
   fields: z.record(z.string(), fieldSpec),
   variants: variantsSpec.optional(),
+  /** how long a line, a header, a value or a code may be (see mapping/limits.ts) */
+  limits: limitsSchema,
 });
 
 export const outputColumn = z

@@ -57,6 +57,7 @@ export interface LoadResult {
 export async function loadFile(store: Store, feed: Feed, path: string, displayName: string, t: LoadTarget): Promise<LoadResult> {
   const mapping = feed.mapping;
   const table = await mapping.format.openTable(path, mapping.columns, mapping.readerOptions, {
+    limits: mapping.limits,
     seenInterchange: (i) => {
       const { sender, receiver } = interchangeParties(i);
       return store.findReceivedInterchange(sender, receiver, i.control);

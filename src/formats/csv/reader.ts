@@ -2,7 +2,8 @@ import { createReadStream } from "node:fs";
 import Papa from "papaparse";
 import { z } from "zod";
 import { FileUnreadableError } from "../../errors.js";
-import type { SourceRow, TableReader } from "../types.js";
+import { DEFAULT_LIMITS, LineTooLong } from "../../mapping/limits.js";
+import type { ReadContext, SourceRow, TableReader } from "../types.js";
 
 export const csvReaderOptions = z
   .strictObject({
@@ -45,22 +46,28 @@ function countNewlines(values: string[]): number {
   return n;
 }
 
-/** The end of the last line break in `text` that is outside quotes, or -1 (RFC 4180: "" keeps parity). */
-function lastCompleteLine(text: string, quote: string, newline: string): number {
+/**
+ * Where `text` can be cut after its last line break outside quotes, scanning from `from` with
+ * the quote state there (RFC 4180: "" keeps parity). Returns the cut (-1: none) and the quote
+ * state at the end of the text.
+ */
+function scanForCut(text: string, from: number, quoted: boolean, quote: string, newline: string): { cut: number; quoted: boolean } {
+  let q = text.indexOf(quote, from);
   // without quotes, the last line break is the cut (most files: no scan line by line)
-  let q = text.indexOf(quote);
-  if (q < 0) {
+  if (q < 0 && !quoted) {
     const n = text.lastIndexOf(newline);
-    return n < 0 ? -1 : n + newline.length;
+    return { cut: n >= from ? n + newline.length : -1, quoted: false };
   }
   let cut = -1;
-  let quoted = false;
-  let from = 0;
   for (;;) {
     // the next quote is searched again only once passed: one pass over the text, not one per line
     if (q >= 0 && q < from) q = text.indexOf(quote, from);
     const n = text.indexOf(newline, from);
-    if (n < 0) return cut;
+    if (n < 0) {
+      // the quote state at the end: the quotes left after the last line break
+      for (; q >= 0; q = text.indexOf(quote, q + 1)) quoted = !quoted;
+      return { cut, quoted };
+    }
     if (q >= 0 && q < n) {
       quoted = !quoted;
       from = q + 1;
@@ -68,6 +75,50 @@ function lastCompleteLine(text: string, quote: string, newline: string): number 
       if (!quoted) cut = n + newline.length;
       from = n + newline.length;
     }
+  }
+}
+
+/**
+ * Cuts a text arriving in chunks into complete lines (the last line break outside quotes),
+ * each character scanned once however long a line is, and refuses a line longer than the
+ * limit instead of holding it (a 200 MB header without a line break would otherwise grow the
+ * carry and be rescanned with every chunk).
+ */
+class LineCutter {
+  private carry = "";
+  /** characters of carry already scanned, and the quote state there */
+  private scanned = 0;
+  private quoted = false;
+  /** the carry passed the limit: refused once the lines before it are handed on */
+  private overLimit = false;
+
+  constructor(
+    private readonly quote: string,
+    private readonly newline: string,
+    private readonly maxLine: number,
+  ) {}
+
+  /** the complete lines so far, without their last line break; undefined when there are none */
+  push(chunk: string): string | undefined {
+    if (this.overLimit) throw new LineTooLong(this.maxLine);
+    const text = this.carry + chunk;
+    const from = Math.max(0, this.scanned - (this.newline.length - 1));
+    const { cut, quoted } = scanForCut(text, from, this.quoted, this.quote, this.newline);
+    if (cut < 0) {
+      [this.carry, this.scanned, this.quoted] = [text, text.length, quoted];
+      if (text.length > this.maxLine) throw new LineTooLong(this.maxLine);
+      return undefined;
+    }
+    // the carry starts outside quotes (the cut is); its characters were scanned already
+    [this.carry, this.scanned] = [text.slice(cut), text.length - cut];
+    this.quoted = quoted;
+    this.overLimit = this.carry.length > this.maxLine;
+    return text.slice(0, cut - this.newline.length);
+  }
+
+  rest(): string {
+    if (this.overLimit) throw new LineTooLong(this.maxLine);
+    return this.carry;
   }
 }
 
@@ -86,21 +137,15 @@ function detectNewline(text: string): Newline {
  * parser, the rest carried into the next chunk. Memory stays at about one chunk; the
  * consumer sets the pace.
  */
-async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, quoteChar: string, newline: Newline): AsyncGenerator<string[][]> {
+async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, quoteChar: string, newline: Newline, maxLine: number): AsyncGenerator<string[][]> {
   const config: Papa.ParseConfig<string[]> = { delimiter, quoteChar, newline, header: false, skipEmptyLines: false };
-  let carry = "";
+  const cutter = new LineCutter(quoteChar, newline, maxLine);
   for await (const chunk of chunks) {
-    const text = carry + chunk;
-    const cut = lastCompleteLine(text, quoteChar, newline);
-    if (cut < 0) {
-      carry = text;
-      continue;
-    }
-    carry = text.slice(cut);
     // without its final line break, so papaparse does not report an empty last row
-    yield Papa.parse<string[]>(text.slice(0, cut - newline.length), config).data;
+    const complete = cutter.push(chunk);
+    if (complete !== undefined) yield Papa.parse<string[]>(complete, config).data;
   }
-  if (carry !== "") yield Papa.parse<string[]>(carry, config).data;
+  if (cutter.rest() !== "") yield Papa.parse<string[]>(cutter.rest(), config).data;
 }
 
 /** The file's text in chunks, BOM removed; the first chunk is returned for sniffing. */
@@ -116,7 +161,8 @@ async function openText(file: string, encoding: BufferEncoding): Promise<{ first
   return { first, chunks, close: () => source.destroy() };
 }
 
-export async function openCsvTable(file: string, wanted: readonly string[], options: CsvReaderOptions): Promise<TableReader> {
+export async function openCsvTable(file: string, wanted: readonly string[], options: CsvReaderOptions, context?: ReadContext): Promise<TableReader> {
+  const limits = context?.limits ?? DEFAULT_LIMITS;
   const { first, chunks, close } = await openText(file, options.encoding);
   const lines = first.split(NEWLINES);
   const headerLine = lines.slice(options.skipLines).find((l) => l.trim() !== "");
@@ -127,12 +173,20 @@ export async function openCsvTable(file: string, wanted: readonly string[], opti
   // NUL never occurs in text: quoting is off
   const quoteChar = options.quoteChar === "none" ? "\u0000" : options.quoteChar;
   const delimiter = options.delimiter === "auto" ? detectDelimiter(headerLine, quoteChar) : options.delimiter;
-  const parsed = csvRows(chunks, delimiter, quoteChar, detectNewline(first));
+  const parsed = csvRows(chunks, delimiter, quoteChar, detectNewline(first), limits.maxLineLength);
   let pending: string[][] = [];
   let at = 0;
+  // a line past the limit: the file is refused, naming the line it starts on
+  const tooLong = (e: unknown): never => {
+    close();
+    if (!(e instanceof LineTooLong)) throw e;
+    const where = header ? `line ${line}` : "the header line";
+    const hint = quoteChar === "\u0000" ? "" : " (an unclosed quote makes the rest of the file one line)";
+    throw new FileUnreadableError(`${where} is ${e.message} (the mapping's limits.maxLineLength)${hint}: the file is refused`, file);
+  };
   const nextRow = async (): Promise<string[] | undefined> => {
     while (at >= pending.length) {
-      const r = await parsed.next();
+      const r = await parsed.next().catch(tooLong);
       if (r.done) return undefined;
       [pending, at] = [r.value, 0];
     }
@@ -152,6 +206,15 @@ export async function openCsvTable(file: string, wanted: readonly string[], opti
     break;
   }
   if (!header) throw new FileUnreadableError("the file is empty: no header line", file);
+  const headerLength = header.reduce((n, h) => n + h.length + 1, 0);
+  if (headerLength > limits.maxHeaderLength) {
+    close();
+    throw new FileUnreadableError(
+      `the header line (line ${headerLineNo}) is ${headerLength} characters, more than the mapping's limits.maxHeaderLength ` +
+        `(${limits.maxHeaderLength}): the file is refused`,
+      file,
+    );
+  }
 
   const index = wanted.map((w) => {
     const name = normalizeHeader(w);
@@ -182,7 +245,11 @@ export async function openCsvTable(file: string, wanted: readonly string[], opti
   async function* batches(): AsyncGenerator<SourceRow[]> {
     if (at < pending.length) yield sourceRows(pending, at);
     pending = [];
-    for await (const chunk of parsed) yield sourceRows(chunk, 0);
+    for (;;) {
+      const r = await parsed.next().catch(tooLong);
+      if (r.done) return;
+      yield sourceRows(r.value, 0);
+    }
   }
   const all = batches();
   return { present: index.map((i) => i >= 0), rows: flatten(all), batches: all };

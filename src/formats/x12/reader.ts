@@ -100,6 +100,7 @@ async function* rowsOf(transactions: AsyncIterable<Transaction>, refs: Array<Ele
 export async function openX12Table(file: string, wanted: readonly string[], o: X12ReaderOptions, context: ReadContext = {}): Promise<TableReader> {
   const refs = compileRefs(wanted);
   const interchanges: InterchangeSummary[] = [];
-  const transactions = x12Transactions(x12Segments(x12FileChunks(file, o.encoding)), { seenInterchange: context.seenInterchange, interchanges });
+  const segments = x12Segments(x12FileChunks(file, o.encoding), context.limits?.maxLineLength);
+  const transactions = x12Transactions(segments, { seenInterchange: context.seenInterchange, interchanges });
   return { present: refs.map(() => true), rows: rowsOf(transactions, refs, o, file), interchanges };
 }

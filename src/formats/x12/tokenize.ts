@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { DEFAULT_LIMITS } from "../../mapping/limits.js";
 
 /** The separators an interchange declares in its ISA segment. */
 export interface Delimiters {
@@ -88,9 +89,11 @@ export function readIsaDelimiters(text: string, at: number, eof: boolean): { del
  * a printable terminator they are dropped wherever they are (CRLF after terminators,
  * lines wrapped at a fixed width); with a line break as terminator, each line is a segment.
  */
-export async function* x12Segments(chunks: AsyncIterable<string>): AsyncGenerator<Segment> {
+export async function* x12Segments(chunks: AsyncIterable<string>, maxSegment = DEFAULT_LIMITS.maxLineLength): AsyncGenerator<Segment> {
   let buffer = "";
   let pos = 0;
+  // where the search for the current segment's terminator goes on: each character is looked at once
+  let searched = 0;
   let delimiters: Delimiters | null = null;
   let index = 0;
   let eof = false;
@@ -103,6 +106,7 @@ export async function* x12Segments(chunks: AsyncIterable<string>): AsyncGenerato
       return false;
     }
     buffer = buffer.slice(pos) + r.value;
+    searched = Math.max(0, searched - pos);
     pos = 0;
     return true;
   };
@@ -134,26 +138,33 @@ export async function* x12Segments(chunks: AsyncIterable<string>): AsyncGenerato
     let end = -1;
     let next = -1;
     const find = () => {
+      const from = Math.max(pos, searched);
       if (d.segment === "\n") {
-        LINE_BREAKS.lastIndex = pos;
+        LINE_BREAKS.lastIndex = from;
         const m = LINE_BREAKS.exec(buffer);
         end = m ? m.index : -1;
         next = m ? m.index + m[0].length : -1;
-        // a CR at the very end of a chunk may be half of a CRLF
-        if (m && next === buffer.length && !eof) end = -1;
+        // line breaks running to the end of a chunk may go on in the next one: looked at again
+        if (m && next === buffer.length && !eof) [end, searched] = [-1, m.index];
+        else searched = m ? 0 : buffer.length;
       } else {
-        end = buffer.indexOf(d.segment, pos);
+        end = buffer.indexOf(d.segment, from);
         next = end + 1;
+        searched = end >= 0 ? 0 : buffer.length;
       }
       return end >= 0;
     };
+    const tooLong = () =>
+      new X12SyntaxError(`a segment is longer than ${maxSegment} characters (the mapping's limits.maxLineLength): the file is refused`, index + 1);
     while (!find()) {
+      if (buffer.length - pos > maxSegment) throw tooLong();
       if (!(await more()) && !find()) {
         end = buffer.length;
         next = buffer.length;
         break;
       }
     }
+    if (end - pos > maxSegment) throw tooLong();
     let text = buffer.slice(pos, end);
     pos = next;
     if (d.segment !== "\n") text = text.replace(LINE_BREAKS, "");
