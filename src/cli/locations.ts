@@ -35,14 +35,14 @@ export function locationsCommand(args: LocationsArgs, io: Io): number {
       if (args.json) streamJson(io, { warehouse: args.warehouse }, rows, () => (more.next ? { nextAfter: last } : {}));
       else {
         const headers = ["merchant", "sku", "available", "on hand", "as of", "last loaded", "file"];
-        const n = streamTable(headers, map(rows, (r) => [r.merchant, r.sku, r.available, r.onHand, when(r.asOf), when(r.loadedAt), r.file]), io.out);
+        const n = streamTable(headers, map(rows, (r) => [r.merchant, r.sku, r.available, r.onHand, when(r.asOf), when(r.loadedAt), r.file]), io.out, io.closed);
         if (n === 0) io.out(`no SKU loaded for warehouse ${args.warehouse}${args.search ? ` containing ${JSON.stringify(args.search)}` : ""}`);
       }
     } else {
       const rows = take(productSummary(store, merchants, page));
       if (args.json) streamJson(io, {}, rows, () => (more.next ? { nextAfter: last } : {}), "summary");
       else {
-        const n = streamTable(["merchant", "sku", "available", "on hand", "warehouses"], map(rows, (r) => [r.merchant, r.sku, r.available, r.onHand, r.warehouses]), io.out);
+        const n = streamTable(["merchant", "sku", "available", "on hand", "warehouses"], map(rows, (r) => [r.merchant, r.sku, r.available, r.onHand, r.warehouses]), io.out, io.closed);
         if (n === 0) io.out("no SKU loaded in any warehouse");
       }
     }

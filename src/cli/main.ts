@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { ConfigError, StockfeedError, UsageError } from "../errors.js";
 import { createLogger } from "../log.js";
+import { stateFault } from "../state/errors.js";
 import { processIo, type Io } from "./output.js";
 import { diffCommand } from "./diff.js";
 import { explainCommand } from "./explain.js";
@@ -175,8 +176,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`stockfeed: ${e.message}`);
       return EXIT.config;
     }
-    if (e instanceof StockfeedError) {
-      io.err(`stockfeed: ${e.message}${e.retriable ? " (may succeed if tried again)" : ""}`);
+    const known = e instanceof StockfeedError ? e : stateFault(e);
+    if (known) {
+      io.err(`stockfeed: ${known.message}${known.retriable ? " (may succeed if tried again)" : ""}`);
       return EXIT.problems;
     }
     io.err(`stockfeed: internal error (a bug; please report it with this trace):\n${(e as Error).stack ?? e}`);

@@ -54,6 +54,7 @@ export function streamJson<T>(
     if (lines.length >= 500) {
       io.out(lines.join("\n"));
       lines = [];
+      if (io.closed?.()) return;
     }
   }
   if (pending !== undefined) lines.push(pending);

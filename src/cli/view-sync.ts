@@ -44,7 +44,7 @@ export function viewSyncCommand(args: ViewSyncArgs, io: Io): number {
       streamJson(io, { merchant: cart.merchant, cart: args.cart }, rows, () => (more.next ? { nextAfter: lastShown } : {}));
       return 0;
     }
-    const printed = streamTable(["sku", "inventory enabled", "last cart sync", "last sent", "why"], map(rows, cells), io.out);
+    const printed = streamTable(["sku", "inventory enabled", "last cart sync", "last sent", "why"], map(rows, cells), io.out, io.closed);
     if (printed === 0) {
       io.out(
         args.problems

@@ -25,8 +25,18 @@ export function readYaml(file: string, kind: ErrorKind = "config_invalid"): Loca
     const problems = doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: ${e.message.split("\n")[0]}`);
     throw new ConfigError(problems[0], problems, kind);
   }
-  return { file, text, doc, lines, data: doc.toJS() };
+  let data: unknown;
+  try {
+    // an alias expanded past the limit is refused: a "billion laughs" file would exhaust memory
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    throw new ConfigError(`${file}: ${(e as Error).message} (YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes)`, undefined, kind);
+  }
+  return { file, text, doc, lines, data };
 }
+
+/** how many nodes YAML aliases may expand to in one file (anchors reused a few times are fine) */
+const MAX_ALIAS_COUNT = 1000;
 
 type PathKey = string | number;
 

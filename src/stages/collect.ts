@@ -6,7 +6,8 @@ import { FileUnreadableError, type RecordError } from "../errors.js";
 import { csvFormat } from "../formats/csv/index.js";
 import { csvWriterOptions } from "../formats/csv/writer.js";
 import { timed, type StageContext } from "./context.js";
-import type { FileStatus } from "../state/store.js";
+import type { FileEntry, FileStatus } from "../state/store.js";
+import { stateFault } from "../state/errors.js";
 import { archivePathFor, createDestination, createSource, deliverFile, doneFileFor, completeFiles, type ListedFile, type SourceTransport } from "../transports/index.js";
 import { faultPoint } from "../util/fault.js";
 import { freeName, moveFile, sha256File } from "../util/fs.js";
@@ -392,7 +393,14 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
   } catch (e) {
     store.rollback();
     const unreadable = e instanceof FileUnreadableError;
-    const reason = unreadable ? e.message : `unexpected error: ${(e as Error).stack ?? e}`;
+    // a fault of the state (a full disk) is one line: the file waits in the spool for the next run
+    const fault = stateFault(e);
+    const reason = unreadable ? e.message : fault ? fault.message : `unexpected error: ${(e as Error).stack ?? e}`;
+    if (fault) {
+      ctx.log.error({ file: file.path, source: feed.sourceKey, reason }, "file not loaded; left in the spool for the next run");
+      recordFailure(store, entry, reason);
+      return { ...base, status: "failed", error: reason };
+    }
     const id = store.insertFile(entry, "failed");
     store.finishFile(id, { status: "failed", error: reason });
     const report: FileReport = { ...base, status: "failed", error: reason };
@@ -434,6 +442,15 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
     report.rejectsFile = archived.rejectsFile;
   }
   return report;
+}
+
+/** The ledger's note of a file that could not be loaded, when the state can still take it. */
+function recordFailure(store: StageContext["store"], entry: FileEntry, reason: string): void {
+  try {
+    store.finishFile(store.insertFile(entry, "failed"), { status: "failed", error: reason });
+  } catch (e) {
+    if (!stateFault(e)) throw e;
+  }
 }
 
 /**

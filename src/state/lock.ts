@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
+import { makeDirs } from "../util/fs.js";
 import { StockfeedError } from "../errors.js";
 
 /** Who holds a state database, written in `<state>.lock` beside it. */
@@ -35,6 +36,34 @@ function readOwner(path: string): LockOwner | undefined {
  * (same host, no such process) is taken over; a live owner's is refused with who and since
  * when. A lock from another host is never taken over (its owner cannot be checked).
  */
+/**
+ * Creates the lock file with its owner, or false when it exists. A fault (a full disk, a
+ * folder that cannot be written) is one line, and leaves no empty lock behind.
+ */
+function createLock(path: string, me: LockOwner): boolean {
+  let fd: number | undefined;
+  try {
+    makeDirs(dirname(path));
+    fd = openSync(path, "wx");
+    writeSync(fd, JSON.stringify(me));
+    closeSync(fd);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    if (fd !== undefined) {
+      closeSync(fd);
+      unlinkSync(path);
+    }
+    const state = path.replace(/\.lock$/, "");
+    const message =
+      code === "ENOSPC"
+        ? `the state database ${state} failed: its disk is full (writing its lock ${path}: ENOSPC)`
+        : `cannot take the state lock ${path}: ${code ?? (e as Error).message}`;
+    throw new StockfeedError(message, "state", "state_failed", code === "ENOSPC");
+  }
+}
+
 export class StateLock {
   private constructor(
     readonly path: string,
@@ -43,17 +72,9 @@ export class StateLock {
 
   static acquire(statePath: string, command: string): StateLock {
     const path = `${statePath}.lock`;
-    mkdirSync(dirname(path), { recursive: true });
     const me: LockOwner = { pid: process.pid, host: hostname(), command, since: Date.now() };
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = openSync(path, "wx");
-        writeSync(fd, JSON.stringify(me));
-        closeSync(fd);
-        return new StateLock(path, me);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      }
+      if (createLock(path, me)) return new StateLock(path, me);
       const other = readOwner(path);
       if (other && other.host !== me.host)
         throw new StockfeedError(`${statePath} is in use by ${other.command} (pid ${other.pid} on ${other.host}, since ${new Date(other.since).toISOString()}); if that host is gone, remove ${path}`, "state", "state_failed");

@@ -1,12 +1,14 @@
 import { ProductStore } from "./products.js";
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { levelForCartSql } from "../domain/allocation.js";
 import type { RecordError } from "../errors.js";
 import { StockfeedError } from "../errors.js";
 import type { ListingMemory } from "../transports/incoming.js";
 import { migrations } from "./migrations.js";
+import { stateFault } from "./errors.js";
+import { makeDirs } from "../util/fs.js";
 
 export type FileStatus = "loaded" | "loaded_with_rejects" | "failed" | "duplicate";
 
@@ -154,20 +156,32 @@ export const NO_SKIPS: Readonly<Record<SkipReason, number>> = { "no-alias": 0, "
 export class Store {
   private constructor(readonly db: Database.Database) {}
 
+  /**
+   * Opens (or creates) the state. A fault (a full disk, a file that is not a database) is a
+   * one-line state error, and a state file this call created is not left behind half made.
+   */
   static open(path: string): Store {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    let db: Database.Database;
+    const created = path !== ":memory:" && !existsSync(path);
+    let db: Database.Database | undefined;
     try {
+      if (path !== ":memory:") makeDirs(dirname(path));
       db = new Database(path);
+      db.pragma("foreign_keys = ON");
+      db.pragma("busy_timeout = 5000");
+      const store = new Store(db);
+      store.migrate();
+      store.prepareSession();
+      return store;
     } catch (e) {
-      throw new StockfeedError(`cannot open state database ${path}: ${(e as Error).message}`, "state", "state_failed");
+      db?.close();
+      if (created) for (const f of [path, `${path}-journal`, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+      const fault = stateFault(e, path);
+      if (fault) throw fault;
+      if ((e as NodeJS.ErrnoException).code) {
+        throw new StockfeedError(`cannot open the state database ${path}: ${(e as Error).message}`, "state", "state_failed");
+      }
+      throw e;
     }
-    db.pragma("foreign_keys = ON");
-    db.pragma("busy_timeout = 5000");
-    const store = new Store(db);
-    store.migrate();
-    store.prepareSession();
-    return store;
   }
 
   close(): void {

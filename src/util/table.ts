@@ -27,7 +27,13 @@ export function formatTable(headers: string[], rows: Array<Cell[]>): string {
  * far (a later, wider cell widens its column from there on). Memory stays one page whatever
  * the number of rows. Nothing is printed for no rows. Returns how many rows were printed.
  */
-export function streamTable(headers: string[], rows: Iterable<Cell[]>, write: (text: string) => void, page = 500): number {
+export function streamTable(
+  headers: string[],
+  rows: Iterable<Cell[]>,
+  write: (text: string) => void,
+  stop: () => boolean = () => false,
+  page = 500,
+): number {
   let widths: number[] | undefined;
   let batch: string[][] = [];
   let n = 0;
@@ -42,7 +48,10 @@ export function streamTable(headers: string[], rows: Iterable<Cell[]>, write: (t
   for (const r of rows) {
     batch.push(r.map(text));
     n++;
-    if (batch.length >= page) flush();
+    if (batch.length >= page) {
+      flush();
+      if (stop()) return n;
+    }
   }
   if (batch.length) flush();
   return n;
