@@ -17,6 +17,30 @@ function demoLike(): Scenario {
   return sc;
 }
 
+describe("stockfeed check and --version", () => {
+  it("check validates the config and its mappings, writes nothing, exits 0 or 2", () => {
+    s = new Scenario();
+    const ok = stockfeed("check", "--config", s.configPath);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/OK: 1 merchant\(s\), 1 warehouse\(s\), 1 cart\(s\); every mapping compiles/);
+    expect(existsSync(s.path("state"))).toBe(false);
+    s.patch((c: any) => {
+      c.merchants[0].colour = "red";
+      c.merchants[0].carts[0].output.mapping = s.path("missing.yaml");
+    });
+    const bad = stockfeed("check", "--config", s.configPath, "--json");
+    expect(bad.code).toBe(2);
+    const doc = JSON.parse(bad.stdout);
+    expect(doc.ok).toBe(false);
+    expect(doc.problems.join("\n")).toMatch(/unknown key[\s\S]*missing\.yaml/);
+  });
+  it("--version prints the version", () => {
+    const r = stockfeed("--version");
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
 describe("stockfeed run: exit codes", () => {
   it("exits 0 when all went well, with nothing on stderr", () => {
     s = new Scenario();
@@ -141,6 +165,10 @@ describe("operator commands", () => {
     expect(a.asSku).toMatchObject([{ warehouse: "east", available: 10, onHand: 12 }]);
     expect(a.aliasesOfSku).toEqual([{ merchant: "acme", aliasType: "upc", code: "0001" }]);
     expect(a.lastSent.map((x: { cart: string }) => x.cart).sort()).toEqual(["market", "shop"]);
-    expect(stockfeed("sku", "NOPE", "--config", s.configPath).stdout).toMatch(/not found/);
+    expect(r.code).toBe(1);
+    expect(stockfeed("sku", "A", "--config", s.configPath).code).toBe(0);
+    const none = stockfeed("sku", "NOPE", "--config", s.configPath);
+    expect(none.stdout).toMatch(/not found/);
+    expect(none.code).toBe(1);
   });
 });

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { ConfigError, StockfeedError, UsageError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { stateFault } from "../state/errors.js";
 import { processIo, type Io } from "./output.js";
+import { checkCommand } from "./check.js";
 import { diffCommand } from "./diff.js";
 import { explainCommand } from "./explain.js";
 import { locationsCommand } from "./locations.js";
@@ -16,6 +17,8 @@ import { productImportCommand, runCommand } from "./run.js";
 import { skuCommand } from "./sku.js";
 import { statusCommand } from "./status.js";
 import { viewSyncCommand } from "./view-sync.js";
+
+const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** Exit codes: 0 all well, 1 something rejected or failed (the rest done), 2 bad config or usage, 3 a bug. */
 export const EXIT = { ok: 0, problems: 1, config: 2, internal: 3 } as const;
@@ -28,6 +31,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const program = new Command()
     .name("stockfeed")
     .description("Tells shopping carts and EDI partners how much stock they may sell, with files.")
+    .version(VERSION, "--version", "print stockfeed's version")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .option("--verbose", "log what each stage does (JSON on stderr)")
@@ -38,6 +42,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return createLogger(o.logLevel ?? (o.verbose ? "info" : defaultLevel), o.logFile);
   };
 
+  program
+    .command("check")
+    .description("validate the config and every mapping it names, every problem at once; writes nothing (exit 0, or 2)")
+    .requiredOption("--config <file>", "the configuration file")
+    .option("--json", "print one JSON document")
+    .action((o) => {
+      code = checkCommand(o, io);
+    });
   program
     .command("run")
     .description("one pass: collect new files, load them, sync every cart that needs it, write outputs")

@@ -3,19 +3,22 @@ import { searchSku } from "../state/reports.js";
 import { Store } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
 
+/** `stockfeed sku CODE`: exit 0 when found, 1 when nothing matches or an alias code is on several products. */
 export function skuCommand(args: { code: string; config: string; json?: boolean }, io: Io): number {
   const config = loadConfig(args.config);
   const store = Store.open(config.statePath);
   try {
-    const r = searchSku(store, args.code);
-    if (args.json) {
-      printJson(io, r);
-      return 0;
-    }
+    const carts = config.merchants.flatMap((m) => m.carts.map((k) => ({ merchant: m.config.id, cart: k.config.id, alias: k.config.alias })));
+    const r = searchSku(store, args.code, carts);
     const found = r.asSku.length + r.asAlias.length + r.inCatalogs.length + r.lastSent.length;
+    const code = found === 0 || r.duplicateAlias.length > 0 ? 1 : 0;
+    if (args.json) {
+      printJson(io, { ...r, found: found > 0 });
+      return code;
+    }
     if (found === 0) {
       io.out(`${args.code}: not found as a SKU, alias code, catalog entry or sent code. Make sure the WMS has the SKU loaded and the codes match exactly.`);
-      return 0;
+      return code;
     }
     for (const d of r.duplicateAlias)
       io.out(`ERROR: ${d.aliasType} alias ${args.code} of merchant ${d.merchant} points to ${d.skus.length} products (${d.skus.join(", ")}): an alias code must reference one product only.`);
@@ -24,7 +27,7 @@ export function skuCommand(args: { code: string; config: string; json?: boolean 
     if (r.asAlias.length) io.out(`As an alias code\n${table(["merchant", "alias type", "sku"], r.asAlias.map((a) => [a.merchant, a.aliasType, a.sku]))}\n`);
     if (r.inCatalogs.length) io.out(`In cart catalogs\n${table(["merchant", "cart", "inventory enabled"], r.inCatalogs.map((c) => [c.merchant, c.cart, c.inventoryEnabled ? "yes" : "NO"]))}\n`);
     if (r.lastSent.length) io.out(`Last sent\n${table(["merchant", "cart", "code", "quantity", "at"], r.lastSent.map((s) => [s.merchant, s.cart, s.code, s.quantity, when(s.at)]))}`);
-    return 0;
+    return code;
   } finally {
     store.close();
   }

@@ -8,6 +8,7 @@ import { checkDelims, delimsOf } from "../formats/x12/interchange.js";
 import { isValidTimeZone, parseIso } from "../util/time.js";
 import { configSchema, type CartConfig, type Config, type FeedConfig, type MerchantConfig, type WarehouseConfig } from "./schema.js";
 import { destinationCollisions, type Writer } from "./destinations.js";
+import { mappingProblems } from "./named-mappings.js";
 import { parseWith, problemAt, readYaml, type LocatedYaml } from "./yaml.js";
 
 /** A feed with its mapping compiled. */
@@ -237,7 +238,14 @@ function crossChecks(y: LocatedYaml, c: Config): string[] {
 export function loadConfig(file: string): LoadedConfig {
   const path = resolve(file);
   const y = readYaml(path);
-  const parsed = parseWith(y, configSchema);
+  let parsed: Config;
+  try {
+    parsed = parseWith(y, configSchema);
+  } catch (e) {
+    // the mappings' problems come in the same answer as the config's, not in a second round
+    if (e instanceof ConfigError) throw new ConfigError(e.message, [...e.problems, ...mappingProblems(y, dirname(path))]);
+    throw e;
+  }
   const problems = crossChecks(y, parsed);
   const c = resolvePaths(parsed, dirname(path));
 

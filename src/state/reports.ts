@@ -66,7 +66,14 @@ export interface SkuSearch {
   lastSent: Array<{ merchant: string; cart: string; code: string; quantity: number; at: number }>;
 }
 
-export function searchSku(store: Store, code: string): SkuSearch {
+/** A cart `sku` looks in: its code may be the SKU itself or the SKU's code of the cart's alias type. */
+export interface SearchedCart {
+  merchant: string;
+  cart: string;
+  alias: string | null;
+}
+
+export function searchSku(store: Store, code: string, carts: SearchedCart[]): SkuSearch {
   const db = store.db;
   const asAlias = db.prepare("SELECT merchant, alias_type AS aliasType, sku FROM aliases WHERE code = ? ORDER BY merchant, alias_type, sku").all(code) as SkuSearch["asAlias"];
   const groups = new Map<string, { merchant: string; aliasType: string; skus: string[] }>();
@@ -87,8 +94,18 @@ export function searchSku(store: Store, code: string): SkuSearch {
     inCatalogs: (db.prepare("SELECT merchant, cart, inventory_enabled AS e FROM catalog WHERE sku = ? ORDER BY merchant, cart").all(code) as Array<{ merchant: string; cart: string; e: number }>).map(
       (r) => ({ merchant: r.merchant, cart: r.cart, inventoryEnabled: r.e === 1 }),
     ),
-    lastSent: db
-      .prepare("SELECT merchant, cart, code, quantity, synced_at AS at FROM sku_sync WHERE code = ? OR sku = ? ORDER BY merchant, cart, code")
-      .all(code, code) as SkuSearch["lastSent"],
+    lastSent: lastSentIn(store, code, carts),
   };
+}
+
+/** Per cart, what it was last sent for the code (or for the SKU's alias codes): key lookups, never a scan of every line. */
+function lastSentIn(store: Store, code: string, carts: SearchedCart[]): SkuSearch["lastSent"] {
+  const sent = store.db.prepare("SELECT merchant, cart, code, quantity, synced_at AS at FROM sku_sync WHERE merchant = ? AND cart = ? AND code = ?");
+  const aliasCodes = store.db.prepare("SELECT code FROM aliases WHERE merchant = ? AND sku = ? AND alias_type = ? ORDER BY code").pluck();
+  const out: SkuSearch["lastSent"] = [];
+  for (const c of carts) {
+    const codes = new Set([code, ...(c.alias ? (aliasCodes.all(c.merchant, code, c.alias) as string[]) : [])]);
+    for (const k of codes) out.push(...(sent.all(c.merchant, c.cart, k) as SkuSearch["lastSent"]));
+  }
+  return out;
 }

@@ -202,3 +202,14 @@ merchants:
     expect(problems(good().replace("dir: in/east }", "dir: in/east, archiveDir: done/2026 }"))).toEqual([]);
   });
 });
+
+describe("stockfeed check: every problem of every phase in one pass", () => {
+  it("a schema problem in the config and a broken mapping are reported together", () => {
+    const m = join(dir, "bad-mapping.yaml");
+    writeFileSync(m, "kind: inventory\nformat: csv\nfields:\n  sku: { column: sku }\n");
+    const p = problems(good("    colour: red\n").replace(`${MAPPINGS}/wms/generic-csv.yaml`, m)).join("\n");
+    expect(p).toMatch(/unknown key/);
+    expect(p).toMatch(/bad-mapping\.yaml is invalid:/);
+    expect(p).toMatch(/required field "available" is not mapped/);
+  });
+});
