@@ -160,7 +160,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
     report.finishedAt = isoUtc(now());
     store.finishRun(runId, now(), problems ? "with_problems" : "ok", {
       files: report.files.map((f) => ({ name: f.name, source: f.source, status: f.status, rows: f.rowsRead, rejected: f.rowsRejected })),
-      carts: report.carts.map((c) => ({ merchant: c.merchant, cart: c.cart, action: c.action, reason: c.reason, file: c.file, rows: c.rows, delivered: c.delivered.length ? c.delivered : undefined, error: c.error })),
+      carts: report.carts.map((c) => ({ merchant: c.merchant, cart: c.cart, action: c.action, reason: c.reason, file: c.file, rows: c.rows, delivered: c.outboxDeliveries.length ? c.outboxDeliveries : undefined, error: c.error })),
       ...(report.products.length ? { products: report.products.map((p) => ({ cart: p.cart, warehouse: p.warehouse, mode: p.mode, action: p.action, file: p.file, products: p.products, error: p.error })) } : {}),
       errors: report.errors,
       ...(report.stopped ? { stopped: true } : {}),

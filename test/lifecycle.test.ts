@@ -5,6 +5,7 @@ import { ROOT, Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
 import { loadConfig } from "../src/config/load.js";
 import { cartStatus } from "../src/state/reports.js";
 import { Store } from "../src/state/store.js";
+import { stockfeed } from "./helpers/cli.js";
 
 const T = "2026-11-20T11:00:00Z";
 let s: Scenario;
@@ -215,6 +216,25 @@ describe("folder lifecycle", () => {
     expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual([]);
     expect(s.query("SELECT status, attempts FROM cart_syncs WHERE cart = 'shop'")).toEqual([{ status: "delivered", attempts: 3 }]);
     expect(s.query("SELECT code, quantity FROM sku_sync WHERE cart = 'shop'")).toEqual([{ code: "A", quantity: 10 }]);
+  });
+});
+
+describe("a file delivered on a later run", () => {
+  it("shows as delivered in that run's output and in history with its time; status shows that time", async () => {
+    s = new Scenario({ carts: [{ id: "shop", filename: "stock.csv" }] });
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
+    s.write("out/shop/stock.csv", "someone else's file\n");
+    await s.run({ now: () => Date.parse("2026-11-20T12:00:00Z") });
+    renameSync(s.path("out/shop/stock.csv"), s.path("elsewhere.csv"));
+    const later = await s.run({ now: () => Date.parse("2026-11-20T13:00:00Z") });
+    expect(later.carts[0].outboxDeliveries).toEqual([{ file: "stock.csv", madeAt: "2026-11-20T12:00:00Z", deliveredAt: "2026-11-20T13:00:00Z" }]);
+    const { formatRunReport } = await import("../src/cli/run.js");
+    expect(formatRunReport(later)).toContain("shop: delivered stock.csv from the outbox at 2026-11-20T13:00:00Z (made 2026-11-20T12:00:00Z");
+    const history = stockfeed("history", "--config", s.configPath);
+    expect(history.stdout).toContain("shop delivered stock.csv from the outbox at 2026-11-20T13:00:00Z");
+    const status = JSON.parse(stockfeed("status", "--config", s.configPath, "--json").stdout);
+    expect(status.carts[0].lastSync).toMatchObject({ file: "stock.csv", at: Date.parse("2026-11-20T12:00:00Z"), deliveredAt: Date.parse("2026-11-20T13:00:00Z") });
+    expect(stockfeed("status", "--config", s.configPath).stdout).toContain("2026-11-20T13:00:00Z (made 2026-11-20T12:00:00Z)");
   });
 });
 

@@ -5,10 +5,16 @@ import { printJson, table, when, type Io } from "./output.js";
 
 interface RunSummary {
   files?: Array<{ name: string; source: string; status: string; rows: number; rejected: number }>;
-  carts?: Array<{ merchant?: string; cart: string; action: string; reason: string; file?: string; rows: number; delivered?: string[]; error?: string }>;
+  carts?: Array<{ merchant?: string; cart: string; action: string; reason: string; file?: string; rows: number; delivered?: Delivered[]; error?: string }>;
   errors?: string[];
   stopped?: boolean;
 }
+
+/** a file delivered from the outbox (a name alone in runs recorded before delivery times were kept) */
+type Delivered = string | { file: string; madeAt: string; deliveredAt: string };
+
+const deliveredText = (cart: string, d: Delivered) =>
+  typeof d === "string" ? `${cart} delivered ${d} from the outbox` : `${cart} delivered ${d.file} from the outbox at ${d.deliveredAt}`;
 
 /** `--since` as an ISO time or a span back from now: 30m, 12h, 7d. */
 export function parseSince(text: string | undefined, now = Date.now()): number {
@@ -61,6 +67,7 @@ export function historyCommand(args: { config: string; since?: string; json?: bo
           const failed = r.carts.filter((c) => c.action === "failed");
           const what = [
             ...r.files.map((f) => `${f.name} ${f.status}`),
+            ...r.carts.flatMap((c) => (c.delivered ?? []).map((d) => deliveredText(c.cart, d))),
             ...r.carts.filter((c) => c.action !== "skipped").map((c) => `${c.cart} ${c.action}${c.file ? ` ${c.file}` : ""}`),
             ...(r.stopped ? ["stopped early (signal)"] : []),
           ];

@@ -59,6 +59,7 @@ export function formatRunReport(r: RunReport): string {
         const examples = c.skippedExamples.filter((e) => e.reason === k).map((e) => (e.code && e.code !== e.sku ? `${e.sku} as ${e.code}` : e.sku)).slice(0, 5);
         out.push(`  ${c.cart}: ${n} product(s) left out: ${SKIP_TEXT[k as keyof typeof SKIP_TEXT]}${examples.length ? ` (e.g. ${examples.join(", ")})` : ""}`);
       }
+      for (const d of c.outboxDeliveries) out.push(`  ${c.cart}: delivered ${d.file} from the outbox at ${d.deliveredAt} (made ${d.madeAt}, it had waited there)`);
       if (c.repeated) out.push(`  ${c.cart}: nothing loaded since ${c.repeated}: its lines sent again in a new file, not recomputed`);
       if (c.error) out.push(`  ${c.cart}: ${c.error}`);
       if (c.location) out.push(`  ${c.cart}: ${c.location}`);

@@ -57,7 +57,7 @@ export function statusCommand(args: { config: string; json?: boolean }, io: Io):
           c.cart,
           c.inventoryUpload ? "on" : "off",
           `${c.nextSync} (${c.schedule}${c.timeZone === "UTC" ? "" : ` ${c.timeZone}`})`,
-          c.lastSync === "NEVER" ? "NEVER" : when(c.lastSync.at),
+          c.lastSync === "NEVER" ? "NEVER" : when(c.lastSync.deliveredAt) + (c.lastSync.deliveredAt !== c.lastSync.at ? ` (made ${when(c.lastSync.at)})` : ""),
           c.lastSync === "NEVER" ? "" : c.lastSync.file,
           c.lastSync === "NEVER" ? "" : c.lastSync.rows,
           c.lastSync === "NEVER" ? "" : c.lastSync.units,

@@ -35,6 +35,8 @@ export interface CartReport {
   repeated?: string;
   /** files rendered by an earlier run and delivered now (they had waited in the outbox) */
   delivered: string[];
+  /** the same, with when each was made and delivered (ISO UTC) */
+  outboxDeliveries: Array<{ file: string; madeAt: string; deliveredAt: string }>;
   /** time spent on this cart: compute, render, deliver, record */
   ms: number;
   /** of which: rules into cart lines (SQL), writing the file, publishing it (ms) */
@@ -156,6 +158,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     skipped: { ...NO_SKIPS },
     skippedExamples: [],
     delivered: [],
+    outboxDeliveries: [],
     ms: 0,
   };
   if (!ctx.dryRun) {
@@ -167,6 +170,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
         return report;
       }
       report.delivered.push(sent.name);
+      report.outboxDeliveries.push({ file: sent.name, madeAt: isoUtc(p.synced_at), deliveredAt: isoUtc(ctx.now) });
     }
   }
   const { decision, text, hash, newest } = cartSyncDecision(store, cart, { sendAllSatisfied: report.delivered.length > 0 });
@@ -377,7 +381,7 @@ async function deliverRendered(ctx: StageContext, cart: LoadedCart, p: { id: num
   try {
     const d = await deliverFile(createDestination(config, { connections: ctx.connections, log: ctx.log }), config, p.outbox_path, p.file_name);
     faultPoint("sync:after-publish");
-    store.markDelivered(p.id, { fileName: d.name, location: d.location });
+    store.markDelivered(p.id, { fileName: d.name, location: d.location, at: ctx.now });
     await keepOrRemove(ctx, cart, p);
     ctx.log.info({ ...where, location: d.location, alreadyThere: d.alreadyThere || undefined }, d.alreadyThere ? "cart file was already delivered (an earlier attempt's answer was lost)" : "cart file delivered");
     return d;

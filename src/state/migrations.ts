@@ -348,5 +348,7 @@ export const migrations: string[] = [
   -- an unsendable line's reason, as the writer gave it (the character the format cannot carry)
   ALTER TABLE sync_skipped ADD COLUMN detail TEXT;
   CREATE INDEX cart_syncs_by_status ON cart_syncs(merchant, cart, status, lines_set, id);
+  -- when a cart file was published (synced_at is when it was made: a file may wait in the outbox)
+  ALTER TABLE cart_syncs ADD COLUMN delivered_at INTEGER;
   `,
 ];

@@ -16,7 +16,8 @@ export interface CartStatus {
   merchant: string;
   cart: string;
   inventoryUpload: boolean;
-  lastSync: { at: number; file: string; rows: number; units: number; reason: string } | "NEVER";
+  /** at: when the file was made; deliveredAt: when it was published (later when it waited in the outbox) */
+  lastSync: { at: number; deliveredAt: number; file: string; rows: number; units: number; reason: string } | "NEVER";
   lastAttempt: { at: number; status: string; error: string | null } | null;
   /** files rendered but not delivered yet: they wait in the outbox and are retried as they are */
   waitingInOutbox: number;
@@ -39,7 +40,8 @@ export function warehouseStatus(store: Store, config: LoadedConfig): WarehouseSt
 
 export function cartStatus(store: Store, config: LoadedConfig): CartStatus[] {
   const last = store.db.prepare(
-    `SELECT s.synced_at AS at, s.file_name AS file, s.rows, s.units, s.reason FROM cart_state c JOIN cart_syncs s ON s.id = c.last_sync_id
+    `SELECT s.synced_at AS at, COALESCE(s.delivered_at, s.synced_at) AS deliveredAt, s.file_name AS file, s.rows, s.units, s.reason
+     FROM cart_state c JOIN cart_syncs s ON s.id = c.last_sync_id
      WHERE c.merchant = ? AND c.cart = ?`,
   );
   const attempt = store.db.prepare("SELECT synced_at AS at, status, error FROM cart_syncs WHERE merchant = ? AND cart = ? ORDER BY id DESC LIMIT 1");

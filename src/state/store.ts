@@ -778,9 +778,9 @@ export class Store {
   }
 
   /** Cart files rendered but not delivered yet, oldest first. */
-  pendingDeliveries(merchant: string, cart: string): Array<{ id: number; file_name: string; outbox_path: string }> {
+  pendingDeliveries(merchant: string, cart: string): Array<{ id: number; file_name: string; outbox_path: string; synced_at: number }> {
     return this.db
-      .prepare("SELECT id, file_name, outbox_path FROM cart_syncs WHERE status = 'pending' AND merchant = ? AND cart = ? ORDER BY id")
+      .prepare("SELECT id, file_name, outbox_path, synced_at FROM cart_syncs WHERE status = 'pending' AND merchant = ? AND cart = ? ORDER BY id")
       .all(merchant, cart) as ReturnType<Store["pendingDeliveries"]>;
   }
 
@@ -795,11 +795,13 @@ export class Store {
   }
 
   /** The file is published: its lines now count as sent (View Product Sync), and it is the cart's last sync. */
-  markDelivered(id: number, d: { fileName: string; location: string }): void {
+  markDelivered(id: number, d: { fileName: string; location: string; at: number }): void {
     this.transaction(() => {
       const s = this.db.prepare("SELECT merchant, cart FROM cart_syncs WHERE id = ? AND status = 'pending'").get(id) as { merchant: string; cart: string } | undefined;
       if (!s) return;
-      this.db.prepare("UPDATE cart_syncs SET status = 'delivered', file_name = ?, location = ?, attempts = attempts + 1, error = NULL WHERE id = ?").run(d.fileName, d.location, id);
+      this.db
+        .prepare("UPDATE cart_syncs SET status = 'delivered', file_name = ?, location = ?, delivered_at = ?, attempts = attempts + 1, error = NULL WHERE id = ?")
+        .run(d.fileName, d.location, d.at, id);
       this.db
         .prepare("INSERT INTO cart_state (merchant, cart, last_sync_id) VALUES (?, ?, ?) ON CONFLICT (merchant, cart) DO UPDATE SET last_sync_id = excluded.last_sync_id")
         .run(s.merchant, s.cart, id);
