@@ -275,9 +275,13 @@ describe("diff", () => {
     const r = await cli("diff", "--config", s.configPath, "--cart", "shop", "--json");
     // diff loads nothing: b.csv is still waiting, so there is nothing new yet
     expect(JSON.parse(r.out)).toMatchObject({ next: { wouldSend: false, reason: "no-news" }, added: [], removed: [], changed: [], unchanged: 3 });
+    // and says so: what is waiting in the cart's local feeds may change the next file
+    expect(JSON.parse(r.out).waiting).toEqual({ files: [{ source: "acme/warehouse/east", name: "b.csv" }], remote: [] });
+    expect((await cli("diff", "--config", s.configPath, "--cart", "shop")).out).toContain("1 file(s) not yet taken: the next run may differ (acme/warehouse/east: b.csv)");
     s.orders("shop", "o.csv", ["1,1,A,4,2026-11-20T12:30:00Z,open"]);
     await s.run({ carts: ["other"] }); // loads the files; only the other cart is synced
     const after = JSON.parse((await cli("diff", "--config", s.configPath, "--cart", "shop", "--json")).out);
+    expect(after.waiting.files).toEqual([]);
     expect(after).toMatchObject({
       next: { wouldSend: true, reason: "news" },
       added: [{ code: "D", before: null, after: 2 }],

@@ -124,8 +124,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .requiredOption("--cart <id>", "the cart")
     .option("--merchant <id>", "the merchant, when several have a cart of that id")
     .option("--json", "print one JSON document")
-    .action((o) => {
-      code = diffCommand(o, io);
+    .action(async (o) => {
+      code = await diffCommand(o, io);
     });
   program
     .command("explain")
