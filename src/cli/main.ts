@@ -98,6 +98,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description("last inventory run per merchant and warehouse; last sync per cart")
     .requiredOption("--config <file>", "the configuration file")
     .option("--json", "print one JSON document")
+    .addOption(new Option("--now <iso>", "pretend the time is this (next syncs from then)").hideHelp())
     .action((o) => {
       code = statusCommand(o, io);
     });

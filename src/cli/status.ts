@@ -17,11 +17,12 @@ function daemonStatus(config: LoadedConfig) {
 }
 
 /** When each cart's schedule fires next (the daemon runs it then), in UTC. */
-function nextSync(schedule: string, timeZone: string): string {
-  return new Cron(schedule, { paused: true, timezone: timeZone }).nextRun()?.toISOString().replace(/\.\d{3}Z$/, "Z") ?? "";
+function nextSync(schedule: string, timeZone: string, now: number): string {
+  return new Cron(schedule, { paused: true, timezone: timeZone }).nextRun(new Date(now))?.toISOString().replace(/\.\d{3}Z$/, "Z") ?? "";
 }
 
-export function statusCommand(args: { config: string; json?: boolean }, io: Io): number {
+export function statusCommand(args: { config: string; json?: boolean; now?: string }, io: Io): number {
+  const now = args.now ? Date.parse(args.now) : Date.now();
   const config = loadConfig(args.config);
   const store = Store.open(config.statePath);
   try {
@@ -29,7 +30,7 @@ export function statusCommand(args: { config: string; json?: boolean }, io: Io):
     const schedules = new Map(config.merchants.flatMap((m) => m.carts.map((k) => [`${m.config.id}/${k.config.id}`, { schedule: k.config.schedule, timeZone: k.config.timeZone }])));
     const carts = cartStatus(store, config).map((c) => {
       const s = schedules.get(`${c.merchant}/${c.cart}`)!;
-      return { ...c, schedule: s.schedule, timeZone: s.timeZone, nextSync: nextSync(s.schedule, s.timeZone) };
+      return { ...c, schedule: s.schedule, timeZone: s.timeZone, nextSync: nextSync(s.schedule, s.timeZone, now) };
     });
     const daemon = daemonStatus(config);
     if (args.json) {
