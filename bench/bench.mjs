@@ -7,7 +7,7 @@
 // CLI in a child process, and prints per stage times, rows/s, peak RSS and the floor:
 // papaparse alone over the same inputs plus writing the same output bytes.
 import { spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, freemem, totalmem, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -185,6 +185,24 @@ await writeLines(join(dir, "in", "wms", "w0", "inventory-delta.csv"), "sku,quant
 const third = run();
 const thirdLoadS = third.report.files.reduce((a, x) => a + (x.loadMs ?? 0), 0) / 1000;
 
+/** A read command over the state at this scale, its output thrown away: seconds and exit code. */
+function readTool(...cmd) {
+  const start = performance.now();
+  const sink = openSync("/dev/null", "w");
+  const r = spawnSync(process.execPath, [join(root, "dist/cli/main.js"), ...cmd, "--config", join(dir, "config.json.yaml")], { stdio: ["ignore", sink, "pipe"] });
+  closeSync(sink);
+  if (r.status !== 0 && !(cmd[0] === "sku" && r.status === 1)) throw new Error(`stockfeed ${cmd.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return (performance.now() - start) / 1000;
+}
+const reads = {
+  viewSyncS: readTool("view-sync", "--cart", "c0"),
+  viewSyncAliasProblemsS: readTool("view-sync", "--cart", "c2", "--problems"),
+  viewSyncPageS: readTool("view-sync", "--cart", "c0", "--limit", "100", "--after", sku(Math.floor(sc.N / 2))),
+  locationsS: readTool("locations", "--warehouse", "w0", "--json"),
+  summaryS: readTool("locations"),
+  skuS: readTool("sku", sku(7)),
+};
+
 const fmt = (x) => x.toFixed(2);
 console.log(`scenario ${name}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  (generated ${fmt(genS)} s, ${(inputBytes / 1e6).toFixed(1)} MB of input)`);
 const stage = (k) => c.reduce((a, x) => a + (x.stages?.[k] ?? 0), 0) / 1000;
@@ -198,6 +216,10 @@ console.log(`  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.pe
 console.log(`  floor (papaparse only + same output bytes) ${fmt(fl.seconds)} s   ratio ${fmt(first.seconds / fl.seconds)}`);
 console.log(`  second run, no news ${fmt(second.seconds)} s   (${second.report.carts.filter((x) => x.action === "sent").length} carts re-sent)`);
 console.log(`  third run, w0 changed ${changed} SKUs: ${fmt(third.seconds)} s, parse+load ${fmt(thirdLoadS)} s (${fmt((100 * thirdLoadS) / loadS)}% of the full load), ${third.report.carts.filter((x) => x.action === "sent").length} carts re-sent`);
+console.log(
+  `  read tools: view-sync ${fmt(reads.viewSyncS)} s (every code of a cart), --problems of an alias cart ${fmt(reads.viewSyncAliasProblemsS)} s, ` +
+    `a page of 100 ${fmt(reads.viewSyncPageS)} s; locations of w0 ${fmt(reads.locationsS)} s, summary ${fmt(reads.summaryS)} s; sku ${fmt(reads.skuS)} s`,
+);
 const result = {
   scenario: name,
   ...sc,
@@ -218,6 +240,7 @@ const result = {
   inRows,
   outRows,
   outBytes,
+  ...reads,
 };
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), freeGb: Math.round(freemem() / 2 ** 30), node: process.version, platform: process.platform };
 mkdirSync(join(root, "bench/results"), { recursive: true });
