@@ -15,7 +15,9 @@ const newer = (a, b) => {
 };
 let failed = false;
 for (const [name, floor] of Object.entries(FLOORS)) {
-  const { version } = JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), "utf8"));
+  const { version } = JSON.parse(
+    readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), "utf8"),
+  );
   const ok = newer(version, floor);
   console.log(`${name} ${version} ${ok ? ">=" : "<"} ${floor}`);
   failed ||= !ok;
@@ -23,7 +25,9 @@ for (const [name, floor] of Object.entries(FLOORS)) {
 
 let report;
 try {
-  report = JSON.parse(execFileSync("npm", ["audit", "--omit=dev", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  report = JSON.parse(
+    execFileSync("npm", ["audit", "--omit=dev", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }),
+  );
 } catch (e) {
   report = JSON.parse(e.stdout || "{}");
 }
@@ -31,10 +35,13 @@ const counts = report.metadata?.vulnerabilities;
 if (counts) {
   console.log(`npm audit --omit=dev: ${JSON.stringify(counts)}`);
   if ((counts.high ?? 0) + (counts.critical ?? 0) > 0) {
-    for (const [name, v] of Object.entries(report.vulnerabilities ?? {})) if (v.severity === "high" || v.severity === "critical") console.log(`  ${v.severity}: ${name} ${v.range}`);
+    for (const [name, v] of Object.entries(report.vulnerabilities ?? {}))
+      if (v.severity === "high" || v.severity === "critical") console.log(`  ${v.severity}: ${name} ${v.range}`);
     failed = true;
   }
 } else {
-  console.log(`npm audit could not ask the registry (${report.message ?? report.error?.summary ?? "no answer"}); only the version floors above were checked`);
+  console.log(
+    `npm audit could not ask the registry (${report.message ?? report.error?.summary ?? "no answer"}); only the version floors above were checked`,
+  );
 }
 process.exit(failed ? 1 : 0);

@@ -7,7 +7,18 @@
 // CLI in a child process, and prints per stage times, rows/s, peak RSS and the floor:
 // papaparse alone over the same inputs plus writing the same output bytes.
 import { spawnSync } from "node:child_process";
-import { closeSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, freemem, totalmem, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +37,9 @@ const keep = args.includes("--keep");
 const base = SCENARIOS[name];
 if (!base) throw new Error(`unknown scenario ${name} (${Object.keys(SCENARIOS).join(", ")})`);
 // --n N scales a scenario down or up for a quick look (orders stay at N/5)
-const sc = args.includes("--n") ? { ...base, N: Number(args[args.indexOf("--n") + 1]), O: Math.round(Number(args[args.indexOf("--n") + 1]) / 5) } : base;
+const sc = args.includes("--n")
+  ? { ...base, N: Number(args[args.indexOf("--n") + 1]), O: Math.round(Number(args[args.indexOf("--n") + 1]) / 5) }
+  : base;
 
 let seed = 42;
 const rnd = () => {
@@ -96,7 +109,11 @@ const carts = Array.from({ length: sc.C }, (_, c) => ({
   // a mix of outputs: XML for c3 and c7, an X12 846 (split at 10,000 LIN per set) for c6, CSV otherwise
   output:
     c === 3 || c === 7
-      ? { mapping: join(root, "mappings/carts/xml-inventory.yaml"), destination: { transport: "local", dir: join(dir, "out", `c${c}`) }, filename: "{cart}-{seq:4}.xml" }
+      ? {
+          mapping: join(root, "mappings/carts/xml-inventory.yaml"),
+          destination: { transport: "local", dir: join(dir, "out", `c${c}`) },
+          filename: "{cart}-{seq:4}.xml",
+        }
       : c === 6
         ? {
             mapping: join(root, "mappings/carts/x12-846.yaml"),
@@ -104,12 +121,26 @@ const carts = Array.from({ length: sc.C }, (_, c) => ({
             filename: "{cart}-{seq:4}.x12",
             x12: { sender: { qualifier: "ZZ", id: "BENCH" }, receiver: { qualifier: "ZZ", id: `PARTNER${c}` } },
           }
-        : { mapping: join(root, "mappings/carts/generic-csv.yaml"), destination: { transport: "local", dir: join(dir, "out", `c${c}`) }, filename: "{cart}-{seq:4}.csv" },
+        : {
+            mapping: join(root, "mappings/carts/generic-csv.yaml"),
+            destination: { transport: "local", dir: join(dir, "out", `c${c}`) },
+            filename: "{cart}-{seq:4}.csv",
+          },
 }));
 const config = {
   state: join(dir, "state.sqlite"),
   workDir: join(dir, "work"),
-  merchants: [{ id: "m", aliases: feed(join(dir, "in", "aliases"), "aliases/generic-csv.yaml"), warehouses: Array.from({ length: sc.W }, (_, w) => ({ id: `w${w}`, inventory: feed(join(dir, "in", "wms", `w${w}`), "wms/generic-csv.yaml") })), carts }],
+  merchants: [
+    {
+      id: "m",
+      aliases: feed(join(dir, "in", "aliases"), "aliases/generic-csv.yaml"),
+      warehouses: Array.from({ length: sc.W }, (_, w) => ({
+        id: `w${w}`,
+        inventory: feed(join(dir, "in", "wms", `w${w}`), "wms/generic-csv.yaml"),
+      })),
+      carts,
+    },
+  ],
 };
 writeFileSync(join(dir, "config.json.yaml"), JSON.stringify(config, null, 1));
 const genS = (performance.now() - t0) / 1000;
@@ -119,7 +150,11 @@ function run() {
   const start = performance.now();
   // BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the runs
   const nodeOptions = (process.env.BENCH_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
-  const r = spawnSync(process.execPath, [...nodeOptions, join(root, "bench/child.mjs"), "run", "--config", join(dir, "config.json.yaml"), "--json"], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const r = spawnSync(
+    process.execPath,
+    [...nodeOptions, join(root, "bench/child.mjs"), "run", "--config", join(dir, "config.json.yaml"), "--json"],
+    { encoding: "utf8", maxBuffer: 1 << 28 },
+  );
   const seconds = (performance.now() - start) / 1000;
   if (r.status !== 0) throw new Error(`stockfeed run exited ${r.status}: ${r.stderr.slice(-2000)}`);
   const rss = JSON.parse(r.stderr.trim().split("\n").pop());
@@ -174,14 +209,21 @@ const loadS = f.reduce((a, x) => a + (x.loadMs ?? 0), 0) / 1000;
 const syncS = c.reduce((a, x) => a + x.ms, 0) / 1000;
 const inRows = f.reduce((a, x) => a + x.rowsRead, 0);
 const outRows = c.reduce((a, x) => a + x.rows, 0);
-const outBytes = readdirSync(join(dir, "out")).flatMap((d) => readdirSync(join(dir, "out", d)).map((n) => statSync(join(dir, "out", d, n)).size)).reduce((a, b) => a + b, 0);
+const outBytes = readdirSync(join(dir, "out"))
+  .flatMap((d) => readdirSync(join(dir, "out", d)).map((n) => statSync(join(dir, "out", d, n)).size))
+  .reduce((a, b) => a + b, 0);
 const fl = { seconds: parseFloor.seconds + (await floorWrite(outRows, outBytes)) };
 const second = run();
 // one warehouse changes 1% of its SKUs (a partial file): the carts drawing from it are re-sent
 const changed = Math.max(1, Math.round(sc.N / 100));
-await writeLines(join(dir, "in", "wms", "w0", "inventory-delta.csv"), "sku,quantity_available,quantity_on_hand,lot,as_of", function* () {
-  for (let k = 0; k < changed; k++) yield `${sku(Math.floor(rnd() * sc.N))},${Math.floor(rnd() * 60)},,,2026-11-20T13:00:00Z`;
-});
+await writeLines(
+  join(dir, "in", "wms", "w0", "inventory-delta.csv"),
+  "sku,quantity_available,quantity_on_hand,lot,as_of",
+  function* () {
+    for (let k = 0; k < changed; k++)
+      yield `${sku(Math.floor(rnd() * sc.N))},${Math.floor(rnd() * 60)},,,2026-11-20T13:00:00Z`;
+  },
+);
 const third = run();
 const thirdLoadS = third.report.files.reduce((a, x) => a + (x.loadMs ?? 0), 0) / 1000;
 
@@ -189,9 +231,14 @@ const thirdLoadS = third.report.files.reduce((a, x) => a + (x.loadMs ?? 0), 0) /
 function readTool(...cmd) {
   const start = performance.now();
   const sink = openSync("/dev/null", "w");
-  const r = spawnSync(process.execPath, [join(root, "dist/cli/main.js"), ...cmd, "--config", join(dir, "config.json.yaml")], { stdio: ["ignore", sink, "pipe"] });
+  const r = spawnSync(
+    process.execPath,
+    [join(root, "dist/cli/main.js"), ...cmd, "--config", join(dir, "config.json.yaml")],
+    { stdio: ["ignore", sink, "pipe"] },
+  );
   closeSync(sink);
-  if (r.status !== 0 && !(cmd[0] === "sku" && r.status === 1)) throw new Error(`stockfeed ${cmd.join(" ")} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0 && !(cmd[0] === "sku" && r.status === 1))
+    throw new Error(`stockfeed ${cmd.join(" ")} exited ${r.status}: ${r.stderr}`);
   return (performance.now() - start) / 1000;
 }
 const reads = {
@@ -204,18 +251,34 @@ const reads = {
 };
 
 const fmt = (x) => x.toFixed(2);
-console.log(`scenario ${name}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  (generated ${fmt(genS)} s, ${(inputBytes / 1e6).toFixed(1)} MB of input)`);
+console.log(
+  `scenario ${name}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  (generated ${fmt(genS)} s, ${(inputBytes / 1e6).toFixed(1)} MB of input)`,
+);
 const stage = (k) => c.reduce((a, x) => a + (x.stages?.[k] ?? 0), 0) / 1000;
 const collectS = first.seconds - loadS - syncS;
-console.log(`  collect             ${fmt(collectS)} s  (listing, spooling, hashing, archiving; and starting the process)`);
-console.log(`  parse+load          ${fmt(loadS)} s  ${Math.round(inRows / loadS)} input rows/s  (${inRows} rows, ${f.length} files)`);
+console.log(
+  `  collect             ${fmt(collectS)} s  (listing, spooling, hashing, archiving; and starting the process)`,
+);
+console.log(
+  `  parse+load          ${fmt(loadS)} s  ${Math.round(inRows / loadS)} input rows/s  (${inRows} rows, ${f.length} files)`,
+);
 console.log(`  reconcile           ${fmt(stage("computeMs"))} s  (levels after orders, alias lines, totals: SQL)`);
-console.log(`  render+deliver      ${fmt(stage("renderMs") + stage("deliverMs"))} s  ${Math.round(outRows / (stage("renderMs") + stage("deliverMs")))} output rows/s  (${outRows} rows, ${(outBytes / 1e6).toFixed(1)} MB, ${c.length} carts; recording sent lines included)`);
+console.log(
+  `  render+deliver      ${fmt(stage("renderMs") + stage("deliverMs"))} s  ${Math.round(outRows / (stage("renderMs") + stage("deliverMs")))} output rows/s  (${outRows} rows, ${(outBytes / 1e6).toFixed(1)} MB, ${c.length} carts; recording sent lines included)`,
+);
 for (const x of c) console.log(`    cart ${x.cart}: ${x.rows} rows in ${fmt(x.ms / 1000)} s`);
-console.log(`  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB (V8 heap at most ${first.peakHeapMb} MB; SQLite's page caches are capped at 2 x ${CACHE_KB / 1024} MB)`);
-console.log(`  floor (papaparse only + same output bytes) ${fmt(fl.seconds)} s   ratio ${fmt(first.seconds / fl.seconds)}`);
-console.log(`  second run, no news ${fmt(second.seconds)} s   (${second.report.carts.filter((x) => x.action === "sent").length} carts re-sent)`);
-console.log(`  third run, w0 changed ${changed} SKUs: ${fmt(third.seconds)} s, parse+load ${fmt(thirdLoadS)} s (${fmt((100 * thirdLoadS) / loadS)}% of the full load), ${third.report.carts.filter((x) => x.action === "sent").length} carts re-sent`);
+console.log(
+  `  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB (V8 heap at most ${first.peakHeapMb} MB; SQLite's page caches are capped at 2 x ${CACHE_KB / 1024} MB)`,
+);
+console.log(
+  `  floor (papaparse only + same output bytes) ${fmt(fl.seconds)} s   ratio ${fmt(first.seconds / fl.seconds)}`,
+);
+console.log(
+  `  second run, no news ${fmt(second.seconds)} s   (${second.report.carts.filter((x) => x.action === "sent").length} carts re-sent)`,
+);
+console.log(
+  `  third run, w0 changed ${changed} SKUs: ${fmt(third.seconds)} s, parse+load ${fmt(thirdLoadS)} s (${fmt((100 * thirdLoadS) / loadS)}% of the full load), ${third.report.carts.filter((x) => x.action === "sent").length} carts re-sent`,
+);
 console.log(
   `  read tools: view-sync ${fmt(reads.viewSyncS)} s (every code of a cart), --problems of an alias cart ${fmt(reads.viewSyncAliasProblemsS)} s, ` +
     `a page of 100 ${fmt(reads.viewSyncPageS)} s; locations of w0 ${fmt(reads.locationsS)} s, summary ${fmt(reads.summaryS)} s; sku ${fmt(reads.skuS)} s`,
@@ -242,9 +305,21 @@ const result = {
   outBytes,
   ...reads,
 };
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), freeGb: Math.round(freemem() / 2 ** 30), node: process.version, platform: process.platform };
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  memGb: Math.round(totalmem() / 2 ** 30),
+  freeGb: Math.round(freemem() / 2 ** 30),
+  node: process.version,
+  platform: process.platform,
+};
 mkdirSync(join(root, "bench/results"), { recursive: true });
-writeFileSync(join(root, "bench/results", `${name}.json`), JSON.stringify({ at: new Date().toISOString(), machine, result }, null, 2) + "\n");
-console.log(`${name} total_s=${fmt(first.seconds)} floor_s=${fmt(fl.seconds)} ratio=${fmt(first.seconds / fl.seconds)} peak_rss_mb=${first.peakRssMb.toFixed(0)}`);
+writeFileSync(
+  join(root, "bench/results", `${name}.json`),
+  JSON.stringify({ at: new Date().toISOString(), machine, result }, null, 2) + "\n",
+);
+console.log(
+  `${name} total_s=${fmt(first.seconds)} floor_s=${fmt(fl.seconds)} ratio=${fmt(first.seconds / fl.seconds)} peak_rss_mb=${first.peakRssMb.toFixed(0)}`,
+);
 if (!keep) rmSync(dir, { recursive: true, force: true });
 else console.log(`kept ${dir}`);

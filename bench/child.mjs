@@ -15,5 +15,7 @@ const code = await main(process.argv.slice(2), {
 });
 clearInterval(timer);
 sample();
-process.stderr.write(`\n${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, peakHeapMb: Math.round(peak.heapMb) })}\n`);
+process.stderr.write(
+  `\n${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, peakHeapMb: Math.round(peak.heapMb) })}\n`,
+);
 process.exit(code);

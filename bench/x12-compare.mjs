@@ -18,7 +18,10 @@ const now = Date.parse("2026-11-20T12:00:00Z");
 const code = (i) => `SKU-${String(i).padStart(8, "0")}`;
 const qty = (i) => String((i * 7919) % 60);
 const dir = mkdtempSync(join(tmpdir(), "stockfeed-x12-"));
-const envelope = x12EnvelopeSchema.parse({ sender: { qualifier: "ZZ", id: "BENCH" }, receiver: { qualifier: "ZZ", id: "PARTNER" } });
+const envelope = x12EnvelopeSchema.parse({
+  sender: { qualifier: "ZZ", id: "BENCH" },
+  receiver: { qualifier: "ZZ", id: "PARTNER" },
+});
 const mb = (b) => (b / 2 ** 20).toFixed(0);
 
 /** time, and V8 heap in use when fn is done (before a collection; the writer's is sampled while it awaits) */
@@ -31,18 +34,25 @@ function measure(label, fn) {
     const s = (performance.now() - t0) / 1000;
     clearInterval(timer);
     peak = Math.max(peak, process.memoryUsage().heapUsed);
-    console.log(`${label.padEnd(34)} ${s.toFixed(2)} s  ${Math.round(N / s)} lines/s  ${mb(bytes)} MB written  heap +${mb(peak - heap0)} MB`);
+    console.log(
+      `${label.padEnd(34)} ${s.toFixed(2)} s  ${Math.round(N / s)} lines/s  ${mb(bytes)} MB written  heap +${mb(peak - heap0)} MB`,
+    );
     return { seconds: s, bytes, heapMb: (peak - heap0) / 2 ** 20 };
   });
 }
 
 const ours = await measure("stockfeed streamed writer", async () => {
   const file = join(dir, "ours.x12");
-  const w = await createX12Writer(file, ["LIN02", "LIN03", "QTY01", "QTY02", "QTY03"], x12WriterOptions.parse({ record: ["LIN", "QTY"] }), {
-    now,
-    plannedRecords: N,
-    x12: { envelope, reserve: () => ({ isa: 1, gs: 1, st: 1 }) },
-  });
+  const w = await createX12Writer(
+    file,
+    ["LIN02", "LIN03", "QTY01", "QTY02", "QTY03"],
+    x12WriterOptions.parse({ record: ["LIN", "QTY"] }),
+    {
+      now,
+      plannedRecords: N,
+      x12: { envelope, reserve: () => ({ isa: 1, gs: 1, st: 1 }) },
+    },
+  );
   for (let i = 0; i < N; i++) {
     const r = w.write(["SK", code(i), "33", qty(i), "EA"]);
     if (r instanceof Promise) await r;
@@ -51,7 +61,24 @@ const ours = await measure("stockfeed streamed writer", async () => {
 });
 
 const theirs = await measure("node-x12 X12Generator.toString()", () => {
-  const isa = ["00", "          ", "00", "          ", "ZZ", "BENCH          ", "ZZ", "PARTNER        ", "261120", "1200", "U", "00401", "000000001", "0", "P", ">"];
+  const isa = [
+    "00",
+    "          ",
+    "00",
+    "          ",
+    "ZZ",
+    "BENCH          ",
+    "ZZ",
+    "PARTNER        ",
+    "261120",
+    "1200",
+    "U",
+    "00401",
+    "000000001",
+    "0",
+    "P",
+    ">",
+  ];
   const jsen = new JSEDINotation(isa);
   const group = jsen.addFunctionalGroup(["IB", "BENCH", "PARTNER", "20261120", "1200", "1", "X", "004010"]);
   for (let set = 0; set * PER_SET < N; set++) {
@@ -65,7 +92,9 @@ const theirs = await measure("node-x12 X12Generator.toString()", () => {
     }
     tx.addSegment("CTT", [String(end - set * PER_SET)]);
   }
-  return Buffer.byteLength(new X12Generator(jsen, { segmentTerminator: "~", elementDelimiter: "*", subElementDelimiter: ">" }).toString());
+  return Buffer.byteLength(
+    new X12Generator(jsen, { segmentTerminator: "~", elementDelimiter: "*", subElementDelimiter: ">" }).toString(),
+  );
 });
 
 const parse = await measure("node-x12 strict parse of ours", () => {
@@ -75,5 +104,7 @@ const parse = await measure("node-x12 strict parse of ours", () => {
   if (sets !== Math.ceil(N / PER_SET)) throw new Error(`node-x12 read ${sets} transaction sets`);
   return statSync(join(dir, "ours.x12")).size;
 });
-console.log(`x12 N=${N} ours_s=${ours.seconds.toFixed(2)} node_x12_s=${theirs.seconds.toFixed(2)} speedup=${(theirs.seconds / ours.seconds).toFixed(1)} node_x12_heap_mb=${theirs.heapMb.toFixed(0)} validate_s=${parse.seconds.toFixed(2)}`);
+console.log(
+  `x12 N=${N} ours_s=${ours.seconds.toFixed(2)} node_x12_s=${theirs.seconds.toFixed(2)} speedup=${(theirs.seconds / ours.seconds).toFixed(1)} node_x12_heap_mb=${theirs.heapMb.toFixed(0)} validate_s=${parse.seconds.toFixed(2)}`,
+);
 rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,8 @@ const cli = join(root, "dist", "cli", "main.js");
 const config = join(root, "config", "demo.yaml");
 
 rmSync(demo, { recursive: true, force: true });
-for (const part of ["wms", "orders", "catalog", "aliases"]) cpSync(join(root, "samples", part), join(inbox, part), { recursive: true });
+for (const part of ["wms", "orders", "catalog", "aliases"])
+  cpSync(join(root, "samples", part), join(inbox, part), { recursive: true });
 
 // files are taken oldest first: give the copies the order of their names
 function* files(dir) {
@@ -65,9 +66,13 @@ stockfeed(["status", "--config", config, "--now", at(NOW)]);
 stockfeed(["view-sync", "--config", config, "--cart", "webshop", "--now", at(NOW)]);
 stockfeed(["explain", "--config", config, "--cart", "outlet", "--sku", "TSHIRT-RED-M", "--now", at(NOW)]);
 stockfeed(["explain", "--config", config, "--cart", "market", "--sku", "0098765432109", "--now", at(NOW)]);
-console.log("\nA second run, an hour later: no warehouse has delivered anything new, so no CSV cart gets a file (rule 4); the EDI retailer gets its full-snapshot 846 on every run, with the next control number.");
+console.log(
+  "\nA second run, an hour later: no warehouse has delivered anything new, so no CSV cart gets a file (rule 4); the EDI retailer gets its full-snapshot 846 on every run, with the next control number.",
+);
 stockfeed(["run", "--config", config, "--now", at(NOW + 3_600_000)]);
 
 console.log(`\nThe demo ran at its own clock, ${at(NOW)}: the samples' data is a day old there, not weeks.`);
-console.log(`Everything the demo made is under ${relative(process.cwd(), demo) || "."}/ (inbox, work/archive, out, stockfeed.sqlite).`);
+console.log(
+  `Everything the demo made is under ${relative(process.cwd(), demo) || "."}/ (inbox, work/archive, out, stockfeed.sqlite).`,
+);
 process.exit(code === 0 || code === 1 ? worst : code);

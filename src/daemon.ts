@@ -40,9 +40,16 @@ export function heartbeatAlive(h: Heartbeat, now = Date.now()): boolean {
 
 /** How often a feed is polled: its own pollSeconds, else 30 s for `automatic` merchants (the warehouse pushes), else 5 min. */
 export function pollSecondsOf(config: LoadedConfig): Map<string, number> {
-  const automatic = new Set(config.merchants.filter((m) => m.config.inventorySync === "automatic").map((m) => m.config.id));
+  const automatic = new Set(
+    config.merchants.filter((m) => m.config.inventorySync === "automatic").map((m) => m.config.id),
+  );
   // the same feeds a run collects (rule 11 included: with inventory sync off, no warehouse feed)
-  return new Map(feedsInOrder(config).map(({ feed, owner }) => [feed.sourceKey, feed.config.pollSeconds ?? (automatic.has(owner.merchant) ? 30 : 300)]));
+  return new Map(
+    feedsInOrder(config).map(({ feed, owner }) => [
+      feed.sourceKey,
+      feed.config.pollSeconds ?? (automatic.has(owner.merchant) ? 30 : 300),
+    ]),
+  );
 }
 
 export interface DaemonOptions {
@@ -113,7 +120,10 @@ export class Daemon {
       return false;
     }
     if (next.statePath !== this.config.statePath) {
-      this.log.error({ why, state: next.statePath }, "new config rejected: it names another state database (restart the daemon for that)");
+      this.log.error(
+        { why, state: next.statePath },
+        "new config rejected: it names another state database (restart the daemon for that)",
+      );
       return false;
     }
     this.unschedule();
@@ -125,14 +135,22 @@ export class Daemon {
 
   private schedule(config: LoadedConfig): void {
     for (const [sourceKey, seconds] of pollSecondsOf(config)) {
-      const job = { key: `collect ${sourceKey}`, options: { feeds: (f: { sourceKey: string }) => f.sourceKey === sourceKey, sync: false } };
+      const job = {
+        key: `collect ${sourceKey}`,
+        options: { feeds: (f: { sourceKey: string }) => f.sourceKey === sourceKey, sync: false },
+      };
       this.enqueue(job);
       this.timers.push(setInterval(() => this.enqueue(job), seconds * 1000));
     }
     for (const m of config.merchants)
       for (const k of m.carts) {
-        const job = { key: `sync ${m.config.id}/${k.config.id}`, options: { feeds: () => false, carts: [k.config.id] } };
-        this.crons.push(new Cron(k.config.schedule, { timezone: k.config.timeZone, protect: true }, () => this.enqueue(job)));
+        const job = {
+          key: `sync ${m.config.id}/${k.config.id}`,
+          options: { feeds: () => false, carts: [k.config.id] },
+        };
+        this.crons.push(
+          new Cron(k.config.schedule, { timezone: k.config.timeZone, protect: true }, () => this.enqueue(job)),
+        );
       }
   }
 
@@ -148,7 +166,10 @@ export class Daemon {
     if (this.stoppingFlag) return;
     if (this.running?.key === job.key || this.queue.some((j) => j.key === job.key)) {
       this.skipped[job.key] = (this.skipped[job.key] ?? 0) + 1;
-      this.log.warn({ job: job.key, state: this.running?.key === job.key ? "running" : "waiting" }, "tick skipped: the previous one is still running or waiting");
+      this.log.warn(
+        { job: job.key, state: this.running?.key === job.key ? "running" : "waiting" },
+        "tick skipped: the previous one is still running or waiting",
+      );
       return;
     }
     this.queue.push(job);
@@ -162,7 +183,16 @@ export class Daemon {
       this.beat();
       try {
         const report = await runOnce(this.config, { ...job.options, log: this.log, stopping: () => this.stoppingFlag });
-        this.log.info({ job: job.key, run: report.runId, files: report.files.length, carts: report.carts.map((c) => `${c.cart}:${c.action}`), errors: report.errors }, "job done");
+        this.log.info(
+          {
+            job: job.key,
+            run: report.runId,
+            files: report.files.length,
+            carts: report.carts.map((c) => `${c.cart}:${c.action}`),
+            errors: report.errors,
+          },
+          "job done",
+        );
         this.options.onJob?.(job.key, report);
       } catch (e) {
         this.log.error({ job: job.key, err: (e as Error).stack ?? String(e) }, "job failed");

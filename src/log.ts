@@ -13,7 +13,11 @@ export type Logger = pino.Logger;
  * log goes on there: logging never fails a run.
  */
 export function createLogger(level: string = "warn", file?: string): Logger {
-  if (!file) return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 2, sync: true }));
+  if (!file)
+    return pino(
+      { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+      pino.destination({ dest: 2, sync: true }),
+    );
   return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, logFileStream(file));
 }
 
@@ -23,7 +27,9 @@ function logFileStream(file: string): { write(line: string): void } {
     makeDirs(dirname(file));
     fd = openSync(file, "a");
   } catch (e) {
-    throw new UsageError(`--log-file ${file} cannot be written: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(
+      `--log-file ${file} cannot be written: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   let broken = false;
   return {
@@ -35,7 +41,9 @@ function logFileStream(file: string): { write(line: string): void } {
         } catch (e) {
           broken = true;
           closeQuietly(fd);
-          process.stderr.write(`stockfeed: the log file ${file} stopped taking writes (${(e as NodeJS.ErrnoException).code}): logging to stderr\n`);
+          process.stderr.write(
+            `stockfeed: the log file ${file} stopped taking writes (${(e as NodeJS.ErrnoException).code}): logging to stderr\n`,
+          );
         }
       }
       process.stderr.write(line);

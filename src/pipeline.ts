@@ -61,12 +61,18 @@ function selectCarts(config: LoadedConfig, ids: string[] | undefined): LoadedCar
   const all = config.merchants.flatMap((m) => m.carts);
   if (!ids || ids.length === 0) return all;
   const unknown = ids.filter((id) => !all.some((c) => c.config.id === id));
-  if (unknown.length) throw new UsageError(`no cart ${unknown.map((u) => JSON.stringify(u)).join(", ")} in ${config.file} (carts: ${all.map((c) => c.config.id).join(", ")})`);
+  if (unknown.length)
+    throw new UsageError(
+      `no cart ${unknown.map((u) => JSON.stringify(u)).join(", ")} in ${config.file} (carts: ${all.map((c) => c.config.id).join(", ")})`,
+    );
   return all.filter((c) => ids.includes(c.config.id));
 }
 
 /** Opens the state; a dry run works on a throwaway copy so nothing real changes. */
-async function openState(config: LoadedConfig, dryRun: boolean): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+async function openState(
+  config: LoadedConfig,
+  dryRun: boolean,
+): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (!dryRun) {
     const store = Store.open(config.statePath);
     return { store, cleanup: async () => store.close() };
@@ -89,13 +95,20 @@ export function feedsInOrder(config: LoadedConfig): Array<{ feed: Feed; owner: F
   const out: Array<{ feed: Feed; owner: FeedOwner }> = [];
   for (const m of config.merchants) {
     if (m.aliases) out.push({ feed: m.aliases, owner: { merchant: m.config.id } });
-    for (const k of m.carts) if (k.catalog) out.push({ feed: k.catalog, owner: { merchant: m.config.id, cart: k.config.id } });
+    for (const k of m.carts)
+      if (k.catalog) out.push({ feed: k.catalog, owner: { merchant: m.config.id, cart: k.config.id } });
     // a WMS's product master is not inventory: it is read whatever rule 11 says
-    for (const w of m.warehouses) if (w.products) out.push({ feed: w.products, owner: { merchant: m.config.id, warehouse: w.config.id } });
+    for (const w of m.warehouses)
+      if (w.products) out.push({ feed: w.products, owner: { merchant: m.config.id, warehouse: w.config.id } });
     // rule 11: with inventory sync off, warehouse files are left untouched
     if (m.config.inventorySync !== "off")
-      for (const w of m.warehouses) out.push({ feed: w.inventory, owner: { merchant: m.config.id, warehouse: w.config.id, fullSnapshot: w.config.snapshot === "full" } });
-    for (const k of m.carts) if (k.orders) out.push({ feed: k.orders, owner: { merchant: m.config.id, cart: k.config.id } });
+      for (const w of m.warehouses)
+        out.push({
+          feed: w.inventory,
+          owner: { merchant: m.config.id, warehouse: w.config.id, fullSnapshot: w.config.snapshot === "full" },
+        });
+    for (const k of m.carts)
+      if (k.orders) out.push({ feed: k.orders, owner: { merchant: m.config.id, cart: k.config.id } });
   }
   return out;
 }
@@ -110,7 +123,17 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
   const startedAt = now();
   const { store, cleanup } = await openState(config, dryRun);
   const connections = new Connections();
-  const report: RunReport = { runId: 0, dryRun, startedAt: isoUtc(startedAt), finishedAt: "", files: [], carts: [], products: [], errors: [], exitCode: 0 };
+  const report: RunReport = {
+    runId: 0,
+    dryRun,
+    startedAt: isoUtc(startedAt),
+    finishedAt: "",
+    files: [],
+    carts: [],
+    products: [],
+    errors: [],
+    exitCode: 0,
+  };
   try {
     const runId = store.startRun(startedAt);
     report.runId = runId;
@@ -121,7 +144,17 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
       progress.current = f.name;
       options.progress?.({ ...progress });
     };
-    const ctx: StageContext = { store, workDir: config.workDir, runId, now: startedAt, dryRun, log, connections, stopping, onFile };
+    const ctx: StageContext = {
+      store,
+      workDir: config.workDir,
+      runId,
+      now: startedAt,
+      dryRun,
+      log,
+      connections,
+      stopping,
+      onFile,
+    };
     for (const { feed, owner } of feedsInOrder(config).filter((f) => options.feeds?.(f.feed) ?? true)) {
       if (stopping()) break;
       try {
@@ -145,7 +178,9 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
     for (const cart of productCarts) {
       if (stopping()) break;
       const merchant = config.merchants.find((m) => m.config.id === cart.merchant)!;
-      report.products.push(await syncProducts({ ...ctx, now: now() }, merchant, cart, options.productImport ? "import" : "sync"));
+      report.products.push(
+        await syncProducts({ ...ctx, now: now() }, merchant, cart, options.productImport ? "import" : "sync"),
+      );
     }
     if (stopping()) report.stopped = true;
 
@@ -159,9 +194,36 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
     report.exitCode = problems ? 1 : 0;
     report.finishedAt = isoUtc(now());
     store.finishRun(runId, now(), problems ? "with_problems" : "ok", {
-      files: report.files.map((f) => ({ name: f.name, source: f.source, status: f.status, rows: f.rowsRead, rejected: f.rowsRejected })),
-      carts: report.carts.map((c) => ({ merchant: c.merchant, cart: c.cart, action: c.action, reason: c.reason, file: c.file, rows: c.rows, delivered: c.outboxDeliveries.length ? c.outboxDeliveries : undefined, error: c.error })),
-      ...(report.products.length ? { products: report.products.map((p) => ({ cart: p.cart, warehouse: p.warehouse, mode: p.mode, action: p.action, file: p.file, products: p.products, error: p.error })) } : {}),
+      files: report.files.map((f) => ({
+        name: f.name,
+        source: f.source,
+        status: f.status,
+        rows: f.rowsRead,
+        rejected: f.rowsRejected,
+      })),
+      carts: report.carts.map((c) => ({
+        merchant: c.merchant,
+        cart: c.cart,
+        action: c.action,
+        reason: c.reason,
+        file: c.file,
+        rows: c.rows,
+        delivered: c.outboxDeliveries.length ? c.outboxDeliveries : undefined,
+        error: c.error,
+      })),
+      ...(report.products.length
+        ? {
+            products: report.products.map((p) => ({
+              cart: p.cart,
+              warehouse: p.warehouse,
+              mode: p.mode,
+              action: p.action,
+              file: p.file,
+              products: p.products,
+              error: p.error,
+            })),
+          }
+        : {}),
       errors: report.errors,
       ...(report.stopped ? { stopped: true } : {}),
     });

@@ -5,12 +5,17 @@ import { Scenario } from "./helpers/scenario.js";
 
 const T = "2026-11-20T11:00:00Z";
 
-
 let s: Scenario;
 afterEach(() => s?.cleanup());
 
 function demoLike(): Scenario {
-  const sc = new Scenario({ aliases: true, carts: [{ id: "shop", orders: true, catalog: true }, { id: "market", alias: "upc", minimumLevel: 5 }] });
+  const sc = new Scenario({
+    aliases: true,
+    carts: [
+      { id: "shop", orders: true, catalog: true },
+      { id: "market", alias: "upc", minimumLevel: 5 },
+    ],
+  });
   sc.aliases("a.csv", ["A,upc,0001", "B,upc,0002", "C,upc,0002"]);
   sc.catalog("shop", "c.csv", ["A,Y", "B,N", "ONLY-IN-CART,Y"]);
   sc.inventory("east", "inv.csv", [`A,10,12,,${T}`, `B,3,3,,${T}`, `C,4,4,,${T}`]);
@@ -70,7 +75,10 @@ describe("stockfeed run: exit codes", () => {
   it("exits 2 for an unknown cart or option before anything moves", () => {
     s = new Scenario();
     const f = s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
-    expect(stockfeed("run", "--config", s.configPath, "--cart", "nope")).toMatchObject({ code: 2, stderr: expect.stringContaining('no cart "nope"') });
+    expect(stockfeed("run", "--config", s.configPath, "--cart", "nope")).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no cart "nope"'),
+    });
     expect(stockfeed("run", "--config", s.configPath, "--frobnicate").code).toBe(2);
     expect(stockfeed("run").code).toBe(2);
     expect(existsSync(f)).toBe(true);
@@ -80,13 +88,20 @@ describe("stockfeed run: exit codes", () => {
     s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
     const r = stockfeed("run", "--config", s.configPath, "--json");
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ exitCode: 0, dryRun: false, carts: [{ cart: "shop", action: "sent", rows: 1, units: 10 }] });
+    expect(doc).toMatchObject({
+      exitCode: 0,
+      dryRun: false,
+      carts: [{ cart: "shop", action: "sent", rows: 1, units: 10 }],
+    });
   });
   it("--verbose logs pino JSON events on stderr", () => {
     s = new Scenario();
     s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
     const r = stockfeed("--verbose", "run", "--config", s.configPath);
-    const events = r.stderr.trim().split("\n").map((l) => JSON.parse(l).msg);
+    const events = r.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).msg);
     expect(events).toEqual(["file loaded", "file archived", "cart file delivered"]);
   });
   it("--dry-run prints what would be sent", () => {
@@ -109,22 +124,66 @@ describe("operator commands", () => {
     s.inventory("east", "inv.csv", [`A,10,,,${T}`, `B,x,,,${T}`]);
     stockfeed("run", "--config", s.configPath);
     const after = JSON.parse(stockfeed("status", "--config", s.configPath, "--json").stdout);
-    expect(after.warehouses[0].lastRun).toMatchObject({ file: "inv.csv", status: "loaded_with_rejects", rows: 2, rejected: 1 });
+    expect(after.warehouses[0].lastRun).toMatchObject({
+      file: "inv.csv",
+      status: "loaded_with_rejects",
+      rows: 2,
+      rejected: 1,
+    });
     expect(after.carts[0].lastSync).toMatchObject({ file: "shop-0001.csv", rows: 1, units: 10 });
     expect(stockfeed("status", "--config", s.configPath).stdout).toMatch(/east\s+\S+\s+inv\.csv\s+loaded_with_rejects/);
   });
   it("view-sync lists the cart's SKUs, inventory enabled, last sync or NEVER with its reason", () => {
     s = demoLike();
     stockfeed("run", "--config", s.configPath);
-    const rows = JSON.parse(stockfeed("view-sync", "--config", s.configPath, "--cart", "shop", "--json", "--now", "2026-11-20T12:00:00Z").stdout).rows;
+    const rows = JSON.parse(
+      stockfeed("view-sync", "--config", s.configPath, "--cart", "shop", "--json", "--now", "2026-11-20T12:00:00Z")
+        .stdout,
+    ).rows;
     expect(rows).toEqual([
-      { sku: "A", inventoryEnabled: true, lastCartSyncAt: expect.any(Number), lastQuantity: 10, reason: null, asOf: Date.parse(T), problem: false },
-      { sku: "B", inventoryEnabled: false, lastCartSyncAt: "NEVER", lastQuantity: null, reason: expect.stringContaining("inventory is disabled in the cart"), asOf: null, problem: true },
-      { sku: "C", inventoryEnabled: null, lastCartSyncAt: expect.any(Number), lastQuantity: 4, reason: null, asOf: Date.parse(T), problem: false },
-      { sku: "ONLY-IN-CART", inventoryEnabled: true, lastCartSyncAt: "NEVER", lastQuantity: null, reason: expect.stringContaining("no matching SKU on the warehouse side"), asOf: null, problem: true },
+      {
+        sku: "A",
+        inventoryEnabled: true,
+        lastCartSyncAt: expect.any(Number),
+        lastQuantity: 10,
+        reason: null,
+        asOf: Date.parse(T),
+        problem: false,
+      },
+      {
+        sku: "B",
+        inventoryEnabled: false,
+        lastCartSyncAt: "NEVER",
+        lastQuantity: null,
+        reason: expect.stringContaining("inventory is disabled in the cart"),
+        asOf: null,
+        problem: true,
+      },
+      {
+        sku: "C",
+        inventoryEnabled: null,
+        lastCartSyncAt: expect.any(Number),
+        lastQuantity: 4,
+        reason: null,
+        asOf: Date.parse(T),
+        problem: false,
+      },
+      {
+        sku: "ONLY-IN-CART",
+        inventoryEnabled: true,
+        lastCartSyncAt: "NEVER",
+        lastQuantity: null,
+        reason: expect.stringContaining("no matching SKU on the warehouse side"),
+        asOf: null,
+        problem: true,
+      },
     ]);
-    const market = JSON.parse(stockfeed("view-sync", "--config", s.configPath, "--cart", "market", "--json").stdout).rows;
-    expect(market).toMatchObject([{ sku: "0001", inventoryEnabled: null, lastCartSyncAt: expect.any(Number), lastQuantity: 10 }]);
+    const market = JSON.parse(
+      stockfeed("view-sync", "--config", s.configPath, "--cart", "market", "--json").stdout,
+    ).rows;
+    expect(market).toMatchObject([
+      { sku: "0001", inventoryEnabled: null, lastCartSyncAt: expect.any(Number), lastQuantity: 10 },
+    ]);
   });
   it("view-sync says NEVER because the inventory upload is off", () => {
     s = new Scenario({ carts: [{ id: "shop", inventoryUpload: false, catalog: true }] });
@@ -140,7 +199,9 @@ describe("operator commands", () => {
     stockfeed("run", "--config", s.configPath, "--now", "2026-11-23T08:00:00Z");
     stockfeed("run", "--config", s.configPath, "--now", "2026-11-23T09:00:00Z");
     const rows = JSON.parse(stockfeed("view-sync", "--config", s.configPath, "--cart", "shop", "--json").stdout).rows;
-    expect(rows).toMatchObject([{ sku: "A", inventoryEnabled: null, lastCartSyncAt: Date.parse("2026-11-23T09:00:00Z"), lastQuantity: 10 }]);
+    expect(rows).toMatchObject([
+      { sku: "A", inventoryEnabled: null, lastCartSyncAt: Date.parse("2026-11-23T09:00:00Z"), lastQuantity: 10 },
+    ]);
   });
   it("locations shows per warehouse SKU levels with when each was loaded, and the summary over all warehouses", () => {
     s = new Scenario({ warehouses: [{ id: "east" }, { id: "west" }] });
@@ -148,7 +209,18 @@ describe("operator commands", () => {
     s.inventory("west", "w.csv", [`A,5,5,,${T}`, `B,1,,,${T}`]);
     stockfeed("run", "--config", s.configPath, "--now", "2026-11-23T08:00:00Z");
     const east = JSON.parse(stockfeed("locations", "--config", s.configPath, "--warehouse", "east", "--json").stdout);
-    expect(east.rows).toEqual([{ merchant: "acme", warehouse: "east", sku: "A", available: 10, onHand: 12, asOf: Date.parse(T), loadedAt: Date.parse("2026-11-23T08:00:00Z"), file: "e.csv" }]);
+    expect(east.rows).toEqual([
+      {
+        merchant: "acme",
+        warehouse: "east",
+        sku: "A",
+        available: 10,
+        onHand: 12,
+        asOf: Date.parse(T),
+        loadedAt: Date.parse("2026-11-23T08:00:00Z"),
+        file: "e.csv",
+      },
+    ]);
     const summary = JSON.parse(stockfeed("locations", "--config", s.configPath, "--json").stdout).summary;
     expect(summary).toEqual([
       { merchant: "acme", sku: "A", available: 15, onHand: 17, warehouses: 2 },

@@ -24,32 +24,50 @@ const made: string[] = [];
 function demoCopy(): { dir: string; config: string } {
   const dir = mkdtempSync(join(tmpdir(), "stockfeed-crash-"));
   made.push(dir);
-  for (const part of ["wms", "orders", "catalog", "aliases"]) cpSync(join(ROOT, "samples", part), join(dir, "inbox", part), { recursive: true });
+  for (const part of ["wms", "orders", "catalog", "aliases"])
+    cpSync(join(ROOT, "samples", part), join(dir, "inbox", part), { recursive: true });
   const files: string[] = [];
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name));
+    for (const e of readdirSync(d, { withFileTypes: true }))
+      e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name));
   };
   walk(join(dir, "inbox"));
   const base = Date.parse("2026-11-23T11:00:00Z") / 1000;
   files.sort().forEach((f, i) => utimesSync(f, base + i, base + i));
   const config = join(dir, "stockfeed.yaml");
-  writeFileSync(config, readFileSync(join(ROOT, "config/demo.yaml"), "utf8").replaceAll("../var/demo/", `${dir}/`).replaceAll("../mappings/", `${ROOT}/mappings/`));
+  writeFileSync(
+    config,
+    readFileSync(join(ROOT, "config/demo.yaml"), "utf8")
+      .replaceAll("../var/demo/", `${dir}/`)
+      .replaceAll("../mappings/", `${ROOT}/mappings/`),
+  );
   return { dir, config };
 }
 
 function run(config: string, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [CLI, "run", "--config", config, "--now", NOW], { env: { ...process.env, ...env }, encoding: "utf8" });
+  return spawnSync(process.execPath, [CLI, "run", "--config", config, "--now", NOW], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
 }
 
 /** Everything a run leaves: every state table but the run log (ids of runs aside), and every file under the folder but the config and state. */
 function endState(dir: string) {
   const db = new Database(join(dir, "stockfeed.sqlite"), { readonly: true });
   try {
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('runs', 'source_listing') ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
+    const tables = (
+      db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('runs', 'source_listing') ORDER BY name",
+        )
+        .all() as Array<{ name: string }>
+    ).map((t) => t.name);
     const state: Record<string, unknown[]> = {};
     for (const t of tables) {
       const rows = db.prepare(`SELECT * FROM "${t}"`).all() as Array<Record<string, unknown>>;
-      state[t] = rows.map(({ run_id: _r, ...rest }) => rest).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+      state[t] = rows
+        .map(({ run_id: _r, ...rest }) => rest)
+        .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
     }
     const files: Record<string, string> = {};
     const walk = (d: string) => {
@@ -73,9 +91,11 @@ function reference() {
   const trace = join(dir, "..", `${dir.split("/").pop()}.trace`);
   made.push(trace);
   const r = run(config, { STOCKFEED_FAULT_TRACE: trace });
-  if (r.status !== 1) throw new Error(`the demo's clean run should exit 1 (its samples have rejects): ${r.status} ${r.stderr}`);
+  if (r.status !== 1)
+    throw new Error(`the demo's clean run should exit 1 (its samples have rejects): ${r.status} ${r.stderr}`);
   const passes = new Map<string, number>();
-  for (const name of readFileSync(trace, "utf8").split("\n").filter(Boolean)) passes.set(name, (passes.get(name) ?? 0) + 1);
+  for (const name of readFileSync(trace, "utf8").split("\n").filter(Boolean))
+    passes.set(name, (passes.get(name) ?? 0) + 1);
   return { end: endState(dir), passes };
 }
 
@@ -85,7 +105,9 @@ const ref = reference();
 function plan(): Array<[string, number]> {
   const out: Array<[string, number]> = [];
   for (const [name, count] of [...ref.passes].sort()) {
-    const picks = chaos ? [...Array(count).keys()] : [...new Set([0, 1, 2, 3, Math.floor(count / 2), count - 1])].filter((k) => k < count);
+    const picks = chaos
+      ? [...Array(count).keys()]
+      : [...new Set([0, 1, 2, 3, Math.floor(count / 2), count - 1])].filter((k) => k < count);
     for (const k of picks) out.push([name, k]);
   }
   return out;
@@ -102,17 +124,20 @@ describe("crash safety: killed anywhere, one more run ends exactly as one clean 
     expect(points.length).toBeGreaterThanOrEqual(50);
   });
 
-  it.each(points)("killed at %s (pass %i), then one run: same state, same files, nothing twice, no control number skipped", (name, pass) => {
-    const { dir, config } = demoCopy();
-    const crashed = run(config, { STOCKFEED_FAULT: name, STOCKFEED_FAULT_SKIP: String(pass) });
-    expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
-    const after = run(config);
-    expect(after.status, after.stderr).toBeLessThanOrEqual(1);
-    const end = endState(dir);
-    expect(end.state).toEqual(ref.end.state);
-    expect(Object.keys(end.files).sort()).toEqual(Object.keys(ref.end.files).sort());
-    expect(end.files).toEqual(ref.end.files);
-    // the lock of the killed run was taken over and released
-    expect(existsSync(join(dir, "stockfeed.sqlite.lock"))).toBe(false);
-  });
+  it.each(points)(
+    "killed at %s (pass %i), then one run: same state, same files, nothing twice, no control number skipped",
+    (name, pass) => {
+      const { dir, config } = demoCopy();
+      const crashed = run(config, { STOCKFEED_FAULT: name, STOCKFEED_FAULT_SKIP: String(pass) });
+      expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
+      const after = run(config);
+      expect(after.status, after.stderr).toBeLessThanOrEqual(1);
+      const end = endState(dir);
+      expect(end.state).toEqual(ref.end.state);
+      expect(Object.keys(end.files).sort()).toEqual(Object.keys(ref.end.files).sort());
+      expect(end.files).toEqual(ref.end.files);
+      // the lock of the killed run was taken over and released
+      expect(existsSync(join(dir, "stockfeed.sqlite.lock"))).toBe(false);
+    },
+  );
 });

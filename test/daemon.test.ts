@@ -15,10 +15,25 @@ interface Running {
 }
 
 function startDaemon(configPath: string, env: Record<string, string> = {}): Running {
-  const child = spawn(process.execPath, [CLI, "--log-level", "info", "daemon", "--config", configPath, "--heartbeat-seconds", "1", "--stop-timeout-seconds", "10"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      "--log-level",
+      "info",
+      "daemon",
+      "--config",
+      configPath,
+      "--heartbeat-seconds",
+      "1",
+      "--stop-timeout-seconds",
+      "10",
+    ],
+    {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let text = "";
   child.stdout!.on("data", (d) => (text += d));
   child.stderr!.on("data", (d) => (text += d));
@@ -28,7 +43,9 @@ function startDaemon(configPath: string, env: Record<string, string> = {}): Runn
     signalledAt = Date.now();
     return kill(signal);
   };
-  const exit = new Promise<{ code: number | null; ms: number }>((resolve) => child.on("close", (code) => resolve({ code, ms: Date.now() - signalledAt })));
+  const exit = new Promise<{ code: number | null; ms: number }>((resolve) =>
+    child.on("close", (code) => resolve({ code, ms: Date.now() - signalledAt })),
+  );
   return { child, log: () => text, exit };
 }
 
@@ -79,14 +96,20 @@ describe("stockfeed daemon", () => {
     // one process owns the state
     const second = cli("run", "--config", s.configPath);
     expect(second.status).toBe(1);
-    expect(second.stderr).toMatch(/is in use by stockfeed daemon \(pid \d+, since .*\): one process owns a state database at a time/);
+    expect(second.stderr).toMatch(
+      /is in use by stockfeed daemon \(pid \d+, since .*\): one process owns a state database at a time/,
+    );
 
     // status: alive, and each cart's next sync from its own schedule and time zone
     await until("a heartbeat", () => existsSync(s!.path("state/stockfeed.sqlite.heartbeat")));
     const status = JSON.parse(cli("status", "--config", s.configPath, "--json").stdout);
     expect(status.daemon.alive).toBe(true);
     const slow = status.carts.find((c: { cart: string }) => c.cart === "slow");
-    expect(slow).toMatchObject({ schedule: "0 0 1 1 *", timeZone: "America/New_York", nextSync: expect.stringMatching(/^\d{4}-01-01T05:00:00Z$/) });
+    expect(slow).toMatchObject({
+      schedule: "0 0 1 1 *",
+      timeZone: "America/New_York",
+      nextSync: expect.stringMatching(/^\d{4}-01-01T05:00:00Z$/),
+    });
 
     // news is picked up by the next poll and the next tick
     s.inventory("east", "inv2.csv", [`A,9,,,2026-11-20T11:00:00Z`]);
@@ -124,7 +147,11 @@ describe("stockfeed daemon", () => {
     expect(s.latest("fast")).toEqual({ A: 0 });
     d.child.kill("SIGTERM");
     expect((await d.exit).code).toBe(0);
-    const reasons = s.query<{ reason: string }>("SELECT reason FROM cart_syncs WHERE cart = 'fast' AND status = 'delivered' ORDER BY id").map((r) => r.reason);
+    const reasons = s
+      .query<{ reason: string }>(
+        "SELECT reason FROM cart_syncs WHERE cart = 'fast' AND status = 'delivered' ORDER BY id",
+      )
+      .map((r) => r.reason);
     expect(reasons).toEqual(["first-sync", "news", "settings-changed"]);
   });
 
@@ -180,8 +207,13 @@ describe("one process per state", () => {
     const s = new Scenario();
     try {
       s.inventory("east", "inv.csv", [`A,5,,,${T}`]);
-      const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
-      s.write("state/stockfeed.sqlite.lock", JSON.stringify({ pid: Number(dead.stdout), host: hostname(), command: "stockfeed run", since: 0 }));
+      const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+        encoding: "utf8",
+      });
+      s.write(
+        "state/stockfeed.sqlite.lock",
+        JSON.stringify({ pid: Number(dead.stdout), host: hostname(), command: "stockfeed run", since: 0 }),
+      );
       const r = cli("run", "--config", s.configPath);
       expect(r.status, r.stderr).toBe(0);
       expect(existsSync(s.path("state/stockfeed.sqlite.lock"))).toBe(false);
@@ -203,13 +235,23 @@ describe("stockfeed history", () => {
         [1, "with_problems"],
         [2, "ok"],
       ]);
-      expect(h.runs[0].files).toEqual([expect.objectContaining({ name: "inv.csv", status: "loaded_with_rejects", rejected: 1 })]);
-      expect(h.runs[0].carts).toEqual([expect.objectContaining({ cart: "shop", action: "sent", reason: "first-sync" })]);
-      expect(h.runs[1].carts).toEqual([expect.objectContaining({ cart: "shop", action: "skipped", reason: "no-news" })]);
+      expect(h.runs[0].files).toEqual([
+        expect.objectContaining({ name: "inv.csv", status: "loaded_with_rejects", rejected: 1 }),
+      ]);
+      expect(h.runs[0].carts).toEqual([
+        expect.objectContaining({ cart: "shop", action: "sent", reason: "first-sync" }),
+      ]);
+      expect(h.runs[1].carts).toEqual([
+        expect.objectContaining({ cart: "shop", action: "skipped", reason: "no-news" }),
+      ]);
       const text = cli("history", "--config", s.configPath).stdout;
       expect(text).toMatch(/inv\.csv loaded_with_rejects; shop sent/);
-      expect(JSON.parse(cli("history", "--config", s.configPath, "--since", "2000-01-01T00:00:00Z", "--json").stdout).runs).toHaveLength(2);
-      expect(JSON.parse(cli("history", "--config", s.configPath, "--since", "2999-01-01T00:00:00Z", "--json").stdout).runs).toHaveLength(0);
+      expect(
+        JSON.parse(cli("history", "--config", s.configPath, "--since", "2000-01-01T00:00:00Z", "--json").stdout).runs,
+      ).toHaveLength(2);
+      expect(
+        JSON.parse(cli("history", "--config", s.configPath, "--since", "2999-01-01T00:00:00Z", "--json").stdout).runs,
+      ).toHaveLength(0);
       expect(cli("history", "--config", s.configPath, "--since", "yesterday").status).toBe(2);
     } finally {
       s.cleanup();
@@ -223,7 +265,11 @@ describe("progress", () => {
     try {
       s.inventory("east", "inv.csv", [`A,5,,,${T}`, `B,6,,,${T}`]);
       // `script` gives the run a terminal
-      const tty = spawnSync("script", ["-qec", `${process.execPath} ${CLI} run --config ${s.configPath}`, "/dev/null"], { encoding: "utf8" });
+      const tty = spawnSync(
+        "script",
+        ["-qec", `${process.execPath} ${CLI} run --config ${s.configPath}`, "/dev/null"],
+        { encoding: "utf8" },
+      );
       expect(tty.stdout).toMatch(/files 1 {2}rows 2 {2}carts 0\/1 {2}inv\.csv/);
       const piped = cli("run", "--config", s.configPath);
       expect(piped.stderr).toBe("");

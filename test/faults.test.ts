@@ -28,7 +28,8 @@ function smallDisk(size: string): string | undefined {
   const dir = mkdtempSync(join(tmpdir(), "stockfeed-disk-"));
   const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]);
   if (r.status !== 0) {
-    if (process.env.STOCKFEED_REQUIRE_MOUNT) throw new Error(`STOCKFEED_REQUIRE_MOUNT is set but a tmpfs cannot be mounted: ${r.stderr}`);
+    if (process.env.STOCKFEED_REQUIRE_MOUNT)
+      throw new Error(`STOCKFEED_REQUIRE_MOUNT is set but a tmpfs cannot be mounted: ${r.stderr}`);
     console.warn(`skipped: cannot mount a tmpfs here (${String(r.stderr).trim()}); the disk-full tests need root`);
     return undefined;
   }
@@ -72,7 +73,9 @@ describe("the state's disk", () => {
     execFileSync("mount", ["-o", "remount,size=64m", disk]);
     const again = stockfeed("run", "--config", s.configPath, "--json");
     const report = JSON.parse(again.stdout);
-    expect(report.files.map((f: { name: string; status: string }) => [f.name, f.status])).toEqual([["big.csv", "loaded"]]);
+    expect(report.files.map((f: { name: string; status: string }) => [f.name, f.status])).toEqual([
+      ["big.csv", "loaded"],
+    ]);
     expect(Object.keys(s.latest("shop"))).toHaveLength(60_001);
   }, 60_000);
   it("a state file that is not a database: one line, exit 1, the file untouched", () => {
@@ -83,7 +86,9 @@ describe("the state's disk", () => {
     for (const cmd of [["run"], ["status"]]) {
       const r = stockfeed(...cmd, "--config", s.configPath);
       expect(r.code).toBe(1);
-      expect(r.stderr.trim()).toMatch(/^stockfeed: the state database .* failed: the file is not a stockfeed state database/);
+      expect(r.stderr.trim()).toMatch(
+        /^stockfeed: the state database .* failed: the file is not a stockfeed state database/,
+      );
     }
     expect(readFileSync(s.path("state/stockfeed.sqlite")).equals(before)).toBe(true);
   });
@@ -94,7 +99,10 @@ describe("the log file", () => {
     s = new Scenario();
     s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
     for (const bad of [s.dir, "/proc/no-such-process/stockfeed.log"]) {
-      const r = spawnSync(process.execPath, [CLI, "--log-file", bad, "run", "--config", s.configPath], { encoding: "utf8", timeout: 20_000 });
+      const r = spawnSync(process.execPath, [CLI, "--log-file", bad, "run", "--config", s.configPath], {
+        encoding: "utf8",
+        timeout: 20_000,
+      });
       expect(r.status).toBe(2);
       expect(r.stderr.trim()).toMatch(/^stockfeed: --log-file .* cannot be written: E[A-Z]+$/);
     }
@@ -103,27 +111,47 @@ describe("the log file", () => {
   it("one that stops taking writes is said once on stderr; the log goes on there and the run is not failed by it", () => {
     s = new Scenario();
     s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
-    const r = spawnSync(process.execPath, [CLI, "--verbose", "--log-file", "/dev/full", "run", "--config", s.configPath], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, "--verbose", "--log-file", "/dev/full", "run", "--config", s.configPath],
+      { encoding: "utf8" },
+    );
     expect(r.status).toBe(0);
-    expect(r.stderr.split("\n")[0]).toBe("stockfeed: the log file /dev/full stopped taking writes (ENOSPC): logging to stderr");
+    expect(r.stderr.split("\n")[0]).toBe(
+      "stockfeed: the log file /dev/full stopped taking writes (ENOSPC): logging to stderr",
+    );
     expect(r.stderr).toContain('"msg":"file loaded"');
   });
 });
 
 describe("YAML alias bombs", () => {
-  const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...["b", "c", "d", "e", "f", "g", "h"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefg"[i]}`).join(", ")}]`)].join("\n");
+  const bomb = [
+    "a: &a [x, x, x, x, x, x, x, x, x]",
+    ...["b", "c", "d", "e", "f", "g", "h"].map(
+      (k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefg"[i]}`).join(", ")}]`,
+    ),
+  ].join("\n");
   it("in the config: exit 2, one problem, at once", () => {
     s = new Scenario();
     writeFileSync(s.configPath, `${readFileSync(s.configPath, "utf8")}\n${bomb}\n`);
-    const r = spawnSync(process.execPath, [CLI, "status", "--config", s.configPath], { encoding: "utf8", timeout: 20_000 });
+    const r = spawnSync(process.execPath, [CLI, "status", "--config", s.configPath], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/YAML aliases expand to more than 1000 nodes/);
   });
   it("in a mapping: exit 2 naming the mapping", () => {
     s = new Scenario();
-    const mapping = s.write("bomb.yaml", `${readFileSync(join(MAPPINGS, "wms/generic-csv.yaml"), "utf8")}\nx-${bomb.replace(/\n/g, "\nx-")}\n`);
+    const mapping = s.write(
+      "bomb.yaml",
+      `${readFileSync(join(MAPPINGS, "wms/generic-csv.yaml"), "utf8")}\nx-${bomb.replace(/\n/g, "\nx-")}\n`,
+    );
     s.patch((c: any) => (c.merchants[0].warehouses[0].inventory.mapping = mapping));
-    const r = spawnSync(process.execPath, [CLI, "status", "--config", s.configPath], { encoding: "utf8", timeout: 20_000 });
+    const r = spawnSync(process.execPath, [CLI, "status", "--config", s.configPath], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/bomb\.yaml: .*YAML aliases expand to more than 1000 nodes/);
   });
@@ -132,10 +160,18 @@ describe("YAML alias bombs", () => {
 describe("a reader that closes the pipe (| head)", () => {
   it("ends the output quietly: no EPIPE trace, the command's own exit code", () => {
     s = new Scenario();
-    s.inventory("east", "inv.csv", Array.from({ length: 20_000 }, (_, i) => `S${i},1,,,${T}`));
+    s.inventory(
+      "east",
+      "inv.csv",
+      Array.from({ length: 20_000 }, (_, i) => `S${i},1,,,${T}`),
+    );
     expect(stockfeed("run", "--config", s.configPath).code).toBe(0);
     for (const cmd of [`view-sync --cart shop`, `locations --warehouse east --json`, `locations`]) {
-      const r = spawnSync("bash", ["-c", `node ${CLI} ${cmd} --config ${s.configPath} | head -1; exit \${PIPESTATUS[0]}`], { encoding: "utf8" });
+      const r = spawnSync(
+        "bash",
+        ["-c", `node ${CLI} ${cmd} --config ${s.configPath} | head -1; exit \${PIPESTATUS[0]}`],
+        { encoding: "utf8" },
+      );
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
       expect(r.stdout.split("\n")).toHaveLength(2);

@@ -1,4 +1,16 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ROOT, Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
@@ -14,7 +26,8 @@ afterEach(() => s?.cleanup());
 function archived(s: Scenario): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name).slice(s.path("work").length + 1));
+    for (const e of readdirSync(d, { withFileTypes: true }))
+      e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name).slice(s.path("work").length + 1));
   };
   if (existsSync(s.path("work"))) walk(s.path("work"));
   return out.sort();
@@ -69,7 +82,9 @@ describe("folder lifecycle", () => {
     expect(lstatSync(s.path("in/wms/east/link.csv")).isSymbolicLink()).toBe(true);
     expect(readFileSync(target, "utf8")).toContain("B,99");
     const { formatRunReport } = await import("../src/cli/run.js");
-    expect(formatRunReport(r)).toMatch(/link\.csv: a symbolic link, not a regular file: never taken or followed; left where it is/);
+    expect(formatRunReport(r)).toMatch(
+      /link\.csv: a symbolic link, not a regular file: never taken or followed; left where it is/,
+    );
   });
 
   it("a send-all cart's kept copy is private: an in-place edit of the delivered file is never sent again as truth", async () => {
@@ -104,10 +119,15 @@ describe("folder lifecycle", () => {
     copyFileSync(join(SAMPLES, "bad/east-inventory-no-quantity.csv"), join(inbox, "bad.csv"));
     const r = await s.run();
     expect(r.exitCode).toBe(1);
-    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringContaining('required column "quantity_available"') });
+    expect(r.files[0]).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining('required column "quantity_available"'),
+    });
     const q = s.path("work/quarantine/acme/warehouse/east/bad.csv");
     expect(readFileSync(q, "utf8")).toBe(readFileSync(join(SAMPLES, "bad/east-inventory-no-quantity.csv"), "utf8"));
-    expect(readFileSync(`${q}.error.txt`, "utf8")).toMatch(/^bad\.csv: required column "quantity_available" \(field available\) is missing from the header/);
+    expect(readFileSync(`${q}.error.txt`, "utf8")).toMatch(
+      /^bad\.csv: required column "quantity_available" \(field available\) is missing from the header/,
+    );
     expect(s.query("SELECT status, error IS NOT NULL AS e FROM files")).toEqual([{ status: "failed", e: 1 }]);
   });
 
@@ -197,11 +217,14 @@ describe("folder lifecycle", () => {
     expect(s.query("SELECT COUNT(*) AS n FROM sku_sync WHERE cart = 'shop'")).toEqual([{ n: 0 }]);
     const store = Store.open(s.path("state/stockfeed.sqlite"));
     try {
-      expect(cartStatus(store, loadConfig(s.configPath)).find((c) => c.cart === "shop")).toMatchObject({ waitingInOutbox: 1, lastAttempt: { status: "pending" } });
+      expect(cartStatus(store, loadConfig(s.configPath)).find((c) => c.cart === "shop")).toMatchObject({
+        waitingInOutbox: 1,
+        lastAttempt: { status: "pending" },
+      });
     } finally {
       store.close();
     }
-        // a run while the name is still taken tries again and makes no second file
+    // a run while the name is still taken tries again and makes no second file
     const blocked = await s.run();
     expect(blocked.carts[0]).toMatchObject({ action: "failed", file: "stock.csv" });
     expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual(["stock.csv"]);
@@ -214,7 +237,9 @@ describe("folder lifecycle", () => {
     ]);
     expect(readFileSync(s.path("out/shop/stock.csv"), "utf8")).toBe("sku,quantity\nA,10\n");
     expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual([]);
-    expect(s.query("SELECT status, attempts FROM cart_syncs WHERE cart = 'shop'")).toEqual([{ status: "delivered", attempts: 3 }]);
+    expect(s.query("SELECT status, attempts FROM cart_syncs WHERE cart = 'shop'")).toEqual([
+      { status: "delivered", attempts: 3 },
+    ]);
     expect(s.query("SELECT code, quantity FROM sku_sync WHERE cart = 'shop'")).toEqual([{ code: "A", quantity: 10 }]);
   });
 });
@@ -227,14 +252,24 @@ describe("a file delivered on a later run", () => {
     await s.run({ now: () => Date.parse("2026-11-20T12:00:00Z") });
     renameSync(s.path("out/shop/stock.csv"), s.path("elsewhere.csv"));
     const later = await s.run({ now: () => Date.parse("2026-11-20T13:00:00Z") });
-    expect(later.carts[0].outboxDeliveries).toEqual([{ file: "stock.csv", madeAt: "2026-11-20T12:00:00Z", deliveredAt: "2026-11-20T13:00:00Z" }]);
+    expect(later.carts[0].outboxDeliveries).toEqual([
+      { file: "stock.csv", madeAt: "2026-11-20T12:00:00Z", deliveredAt: "2026-11-20T13:00:00Z" },
+    ]);
     const { formatRunReport } = await import("../src/cli/run.js");
-    expect(formatRunReport(later)).toContain("shop: delivered stock.csv from the outbox at 2026-11-20T13:00:00Z (made 2026-11-20T12:00:00Z");
+    expect(formatRunReport(later)).toContain(
+      "shop: delivered stock.csv from the outbox at 2026-11-20T13:00:00Z (made 2026-11-20T12:00:00Z",
+    );
     const history = stockfeed("history", "--config", s.configPath);
     expect(history.stdout).toContain("shop delivered stock.csv from the outbox at 2026-11-20T13:00:00Z");
     const status = JSON.parse(stockfeed("status", "--config", s.configPath, "--json").stdout);
-    expect(status.carts[0].lastSync).toMatchObject({ file: "stock.csv", at: Date.parse("2026-11-20T12:00:00Z"), deliveredAt: Date.parse("2026-11-20T13:00:00Z") });
-    expect(stockfeed("status", "--config", s.configPath).stdout).toContain("2026-11-20T13:00:00Z (made 2026-11-20T12:00:00Z)");
+    expect(status.carts[0].lastSync).toMatchObject({
+      file: "stock.csv",
+      at: Date.parse("2026-11-20T12:00:00Z"),
+      deliveredAt: Date.parse("2026-11-20T13:00:00Z"),
+    });
+    expect(stockfeed("status", "--config", s.configPath).stdout).toContain(
+      "2026-11-20T13:00:00Z (made 2026-11-20T12:00:00Z)",
+    );
   });
 });
 
@@ -243,7 +278,10 @@ describe("what a cart was last sent (View Product Sync)", () => {
     s = new Scenario({ carts: [{ id: "shop", filename: "stock-{seq}.csv" }] });
     s.inventory("east", "a.csv", [`A,10,,,${T}`, `B,4,,,${T}`]);
     await s.run();
-    const sent = () => s.query("SELECT s.code, s.quantity, c.file_name AS file FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.cart = 'shop' ORDER BY s.code");
+    const sent = () =>
+      s.query(
+        "SELECT s.code, s.quantity, c.file_name AS file FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.cart = 'shop' ORDER BY s.code",
+      );
     expect(sent()).toEqual([
       { code: "A", quantity: 10, file: "stock-1.csv" },
       { code: "B", quantity: 4, file: "stock-1.csv" },
@@ -303,7 +341,10 @@ describe("--dry-run", () => {
 
 describe("input size: limits per value, line and header, in linear time", () => {
   const withLimits = (s: Scenario, limits: string) => {
-    const mapping = s.write("limited.yaml", readFileSync(join(ROOT, "mappings/wms/generic-csv.yaml"), "utf8") + `limits: ${limits}\n`);
+    const mapping = s.write(
+      "limited.yaml",
+      readFileSync(join(ROOT, "mappings/wms/generic-csv.yaml"), "utf8") + `limits: ${limits}\n`,
+    );
     s.patch((c: any) => (c.merchants[0].warehouses[0].inventory.mapping = mapping));
   };
   it("a SKU longer than limits.maxCodeLength (255 by default) rejects its line; the rest loads", async () => {
@@ -312,21 +353,32 @@ describe("input size: limits per value, line and header, in linear time", () => 
     s.inventory("east", "inv.csv", [`A,10,,,${T}`, `${long},5,,,${T}`]);
     const r = await s.run();
     expect(r.files[0]).toMatchObject({ status: "loaded_with_rejects", rowsRejected: 1 });
-    expect(r.files[0].rejects[0]).toMatchObject({ line: 3, field: "sku", reason: "sku is 300 characters, more than the mapping's limits.maxCodeLength (255)" });
+    expect(r.files[0].rejects[0]).toMatchObject({
+      line: 3,
+      field: "sku",
+      reason: "sku is 300 characters, more than the mapping's limits.maxCodeLength (255)",
+    });
     expect(r.files[0].rejects[0].value).toMatch(/^X{200}\.\.\. \(300 characters\)$/);
     expect(s.latest("shop")).toEqual({ A: 10 });
   });
   it("a mapping may set its own limits; a value beyond maxFieldLength rejects its line", async () => {
     s = new Scenario();
     withLimits(s, "{ maxCodeLength: 4, maxFieldLength: 300 }");
-    s.inventory("east", "inv.csv", [`ABCD,10,,,${T}`, `ABCDE,1,,,${T}`, `B,2,,${"L".repeat(5)},${T}`, `C,3,${"9".repeat(400)},,${T}`]);
+    s.inventory("east", "inv.csv", [
+      `ABCD,10,,,${T}`,
+      `ABCDE,1,,,${T}`,
+      `B,2,,${"L".repeat(5)},${T}`,
+      `C,3,${"9".repeat(400)},,${T}`,
+    ]);
     const r = await s.run();
     expect(r.files[0].rejects.map((e) => [e.line, e.reason.replace(/ \(\d+\)$/, "")])).toEqual([
       [3, "sku is 5 characters, more than the mapping's limits.maxCodeLength"],
       [4, "lot is 5 characters, more than the mapping's limits.maxCodeLength"],
     ]);
     // on hand is shown only: too long is a warning, the line loads (rule 1)
-    expect(r.files[0].warnings.map((w) => [w.line, w.reason])).toEqual([[5, "onHand is 400 characters, more than the mapping's limits.maxFieldLength (300)"]]);
+    expect(r.files[0].warnings.map((w) => [w.line, w.reason])).toEqual([
+      [5, "onHand is 400 characters, more than the mapping's limits.maxFieldLength (300)"],
+    ]);
     expect(s.latest("shop")).toEqual({ ABCD: 10, C: 3 });
   });
   it("a header with no line break beyond the limit is quarantined at once, naming the limit, and kept", async () => {
@@ -334,26 +386,45 @@ describe("input size: limits per value, line and header, in linear time", () => 
     s.write("in/wms/east/huge.csv", "sku,quantity_available," + "h".repeat(20 * 1024 * 1024));
     const started = Date.now();
     const r = await s.run();
-    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringContaining("the header line is longer than 4194304 characters (the mapping's limits.maxLineLength)") });
+    expect(r.files[0]).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining(
+        "the header line is longer than 4194304 characters (the mapping's limits.maxLineLength)",
+      ),
+    });
     expect(existsSync(r.files[0].storedAt!)).toBe(true);
     expect(Date.now() - started).toBeLessThan(60_000); // it took minutes, growing with the square of the size
   });
   it("a header within the line limit but beyond limits.maxHeaderLength is quarantined", async () => {
     s = new Scenario();
-    s.write("in/wms/east/wide.csv", `sku,quantity_available,${Array.from({ length: 9000 }, (_, i) => `column_${i}`).join(",")}\nA,1\n`);
+    s.write(
+      "in/wms/east/wide.csv",
+      `sku,quantity_available,${Array.from({ length: 9000 }, (_, i) => `column_${i}`).join(",")}\nA,1\n`,
+    );
     const r = await s.run();
-    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringMatching(/the header line \(line 1\) is \d+ characters, more than the mapping's limits\.maxHeaderLength \(65536\)/) });
+    expect(r.files[0]).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(
+        /the header line \(line 1\) is \d+ characters, more than the mapping's limits\.maxHeaderLength \(65536\)/,
+      ),
+    });
   });
   it("a data line beyond limits.maxLineLength quarantines the file, naming the line it starts on", async () => {
     s = new Scenario();
     withLimits(s, "{ maxLineLength: 2048 }");
     s.inventory("east", "inv.csv", [`A,10,,,${T}`, `B,"${"q".repeat(5000)}`, `C,1,,,${T}`]);
     const r = await s.run();
-    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringContaining("line 3 is longer than 2048 characters") });
+    expect(r.files[0]).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("line 3 is longer than 2048 characters"),
+    });
   });
   it("an X12 segment beyond the line limit quarantines the file", async () => {
     s = new Scenario();
-    const mapping = s.write("x12.yaml", readFileSync(join(ROOT, "mappings/wms/x12-846.yaml"), "utf8") + "limits: { maxLineLength: 4096 }\n");
+    const mapping = s.write(
+      "x12.yaml",
+      readFileSync(join(ROOT, "mappings/wms/x12-846.yaml"), "utf8") + "limits: { maxLineLength: 4096 }\n",
+    );
     s.patch((c: any) => {
       c.merchants[0].warehouses[0].inventory.mapping = mapping;
       c.merchants[0].warehouses[0].inventory.source.match = "*.x12";
@@ -361,6 +432,9 @@ describe("input size: limits per value, line and header, in linear time", () => 
     const sample = readFileSync(join(SAMPLES, "edi/846/west-846-20261120.x12"), "latin1");
     s.write("in/wms/east/big.x12", sample.replace("~LIN*", `~REF*ZZ*${"R".repeat(10_000)}~LIN*`));
     const r = await s.run();
-    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringContaining("a segment is longer than 4096 characters") });
+    expect(r.files[0]).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("a segment is longer than 4096 characters"),
+    });
   });
 });

@@ -37,9 +37,16 @@ function shopScenario(sync: Sync = { enabled: true }, more: { details?: boolean 
         destination: { transport: "local", dir: "out/wms-east" },
         filename: "products-{cart}-{seq:3}.csv",
       };
-      if (more.details) east.products = { source: { transport: "local", dir: "in/products/east", match: "*.csv" }, mapping: join(MAPPINGS, "catalog/wms-products-csv.yaml") };
+      if (more.details)
+        east.products = {
+          source: { transport: "local", dir: "in/products/east", match: "*.csv" },
+          mapping: join(MAPPINGS, "catalog/wms-products-csv.yaml"),
+        };
       const [shop] = m.carts as Array<Record<string, unknown>>;
-      shop.catalog = { source: { transport: "local", dir: "in/catalog/shop", match: "*.csv" }, mapping: join(MAPPINGS, "catalog/shopify-products.yaml") };
+      shop.catalog = {
+        source: { transport: "local", dir: "in/catalog/shop", match: "*.csv" },
+        mapping: join(MAPPINGS, "catalog/shopify-products.yaml"),
+      };
       shop.productSync = sync;
     },
   });
@@ -54,7 +61,10 @@ function productFiles(s: Scenario): Array<{ name: string; header: string[]; rows
   return readdirSync(dir)
     .sort()
     .map((name) => {
-      const parsed = Papa.parse<Record<string, string>>(readFileSync(join(dir, name), "utf8"), { header: true, skipEmptyLines: true });
+      const parsed = Papa.parse<Record<string, string>>(readFileSync(join(dir, name), "utf8"), {
+        header: true,
+        skipEmptyLines: true,
+      });
       return { name, header: parsed.meta.fields ?? [], rows: parsed.data };
     });
 }
@@ -62,7 +72,8 @@ function productFiles(s: Scenario): Array<{ name: string; header: string[]; rows
 const skus = (f: { rows: Record<string, string>[] }) => f.rows.map((r) => r.sku).sort();
 
 /** The Shopify export with the tee renamed and one new product appended. */
-const CHANGED = SHOPIFY.replace('ACME Classic Tee, ""Crew"" Neck', 'ACME Classic Tee, ""Crew"" Neck (organic)') +
+const CHANGED =
+  SHOPIFY.replace('ACME Classic Tee, ""Crew"" Neck', 'ACME Classic Tee, ""Crew"" Neck (organic)') +
   "acme-cap,ACME Cap,<p>Cap</p>,ACME,,Hats,,TRUE,Title,Default Title,,,,,CAP-1,90,shopify,5,deny,manual,15.00,,TRUE,TRUE,,,,,FALSE,,,,g,,,active\n";
 
 describe("automated product sync: new products, updates, prices", () => {
@@ -70,12 +81,34 @@ describe("automated product sync: new products, updates, prices", () => {
     const s = shopScenario({ enabled: true });
     s.write("in/catalog/shop/products_export_1.csv", SHOPIFY);
     const r1 = await s.run();
-    expect(r1.products).toEqual([expect.objectContaining({ cart: "shop", warehouse: "east", mode: "sync", action: "sent", products: 6, newProducts: 6 })]);
+    expect(r1.products).toEqual([
+      expect.objectContaining({
+        cart: "shop",
+        warehouse: "east",
+        mode: "sync",
+        action: "sent",
+        products: 6,
+        newProducts: 6,
+      }),
+    ]);
     const [f1] = productFiles(s);
     expect(f1.name).toBe("products-shop-001.csv");
-    expect(skus(f1)).toEqual(["GIFT-CARD-50", "HOODIE-GRY-XL", "MUG-WHITE", "SOCKS-3PK", "TSHIRT-BLU-L", "TSHIRT-RED-M"]);
+    expect(skus(f1)).toEqual([
+      "GIFT-CARD-50",
+      "HOODIE-GRY-XL",
+      "MUG-WHITE",
+      "SOCKS-3PK",
+      "TSHIRT-BLU-L",
+      "TSHIRT-RED-M",
+    ]);
     expect(f1.rows.find((r) => r.sku === "TSHIRT-BLU-L")).toEqual(
-      expect.objectContaining({ name: 'ACME Classic Tee, "Crew" Neck', weight_lbs: "0.4299", attribute_values: "Blue|L", upc: "0012345678912", product_id: "acme-classic-tee" }),
+      expect.objectContaining({
+        name: 'ACME Classic Tee, "Crew" Neck',
+        weight_lbs: "0.4299",
+        attribute_values: "Blue|L",
+        upc: "0012345678912",
+        product_id: "acme-classic-tee",
+      }),
     );
     // no news: no file
     const r2 = await s.run();
@@ -89,7 +122,9 @@ describe("automated product sync: new products, updates, prices", () => {
     await s.run();
     s.write("in/catalog/shop/products_export_2.csv", CHANGED);
     const r = await s.run();
-    expect(r.products[0]).toEqual(expect.objectContaining({ action: "sent", products: 1, newProducts: 1, updatedProducts: 0 }));
+    expect(r.products[0]).toEqual(
+      expect.objectContaining({ action: "sent", products: 1, newProducts: 1, updatedProducts: 0 }),
+    );
     expect(skus(productFiles(s)[1])).toEqual(["CAP-1"]);
   });
 
@@ -100,7 +135,9 @@ describe("automated product sync: new products, updates, prices", () => {
     s.write("in/catalog/shop/products_export_2.csv", CHANGED);
     const r = await s.run();
     // the tee's title is shared by its two variants: both changed
-    expect(r.products[0]).toEqual(expect.objectContaining({ action: "sent", products: 3, newProducts: 1, updatedProducts: 2, unchanged: 4 }));
+    expect(r.products[0]).toEqual(
+      expect.objectContaining({ action: "sent", products: 3, newProducts: 1, updatedProducts: 2, unchanged: 4 }),
+    );
     const f2 = productFiles(s)[1];
     expect(skus(f2)).toEqual(["CAP-1", "TSHIRT-BLU-L", "TSHIRT-RED-M"]);
     expect(f2.rows.find((x) => x.sku === "TSHIRT-RED-M")!.name).toBe('ACME Classic Tee, "Crew" Neck (organic)');
@@ -114,14 +151,20 @@ describe("automated product sync: new products, updates, prices", () => {
     expect(productFiles(off)[0].header).not.toContain("retail_price");
     expect(productFiles(off)[0].header).not.toContain("regular_price");
     off.write("in/catalog/shop/b.csv", priced);
-    expect((await off.run()).products[0]).toEqual(expect.objectContaining({ action: "nothing-to-send", priceIncluded: false }));
+    expect((await off.run()).products[0]).toEqual(
+      expect.objectContaining({ action: "nothing-to-send", priceIncluded: false }),
+    );
 
     const on = shopScenario({ enabled: true, downloadUpdates: true, syncPrice: true });
     on.write("in/catalog/shop/a.csv", SHOPIFY);
     await on.run();
-    expect(productFiles(on)[0].rows.find((r) => r.sku === "TSHIRT-RED-M")).toEqual(expect.objectContaining({ retail_price: "19.99", regular_price: "24.99" }));
+    expect(productFiles(on)[0].rows.find((r) => r.sku === "TSHIRT-RED-M")).toEqual(
+      expect.objectContaining({ retail_price: "19.99", regular_price: "24.99" }),
+    );
     on.write("in/catalog/shop/b.csv", priced);
-    expect((await on.run()).products[0]).toEqual(expect.objectContaining({ action: "sent", products: 1, updatedProducts: 1 }));
+    expect((await on.run()).products[0]).toEqual(
+      expect.objectContaining({ action: "sent", products: 1, updatedProducts: 1 }),
+    );
     expect(productFiles(on)[1].rows).toEqual([expect.objectContaining({ sku: "TSHIRT-RED-M", retail_price: "17.99" })]);
   });
 
@@ -130,13 +173,23 @@ describe("automated product sync: new products, updates, prices", () => {
     s.patch((c) => {
       const m = (c.merchants as Array<Record<string, unknown>>)[0];
       const carts = m.carts as Array<Record<string, unknown>>;
-      carts.push({ ...carts[0], id: "market", catalog: { ...(carts[0].catalog as object), source: { transport: "local", dir: "in/catalog/market", match: "*.csv" } }, output: { ...(carts[0].output as object), destination: { transport: "local", dir: "out/market" } } });
+      carts.push({
+        ...carts[0],
+        id: "market",
+        catalog: {
+          ...(carts[0].catalog as object),
+          source: { transport: "local", dir: "in/catalog/market", match: "*.csv" },
+        },
+        output: { ...(carts[0].output as object), destination: { transport: "local", dir: "out/market" } },
+      });
     });
     expect(() => loadConfig(s.configPath)).toThrow(ConfigError);
     try {
       loadConfig(s.configPath);
     } catch (e) {
-      expect((e as ConfigError).problems.join("\n")).toMatch(/product sync is already enabled for cart shop of merchant acme; only one cart per merchant may have it \(disable it in shop or in market\)/);
+      expect((e as ConfigError).problems.join("\n")).toMatch(
+        /product sync is already enabled for cart shop of merchant acme; only one cart per merchant may have it \(disable it in shop or in market\)/,
+      );
     }
   });
 
@@ -146,10 +199,14 @@ describe("automated product sync: new products, updates, prices", () => {
     mkdirSync(s.path("out"), { recursive: true });
     writeFileSync(s.path("out", "wms-east"), "a file where the WMS folder should be");
     const r1 = await s.run();
-    expect(r1.products[0]).toEqual(expect.objectContaining({ action: "failed", products: 6, error: expect.stringMatching(/waits in the outbox/) }));
+    expect(r1.products[0]).toEqual(
+      expect.objectContaining({ action: "failed", products: 6, error: expect.stringMatching(/waits in the outbox/) }),
+    );
     rmSync(s.path("out", "wms-east"));
     const r2 = await s.run();
-    expect(r2.products[0]).toEqual(expect.objectContaining({ action: "nothing-to-send", delivered: ["products-shop-001.csv"] }));
+    expect(r2.products[0]).toEqual(
+      expect.objectContaining({ action: "nothing-to-send", delivered: ["products-shop-001.csv"] }),
+    );
     expect(productFiles(s).map((f) => f.name)).toEqual(["products-shop-001.csv"]);
     expect(skus(productFiles(s)[0])).toHaveLength(6);
   });
@@ -173,7 +230,9 @@ describe("one-time product import", () => {
     expect(skus(productFiles(s)[0])).toHaveLength(6);
     // importing again sends everything again: that is what an import is for
     const again = stockfeed("product-import", "--config", s.configPath, "--cart", "shop", "--json");
-    expect(JSON.parse(again.stdout).products[0]).toEqual(expect.objectContaining({ mode: "import", action: "sent", products: 6 }));
+    expect(JSON.parse(again.stdout).products[0]).toEqual(
+      expect.objectContaining({ mode: "import", action: "sent", products: 6 }),
+    );
 
     s.patch((c) => {
       const shop = ((c.merchants as Array<Record<string, unknown>>)[0].carts as Array<Record<string, unknown>>)[0];
@@ -189,7 +248,11 @@ describe("the catalog's inventory-enabled flag", () => {
   it("flows to View Product Sync, and an inventory-disabled cart SKU is never sent a level", async () => {
     const s = shopScenario({ enabled: false });
     s.write("in/catalog/shop/a.csv", SHOPIFY);
-    s.inventory("east", "inv.csv", ["TSHIRT-RED-M,5,,,2026-11-20T10:00:00Z", "MUG-WHITE,10,,,2026-11-20T10:00:00Z", "GIFT-CARD-50,99,,,2026-11-20T10:00:00Z"]);
+    s.inventory("east", "inv.csv", [
+      "TSHIRT-RED-M,5,,,2026-11-20T10:00:00Z",
+      "MUG-WHITE,10,,,2026-11-20T10:00:00Z",
+      "GIFT-CARD-50,99,,,2026-11-20T10:00:00Z",
+    ]);
     const r = await s.run();
     expect(s.latest("shop")).toEqual({ "TSHIRT-RED-M": 5 });
     expect(r.carts[0].skipped["inventory-disabled"]).toBe(2);
@@ -197,8 +260,16 @@ describe("the catalog's inventory-enabled flag", () => {
     const store = Store.open(config.statePath);
     try {
       const rows = [...productSyncRows(store, config.merchants[0].carts[0])];
-      expect(rows.find((x) => x.sku === "MUG-WHITE")).toEqual(expect.objectContaining({ inventoryEnabled: false, lastCartSyncAt: "NEVER", reason: expect.stringMatching(/inventory is disabled in the cart/) }));
-      expect(rows.find((x) => x.sku === "TSHIRT-RED-M")).toEqual(expect.objectContaining({ inventoryEnabled: true, lastQuantity: 5 }));
+      expect(rows.find((x) => x.sku === "MUG-WHITE")).toEqual(
+        expect.objectContaining({
+          inventoryEnabled: false,
+          lastCartSyncAt: "NEVER",
+          reason: expect.stringMatching(/inventory is disabled in the cart/),
+        }),
+      );
+      expect(rows.find((x) => x.sku === "TSHIRT-RED-M")).toEqual(
+        expect.objectContaining({ inventoryEnabled: true, lastQuantity: 5 }),
+      );
     } finally {
       store.close();
     }
@@ -216,17 +287,22 @@ describe("product detail sync, warehouse to cart", () => {
       const shop = ((c.merchants as Array<Record<string, unknown>>)[0].carts as Array<Record<string, unknown>>)[0];
       (shop.output as Record<string, unknown>).mapping = mapping;
     });
-    s.write("in/products/east/items.csv", "sku,description,retail_price,weight_lbs\nTSHIRT-RED-M,\"Tee, red\",21.50,0.4\n");
+    s.write(
+      "in/products/east/items.csv",
+      'sku,description,retail_price,weight_lbs\nTSHIRT-RED-M,"Tee, red",21.50,0.4\n',
+    );
     s.inventory("east", "inv.csv", ["TSHIRT-RED-M,5,,,2026-11-20T10:00:00Z", "SOCKS-3PK,7,,,2026-11-20T10:00:00Z"]);
     await s.run();
     const out = readFileSync(s.path("out", "shop", s.outputs("shop")[0]), "utf8");
     expect(out).toBe('sku,qty,price,weight,description\r\nSOCKS-3PK,7,,,\r\nTSHIRT-RED-M,5,21.50,0.4,"Tee, red"\r\n');
 
     // a new price in the WMS's product file is news for a cart that carries prices
-    s.write("in/products/east/items-2.csv", "sku,description,retail_price,weight_lbs\nTSHIRT-RED-M,\"Tee, red\",19.00,0.4\n");
+    s.write(
+      "in/products/east/items-2.csv",
+      'sku,description,retail_price,weight_lbs\nTSHIRT-RED-M,"Tee, red",19.00,0.4\n',
+    );
     const r = await s.run();
     expect(r.carts[0].action).toBe("sent");
     expect(readFileSync(s.path("out", "shop", s.outputs("shop")[1]), "utf8")).toMatch(/TSHIRT-RED-M,5,19.00,0.4/);
   });
 });
-

@@ -4,7 +4,13 @@
  * lines, orders by alias code, shared alias codes), both must agree to the unit.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { availableAfterOrders, judgeOrderLines, orderLineKey, type OrderLine, type WarehouseLevel } from "../src/domain/availability.js";
+import {
+  availableAfterOrders,
+  judgeOrderLines,
+  orderLineKey,
+  type OrderLine,
+  type WarehouseLevel,
+} from "../src/domain/availability.js";
 import { levelForCart, type CartLevelRules } from "../src/domain/allocation.js";
 import { Scenario, type CartSpec } from "./helpers/scenario.js";
 
@@ -58,7 +64,10 @@ describe("reference: SQL reconcile equals the domain functions", () => {
       aliasesOfSku.set(r[0], [...(aliasesOfSku.get(r[0]) ?? []), r]);
       skusByCode.set(r[2], [...(skusByCode.get(r[2]) ?? []), r]);
     }
-    s.aliases("aliases.csv", aliasRows.map((r) => r.join(",")));
+    s.aliases(
+      "aliases.csv",
+      aliasRows.map((r) => r.join(",")),
+    );
 
     // inventory: per warehouse one file, lot lines with their own as-of
     const levels = new Map<string, WarehouseLevel>(); // wh|sku
@@ -73,7 +82,11 @@ describe("reference: SQL reconcile equals the domain functions", () => {
           const key = `${wh}|${sku}`;
           const prev = levels.get(key);
           const asOf = Date.parse(at);
-          levels.set(key, { warehouse: wh, available: (prev?.available ?? 0) + available, asOf: Math.min(prev?.asOf ?? Infinity, asOf) });
+          levels.set(key, {
+            warehouse: wh,
+            available: (prev?.available ?? 0) + available,
+            asOf: Math.min(prev?.asOf ?? Infinity, asOf),
+          });
         }
       }
       s.inventory(wh, `${wh}.csv`, lines);
@@ -95,7 +108,15 @@ describe("reference: SQL reconcile equals the domain functions", () => {
           const quantity = int(0, 5);
           lines.push(`${orderId},${line},${code},${quantity},${iso(orderedAt)},${status}`);
           // the same key again in a file: the last one read wins, as in the store
-          finalOrders.set(orderLineKey({ cart, orderId, line }), { cart, orderId, line, sku: code, quantity, orderedAt, status });
+          finalOrders.set(orderLineKey({ cart, orderId, line }), {
+            cart,
+            orderId,
+            line,
+            sku: code,
+            quantity,
+            orderedAt,
+            status,
+          });
         }
         s.orders(cart, file, lines);
       }
@@ -105,8 +126,11 @@ describe("reference: SQL reconcile equals the domain functions", () => {
 
     // reference: resolve order codes to products as the rules say, then per cart and SKU
     const products = new Set([...[...levels.keys()].map((k) => k.split("|")[1]), ...aliasRows.map((r) => r[0])]);
-    const skusOfCode = (code: string, type?: string) => [...new Set((skusByCode.get(code) ?? []).filter((r) => !type || r[1] === type).map((r) => r[0]))];
-    const resolve = (code: string) => (products.has(code) ? code : skusOfCode(code).length === 1 ? skusOfCode(code)[0] : undefined);
+    const skusOfCode = (code: string, type?: string) => [
+      ...new Set((skusByCode.get(code) ?? []).filter((r) => !type || r[1] === type).map((r) => r[0])),
+    ];
+    const resolve = (code: string) =>
+      products.has(code) ? code : skusOfCode(code).length === 1 ? skusOfCode(code)[0] : undefined;
     const ordersBySku = new Map<string, OrderLine[]>();
     for (const o of finalOrders.values()) {
       const sku = resolve(o.sku);
@@ -115,12 +139,17 @@ describe("reference: SQL reconcile equals the domain functions", () => {
     for (const cart of carts) {
       const expected: Record<string, number> = {};
       for (const sku of skus) {
-        const lv = ["east", "west"].filter((w) => !cart.warehouse || cart.warehouse === w).map((w) => levels.get(`${w}|${sku}`)).filter((l): l is WarehouseLevel => !!l);
+        const lv = ["east", "west"]
+          .filter((w) => !cart.warehouse || cart.warehouse === w)
+          .map((w) => levels.get(`${w}|${sku}`))
+          .filter((l): l is WarehouseLevel => !!l);
         const a = availableAfterOrders(lv, ordersBySku.get(sku) ?? []);
         if (!a) continue;
         const level = levelForCart(a.available, cart);
         if (!cart.alias) expected[sku] = level;
-        else for (const r of (aliasesOfSku.get(sku) ?? []).filter((r) => r[1] === cart.alias)) if (skusOfCode(r[2], cart.alias).length === 1) expected[r[2]] = level;
+        else
+          for (const r of (aliasesOfSku.get(sku) ?? []).filter((r) => r[1] === cart.alias))
+            if (skusOfCode(r[2], cart.alias).length === 1) expected[r[2]] = level;
       }
       expect(s.latest(cart.id), `cart ${cart.id}`).toEqual(expected);
     }

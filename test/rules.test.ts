@@ -45,7 +45,9 @@ describe("rule 2: lot/batch lines are summarised", () => {
     s.inventory("east", "inv.csv", [`A,20,24,L1,${T}`, `A,15,15,L2,${T}`, `B,3,3,L3,${T}`, `A,1,1,L4,${T}`]);
     await s.run();
     expect(s.latest("shop")).toEqual({ A: 36, B: 3 });
-    expect(s.query("SELECT available, on_hand FROM inventory WHERE sku = 'A'")).toEqual([{ available: 36, on_hand: 40 }]);
+    expect(s.query("SELECT available, on_hand FROM inventory WHERE sku = 'A'")).toEqual([
+      { available: 36, on_hand: 40 },
+    ]);
   });
 });
 
@@ -54,7 +56,11 @@ describe("rule 3: whole numbers only", () => {
     s = new Scenario();
     s.inventory("east", "first.csv", [`A,10,,,${T}`, `B,1,,,${T}`]);
     await s.run();
-    s.inventory("east", "second.csv", [`A,12.5,,,2026-11-20T12:00:00Z`, `B,3,,,2026-11-20T12:00:00Z`, `C,abc,,,2026-11-20T12:00:00Z`]);
+    s.inventory("east", "second.csv", [
+      `A,12.5,,,2026-11-20T12:00:00Z`,
+      `B,3,,,2026-11-20T12:00:00Z`,
+      `C,abc,,,2026-11-20T12:00:00Z`,
+    ]);
     const r = await s.run();
     expect(r.exitCode).toBe(1);
     const file = r.files.find((f) => f.name === "second.csv")!;
@@ -71,7 +77,12 @@ describe("rule 3: whole numbers only", () => {
     s.inventory("east", "first.csv", [`A,10,,,${T}`, `B,1,,,${T}`]);
     await s.run();
     const later = "2026-11-20T12:00:00Z";
-    s.inventory("east", "second.csv", [`A,5,,L1,${later}`, `B,3,,L1,${later}`, `A,2.5,,L2,${later}`, `A,4,,L3,${later}`]);
+    s.inventory("east", "second.csv", [
+      `A,5,,L1,${later}`,
+      `B,3,,L1,${later}`,
+      `A,2.5,,L2,${later}`,
+      `A,4,,L3,${later}`,
+    ]);
     const r = await s.run();
     const file = r.files.find((f) => f.name === "second.csv")!;
     expect(r.exitCode).toBe(1);
@@ -91,7 +102,12 @@ describe("rule 3: whole numbers only", () => {
     const later = "2026-11-20T12:00:00Z";
     const big = "9007199254740991"; // 2^53 - 1: a safe integer, beyond the bound
     const near = "600000000000";
-    s.inventory("east", "second.csv", [`A,${big},,,${later}`, `B,${near},,L1,${later}`, `B,${near},,L2,${later}`, `C,7,,,${later}`]);
+    s.inventory("east", "second.csv", [
+      `A,${big},,,${later}`,
+      `B,${near},,L1,${later}`,
+      `B,${near},,L2,${later}`,
+      `C,7,,,${later}`,
+    ]);
     const r = await s.run();
     const file = r.files.find((f) => f.name === "second.csv")!;
     expect(file.rejects.map((e) => [e.line, e.reason.match(/beyond the limit/) !== null])).toEqual([
@@ -206,7 +222,12 @@ describe("rule 5: orders placed after the snapshot are subtracted", () => {
     expect(s.latest("shop")).toEqual({ A: 100 });
   });
   it("subtracts orders from every cart of the merchant, not just the one synced", async () => {
-    s = new Scenario({ carts: [{ id: "shop", orders: true }, { id: "market", orders: true }] });
+    s = new Scenario({
+      carts: [
+        { id: "shop", orders: true },
+        { id: "market", orders: true },
+      ],
+    });
     s.inventory("east", "inv.csv", [`A,100,,,${T}`]);
     s.orders("shop", "o.csv", ["1,1,A,5,2026-11-20T12:00:00Z,open"]);
     s.orders("market", "o.csv", ["1,1,A,7,2026-11-20T12:00:00Z,open"]);
@@ -244,7 +265,10 @@ describe("rule 5: orders placed after the snapshot are subtracted", () => {
 
 describe("rule 6: which warehouses", () => {
   it("a cart syncs from one named warehouse or from all summed", async () => {
-    s = new Scenario({ warehouses: [{ id: "east" }, { id: "west" }], carts: [{ id: "one", warehouse: "west" }, { id: "every" }] });
+    s = new Scenario({
+      warehouses: [{ id: "east" }, { id: "west" }],
+      carts: [{ id: "one", warehouse: "west" }, { id: "every" }],
+    });
     s.inventory("east", "e.csv", [`A,10,,,${T}`, `B,1,,,${T}`]);
     s.inventory("west", "w.csv", [`A,5,,,${T}`]);
     await s.run();
@@ -264,7 +288,12 @@ describe("rule 7: same SKU, many carts", () => {
 
 describe("rule 8: minimum inventory level per cart", () => {
   it("minimum 5: 4 becomes 0, 5 stays 5; levels below zero are sent as 0", async () => {
-    s = new Scenario({ carts: [{ id: "shop", minimumLevel: 5, orders: true }, { id: "nomin", orders: false }] });
+    s = new Scenario({
+      carts: [
+        { id: "shop", minimumLevel: 5, orders: true },
+        { id: "nomin", orders: false },
+      ],
+    });
     s.inventory("east", "inv.csv", [`A,4,,,${T}`, `B,5,,,${T}`, `C,2,,,${T}`]);
     s.orders("shop", "o.csv", ["1,1,C,3,2026-11-20T12:00:00Z,open"]);
     await s.run();
@@ -380,19 +409,28 @@ describe("rule 13: full or partial warehouse snapshots", () => {
     s.inventory("east", "bad.csv", [`,5,,,2026-11-20T12:00:00Z`]);
     const r = await s.run();
     expect(r.exitCode).toBe(1);
-    expect(r.files[0]).toMatchObject({ status: "failed", error: expect.stringMatching(/no line that loads.*line 2: sku is required/) });
+    expect(r.files[0]).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/no line that loads.*line 2: sku is required/),
+    });
     expect(r.files[0].storedAt).toContain("quarantine");
     expect(existsSync(r.files[0].storedAt!)).toBe(true);
     expect(s.latest("shop")).toEqual({ A: 10, B: 10 });
   });
   it("the zero of a full snapshot is dated at its newest as-of: one old line does not stop it, a late file cannot undo it", async () => {
     s = new Scenario({ warehouses: [{ id: "east", snapshot: "full" }] });
-    s.inventory("east", "a.csv", [`A,10,,,2026-11-20T10:00:00Z`, `B,10,,,2026-11-20T10:00:00Z`, `C,10,,,2026-11-20T10:00:00Z`]);
+    s.inventory("east", "a.csv", [
+      `A,10,,,2026-11-20T10:00:00Z`,
+      `B,10,,,2026-11-20T10:00:00Z`,
+      `C,10,,,2026-11-20T10:00:00Z`,
+    ]);
     await s.run();
     s.inventory("east", "b.csv", [`A,3,,,2026-11-20T12:00:00Z`, `C,1,,,2026-11-20T08:00:00Z`]);
     const r = await s.run();
     expect(r.files[0]).toMatchObject({ rowsZeroed: 1, rowsStale: 1 });
-    expect(s.query("SELECT as_of FROM inventory WHERE sku = 'B'")).toEqual([{ as_of: Date.parse("2026-11-20T12:00:00Z") }]);
+    expect(s.query("SELECT as_of FROM inventory WHERE sku = 'B'")).toEqual([
+      { as_of: Date.parse("2026-11-20T12:00:00Z") },
+    ]);
     s.inventory("east", "late.csv", [`B,8,,,2026-11-20T11:00:00Z`], {});
     s.patch((c: any) => (c.merchants[0].warehouses[0].snapshot = "partial"));
     await s.run();
@@ -417,7 +455,9 @@ describe("rule 14: no file wins from the future, or from an implausible past", (
     s.inventory("east", "b.csv", [`A,99,,,2066-11-20T12:00:00Z`, `B,5,,,2026-11-20T12:40:00Z`]);
     const r = await s.run(at("2026-11-20T12:30:00Z"));
     expect(r.exitCode).toBe(1);
-    expect(r.files[0].rejects.map((e) => [e.line, e.field, e.value, e.sku])).toEqual([[2, "as_of", "2066-11-20T12:00:00Z", "A"]]);
+    expect(r.files[0].rejects.map((e) => [e.line, e.field, e.value, e.sku])).toEqual([
+      [2, "as_of", "2066-11-20T12:00:00Z", "A"],
+    ]);
     expect(r.files[0].rejects[0].reason).toMatch(/later than the file was taken .*clock-skew tolerance \(900 s\)/);
     expect(s.latest("shop")).toEqual({ A: 10, B: 5 });
     s.inventory("east", "c.csv", [`A,7,,,2026-11-20T13:00:00Z`]);
@@ -461,7 +501,9 @@ describe("rule 14: late files never win", () => {
     const r = await s.run();
     expect(r.files[1]).toMatchObject({ name: "late.csv", rowsStale: 1 });
     expect(s.latest("shop")).toEqual({ A: 10, B: 2 });
-    expect(s.query("SELECT sku, available, reason FROM inventory_history")).toEqual([{ sku: "A", available: 99, reason: "stale" }]);
+    expect(s.query("SELECT sku, available, reason FROM inventory_history")).toEqual([
+      { sku: "A", available: 99, reason: "stale" },
+    ]);
   });
   it("a file with the same as-of replaces the level (not older)", async () => {
     s = new Scenario();

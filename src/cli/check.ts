@@ -14,7 +14,9 @@ export function checkCommand(args: { config: string; json?: boolean }, io: Io): 
     : undefined;
   if (args.json) printJson(io, { file: r.file, ok: r.problems.length === 0, problems: r.problems, ...counts });
   else if (r.problems.length === 0) {
-    io.out(`${r.file}: OK: ${counts!.merchants} merchant(s), ${counts!.warehouses} warehouse(s), ${counts!.carts} cart(s); every mapping compiles`);
+    io.out(
+      `${r.file}: OK: ${counts!.merchants} merchant(s), ${counts!.warehouses} warehouse(s), ${counts!.carts} cart(s); every mapping compiles`,
+    );
   } else {
     io.err(`${r.file}: ${r.problems.filter((p) => !p.startsWith("  ")).length} problem(s):`);
     for (const p of r.problems) io.err(`  ${p}`);

@@ -6,7 +6,11 @@ import type { Io } from "./output.js";
  * `stockfeed daemon --config FILE`: runs until SIGTERM/SIGINT (exit 0 once the work in hand
  * is finished, 1 when it was still running at the bound); SIGHUP reloads the config.
  */
-export async function daemonCommand(args: { config: string; heartbeatSeconds?: string; stopTimeoutSeconds?: string }, io: Io, log: Logger): Promise<number> {
+export async function daemonCommand(
+  args: { config: string; heartbeatSeconds?: string; stopTimeoutSeconds?: string },
+  io: Io,
+  log: Logger,
+): Promise<number> {
   const daemon = new Daemon({
     configPath: args.config,
     log,

@@ -4,7 +4,10 @@ import { explainFacts } from "../state/explain.js";
 import { Store } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
 
-export function explainCommand(args: { config: string; cart: string; sku: string; merchant?: string; json?: boolean; now?: string }, io: Io): number {
+export function explainCommand(
+  args: { config: string; cart: string; sku: string; merchant?: string; json?: boolean; now?: string },
+  io: Io,
+): number {
   const config = loadConfig(args.config);
   const cart = findCart(config, args.cart, args.merchant);
   const store = Store.open(config.statePath);
@@ -18,7 +21,10 @@ export function explainCommand(args: { config: string; cart: string; sku: string
     const c = facts.cart;
     const out: string[] = [`Why ${args.sku} in cart ${c.id}: ${e.verdict.text}`, ""];
     out.push(`1. Merchant ${facts.merchant.id}: inventory sync ${facts.merchant.inventorySync}`);
-    for (const r of facts.inventoryRuns) out.push(`   last inventory run for ${r.warehouse}: ${r.at === null ? "N/A" : `${when(r.at)} ${r.file} (${r.status})`}`);
+    for (const r of facts.inventoryRuns)
+      out.push(
+        `   last inventory run for ${r.warehouse}: ${r.at === null ? "N/A" : `${when(r.at)} ${r.file} (${r.status})`}`,
+      );
     out.push(
       `2. Cart ${c.id}: inventory upload ${c.inventoryUpload ? "on" : "off"}; warehouses ${c.warehouse ?? `all (${c.warehouses.join(", ")})`}; ` +
         `alias ${c.alias ?? "none (pushed by SKU)"}; minimum level ${c.minimumLevel}; buffer ${c.buffer}; percent ${c.percent}; maximum ${c.maximum ?? "none"}; ` +
@@ -39,14 +45,48 @@ export function explainCommand(args: { config: string; cart: string; sku: string
       `4. Catalog: ${!c.hasCatalog ? "the cart sent no catalog" : !facts.catalog.inCatalog ? `${args.sku} is not in the cart's catalog` : `inventory enabled ${facts.catalog.inventoryEnabled ? "yes" : "NO"}`}`,
     );
     out.push("5. Warehouse records");
-    if (facts.levels.length) out.push(indent(table(["warehouse", "available", "on hand", "as of", "file", "line", "loaded"], facts.levels.map((l) => [l.warehouse, l.available, l.onHand, when(l.asOf), l.file, l.line ?? "(zeroed by full snapshot)", when(l.loadedAt)]))));
-    else out.push(`   none in ${c.warehouse ?? "any warehouse"}${facts.elsewhere.length ? ` (has levels in ${facts.elsewhere.join(", ")})` : ""}`);
-    for (const s of facts.stale) out.push(`   stale, ignored (rule 14): ${s.warehouse} ${s.available} as of ${when(s.asOf)} from ${s.file}:${s.line}`);
-    for (const r of facts.rejects) out.push(`   rejected: ${r.file}:${r.line} ${r.field} ${JSON.stringify(r.value)}: ${r.reason}`);
-    out.push(e.asOf === null ? "6. Orders: not looked at (no level to subtract from)" : `6. Orders (as-of ${when(e.asOf)})`);
-    if (e.orders.length) out.push(indent(table(["cart", "order", "line", "qty", "ordered at", "status", "file", "counted?"], e.orders.map((o) => [o.cart, o.orderId, o.line, o.quantity, when(o.orderedAt), o.status, o.file, o.why]))));
+    if (facts.levels.length)
+      out.push(
+        indent(
+          table(
+            ["warehouse", "available", "on hand", "as of", "file", "line", "loaded"],
+            facts.levels.map((l) => [
+              l.warehouse,
+              l.available,
+              l.onHand,
+              when(l.asOf),
+              l.file,
+              l.line ?? "(zeroed by full snapshot)",
+              when(l.loadedAt),
+            ]),
+          ),
+        ),
+      );
+    else
+      out.push(
+        `   none in ${c.warehouse ?? "any warehouse"}${facts.elsewhere.length ? ` (has levels in ${facts.elsewhere.join(", ")})` : ""}`,
+      );
+    for (const s of facts.stale)
+      out.push(
+        `   stale, ignored (rule 14): ${s.warehouse} ${s.available} as of ${when(s.asOf)} from ${s.file}:${s.line}`,
+      );
+    for (const r of facts.rejects)
+      out.push(`   rejected: ${r.file}:${r.line} ${r.field} ${JSON.stringify(r.value)}: ${r.reason}`);
+    out.push(
+      e.asOf === null ? "6. Orders: not looked at (no level to subtract from)" : `6. Orders (as-of ${when(e.asOf)})`,
+    );
+    if (e.orders.length)
+      out.push(
+        indent(
+          table(
+            ["cart", "order", "line", "qty", "ordered at", "status", "file", "counted?"],
+            e.orders.map((o) => [o.cart, o.orderId, o.line, o.quantity, when(o.orderedAt), o.status, o.file, o.why]),
+          ),
+        ),
+      );
     else if (e.asOf !== null) out.push("   none");
-    if (facts.olderOrdersNotListed) out.push(`   and ${facts.olderOrdersNotListed} older order line(s) before the as-of, not subtracted`);
+    if (facts.olderOrdersNotListed)
+      out.push(`   and ${facts.olderOrdersNotListed} older order line(s) before the as-of, not subtracted`);
     if (e.steps) {
       const s = e.steps;
       out.push(

@@ -5,7 +5,16 @@ import { printJson, table, when, type Io } from "./output.js";
 
 interface RunSummary {
   files?: Array<{ name: string; source: string; status: string; rows: number; rejected: number }>;
-  carts?: Array<{ merchant?: string; cart: string; action: string; reason: string; file?: string; rows: number; delivered?: Delivered[]; error?: string }>;
+  carts?: Array<{
+    merchant?: string;
+    cart: string;
+    action: string;
+    reason: string;
+    file?: string;
+    rows: number;
+    delivered?: Delivered[];
+    error?: string;
+  }>;
   errors?: string[];
   stopped?: boolean;
 }
@@ -14,7 +23,9 @@ interface RunSummary {
 type Delivered = string | { file: string; madeAt: string; deliveredAt: string };
 
 const deliveredText = (cart: string, d: Delivered) =>
-  typeof d === "string" ? `${cart} delivered ${d} from the outbox` : `${cart} delivered ${d.file} from the outbox at ${d.deliveredAt}`;
+  typeof d === "string"
+    ? `${cart} delivered ${d} from the outbox`
+    : `${cart} delivered ${d.file} from the outbox at ${d.deliveredAt}`;
 
 /** `--since` as an ISO time or a span back from now: 30m, 12h, 7d. */
 export function parseSince(text: string | undefined, now = Date.now()): number {
@@ -22,20 +33,34 @@ export function parseSince(text: string | undefined, now = Date.now()): number {
   const span = /^(\d+)\s*([mhd])$/.exec(text.trim());
   if (span) return now - Number(span[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[span[2] as "m" | "h" | "d"];
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new UsageError(`--since ${JSON.stringify(text)}: give an ISO time (2026-11-23T08:00:00Z) or a span back from now (30m, 12h, 7d)`);
+  if (Number.isNaN(t))
+    throw new UsageError(
+      `--since ${JSON.stringify(text)}: give an ISO time (2026-11-23T08:00:00Z) or a span back from now (30m, 12h, 7d)`,
+    );
   return t;
 }
 
 /** `stockfeed history`: past runs (the CLI's and the daemon's jobs) with what each did. */
-export function historyCommand(args: { config: string; since?: string; json?: boolean; limit?: string }, io: Io): number {
+export function historyCommand(
+  args: { config: string; since?: string; json?: boolean; limit?: string },
+  io: Io,
+): number {
   const config = loadConfig(args.config);
   const since = parseSince(args.since);
   const limit = Number(args.limit ?? 50);
   const store = Store.open(config.statePath);
   try {
     const rows = store.db
-      .prepare("SELECT id, started_at, finished_at, status, summary FROM runs WHERE started_at >= ? ORDER BY id DESC LIMIT ?")
-      .all(since, limit) as Array<{ id: number; started_at: number; finished_at: number | null; status: string; summary: string | null }>;
+      .prepare(
+        "SELECT id, started_at, finished_at, status, summary FROM runs WHERE started_at >= ? ORDER BY id DESC LIMIT ?",
+      )
+      .all(since, limit) as Array<{
+      id: number;
+      started_at: number;
+      finished_at: number | null;
+      status: string;
+      summary: string | null;
+    }>;
     const runs = rows.reverse().map((r) => {
       const s = (r.summary ? JSON.parse(r.summary) : {}) as RunSummary;
       return {
@@ -68,10 +93,22 @@ export function historyCommand(args: { config: string; since?: string; json?: bo
           const what = [
             ...r.files.map((f) => `${f.name} ${f.status}`),
             ...r.carts.flatMap((c) => (c.delivered ?? []).map((d) => deliveredText(c.cart, d))),
-            ...r.carts.filter((c) => c.action !== "skipped").map((c) => `${c.cart} ${c.action}${c.file ? ` ${c.file}` : ""}`),
+            ...r.carts
+              .filter((c) => c.action !== "skipped")
+              .map((c) => `${c.cart} ${c.action}${c.file ? ` ${c.file}` : ""}`),
             ...(r.stopped ? ["stopped early (signal)"] : []),
           ];
-          return [r.run, r.startedAt, seconds, r.status, r.files.length, r.files.reduce((a, f) => a + f.rejected, 0), sent.length, failed.length, what.slice(0, 4).join("; ") + (what.length > 4 ? `; +${what.length - 4}` : "")];
+          return [
+            r.run,
+            r.startedAt,
+            seconds,
+            r.status,
+            r.files.length,
+            r.files.reduce((a, f) => a + f.rejected, 0),
+            sent.length,
+            failed.length,
+            what.slice(0, 4).join("; ") + (what.length > 4 ? `; +${what.length - 4}` : ""),
+          ];
         }),
       ),
     );

@@ -20,29 +20,49 @@ export function locationsCommand(args: LocationsArgs, io: Io): number {
   if (args.merchant && !config.merchants.some((m) => m.config.id === args.merchant)) {
     throw new UsageError(`no merchant ${JSON.stringify(args.merchant)} in ${config.file}`);
   }
-  const withIt = config.merchants.filter((m) => !args.warehouse || m.warehouses.some((w) => w.config.id === args.warehouse));
+  const withIt = config.merchants.filter(
+    (m) => !args.warehouse || m.warehouses.some((w) => w.config.id === args.warehouse),
+  );
   if (withIt.length === 0) throw new UsageError(`no warehouse ${JSON.stringify(args.warehouse)} in ${config.file}`);
   const merchants = args.merchant ? [args.merchant] : withIt.map((m) => m.config.id);
-  if (args.after !== undefined && merchants.length > 1) throw new UsageError("--after pages one merchant's SKUs: add --merchant");
+  if (args.after !== undefined && merchants.length > 1)
+    throw new UsageError("--after pages one merchant's SKUs: add --merchant");
   const store = Store.open(config.statePath);
   try {
     const page = { after: args.after, search: args.search };
     const more: { next?: unknown } = {};
     let last: string | undefined;
-    const take = <T extends { sku: string }>(rows: Iterable<T>) => map(limited(rows, limit, () => true, more), (r) => ((last = r.sku), r));
+    const take = <T extends { sku: string }>(rows: Iterable<T>) =>
+      map(
+        limited(rows, limit, () => true, more),
+        (r) => ((last = r.sku), r),
+      );
     if (args.warehouse) {
       const rows = take(locationRows(store, args.warehouse, merchants, page));
       if (args.json) streamJson(io, { warehouse: args.warehouse }, rows, () => (more.next ? { nextAfter: last } : {}));
       else {
         const headers = ["merchant", "sku", "available", "on hand", "as of", "last loaded", "file"];
-        const n = streamTable(headers, map(rows, (r) => [r.merchant, r.sku, r.available, r.onHand, when(r.asOf), when(r.loadedAt), r.file]), io.out, io.closed);
-        if (n === 0) io.out(`no SKU loaded for warehouse ${args.warehouse}${args.search ? ` containing ${JSON.stringify(args.search)}` : ""}`);
+        const n = streamTable(
+          headers,
+          map(rows, (r) => [r.merchant, r.sku, r.available, r.onHand, when(r.asOf), when(r.loadedAt), r.file]),
+          io.out,
+          io.closed,
+        );
+        if (n === 0)
+          io.out(
+            `no SKU loaded for warehouse ${args.warehouse}${args.search ? ` containing ${JSON.stringify(args.search)}` : ""}`,
+          );
       }
     } else {
       const rows = take(productSummary(store, merchants, page));
       if (args.json) streamJson(io, {}, rows, () => (more.next ? { nextAfter: last } : {}), "summary");
       else {
-        const n = streamTable(["merchant", "sku", "available", "on hand", "warehouses"], map(rows, (r) => [r.merchant, r.sku, r.available, r.onHand, r.warehouses]), io.out, io.closed);
+        const n = streamTable(
+          ["merchant", "sku", "available", "on hand", "warehouses"],
+          map(rows, (r) => [r.merchant, r.sku, r.available, r.onHand, r.warehouses]),
+          io.out,
+          io.closed,
+        );
         if (n === 0) io.out("no SKU loaded in any warehouse");
       }
     }

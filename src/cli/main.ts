@@ -18,7 +18,9 @@ import { skuCommand } from "./sku.js";
 import { statusCommand } from "./status.js";
 import { viewSyncCommand } from "./view-sync.js";
 
-const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /** Exit codes: 0 all well, 1 something rejected or failed (the rest done), 2 bad config or usage, 3 a bug. */
 export const EXIT = { ok: 0, problems: 1, config: 2, internal: 3 } as const;
@@ -63,7 +65,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     });
   program
     .command("product-import")
-    .description("one-time product import: take the cart's catalog files, then write its whole catalog as a product file to its WMS (productSync.inventoryLocation)")
+    .description(
+      "one-time product import: take the cart's catalog files, then write its whole catalog as a product file to its WMS (productSync.inventoryLocation)",
+    )
     .requiredOption("--config <file>", "the configuration file")
     .requiredOption("--cart <id>", "the cart whose catalog is imported")
     .option("--merchant <id>", "the cart's merchant, when several have a cart of that id")
@@ -76,7 +80,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
   program
     .command("daemon")
-    .description("run for good: every feed polled on its interval, every cart synced on its schedule; SIGTERM stops, SIGHUP reloads")
+    .description(
+      "run for good: every feed polled on its interval, every cart synced on its schedule; SIGTERM stops, SIGHUP reloads",
+    )
     .requiredOption("--config <file>", "the configuration file")
     .option("--heartbeat-seconds <n>", "how often the daemon says it is alive (status reads it)", "10")
     .option("--stop-timeout-seconds <n>", "after SIGTERM, how long the work in hand may take", "60")
@@ -108,7 +114,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .requiredOption("--config <file>", "the configuration file")
     .requiredOption("--cart <id>", "the cart")
     .option("--merchant <id>", "the merchant, when several have a cart of that id")
-    .option("--problems", "only rows that need action: NEVER, inventory disabled, duplicate alias, stale warehouse data")
+    .option(
+      "--problems",
+      "only rows that need action: NEVER, inventory disabled, duplicate alias, stale warehouse data",
+    )
     .option("--stale-after <hours>", "warehouse data older than this is a problem (default 48)")
     .option("--limit <n>", "at most this many rows (then says which --after gives the next page)")
     .option("--after <code>", "start after this code (keyset paging, in code order)")
@@ -157,9 +166,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .command("mapping")
     .description("mapping files")
     .command("check")
-    .description("validate a mapping; with --sample, print the records it reads (or the file it renders) with line-precise errors")
+    .description(
+      "validate a mapping; with --sample, print the records it reads (or the file it renders) with line-precise errors",
+    )
     .argument("<mapping>", "the mapping file")
-    .option("--sample <file>", "an input file to read through it; for a cart mapping, a CSV of code,quantity[,sku,asOf,available] lines to render")
+    .option(
+      "--sample <file>",
+      "an input file to read through it; for a cart mapping, a CSV of code,quantity[,sku,asOf,available] lines to render",
+    )
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "the snapshot time of a rendered sample").hideHelp())
     .action(async (mappingArg: string, o) => {
@@ -201,7 +215,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
 const invokedDirectly = (() => {
   try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+    return (
+      process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+    );
   } catch {
     return false;
   }

@@ -11,7 +11,8 @@ export interface PagingArgs {
 export function limitOf(a: PagingArgs): number {
   if (a.limit === undefined) return Infinity;
   const n = Number(a.limit);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--limit takes a positive whole number, not ${JSON.stringify(a.limit)}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`--limit takes a positive whole number, not ${JSON.stringify(a.limit)}`);
   return n;
 }
 
@@ -19,7 +20,12 @@ export function limitOf(a: PagingArgs): number {
  * The first `limit` rows of a stream that pass `keep`, and whether more follow: reads one row
  * past the limit, never the rest.
  */
-export function* limited<T>(rows: Iterable<T>, limit: number, keep: (r: T) => boolean, more: { next?: unknown }): Generator<T> {
+export function* limited<T>(
+  rows: Iterable<T>,
+  limit: number,
+  keep: (r: T) => boolean,
+  more: { next?: unknown },
+): Generator<T> {
   let n = 0;
   for (const r of rows) {
     if (!keep(r)) continue;

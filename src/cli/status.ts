@@ -18,7 +18,12 @@ function daemonStatus(config: LoadedConfig) {
 
 /** When each cart's schedule fires next (the daemon runs it then), in UTC. */
 function nextSync(schedule: string, timeZone: string, now: number): string {
-  return new Cron(schedule, { paused: true, timezone: timeZone }).nextRun(new Date(now))?.toISOString().replace(/\.\d{3}Z$/, "Z") ?? "";
+  return (
+    new Cron(schedule, { paused: true, timezone: timeZone })
+      .nextRun(new Date(now))
+      ?.toISOString()
+      .replace(/\.\d{3}Z$/, "Z") ?? ""
+  );
 }
 
 export function statusCommand(args: { config: string; json?: boolean; now?: string }, io: Io): number {
@@ -27,7 +32,14 @@ export function statusCommand(args: { config: string; json?: boolean; now?: stri
   const store = Store.open(config.statePath);
   try {
     const warehouses = warehouseStatus(store, config);
-    const schedules = new Map(config.merchants.flatMap((m) => m.carts.map((k) => [`${m.config.id}/${k.config.id}`, { schedule: k.config.schedule, timeZone: k.config.timeZone }])));
+    const schedules = new Map(
+      config.merchants.flatMap((m) =>
+        m.carts.map((k) => [
+          `${m.config.id}/${k.config.id}`,
+          { schedule: k.config.schedule, timeZone: k.config.timeZone },
+        ]),
+      ),
+    );
     const carts = cartStatus(store, config).map((c) => {
       const s = schedules.get(`${c.merchant}/${c.cart}`)!;
       return { ...c, schedule: s.schedule, timeZone: s.timeZone, nextSync: nextSync(s.schedule, s.timeZone, now) };
@@ -45,7 +57,17 @@ export function statusCommand(args: { config: string; json?: boolean; now?: stri
         warehouses.map((w) =>
           w.lastRun === "N/A"
             ? [w.merchant, w.inventorySync, w.warehouse, "N/A"]
-            : [w.merchant, w.inventorySync, w.warehouse, when(w.lastRun.at), w.lastRun.file, w.lastRun.status + (w.lastRun.error ? `: ${w.lastRun.error}` : ""), w.lastRun.rows, w.lastRun.rejected, w.lastRun.stale],
+            : [
+                w.merchant,
+                w.inventorySync,
+                w.warehouse,
+                when(w.lastRun.at),
+                w.lastRun.file,
+                w.lastRun.status + (w.lastRun.error ? `: ${w.lastRun.error}` : ""),
+                w.lastRun.rows,
+                w.lastRun.rejected,
+                w.lastRun.stale,
+              ],
         ),
       ),
     );
@@ -58,11 +80,16 @@ export function statusCommand(args: { config: string; json?: boolean; now?: stri
           c.cart,
           c.inventoryUpload ? "on" : "off",
           `${c.nextSync} (${c.schedule}${c.timeZone === "UTC" ? "" : ` ${c.timeZone}`})`,
-          c.lastSync === "NEVER" ? "NEVER" : when(c.lastSync.deliveredAt) + (c.lastSync.deliveredAt !== c.lastSync.at ? ` (made ${when(c.lastSync.at)})` : ""),
+          c.lastSync === "NEVER"
+            ? "NEVER"
+            : when(c.lastSync.deliveredAt) +
+              (c.lastSync.deliveredAt !== c.lastSync.at ? ` (made ${when(c.lastSync.at)})` : ""),
           c.lastSync === "NEVER" ? "" : c.lastSync.file,
           c.lastSync === "NEVER" ? "" : c.lastSync.rows,
           c.lastSync === "NEVER" ? "" : c.lastSync.units,
-          (c.lastAttempt ? `${c.lastAttempt.status} ${when(c.lastAttempt.at)}${c.lastAttempt.error ? `: ${c.lastAttempt.error}` : ""}` : "") +
+          (c.lastAttempt
+            ? `${c.lastAttempt.status} ${when(c.lastAttempt.at)}${c.lastAttempt.error ? `: ${c.lastAttempt.error}` : ""}`
+            : "") +
             (c.waitingInOutbox ? ` (${c.waitingInOutbox} file(s) waiting in the outbox, retried next run)` : ""),
         ]),
       ),

@@ -29,22 +29,35 @@ export function viewSyncCommand(args: ViewSyncArgs, io: Io): number {
   const config = loadConfig(args.config);
   const cart = findCart(config, args.cart, args.merchant);
   const hours = args.staleAfter === undefined ? 48 : Number(args.staleAfter);
-  if (!Number.isFinite(hours) || hours <= 0) throw new UsageError(`--stale-after takes a number of hours, not ${JSON.stringify(args.staleAfter)}`);
+  if (!Number.isFinite(hours) || hours <= 0)
+    throw new UsageError(`--stale-after takes a number of hours, not ${JSON.stringify(args.staleAfter)}`);
   const limit = limitOf(args);
   const store = Store.open(config.statePath);
   try {
     const now = args.now ? Date.parse(args.now) : Date.now();
-    const all = productSyncRows(store, cart, { now, staleAfterMs: hours * 3_600_000, after: args.after, search: args.search });
+    const all = productSyncRows(store, cart, {
+      now,
+      staleAfterMs: hours * 3_600_000,
+      after: args.after,
+      search: args.search,
+    });
     let seen = 0;
     let lastShown: string | undefined;
     const more: { next?: ProductSyncRow } = {};
     const keep = (r: ProductSyncRow) => (seen++, !args.problems || r.problem);
     const rows = map(limited(all, limit, keep, more), (r) => ((lastShown = r.sku), r));
     if (args.json) {
-      streamJson(io, { merchant: cart.merchant, cart: args.cart }, rows, () => (more.next ? { nextAfter: lastShown } : {}));
+      streamJson(io, { merchant: cart.merchant, cart: args.cart }, rows, () =>
+        more.next ? { nextAfter: lastShown } : {},
+      );
       return 0;
     }
-    const printed = streamTable(["sku", "inventory enabled", "last cart sync", "last sent", "why"], map(rows, cells), io.out, io.closed);
+    const printed = streamTable(
+      ["sku", "inventory enabled", "last cart sync", "last sent", "why"],
+      map(rows, cells),
+      io.out,
+      io.closed,
+    );
     if (printed === 0) {
       io.out(
         args.problems

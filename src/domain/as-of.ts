@@ -27,6 +27,7 @@ export function asOfProblem(asOf: number, w: AsOfWindow): string | undefined {
       `clock-skew tolerance (${w.clockSkewSeconds} s): a level from the future would freeze the SKU (rule 14)`
     );
   }
-  if (asOf < w.oldest) return `as-of ${isoUtc(asOf)} is before the source's oldest plausible as-of ${isoUtc(w.oldest)} (rule 14)`;
+  if (asOf < w.oldest)
+    return `as-of ${isoUtc(asOf)} is before the source's oldest plausible as-of ${isoUtc(w.oldest)} (rule 14)`;
   return undefined;
 }

@@ -51,7 +51,10 @@ export function orderLineKey(o: Pick<OrderLine, "cart" | "orderId" | "line">): s
  * the level (an order at the as-of instant is inside the snapshot), is not cancelled, and
  * was not already counted (same cart, order id and line). Orders from every cart count.
  */
-export function judgeOrderLines(lines: readonly OrderLine[], asOf: number): Array<{ line: OrderLine; verdict: OrderVerdict }> {
+export function judgeOrderLines(
+  lines: readonly OrderLine[],
+  asOf: number,
+): Array<{ line: OrderLine; verdict: OrderVerdict }> {
   const seen = new Set<string>();
   return lines.map((line) => {
     const key = orderLineKey(line);
@@ -71,6 +74,7 @@ export function availableAfterOrders(
   const combined = combineWarehouses(levels);
   if (!combined) return null;
   let ordersSubtracted = 0;
-  for (const j of judgeOrderLines(orders, combined.asOf)) if (j.verdict === "subtracted") ordersSubtracted += j.line.quantity;
+  for (const j of judgeOrderLines(orders, combined.asOf))
+    if (j.verdict === "subtracted") ordersSubtracted += j.line.quantity;
   return { available: combined.available - ordersSubtracted, asOf: combined.asOf, ordersSubtracted };
 }

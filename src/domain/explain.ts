@@ -9,7 +9,9 @@ export interface ExplainFacts {
   code: string;
   merchant: { id: string; inventorySync: "on" | "off" | "automatic" };
   /** last inventory run per warehouse the cart draws from; null = N/A */
-  inventoryRuns: Array<{ warehouse: string; at: number; file: string; status: string } | { warehouse: string; at: null }>;
+  inventoryRuns: Array<
+    { warehouse: string; at: number; file: string; status: string } | { warehouse: string; at: null }
+  >;
   cart: {
     id: string;
     inventoryUpload: boolean;
@@ -34,7 +36,15 @@ export interface ExplainFacts {
   aliasCodesOfSku: string[];
   catalog: { inCatalog: boolean; inventoryEnabled: boolean | null };
   /** levels of the matched SKU in the cart's warehouses */
-  levels: Array<{ warehouse: string; available: number; onHand: number | null; asOf: number; file: string; line: number | null; loadedAt: number }>;
+  levels: Array<{
+    warehouse: string;
+    available: number;
+    onHand: number | null;
+    asOf: number;
+    file: string;
+    line: number | null;
+    loadedAt: number;
+  }>;
   /** warehouses outside the cart's that carry the SKU */
   elsewhere: string[];
   stale: Array<{ warehouse: string; available: number; asOf: number; file: string; line: number | null }>;
@@ -110,12 +120,25 @@ function list(xs: string[]): string {
 export function explain(f: ExplainFacts): Explanation {
   const c = f.cart;
   const sku = f.matchedSkus.length === 1 ? f.matchedSkus[0] : null;
-  const combined = combineWarehouses(f.levels.map((l) => ({ warehouse: l.warehouse, available: l.available, asOf: l.asOf })));
+  const combined = combineWarehouses(
+    f.levels.map((l) => ({ warehouse: l.warehouse, available: l.available, asOf: l.asOf })),
+  );
   const judged = combined ? judgeOrderLines(f.orders, combined.asOf) : [];
   const orders: OrderExplained[] = judged.map(({ line, verdict }) => {
     const o = line as ExplainFacts["orders"][number];
     const seen = o.timesSeen > 1 ? ` (seen ${o.timesSeen} times, counted once)` : "";
-    return { cart: o.cart, orderId: o.orderId, line: o.line, quantity: o.quantity, orderedAt: o.orderedAt, status: o.status, file: o.file, timesSeen: o.timesSeen, verdict, why: ORDER_WHY[verdict] + seen };
+    return {
+      cart: o.cart,
+      orderId: o.orderId,
+      line: o.line,
+      quantity: o.quantity,
+      orderedAt: o.orderedAt,
+      status: o.status,
+      file: o.file,
+      timesSeen: o.timesSeen,
+      verdict,
+      why: ORDER_WHY[verdict] + seen,
+    };
   });
   const ordersSubtracted = orders.filter((o) => o.verdict === "subtracted").reduce((a, o) => a + o.quantity, 0);
   const available = combined ? combined.available - ordersSubtracted : null;
@@ -126,23 +149,56 @@ export function explain(f: ExplainFacts): Explanation {
   const v = (check: VerdictCheck, text: string) => ({ check, text });
   const where = c.warehouse ?? "all warehouses";
   const verdict = (() => {
-    if (f.merchant.inventorySync === "off") return v("inventory-sync-off", `inventory sync is off for merchant ${f.merchant.id}: warehouse files are not collected; set inventorySync to on or automatic`);
+    if (f.merchant.inventorySync === "off")
+      return v(
+        "inventory-sync-off",
+        `inventory sync is off for merchant ${f.merchant.id}: warehouse files are not collected; set inventorySync to on or automatic`,
+      );
     const never = f.inventoryRuns.filter((r) => r.at === null).map((r) => r.warehouse);
-    if (never.length === f.inventoryRuns.length) return v("no-inventory-run", `no inventory file was ever loaded for ${list(never)} (last inventory run N/A): check the warehouse drop folder and mapping`);
+    if (never.length === f.inventoryRuns.length)
+      return v(
+        "no-inventory-run",
+        `no inventory file was ever loaded for ${list(never)} (last inventory run N/A): check the warehouse drop folder and mapping`,
+      );
     if (!c.inventoryUpload) return v("upload-off", `inventory upload is off for cart ${c.id}: turn inventoryUpload on`);
     if (f.matchedSkus.length === 0) {
       if (c.alias && f.codeIsSku) {
         const codes = f.aliasCodesOfSku;
-        const known = codes.length ? `the cart knows it as ${list(codes)}` : `SKU ${f.code} has no ${c.alias} alias, so it is never sent to this cart (rule 9)`;
-        return v("no-match", `no warehouse product matches ${c.alias} alias ${f.code} (it is a SKU, but the cart is pushed by ${c.alias}): ${known}; ${codes.length ? `explain ${codes[0]}` : "add the alias"}`);
+        const known = codes.length
+          ? `the cart knows it as ${list(codes)}`
+          : `SKU ${f.code} has no ${c.alias} alias, so it is never sent to this cart (rule 9)`;
+        return v(
+          "no-match",
+          `no warehouse product matches ${c.alias} alias ${f.code} (it is a SKU, but the cart is pushed by ${c.alias}): ${known}; ${codes.length ? `explain ${codes[0]}` : "add the alias"}`,
+        );
       }
-      if (c.alias) return v("no-match", `no warehouse product matches ${c.alias} alias ${f.code}: add the alias or fix the code`);
-      return v("no-match", `no warehouse product has SKU ${f.code}: make the SKUs match exactly, or push the cart by an alias`);
+      if (c.alias)
+        return v("no-match", `no warehouse product matches ${c.alias} alias ${f.code}: add the alias or fix the code`);
+      return v(
+        "no-match",
+        `no warehouse product has SKU ${f.code}: make the SKUs match exactly, or push the cart by an alias`,
+      );
     }
-    if (f.matchedSkus.length > 1) return v("duplicate-alias", `${c.alias} alias ${f.code} points to ${f.matchedSkus.length} products (${list(f.matchedSkus)}): an alias code must reference one product only; fix the alias list`);
-    if (f.catalog.inventoryEnabled === false) return v("inventory-disabled", `inventory is disabled in the cart for ${f.code}: enable inventory tracking for it in the cart`);
-    if (!combined) return v("no-level", `${sku} has no inventory level in ${where}${f.elsewhere.length ? ` (it has one in ${list(f.elsewhere)}: check the cart's warehouse setting)` : ": make sure the WMS has the SKU loaded"}`);
-    if (steps!.belowMinimum) return v("below-minimum", `available ${available} is below the cart's minimum level ${c.minimumLevel}, so 0 is sent (set minimumLevel to 0 to always send the full amount)`);
+    if (f.matchedSkus.length > 1)
+      return v(
+        "duplicate-alias",
+        `${c.alias} alias ${f.code} points to ${f.matchedSkus.length} products (${list(f.matchedSkus)}): an alias code must reference one product only; fix the alias list`,
+      );
+    if (f.catalog.inventoryEnabled === false)
+      return v(
+        "inventory-disabled",
+        `inventory is disabled in the cart for ${f.code}: enable inventory tracking for it in the cart`,
+      );
+    if (!combined)
+      return v(
+        "no-level",
+        `${sku} has no inventory level in ${where}${f.elsewhere.length ? ` (it has one in ${list(f.elsewhere)}: check the cart's warehouse setting)` : ": make sure the WMS has the SKU loaded"}`,
+      );
+    if (steps!.belowMinimum)
+      return v(
+        "below-minimum",
+        `available ${available} is below the cart's minimum level ${c.minimumLevel}, so 0 is sent (set minimumLevel to 0 to always send the full amount)`,
+      );
     if (f.unsendableInLastFile) {
       const u = f.unsendableInLastFile;
       return v(
@@ -151,14 +207,25 @@ export function explain(f: ExplainFacts): Explanation {
           `so ${u.file} left it out: change the code, or set invalidCharacters: strip in the cart's mapping`,
       );
     }
-    if (!f.lastSentOfCode) return v("never-sent", `never sent: ${f.lastCartSync ? `the cart's last file (${f.lastCartSync.file}) did not include it; it matched after that` : "no file has gone to this cart yet"}; the next file will carry ${nextValue}`);
+    if (!f.lastSentOfCode)
+      return v(
+        "never-sent",
+        `never sent: ${f.lastCartSync ? `the cart's last file (${f.lastCartSync.file}) did not include it; it matched after that` : "no file has gone to this cart yet"}; the next file will carry ${nextValue}`,
+      );
     if (f.lastSentOfCode.quantity !== nextValue) {
-      const when = f.newsPending || c.sendAll ? "it goes with the next run" : "no warehouse has delivered inventory since the last sync (rule 4), so it waits for the next warehouse file";
-      return v("waiting", `the cart was last sent ${f.lastSentOfCode.quantity}; the next file will carry ${nextValue}: ${when}`);
+      const when =
+        f.newsPending || c.sendAll
+          ? "it goes with the next run"
+          : "no warehouse has delivered inventory since the last sync (rule 4), so it waits for the next warehouse file";
+      return v(
+        "waiting",
+        `the cart was last sent ${f.lastSentOfCode.quantity}; the next file will carry ${nextValue}: ${when}`,
+      );
     }
     return v("ok", `the cart was last sent ${nextValue} in ${f.lastSentOfCode.file}, which is what the rules give now`);
   })();
-  if (!f.catalog.inCatalog && f.cart.hasCatalog && verdict.check === "ok") verdict.text += ` (note: ${f.code} is not in the cart's catalog)`;
+  if (!f.catalog.inCatalog && f.cart.hasCatalog && verdict.check === "ok")
+    verdict.text += ` (note: ${f.code} is not in the cart's catalog)`;
 
   return {
     code: f.code,

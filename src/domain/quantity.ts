@@ -18,12 +18,16 @@ export function parseWholeQuantity(text: string): QuantityResult {
   const t = text.trim();
   if (t === "") return { ok: false, reason: "quantity is empty" };
   if (!WHOLE.test(t)) {
-    if (/^[+-]?\d*\.\d+$/.test(t)) return { ok: false, reason: "quantity is not a whole number (fractions are never rounded)" };
+    if (/^[+-]?\d*\.\d+$/.test(t))
+      return { ok: false, reason: "quantity is not a whole number (fractions are never rounded)" };
     return { ok: false, reason: "quantity is not a number" };
   }
   const value = Number.parseInt(t, 10);
   if (!(Math.abs(value) <= MAX_QUANTITY)) {
-    return { ok: false, reason: `quantity is beyond the limit of ${MAX_QUANTITY.toLocaleString("en-US")} units per line` };
+    return {
+      ok: false,
+      reason: `quantity is beyond the limit of ${MAX_QUANTITY.toLocaleString("en-US")} units per line`,
+    };
   }
   return { ok: true, value: value === 0 ? 0 : value }; // no -0
 }

@@ -24,7 +24,8 @@ export function decideSync(i: SyncInputs): SyncDecision {
   if (!i.inventoryUpload) return { sync: false, reason: "upload-off" };
   if (!i.hasInventory) return { sync: false, reason: "no-inventory" };
   if (i.lastSyncedInventoryFileId === null) return { sync: true, reason: "first-sync" };
-  if (i.newestInventoryFileId !== null && i.newestInventoryFileId > i.lastSyncedInventoryFileId) return { sync: true, reason: "news" };
+  if (i.newestInventoryFileId !== null && i.newestInventoryFileId > i.lastSyncedInventoryFileId)
+    return { sync: true, reason: "news" };
   if (i.settingsChanged) return { sync: true, reason: "settings-changed" };
   if (i.sendAll) return { sync: true, reason: "send-all" };
   return { sync: false, reason: "no-news" };

@@ -67,7 +67,12 @@ export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.Z
   openTable(file: string, wanted: readonly string[], options: z.output<R>, context?: ReadContext): Promise<TableReader>;
   /** checks, when the mapping is compiled, that each wanted column is a valid reference for this format */
   checkColumn?(column: string, options: z.output<R>): string | undefined;
-  createWriter(file: string, headers: readonly string[] | null, options: z.output<W>, context: WriteContext): Promise<RecordWriter>;
+  createWriter(
+    file: string,
+    headers: readonly string[] | null,
+    options: z.output<W>,
+    context: WriteContext,
+  ): Promise<RecordWriter>;
   /** checks, when the mapping is compiled, that an output column's target suits this format */
   checkTarget?(target: string, options: z.output<W>): string | undefined;
   /**

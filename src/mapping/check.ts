@@ -30,7 +30,11 @@ export interface OutputCheck {
 const isOutputKind = (k: unknown): k is OutputKind => (OUTPUT_KINDS as readonly unknown[]).includes(k);
 
 /** An envelope for previews: an X12 mapping can be rendered without a partner's config. */
-export const PREVIEW_ENVELOPE = x12EnvelopeSchema.parse({ sender: { qualifier: "ZZ", id: "SENDER" }, receiver: { qualifier: "ZZ", id: "RECEIVER" }, lineBreak: "lf" });
+export const PREVIEW_ENVELOPE = x12EnvelopeSchema.parse({
+  sender: { qualifier: "ZZ", id: "SENDER" },
+  receiver: { qualifier: "ZZ", id: "RECEIVER" },
+  lineBreak: "lf",
+});
 
 /** Renders cart records through an output mapping into `file` (previews, golden tests). */
 export async function renderCartRecords(
@@ -43,7 +47,10 @@ export async function renderCartRecords(
   const writer = await mapping.format.createWriter(file, mapping.headers, mapping.writerOptions, {
     now: options.now,
     plannedRecords: records.length,
-    x12: { envelope: options.envelope ?? PREVIEW_ENVELOPE, reserve: () => ({ isa: control, gs: control, st: control }) },
+    x12: {
+      envelope: options.envelope ?? PREVIEW_ENVELOPE,
+      reserve: () => ({ isa: control, gs: control, st: control }),
+    },
   });
   const left: Array<{ index: number; reason: string }> = [];
   for (const [index, r] of records.entries()) {
@@ -60,24 +67,45 @@ export async function renderCartRecords(
  * cart mapping, the file a sample of cart lines (a CSV with code, sku, quantity, asOf,
  * available columns) renders to.
  */
-export async function checkMapping(file: string, sample: string | undefined, now: number): Promise<InputCheck | OutputCheck> {
+export async function checkMapping(
+  file: string,
+  sample: string | undefined,
+  now: number,
+): Promise<InputCheck | OutputCheck> {
   const y = readYaml(file, "mapping_invalid");
   const kind = (y.data as { kind?: unknown } | null)?.kind;
   if (isOutputKind(kind)) {
     const m = compileOutputMapping(file);
     const out: OutputCheck = { mapping: file, kind, format: m.format.name, targets: m.headers };
-    if (sample && kind === "products") throw new ConfigError(`${file}: a product file mapping is previewed with stockfeed product-import --cart ID --dry-run (it renders the cart's catalog)`, undefined, "usage");
+    if (sample && kind === "products")
+      throw new ConfigError(
+        `${file}: a product file mapping is previewed with stockfeed product-import --cart ID --dry-run (it renders the cart's catalog)`,
+        undefined,
+        "usage",
+      );
     if (sample) {
       const csv = formats.csv;
       // the cart line's own fields, then the product details (the sample's columns, where it has them)
-      const table = await csv.openTable(sample, ["code", "sku", "quantity", "asOf", "available", ...Object.keys(DETAIL_FIELDS)], csv.readerOptions.parse(undefined));
-      if (!table.present[0] && !table.present[1]) throw new ConfigError(`${sample}: a cart sample needs a code or sku column (and quantity)`, undefined, "usage");
+      const table = await csv.openTable(
+        sample,
+        ["code", "sku", "quantity", "asOf", "available", ...Object.keys(DETAIL_FIELDS)],
+        csv.readerOptions.parse(undefined),
+      );
+      if (!table.present[0] && !table.present[1])
+        throw new ConfigError(`${sample}: a cart sample needs a code or sku column (and quantity)`, undefined, "usage");
       const records: Array<Record<string, string | number>> = [];
       const lines: number[] = [];
       for await (const row of table.rows) {
         const [code, sku, quantity, asOf, available, ...details] = row.values as Array<string | undefined>;
         const detail = Object.fromEntries(Object.keys(DETAIL_FIELDS).map((k, i) => [k, details[i] ?? ""]));
-        records.push({ ...detail, code: code ?? sku ?? "", sku: sku ?? code ?? "", quantity: quantity ?? "0", asOf: asOf ?? "", available: available ?? quantity ?? "0" });
+        records.push({
+          ...detail,
+          code: code ?? sku ?? "",
+          sku: sku ?? code ?? "",
+          quantity: quantity ?? "0",
+          asOf: asOf ?? "",
+          available: available ?? quantity ?? "0",
+        });
         lines.push(row.line);
       }
       const dir = mkdtempSync(join(tmpdir(), "stockfeed-check-"));
@@ -97,7 +125,12 @@ export async function checkMapping(file: string, sample: string | undefined, now
   if (sample) {
     const table = await m.format.openTable(sample, m.columns, m.readerOptions, { limits: m.limits });
     const missing = m.checkColumns(table.present);
-    if (missing.length > 0) throw new ConfigError(`${sample}: ${missing.join("; ")}`, missing.map((p) => `${sample}: ${p}`), "usage");
+    if (missing.length > 0)
+      throw new ConfigError(
+        `${sample}: ${missing.join("; ")}`,
+        missing.map((p) => `${sample}: ${p}`),
+        "usage",
+      );
     out.sample = { file: sample, records: [], rejects: [] };
     for await (const r of mapRows(m, table.rows, sample)) {
       if ("record" in r) out.sample.records.push({ line: r.line, record: r.record as Record<string, unknown> });

@@ -4,7 +4,17 @@ import { parseWholeQuantity } from "../domain/quantity.js";
 import { formats, type FormatDefinition, type SourceRow } from "../formats/index.js";
 import { readYaml, parseWith, problemAt, type LocatedYaml } from "../config/yaml.js";
 import { compileDatePattern, isValidTimeZone, parseIso, parseWithPattern, parseX12DateTime } from "../util/time.js";
-import { INPUT_KINDS, OUTPUT_FIELDS, PRODUCT_FIELDS, UNITS, type CanonicalField, type CanonicalRecord, type InputKind, type OutputKind, type Unit } from "./kinds.js";
+import {
+  INPUT_KINDS,
+  OUTPUT_FIELDS,
+  PRODUCT_FIELDS,
+  UNITS,
+  type CanonicalField,
+  type CanonicalRecord,
+  type InputKind,
+  type OutputKind,
+  type Unit,
+} from "./kinds.js";
 import { shownValue, type InputLimits } from "./limits.js";
 import { inputMappingSchema, outputMappingSchema, type FieldSpec, type VariantsSpec } from "./schema.js";
 
@@ -63,7 +73,9 @@ export interface InputMapping<K extends InputKind = InputKind> {
   map(
     row: SourceRow,
     file: string,
-  ): { record: CanonicalRecord<K>; warnings?: RecordError[] } | { errors: RecordError[]; partial: Partial<CanonicalRecord<K>> };
+  ):
+    | { record: CanonicalRecord<K>; warnings?: RecordError[] }
+    | { errors: RecordError[]; partial: Partial<CanonicalRecord<K>> };
   /** catalogs of variants: how rows share a product's values */
   variants?: VariantsSpec;
   /** the source column(s) a canonical field is read from, as rejects name them */
@@ -90,7 +102,13 @@ export interface OutputMapping {
  * The converter of a field; a time's answers to the same text as the line before are reused
  * (a WMS file's lines mostly share one as-of: parsing it a million times costs seconds).
  */
-function converterFor(y: LocatedYaml, path: (string | number)[], f: CanonicalField, spec: FieldSpec, problems: string[]): Converter {
+function converterFor(
+  y: LocatedYaml,
+  path: (string | number)[],
+  f: CanonicalField,
+  spec: FieldSpec,
+  problems: string[],
+): Converter {
   const convert = converterOfType(y, path, f, spec, problems);
   if (f.type !== "datetime") return convert;
   let lastText: string | undefined;
@@ -98,7 +116,13 @@ function converterFor(y: LocatedYaml, path: (string | number)[], f: CanonicalFie
   return (t) => (t === lastText ? last : ((lastText = t), (last = convert(t))));
 }
 
-function converterOfType(y: LocatedYaml, path: (string | number)[], f: CanonicalField, spec: FieldSpec, problems: string[]): Converter {
+function converterOfType(
+  y: LocatedYaml,
+  path: (string | number)[],
+  f: CanonicalField,
+  spec: FieldSpec,
+  problems: string[],
+): Converter {
   const renamed = spec.values ? new Map(Object.entries(spec.values).map(([k, v]) => [k.toLowerCase(), v])) : undefined;
   const rename = (t: string) => renamed?.get(t.toLowerCase()) ?? t;
   switch (f.type) {
@@ -116,9 +140,13 @@ function converterOfType(y: LocatedYaml, path: (string | number)[], f: Canonical
       const divisor = typeof spec.divideBy === "number" ? spec.divideBy : 1;
       return (t) => {
         const text = rename(t);
-        if (!DECIMAL.test(text)) return { ok: false, reason: "not a decimal number (digits with an optional point, e.g. 12.50)" };
+        if (!DECIMAL.test(text))
+          return { ok: false, reason: "not a decimal number (digits with an optional point, e.g. 12.50)" };
         if (factor === 1 && divisor === 1) return { ok: true, value: normalDecimal(text) };
-        return { ok: true, value: factor === 1 ? divided(Number(text), divisor) : roundedDecimal((Number(text) * factor) / divisor, 4) };
+        return {
+          ok: true,
+          value: factor === 1 ? divided(Number(text), divisor) : roundedDecimal((Number(text) * factor) / divisor, 4),
+        };
       };
     }
     case "list":
@@ -136,19 +164,25 @@ function converterOfType(y: LocatedYaml, path: (string | number)[], f: Canonical
     case "orderStatus":
       return (t) => {
         const s = ORDER_STATUS[rename(t).toLowerCase()];
-        return s ? { ok: true, value: s } : { ok: false, reason: "unknown order status (expected open, shipped or cancelled)" };
+        return s
+          ? { ok: true, value: s }
+          : { ok: false, reason: "unknown order status (expected open, shipped or cancelled)" };
       };
     case "datetime": {
       const tz = spec.timeZone;
-      if (tz !== undefined && !isValidTimeZone(tz)) problems.push(problemAt(y, [...path, "timeZone"], `unknown time zone ${JSON.stringify(tz)}`));
+      if (tz !== undefined && !isValidTimeZone(tz))
+        problems.push(problemAt(y, [...path, "timeZone"], `unknown time zone ${JSON.stringify(tz)}`));
       const format = spec.format ?? "iso8601";
       if (format === "iso8601") return (t) => parseIso(t, tz);
       if (format === "epoch-seconds" || format === "epoch-millis") {
         const scale = format === "epoch-seconds" ? 1000 : 1;
-        return (t) => (/^\d+$/.test(t) ? { ok: true, value: Number(t) * scale } : { ok: false, reason: `not ${format}` });
+        return (t) =>
+          /^\d+$/.test(t) ? { ok: true, value: Number(t) * scale } : { ok: false, reason: `not ${format}` };
       }
       if (tz === undefined) {
-        problems.push(problemAt(y, path, `format ${JSON.stringify(format)} needs a timeZone (dates in it carry no UTC offset)`));
+        problems.push(
+          problemAt(y, path, `format ${JSON.stringify(format)} needs a timeZone (dates in it carry no UTC offset)`),
+        );
         return () => ({ ok: false, reason: "no time zone" });
       }
       if (format === "x12") return (t) => parseX12DateTime(t, tz);
@@ -191,13 +225,21 @@ function conversion(f: CanonicalField, unit: string): number | string {
   const from = Object.hasOwn(UNITS, unit) ? UNITS[unit as Unit] : undefined;
   const to = UNITS[f.unit!];
   if (!from || from.dimension !== to.dimension) {
-    const fits = Object.entries(UNITS).filter(([, u]) => u.dimension === to.dimension).map(([k]) => k);
+    const fits = Object.entries(UNITS)
+      .filter(([, u]) => u.dimension === to.dimension)
+      .map(([k]) => k);
     return `unknown ${to.dimension} unit ${JSON.stringify(unit)} (known: ${fits.join(", ")})`;
   }
   return from.inBase / to.inBase;
 }
 
-function unitFactor(y: LocatedYaml, path: (string | number)[], f: CanonicalField, spec: FieldSpec, problems: string[]): number {
+function unitFactor(
+  y: LocatedYaml,
+  path: (string | number)[],
+  f: CanonicalField,
+  spec: FieldSpec,
+  problems: string[],
+): number {
   // no unit, or one on a field that takes none (reported by the caller)
   if (spec.unit === undefined || !f.unit) return 1;
   // a unit read per record is applied when the record is mapped
@@ -235,7 +277,10 @@ function joined(values: ReadonlyArray<string | string[] | undefined>, at: number
 
 function formatOrProblem(y: LocatedYaml, name: string, problems: string[]): FormatDefinition | undefined {
   const format = formats[name];
-  if (!format) problems.push(problemAt(y, ["format"], `unknown format ${JSON.stringify(name)} (known: ${Object.keys(formats).join(", ")})`));
+  if (!format)
+    problems.push(
+      problemAt(y, ["format"], `unknown format ${JSON.stringify(name)} (known: ${Object.keys(formats).join(", ")})`),
+    );
   return format;
 }
 
@@ -245,14 +290,16 @@ function formatOptions(y: LocatedYaml, format: FormatDefinition, schema: z.ZodTy
   if (r.success) return r.data;
   for (const issue of r.error.issues) {
     const p = [format.name, ...issue.path.filter((k): k is string | number => typeof k !== "symbol")];
-    if (issue.code === "unrecognized_keys") for (const k of issue.keys) problems.push(problemAt(y, p, "unknown key", k));
+    if (issue.code === "unrecognized_keys")
+      for (const k of issue.keys) problems.push(problemAt(y, p, "unknown key", k));
     else problems.push(problemAt(y, p, issue.message));
   }
   return undefined;
 }
 
 function extraKeys(y: LocatedYaml, allowed: string[], problems: string[]) {
-  for (const k of Object.keys(y.data as object)) if (!allowed.includes(k)) problems.push(problemAt(y, [], "unknown key", k));
+  for (const k of Object.keys(y.data as object))
+    if (!allowed.includes(k)) problems.push(problemAt(y, [], "unknown key", k));
 }
 
 function fail(problems: string[]): never {
@@ -268,7 +315,11 @@ function readList(
   errors: RecordError[],
   limits: InputLimits,
 ): string[] {
-  const items = (texts: string[]) => texts.flatMap((v) => (f.split === undefined ? [v] : v.split(f.split))).map(f.prepare).filter((t) => t !== "");
+  const items = (texts: string[]) =>
+    texts
+      .flatMap((v) => (f.split === undefined ? [v] : v.split(f.split)))
+      .map(f.prepare)
+      .filter((t) => t !== "");
   let texts = items(valuesAt(values, f.column));
   if (texts.length === 0 && f.defaultText !== undefined) texts = items([f.defaultText]);
   const out: string[] = [];
@@ -292,9 +343,12 @@ function checkVariants(y: LocatedYaml, kind: InputKind, v: VariantsSpec, problem
   }
   const fields: Record<string, CanonicalField> = INPUT_KINDS.catalog;
   const check = (key: string, name: string, at: (string | number)[], list = false) => {
-    if (!Object.hasOwn(fields, name)) problems.push(problemAt(y, at, `${key}: catalog records have no field ${JSON.stringify(name)}`));
-    else if (list && fields[name].type !== "list") problems.push(problemAt(y, at, `${key}: ${name} is not a list field`));
-    else if (name === "sku" && key !== "groupBy") problems.push(problemAt(y, at, `${key}: a variant never takes its product's SKU`));
+    if (!Object.hasOwn(fields, name))
+      problems.push(problemAt(y, at, `${key}: catalog records have no field ${JSON.stringify(name)}`));
+    else if (list && fields[name].type !== "list")
+      problems.push(problemAt(y, at, `${key}: ${name} is not a list field`));
+    else if (name === "sku" && key !== "groupBy")
+      problems.push(problemAt(y, at, `${key}: a variant never takes its product's SKU`));
   };
   if (v.groupBy !== undefined) check("groupBy", v.groupBy, ["variants", "groupBy"]);
   if (v.parent !== undefined) check("parent", v.parent, ["variants", "parent"]);
@@ -307,7 +361,8 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
   const y = readYaml(file, "mapping_invalid");
   const m = parseWith(y, inputMappingSchema, "mapping_invalid");
   const problems: string[] = [];
-  if (expected && m.kind !== expected) problems.push(problemAt(y, ["kind"], `this place needs a mapping of kind ${expected}, this one is ${m.kind}`));
+  if (expected && m.kind !== expected)
+    problems.push(problemAt(y, ["kind"], `this place needs a mapping of kind ${expected}, this one is ${m.kind}`));
   const format = formatOrProblem(y, m.format, problems);
   extraKeys(y, ["kind", "format", "description", "fields", "variants", "limits", m.format], problems);
   const readerOptions = format ? formatOptions(y, format, format.readerOptions, problems) : undefined;
@@ -319,7 +374,14 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
     const path = ["fields", name];
     const c = canonical[name];
     if (!c) {
-      problems.push(problemAt(y, ["fields"], `${m.kind} records have no field ${JSON.stringify(name)} (fields: ${Object.keys(canonical).join(", ")})`, name));
+      problems.push(
+        problemAt(
+          y,
+          ["fields"],
+          `${m.kind} records have no field ${JSON.stringify(name)} (fields: ${Object.keys(canonical).join(", ")})`,
+          name,
+        ),
+      );
       continue;
     }
     let convert = converterFor(y, path, c, spec, problems);
@@ -332,14 +394,24 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       }
       const inner = convert;
       const shown = spec.pattern;
-      if (re) convert = (t) => {
-        const m = re.exec(t);
-        return m ? inner(m[1] ?? m[0]) : { ok: false, reason: `does not match the pattern ${shown}` };
-      };
+      if (re)
+        convert = (t) => {
+          const m = re.exec(t);
+          return m ? inner(m[1] ?? m[0]) : { ok: false, reason: `does not match the pattern ${shown}` };
+        };
     }
-    if (spec.split !== undefined && c.type !== "list") problems.push(problemAt(y, [...path, "split"], "only list fields (tags, categories, imageUrls, attributeNames, attributeValues) take split"));
-    if (spec.unit !== undefined && !c.unit) problems.push(problemAt(y, [...path, "unit"], "only measure fields (weight, length, width, height) take a unit"));
-    if (spec.divideBy !== undefined && c.type !== "decimal") problems.push(problemAt(y, [...path, "divideBy"], "only decimal fields take divideBy"));
+    if (spec.split !== undefined && c.type !== "list")
+      problems.push(
+        problemAt(
+          y,
+          [...path, "split"],
+          "only list fields (tags, categories, imageUrls, attributeNames, attributeValues) take split",
+        ),
+      );
+    if (spec.unit !== undefined && !c.unit)
+      problems.push(problemAt(y, [...path, "unit"], "only measure fields (weight, length, width, height) take a unit"));
+    if (spec.divideBy !== undefined && c.type !== "decimal")
+      problems.push(problemAt(y, [...path, "divideBy"], "only decimal fields take divideBy"));
     const prepare = (raw: string) => {
       let t = spec.trim ? raw.trim() : raw;
       if (spec.case === "upper") t = t.toUpperCase();
@@ -353,30 +425,52 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       else problems.push(problemAt(y, [...path, "constant"], r.reason));
     }
     const defaultText = spec.default === undefined ? undefined : prepare(String(spec.default));
-    if (defaultText !== undefined && !convert(defaultText).ok) problems.push(problemAt(y, [...path, "default"], "default is not a valid value for this field"));
+    if (defaultText !== undefined && !convert(defaultText).ok)
+      problems.push(problemAt(y, [...path, "default"], "default is not a valid value for this field"));
     const sources = spec.column === undefined ? [] : typeof spec.column === "string" ? [spec.column] : spec.column;
     const column: number[] = [];
     sources.forEach((src, i) => {
-      const bad = format?.checkColumn && readerOptions !== undefined ? format.checkColumn(src, readerOptions) : undefined;
-      if (bad) problems.push(problemAt(y, typeof spec.column === "string" ? [...path, "column"] : [...path, "column", i], bad));
+      const bad =
+        format?.checkColumn && readerOptions !== undefined ? format.checkColumn(src, readerOptions) : undefined;
+      if (bad)
+        problems.push(
+          problemAt(y, typeof spec.column === "string" ? [...path, "column"] : [...path, "column", i], bad),
+        );
       column.push(columns.length);
       columns.push(src);
     });
     const extraColumn = (key: string, src: string) => {
-      const bad = format?.checkColumn && readerOptions !== undefined ? format.checkColumn(src, readerOptions) : undefined;
+      const bad =
+        format?.checkColumn && readerOptions !== undefined ? format.checkColumn(src, readerOptions) : undefined;
       if (bad) problems.push(problemAt(y, [...path, key, "column"], bad));
       columns.push(src);
       return columns.length - 1;
     };
     const divisorColumn = typeof spec.divideBy === "object" ? extraColumn("divideBy", spec.divideBy.column) : undefined;
     const unitColumn = typeof spec.unit === "object" && c.unit ? extraColumn("unit", spec.unit.column) : undefined;
-    if (spec.filled && c.type !== "boolean") problems.push(problemAt(y, [...path, "filled"], "only yes/no fields take filled"));
+    if (spec.filled && c.type !== "boolean")
+      problems.push(problemAt(y, [...path, "filled"], "only yes/no fields take filled"));
     const filled = spec.filled === true;
     const firstFilled = spec.firstFilled === true;
-    fields.push({ name, canonical: c, column, columnName: sources.join(" + ") || undefined, constant, defaultText, prepare, convert, split: spec.split, divisorColumn, unitColumn, filled, firstFilled });
+    fields.push({
+      name,
+      canonical: c,
+      column,
+      columnName: sources.join(" + ") || undefined,
+      constant,
+      defaultText,
+      prepare,
+      convert,
+      split: spec.split,
+      divisorColumn,
+      unitColumn,
+      filled,
+      firstFilled,
+    });
   }
   for (const [name, c] of Object.entries(canonical)) {
-    if (c.required && !m.fields[name]) problems.push(problemAt(y, ["fields"], `required field ${JSON.stringify(name)} is not mapped`));
+    if (c.required && !m.fields[name])
+      problems.push(problemAt(y, ["fields"], `required field ${JSON.stringify(name)} is not mapped`));
   }
   if (m.variants) checkVariants(y, m.kind, m.variants, problems);
   if (problems.length > 0 || !format) fail(problems);
@@ -395,7 +489,8 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       const out: string[] = [];
       for (const f of fields) {
         if (f.column.length === 0 || f.column.every((i) => present[i])) continue;
-        if (f.canonical.required && f.defaultText === undefined) out.push(`required column "${f.columnName}" (field ${f.name}) is missing from the header`);
+        if (f.canonical.required && f.defaultText === undefined)
+          out.push(`required column "${f.columnName}" (field ${f.name}) is missing from the header`);
       }
       return out;
     },
@@ -414,16 +509,32 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
           record[f.name] = list.length > 0 ? list : null;
           continue;
         }
-        const raw = f.firstFilled ? f.column.map((i) => joined(row.values, [i])).find((v) => v !== undefined && (Array.isArray(v) || v.trim() !== "")) : joined(row.values, f.column);
+        const raw = f.firstFilled
+          ? f.column
+              .map((i) => joined(row.values, [i]))
+              .find((v) => v !== undefined && (Array.isArray(v) || v.trim() !== ""))
+          : joined(row.values, f.column);
         if (Array.isArray(raw)) {
-          errors.push({ file: sourceFile, line, field: f.columnName!, value: raw.join(" | "), reason: `${raw.length} values where ${f.name} takes one` });
+          errors.push({
+            file: sourceFile,
+            line,
+            field: f.columnName!,
+            value: raw.join(" | "),
+            reason: `${raw.length} values where ${f.name} takes one`,
+          });
           record[f.name] = null;
           continue;
         }
         let text = raw === undefined ? "" : f.prepare(raw);
         const tooLong = lengthProblem(f, text, m.limits);
         if (tooLong) {
-          const e: RecordError = { file: sourceFile, line, field: f.columnName!, value: shownValue(text), reason: tooLong };
+          const e: RecordError = {
+            file: sourceFile,
+            line,
+            field: f.columnName!,
+            value: shownValue(text),
+            reason: tooLong,
+          };
           if (f.canonical.advisory) (warnings ??= []).push({ ...e, severity: "warning" });
           else errors.push(e);
           record[f.name] = null;
@@ -435,41 +546,81 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
         }
         if (text === "" && f.defaultText !== undefined) text = f.defaultText;
         if (text === "") {
-          if (f.canonical.required) errors.push({ file: sourceFile, line, field: f.columnName!, value: raw ?? "", reason: `${f.name} is required and empty` });
+          if (f.canonical.required)
+            errors.push({
+              file: sourceFile,
+              line,
+              field: f.columnName!,
+              value: raw ?? "",
+              reason: `${f.name} is required and empty`,
+            });
           record[f.name] = null;
           continue;
         }
         const r = f.convert(text);
         if (r.ok && f.unitColumn !== undefined) {
           const unit = joined(row.values, [f.unitColumn]);
-          const factor = typeof unit === "string" ? conversion(f.canonical, unit.trim().toLowerCase()) : `no unit in ${columns[f.unitColumn]}`;
-          if (typeof factor === "string") errors.push({ file: sourceFile, line, field: columns[f.unitColumn], value: String(unit ?? ""), reason: factor });
+          const factor =
+            typeof unit === "string"
+              ? conversion(f.canonical, unit.trim().toLowerCase())
+              : `no unit in ${columns[f.unitColumn]}`;
+          if (typeof factor === "string")
+            errors.push({
+              file: sourceFile,
+              line,
+              field: columns[f.unitColumn],
+              value: String(unit ?? ""),
+              reason: factor,
+            });
           else r.value = roundedDecimal(Number(r.value) * factor, 4);
         }
         if (r.ok && f.divisorColumn !== undefined) {
           const by = joined(row.values, [f.divisorColumn]);
           const d = typeof by === "string" && DECIMAL.test(by.trim()) ? Number(by) : NaN;
-          if (!(d > 0)) errors.push({ file: sourceFile, line, field: columns[f.divisorColumn], value: String(by ?? ""), reason: "the divisor is not a positive number" });
+          if (!(d > 0))
+            errors.push({
+              file: sourceFile,
+              line,
+              field: columns[f.divisorColumn],
+              value: String(by ?? ""),
+              reason: "the divisor is not a positive number",
+            });
           else record[f.name] = divided(Number(r.value), d);
         } else if (r.ok) record[f.name] = r.value;
         else if (f.canonical.advisory) {
           record[f.name] = null;
           const reason = `${r.reason}; left empty, the line still loads (${f.name} is shown only)`;
-          (warnings ??= []).push({ file: sourceFile, line, field: f.columnName!, value: shownValue(raw ?? ""), reason, severity: "warning" });
-        } else errors.push({ file: sourceFile, line, field: f.columnName!, value: shownValue(raw ?? ""), reason: r.reason });
+          (warnings ??= []).push({
+            file: sourceFile,
+            line,
+            field: f.columnName!,
+            value: shownValue(raw ?? ""),
+            reason,
+            severity: "warning",
+          });
+        } else
+          errors.push({ file: sourceFile, line, field: f.columnName!, value: shownValue(raw ?? ""), reason: r.reason });
       }
       for (const [name] of Object.entries(canonical)) if (!(name in record)) record[name] = null;
       // a rejected line lists its advisory problems too
       if (errors.length > 0 && warnings) errors.push(...warnings);
-      if (row.problem) errors.unshift({ file: sourceFile, line: row.line, field: "(line)", value: "", reason: row.problem });
+      if (row.problem)
+        errors.unshift({ file: sourceFile, line: row.line, field: "(line)", value: "", reason: row.problem });
       if (errors.length > 0) {
         // two fields reading one bad cell (weight in kg and in lb) make one reject
         const seen = new Set<string>();
-        errors.splice(0, errors.length, ...errors.filter((e) => {
-          const k = `${e.line}\u0000${e.field}\u0000${e.value}\u0000${e.reason}`;
-          return seen.has(k) ? false : (seen.add(k), true);
-        }));
-        return { errors: errors.map((e) => ({ ...e, ...recordKeys(record) })), partial: record as Partial<CanonicalRecord<K>> };
+        errors.splice(
+          0,
+          errors.length,
+          ...errors.filter((e) => {
+            const k = `${e.line}\u0000${e.field}\u0000${e.value}\u0000${e.reason}`;
+            return seen.has(k) ? false : (seen.add(k), true);
+          }),
+        );
+        return {
+          errors: errors.map((e) => ({ ...e, ...recordKeys(record) })),
+          partial: record as Partial<CanonicalRecord<K>>,
+        };
       }
       if (warnings) warnings = warnings.map((w) => ({ ...w, ...recordKeys(record) }));
       return warnings ? { record: record as CanonicalRecord<K>, warnings } : { record: record as CanonicalRecord<K> };
@@ -479,7 +630,9 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
 
 /** Why a value is too long for its field (a code's limit is tighter), or undefined. */
 function lengthProblem(f: CompiledField, text: string, limits: InputLimits): string | undefined {
-  const [max, key] = f.canonical.code ? [limits.maxCodeLength, "maxCodeLength"] : [limits.maxFieldLength, "maxFieldLength"];
+  const [max, key] = f.canonical.code
+    ? [limits.maxCodeLength, "maxCodeLength"]
+    : [limits.maxFieldLength, "maxFieldLength"];
   if (text.length <= max) return undefined;
   return `${f.name} is ${text.length} characters, more than the mapping's limits.${key} (${max})`;
 }
@@ -508,19 +661,28 @@ export function compileOutputMapping(file: string, expected?: OutputKind): Outpu
   const y = readYaml(file, "mapping_invalid");
   const m = parseWith(y, outputMappingSchema, "mapping_invalid");
   const problems: string[] = [];
-  if (expected && m.kind !== expected) problems.push(problemAt(y, ["kind"], `this place needs a mapping of kind ${expected}, this one is ${m.kind}`));
+  if (expected && m.kind !== expected)
+    problems.push(problemAt(y, ["kind"], `this place needs a mapping of kind ${expected}, this one is ${m.kind}`));
   const format = formatOrProblem(y, m.format, problems);
   extraKeys(y, ["kind", "format", "description", "columns", m.format], problems);
   const writerOptions = format ? formatOptions(y, format, format.writerOptions, problems) : undefined;
   const known: Record<string, unknown> = m.kind === "products" ? PRODUCT_FIELDS : OUTPUT_FIELDS;
   const getters: Array<(r: Record<string, unknown>) => string> = [];
   m.columns.forEach((c, i) => {
-    const badTarget = format?.checkTarget && writerOptions !== undefined ? format.checkTarget(c.header, writerOptions) : undefined;
+    const badTarget =
+      format?.checkTarget && writerOptions !== undefined ? format.checkTarget(c.header, writerOptions) : undefined;
     if (badTarget) problems.push(problemAt(y, ["columns", i, "header"], badTarget));
-    if (c.join !== undefined && m.kind !== "products") problems.push(problemAt(y, ["columns", i, "join"], "join is for list fields of product files"));
+    if (c.join !== undefined && m.kind !== "products")
+      problems.push(problemAt(y, ["columns", i, "join"], "join is for list fields of product files"));
     if (c.field !== undefined) {
       if (!Object.hasOwn(known, c.field)) {
-        problems.push(problemAt(y, ["columns", i, "field"], `unknown field ${JSON.stringify(c.field)} (fields: ${Object.keys(known).join(", ")})`));
+        problems.push(
+          problemAt(
+            y,
+            ["columns", i, "field"],
+            `unknown field ${JSON.stringify(c.field)} (fields: ${Object.keys(known).join(", ")})`,
+          ),
+        );
         return;
       }
       const field = c.field;
@@ -536,7 +698,8 @@ export function compileOutputMapping(file: string, expected?: OutputKind): Outpu
     if (!has("sku")) problems.push(problemAt(y, ["columns"], "a product file needs a column with field: sku"));
   } else {
     if (!has("quantity")) problems.push(problemAt(y, ["columns"], "a cart file needs a column with field: quantity"));
-    if (!has("code", "sku")) problems.push(problemAt(y, ["columns"], "a cart file needs a column with field: code (or sku)"));
+    if (!has("code", "sku"))
+      problems.push(problemAt(y, ["columns"], "a cart file needs a column with field: code (or sku)"));
   }
   if (problems.length > 0 || !format) fail(problems);
   return {

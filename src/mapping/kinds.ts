@@ -41,13 +41,22 @@ const measure = (unit: Unit, what: string) => ({ type: "decimal", unit, descript
  * product fields of seeds/product-sync.txt, one record per sellable SKU (a variant).
  */
 const PRODUCT_FIELDS = {
-  sku: { type: "string", required: true, code: true, description: "the code the cart knows (its SKU); a product without one is reported and skipped" },
+  sku: {
+    type: "string",
+    required: true,
+    code: true,
+    description: "the code the cart knows (its SKU); a product without one is reported and skipped",
+  },
   inventoryEnabled: { type: "boolean", description: "whether the cart tracks inventory for it (default yes)" },
   name: { type: "string", description: "product name (title)" },
   description: { type: "string", description: "long description (HTML kept as it is)" },
   descriptionShort: { type: "string", description: "short description" },
   productId: { type: "string", code: true, description: "the channel's product (listing, parent) id" },
-  productVariantId: { type: "string", code: true, description: "the channel's variant id (Amazon ASIN, Shopify inventory item, Etsy product id)" },
+  productVariantId: {
+    type: "string",
+    code: true,
+    description: "the channel's variant id (Amazon ASIN, Shopify inventory item, Etsy product id)",
+  },
   parentId: { type: "string", code: true, description: "the product id of the parent a variant belongs to" },
   upc: { type: "string", code: true, description: "UPC/EAN/GTIN barcode" },
   asin: { type: "string", code: true, description: "Amazon ASIN" },
@@ -114,14 +123,17 @@ type ValueOf<T extends FieldType> = T extends "integer" | "datetime"
   : T extends "list"
     ? string[]
     : T extends "boolean"
-    ? boolean
-    : T extends "orderStatus"
-      ? "open" | "shipped" | "cancelled"
-      : string;
+      ? boolean
+      : T extends "orderStatus"
+        ? "open" | "shipped" | "cancelled"
+        : string;
 
 /** The record type a kind maps into: required fields present, the others possibly null. */
 export type CanonicalRecord<K extends InputKind> = {
-  [F in keyof (typeof INPUT_KINDS)[K]]: (typeof INPUT_KINDS)[K][F] extends { type: infer T extends FieldType; required: true }
+  [F in keyof (typeof INPUT_KINDS)[K]]: (typeof INPUT_KINDS)[K][F] extends {
+    type: infer T extends FieldType;
+    required: true;
+  }
     ? ValueOf<T>
     : (typeof INPUT_KINDS)[K][F] extends { type: infer T extends FieldType }
       ? ValueOf<T> | null
@@ -144,7 +156,13 @@ export const OUTPUT_FIELDS = {
 } as const;
 
 /** Cart fields that come from a warehouse's product file, and the product field each reads. */
-export const DETAIL_FIELDS = { name: "name", description: "description", price: "retailPrice", weightLbs: "weightLbs", weightKg: "weightKg" } as const;
+export const DETAIL_FIELDS = {
+  name: "name",
+  description: "description",
+  price: "retailPrice",
+  weightLbs: "weightLbs",
+  weightKg: "weightKg",
+} as const;
 
 /** What an output mapping writes: a cart's inventory file, or a product file for a WMS. */
 export const OUTPUT_KINDS = ["cart-inventory", "products"] as const;

@@ -11,15 +11,37 @@ import { z } from "zod";
 export const limitsSchema = z
   .strictObject({
     /** a physical line of a CSV file, or an X12 segment */
-    maxLineLength: z.number().int().min(1024).default(4 * 1024 * 1024),
+    maxLineLength: z
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 * 1024),
     /** a CSV header line */
-    maxHeaderLength: z.number().int().min(256).default(64 * 1024),
+    maxHeaderLength: z
+      .number()
+      .int()
+      .min(256)
+      .default(64 * 1024),
     /** any value a field reads */
-    maxFieldLength: z.number().int().min(256).default(1024 * 1024),
+    maxFieldLength: z
+      .number()
+      .int()
+      .min(256)
+      .default(1024 * 1024),
     /** a SKU, alias code, alias type, lot, product id or order id */
-    maxCodeLength: z.number().int().min(1).max(64 * 1024).default(255),
+    maxCodeLength: z
+      .number()
+      .int()
+      .min(1)
+      .max(64 * 1024)
+      .default(255),
   })
-  .default({ maxLineLength: 4 * 1024 * 1024, maxHeaderLength: 64 * 1024, maxFieldLength: 1024 * 1024, maxCodeLength: 255 });
+  .default({
+    maxLineLength: 4 * 1024 * 1024,
+    maxHeaderLength: 64 * 1024,
+    maxFieldLength: 1024 * 1024,
+    maxCodeLength: 255,
+  });
 
 export type InputLimits = z.output<typeof limitsSchema>;
 

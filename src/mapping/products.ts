@@ -7,8 +7,7 @@ import type { VariantsSpec } from "./schema.js";
 /** One mapped row: a record, or the rejects of its line. */
 /** One mapped row: a record (with warnings about advisory values left empty), or the rejects of its line. */
 export type Mapped<K extends InputKind> =
-  | { line: number; record: CanonicalRecord<K>; warnings?: RecordError[] }
-  | { line: number; errors: RecordError[] };
+  { line: number; record: CanonicalRecord<K>; warnings?: RecordError[] } | { line: number; errors: RecordError[] };
 
 export type Product = CanonicalRecord<"catalog">;
 type Fields = Record<string, unknown>;
@@ -25,7 +24,11 @@ interface Row {
  * variants take their product's shared values, rows without a SKU are reported (never given
  * one), and a SKU listed twice with different data is a conflict: reported, the first kept.
  */
-export async function* mapRows<K extends InputKind>(mapping: InputMapping<K>, rows: AsyncIterable<SourceRow>, file: string): AsyncGenerator<Mapped<K>> {
+export async function* mapRows<K extends InputKind>(
+  mapping: InputMapping<K>,
+  rows: AsyncIterable<SourceRow>,
+  file: string,
+): AsyncGenerator<Mapped<K>> {
   if (mapping.kind !== "catalog") {
     for await (const row of rows) yield mapRow(mapping, row, file);
     return;
@@ -39,7 +42,11 @@ export async function* mapRows<K extends InputKind>(mapping: InputMapping<K>, ro
     }
   })();
   const v = mapping.variants;
-  const assembled = !v ? mapped : v.groupBy !== undefined ? groupedVariants(mapped, v, v.groupBy, file) : parentVariants(mapped, v, v.parent!, file);
+  const assembled = !v
+    ? mapped
+    : v.groupBy !== undefined
+      ? groupedVariants(mapped, v, v.groupBy, file)
+      : parentVariants(mapped, v, v.parent!, file);
   yield* firstOfEachSku(assembled, file) as AsyncGenerator<Mapped<K>>;
 }
 
@@ -56,14 +63,26 @@ function noSku(r: Row, file: string, why = ""): RecordError[] {
   const other = (r.errors ?? []).filter((e) => !SKU_EMPTY.test(e.reason));
   const values = Array.isArray(r.fields.attributeValues) ? ` ${r.fields.attributeValues.join(" / ")}` : "";
   const name = typeof r.fields.name === "string" ? ` (${r.fields.name}${values})` : "";
-  return [{ file, line: r.line, field: "sku", value: "", reason: `product without a SKU${name}${why}: reported and skipped, never given an invented one` }, ...other];
+  return [
+    {
+      file,
+      line: r.line,
+      field: "sku",
+      value: "",
+      reason: `product without a SKU${name}${why}: reported and skipped, never given an invented one`,
+    },
+    ...other,
+  ];
 }
 
 const SKU_EMPTY = /^sku is required/;
 
 function asMapped(r: Row, file: string): Mapped<"catalog"> {
-  if (r.errors) return { line: r.line, errors: r.errors.some((e) => SKU_EMPTY.test(e.reason)) ? noSku(r, file) : r.errors };
-  return r.warnings ? { line: r.line, record: r.fields as Product, warnings: r.warnings } : { line: r.line, record: r.fields as Product };
+  if (r.errors)
+    return { line: r.line, errors: r.errors.some((e) => SKU_EMPTY.test(e.reason)) ? noSku(r, file) : r.errors };
+  return r.warnings
+    ? { line: r.line, record: r.fields as Product, warnings: r.warnings }
+    : { line: r.line, record: r.fields as Product };
 }
 
 function inherit(r: Row, from: Fields, v: VariantsSpec): void {
@@ -86,7 +105,12 @@ function collected(rows: Row[], v: VariantsSpec): Fields {
  * holds the product's values; each variant row takes those it leaves empty; a row with no
  * SKU and nothing but collected values (an image row) adds them to every variant.
  */
-async function* groupedVariants(rows: AsyncIterable<Row>, v: VariantsSpec, key: string, file: string): AsyncGenerator<Mapped<"catalog">> {
+async function* groupedVariants(
+  rows: AsyncIterable<Row>,
+  v: VariantsSpec,
+  key: string,
+  file: string,
+): AsyncGenerator<Mapped<"catalog">> {
   let group: Row[] = [];
   const extra = new Set([key, ...v.collect]);
   const flush = function* (): Generator<Mapped<"catalog">> {
@@ -95,7 +119,10 @@ async function* groupedVariants(rows: AsyncIterable<Row>, v: VariantsSpec, key: 
     const gathered = collected(group, v);
     for (const r of group) {
       // (a yes/no read with `filled` says no for an empty cell: that is not data either)
-      const imageRow = empty(r.fields.sku) && r !== group[0] && Object.entries(r.fields).every(([k, x]) => extra.has(k) || empty(x) || x === false);
+      const imageRow =
+        empty(r.fields.sku) &&
+        r !== group[0] &&
+        Object.entries(r.fields).every(([k, x]) => extra.has(k) || empty(x) || x === false);
       if (imageRow) continue;
       if (r !== group[0]) inherit(r, base, v);
       if (!r.errors) Object.assign(r.fields, gathered);
@@ -117,7 +144,12 @@ async function* groupedVariants(rows: AsyncIterable<Row>, v: VariantsSpec, key: 
  * values it leaves empty, and its parentId becomes the parent's productId. The whole file is
  * read first, since a parent may come after its variations.
  */
-async function* parentVariants(rows: AsyncIterable<Row>, v: VariantsSpec, parentField: string, file: string): AsyncGenerator<Mapped<"catalog">> {
+async function* parentVariants(
+  rows: AsyncIterable<Row>,
+  v: VariantsSpec,
+  parentField: string,
+  file: string,
+): AsyncGenerator<Mapped<"catalog">> {
   const all: Row[] = [];
   for await (const r of rows) all.push(r);
   const byId = new Map<unknown, Row>();
@@ -154,7 +186,10 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** Rule: one product per SKU. A repeat with the same data is dropped; with different data it is a conflict, the first kept. */
-async function* firstOfEachSku(items: AsyncIterable<Row | Mapped<"catalog">>, file: string): AsyncGenerator<Mapped<"catalog">> {
+async function* firstOfEachSku(
+  items: AsyncIterable<Row | Mapped<"catalog">>,
+  file: string,
+): AsyncGenerator<Mapped<"catalog">> {
   const first = new Map<string, { line: number; record: Fields }>();
   for await (const item of items) {
     const m = "fields" in item ? asMapped(item, file) : item;

@@ -62,7 +62,9 @@ export const variantsSpec = z
     /** list fields gathered from every row of the product (e.g. Shopify's image-only rows) into each of its variants */
     collect: z.array(z.string()).default([]),
   })
-  .refine((v) => (v.groupBy === undefined) !== (v.parent === undefined), { message: "variants takes exactly one of `groupBy` or `parent`" });
+  .refine((v) => (v.groupBy === undefined) !== (v.parent === undefined), {
+    message: "variants takes exactly one of `groupBy` or `parent`",
+  });
 
 export type VariantsSpec = z.output<typeof variantsSpec>;
 

@@ -8,7 +8,16 @@ import { csvWriterOptions } from "../formats/csv/writer.js";
 import { timed, type StageContext } from "./context.js";
 import type { FileEntry, FileStatus } from "../state/store.js";
 import { stateFault } from "../state/errors.js";
-import { archivePathFor, createDestination, createSource, deliverFile, doneFileFor, completeFiles, type ListedFile, type SourceTransport } from "../transports/index.js";
+import {
+  archivePathFor,
+  createDestination,
+  createSource,
+  deliverFile,
+  doneFileFor,
+  completeFiles,
+  type ListedFile,
+  type SourceTransport,
+} from "../transports/index.js";
 import { faultPoint } from "../util/fault.js";
 import { freeName, moveFile, sha256File } from "../util/fs.js";
 import { fileStamp, isoUtc } from "../util/time.js";
@@ -98,7 +107,10 @@ async function readMeta(spool: string, name: string): Promise<SpoolMeta | undefi
 
 async function writeMeta(spool: string, name: string, file: ListedFile): Promise<void> {
   await mkdir(join(spool, ".meta"), { recursive: true });
-  await writeFile(metaPath(spool, name), JSON.stringify({ path: file.path, size: file.size, mtime: file.mtime } satisfies SpoolMeta));
+  await writeFile(
+    metaPath(spool, name),
+    JSON.stringify({ path: file.path, size: file.size, mtime: file.mtime } satisfies SpoolMeta),
+  );
 }
 
 function blankReport(feed: Feed, owner: FeedOwner, name: string, status: FileReport["status"]): FileReport {
@@ -139,7 +151,12 @@ async function finishLeftovers(ctx: StageContext, feed: Feed, owner: FeedOwner, 
     const s = await stat(path);
     const file = (await readMeta(spool, name)) ?? { path: name, size: s.size, mtime: Math.floor(s.mtimeMs) };
     const taken = ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
-    if (taken && taken.stored_at === null && (taken.status === "loaded" || taken.status === "loaded_with_rejects") && taken.sha256 === (await sha256File(path))) {
+    if (
+      taken &&
+      taken.stored_at === null &&
+      (taken.status === "loaded" || taken.status === "loaded_with_rejects") &&
+      taken.sha256 === (await sha256File(path))
+    ) {
       ctx.log.warn({ file: file.path, source: feed.sourceKey }, "archiving a file an interrupted run had loaded");
       await archiveLoaded(ctx, feed, taken.id, path, taken.rows_rejected);
     } else {
@@ -167,17 +184,30 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
 
   if (!ctx.dryRun) reports.push(...(await finishLeftovers(ctx, feed, owner, spool)));
 
-  const { ready, waiting, unsafe, skipped } = await completeFiles(source, config, ctx.store.listingMemory(feed.sourceKey), ctx.now);
+  const { ready, waiting, unsafe, skipped } = await completeFiles(
+    source,
+    config,
+    ctx.store.listingMemory(feed.sourceKey),
+    ctx.now,
+  );
   for (const u of unsafe) {
     ctx.log.error({ source: feed.sourceKey, file: JSON.stringify(u.path), reason: u.reason }, "remote name refused");
-    reports.push({ ...blankReport(feed, owner, JSON.stringify(u.path).slice(1, -1), "failed"), error: `remote name refused: it ${u.reason}; the file is left on the server` });
+    reports.push({
+      ...blankReport(feed, owner, JSON.stringify(u.path).slice(1, -1), "failed"),
+      error: `remote name refused: it ${u.reason}; the file is left on the server`,
+    });
   }
   for (const k of skipped) {
     ctx.log.warn({ source: feed.sourceKey, file: k.path, reason: k.reason }, "entry skipped");
     reports.push({ ...blankReport(feed, owner, k.path, "skipped"), error: `${k.reason}; left where it is` });
   }
   if (waiting.length > 0)
-    ctx.log.info({ source: feed.sourceKey, files: waiting.map((f) => f.path) }, config.doneFile ? "files without their done file: left for later" : "files still changing: left for a later listing");
+    ctx.log.info(
+      { source: feed.sourceKey, files: waiting.map((f) => f.path) },
+      config.doneFile
+        ? "files without their done file: left for later"
+        : "files still changing: left for a later listing",
+    );
 
   for (const file of ready) {
     if (ctx.stopping?.()) break;
@@ -238,7 +268,13 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
  * checked against the listed size, then renamed (a local source's file is claimed by a
  * rename). The sidecar with its server identity is written first. Returns why it failed.
  */
-async function fetchInto(source: SourceTransport, claim: boolean, file: ListedFile, spool: string, spoolName: string): Promise<string | undefined> {
+async function fetchInto(
+  source: SourceTransport,
+  claim: boolean,
+  file: ListedFile,
+  spool: string,
+  spoolName: string,
+): Promise<string | undefined> {
   const final = join(spool, spoolName);
   const part = join(spool, `.${spoolName}.part`);
   try {
@@ -260,7 +296,12 @@ async function fetchInto(source: SourceTransport, claim: boolean, file: ListedFi
 }
 
 /** Whether the server's file has these bytes (true/false), or why it could not be read. */
-async function hasBytes(source: SourceTransport, file: ListedFile, sha256: string, spool: string): Promise<boolean | string> {
+async function hasBytes(
+  source: SourceTransport,
+  file: ListedFile,
+  sha256: string,
+  spool: string,
+): Promise<boolean | string> {
   await mkdir(spool, { recursive: true });
   const scratch = join(spool, `.verify-${process.pid}`);
   try {
@@ -274,7 +315,12 @@ async function hasBytes(source: SourceTransport, file: ListedFile, sha256: strin
 }
 
 /** afterTake on the server, the done file with it; returns the problem (the file is loaded whatever happens here). */
-async function finishOnServer(ctx: StageContext, source: SourceTransport, config: Feed["config"]["source"], file: ListedFile): Promise<string | undefined> {
+async function finishOnServer(
+  ctx: StageContext,
+  source: SourceTransport,
+  config: Feed["config"]["source"],
+  file: ListedFile,
+): Promise<string | undefined> {
   if (config.afterTake === "keep" || (config.afterTake === "delete" && source.claim)) return undefined;
   const paths = [file.path, ...(config.doneFile ? [doneFileFor(config.doneFile, file.path)] : [])];
   try {
@@ -283,14 +329,22 @@ async function finishOnServer(ctx: StageContext, source: SourceTransport, config
       else {
         const target = archivePathFor(config, p);
         // an archived file of the same name is kept: this one gets the run's time stamp
-        await source.move(p, target).catch(() => source.move(p, target.replace(/(\.[^./]*)?$/, `.${fileStamp(ctx.now)}$1`)));
+        await source
+          .move(p, target)
+          .catch(() => source.move(p, target.replace(/(\.[^./]*)?$/, `.${fileStamp(ctx.now)}$1`)));
       }
     }
-    ctx.log.info({ file: file.path, source: source.describe(), afterTake: config.afterTake }, "file archived on the server");
+    ctx.log.info(
+      { file: file.path, source: source.describe(), afterTake: config.afterTake },
+      "file archived on the server",
+    );
     return undefined;
   } catch (e) {
     const problem = `loaded, but could not ${config.afterTake} it on the server (retried next run; it will not be loaded again): ${(e as Error).message}`;
-    ctx.log.error({ file: file.path, source: source.describe(), err: (e as Error).message }, "file not archived on the server");
+    ctx.log.error(
+      { file: file.path, source: source.describe(), err: (e as Error).message },
+      "file not archived on the server",
+    );
     return problem;
   }
 }
@@ -308,7 +362,13 @@ function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: 
     const control = ctx.store.reserveControlNumbers(partner, ackTransactions(i));
     const content = build997(i, expected, rejects, control, ctx.now);
     const name = feed.config.ack!.filename.replace(/\{(merchant|source|control|timestamp)\}/g, (_, k: string) =>
-      k === "merchant" ? feed.sourceKey.split("/")[0] : k === "source" ? feed.sourceKey.replace(/\//g, "-") : k === "control" ? controlText(control.isa, 9) : fileStamp(ctx.now),
+      k === "merchant"
+        ? feed.sourceKey.split("/")[0]
+        : k === "source"
+          ? feed.sourceKey.replace(/\//g, "-")
+          : k === "control"
+            ? controlText(control.isa, 9)
+            : fileStamp(ctx.now),
     );
     ctx.store.addAck({ fileId, source: feed.sourceKey, name, content, createdAt: ctx.now });
   }
@@ -333,12 +393,21 @@ async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed[
       ctx.log.info({ source: feed.sourceKey, file: a.name, location }, "acknowledgment delivered");
     } catch (e) {
       ctx.store.ackFailed(a.id, (e as Error).message);
-      ctx.log.error({ source: feed.sourceKey, file: a.name, err: (e as Error).message }, "acknowledgment not delivered; retried next run");
+      ctx.log.error(
+        { source: feed.sourceKey, file: a.name, err: (e as Error).message },
+        "acknowledgment not delivered; retried next run",
+      );
     }
   }
 }
 
-async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: ListedFile, path: string): Promise<FileReport> {
+async function takeOne(
+  ctx: StageContext,
+  feed: Feed,
+  owner: FeedOwner,
+  file: ListedFile,
+  path: string,
+): Promise<FileReport> {
   const { store } = ctx;
   const sha256 = await sha256File(path);
   const entry = {
@@ -361,8 +430,15 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
   const earlier = store.findLoaded(feed.sourceKey, sha256);
   if (earlier) {
     const id = store.insertFile(entry, "duplicate");
-    const report: FileReport = { ...base, status: "duplicate", duplicateOf: `${earlier.name} (taken ${isoUtc(earlier.taken_at)})` };
-    ctx.log.info({ file: file.path, source: feed.sourceKey, duplicateOf: earlier.name }, "file already loaded: not loaded again");
+    const report: FileReport = {
+      ...base,
+      status: "duplicate",
+      duplicateOf: `${earlier.name} (taken ${isoUtc(earlier.taken_at)})`,
+    };
+    ctx.log.info(
+      { file: file.path, source: feed.sourceKey, duplicateOf: earlier.name },
+      "file already loaded: not loaded again",
+    );
     if (!ctx.dryRun) {
       const dest = join(archiveDir, await freeName(archiveDir, `${posix.basename(path)}.duplicate`));
       await moveFile(path, dest);
@@ -397,21 +473,30 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
     const fault = stateFault(e);
     const reason = unreadable ? e.message : fault ? fault.message : `unexpected error: ${(e as Error).stack ?? e}`;
     if (fault) {
-      ctx.log.error({ file: file.path, source: feed.sourceKey, reason }, "file not loaded; left in the spool for the next run");
+      ctx.log.error(
+        { file: file.path, source: feed.sourceKey, reason },
+        "file not loaded; left in the spool for the next run",
+      );
       recordFailure(store, entry, reason);
       return { ...base, status: "failed", error: reason };
     }
     const id = store.insertFile(entry, "failed");
     store.finishFile(id, { status: "failed", error: reason });
     const report: FileReport = { ...base, status: "failed", error: reason };
-    ctx.log.error({ file: file.path, source: feed.sourceKey, reason }, unreadable ? "file quarantined" : "file failed; left in the spool for the next run");
+    ctx.log.error(
+      { file: file.path, source: feed.sourceKey, reason },
+      unreadable ? "file quarantined" : "file failed; left in the spool for the next run",
+    );
     if (!ctx.dryRun && unreadable) {
       const qDir = join(ctx.workDir, "quarantine", feed.sourceKey);
       await mkdir(qDir, { recursive: true });
       const name = await freeName(qDir, posix.basename(path));
       const dest = join(qDir, name);
       await moveFile(path, dest);
-      await writeFile(`${dest}.error.txt`, `${file.path}: ${reason}\nsource: ${feed.sourceKey}\ntaken: ${isoUtc(ctx.now)}\nsha256: ${sha256}\n`);
+      await writeFile(
+        `${dest}.error.txt`,
+        `${file.path}: ${reason}\nsource: ${feed.sourceKey}\ntaken: ${isoUtc(ctx.now)}\nsha256: ${sha256}\n`,
+      );
       store.setStoredAt(id, dest);
       report.storedAt = dest;
     }
@@ -420,7 +505,9 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
 
   const report: FileReport = {
     ...base,
-    interchanges: result.interchanges?.map((i) => `${i.senderQualifier}/${i.senderId} ${i.control}${i.duplicateOf ? " (duplicate, not loaded)" : ""}`),
+    interchanges: result.interchanges?.map(
+      (i) => `${i.senderQualifier}/${i.senderId} ${i.control}${i.duplicateOf ? " (duplicate, not loaded)" : ""}`,
+    ),
     status: result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded",
     loadMs: Math.round(loadEnd - loadStart),
     rowsRead: result.rowsRead,
@@ -435,7 +522,11 @@ async function takeOne(ctx: StageContext, feed: Feed, owner: FeedOwner, file: Li
     warnings: result.warnings,
   };
   ctx.log.info({ file: file.path, source: feed.sourceKey, ...result, rejects: undefined }, "file loaded");
-  if (result.rowsStale > 0) ctx.log.info({ file: file.path, source: feed.sourceKey, stale: result.rowsStale }, "stale levels kept as history (rule 14)");
+  if (result.rowsStale > 0)
+    ctx.log.info(
+      { file: file.path, source: feed.sourceKey, stale: result.rowsStale },
+      "stale levels kept as history (rule 14)",
+    );
   if (!ctx.dryRun) {
     const archived = await archiveLoaded(ctx, feed, fileId, path, result.rowsRejected + result.rowsWarned);
     report.storedAt = archived.storedAt;
@@ -478,4 +569,3 @@ async function archiveLoaded(
   ctx.log.info({ source: feed.sourceKey, file: posix.basename(path), storedAt, rejectsFile }, "file archived");
   return { storedAt, rejectsFile };
 }
-

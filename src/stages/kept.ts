@@ -28,7 +28,11 @@ export async function keptHash(cart: LoadedCart, path: string): Promise<string |
  * After delivery: the outbox file becomes the cart's kept copy (one per cart, named by its
  * sync), a private copy where the delivery shares its inode; other outbox files are removed.
  */
-export async function keepOrRemove(ctx: StageContext, cart: LoadedCart, p: { id: number; outbox_path: string }): Promise<void> {
+export async function keepOrRemove(
+  ctx: StageContext,
+  cart: LoadedCart,
+  p: { id: number; outbox_path: string },
+): Promise<void> {
   if (!keepsCopy(cart)) return rm(p.outbox_path, { force: true });
   const dir = keptDir(ctx, cart);
   await mkdir(dir, { recursive: true });
@@ -45,11 +49,18 @@ export async function keepOrRemove(ctx: StageContext, cart: LoadedCart, p: { id:
 }
 
 /** The kept copy of that sync's file when it is there with the bytes recorded; else why not. */
-export async function keptCopy(ctx: StageContext, cart: LoadedCart, last: { id: number; sha256: string | null }): Promise<{ path: string } | { missing: string }> {
+export async function keptCopy(
+  ctx: StageContext,
+  cart: LoadedCart,
+  last: { id: number; sha256: string | null },
+): Promise<{ path: string } | { missing: string }> {
   const path = join(keptDir(ctx, cart), String(last.id));
   if (!(await exists(path))) return { missing: "no kept copy" };
   if (last.sha256 === null) return { missing: "no recorded sha256 for the kept copy" };
   const actual = await sha256File(path);
-  if (actual !== last.sha256) return { missing: `the kept copy ${path} does not have the bytes recorded (sha256 ${actual}, recorded ${last.sha256})` };
+  if (actual !== last.sha256)
+    return {
+      missing: `the kept copy ${path} does not have the bytes recorded (sha256 ${actual}, recorded ${last.sha256})`,
+    };
   return { path };
 }

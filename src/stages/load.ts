@@ -54,7 +54,13 @@ export interface LoadResult {
  * Streams one file through its mapping into the store. The caller holds the transaction:
  * the file is loaded whole or not at all. Bad lines are rejects; the rest loads.
  */
-export async function loadFile(store: Store, feed: Feed, path: string, displayName: string, t: LoadTarget): Promise<LoadResult> {
+export async function loadFile(
+  store: Store,
+  feed: Feed,
+  path: string,
+  displayName: string,
+  t: LoadTarget,
+): Promise<LoadResult> {
   const mapping = feed.mapping;
   const table = await mapping.format.openTable(path, mapping.columns, mapping.readerOptions, {
     limits: mapping.limits,
@@ -228,7 +234,8 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
     }
     case "catalog": {
       // a product list: a cart's catalog (each file the full list), or a WMS's product master (updates the products it lists)
-      const productJson = (r: CanonicalRecord<"catalog">) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)));
+      const productJson = (r: CanonicalRecord<"catalog">) =>
+        JSON.stringify(Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)));
       if (t.warehouse) {
         let n = 0;
         return {
@@ -238,7 +245,10 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
               fileId: t.fileId,
               merchant: t.merchant,
               warehouse: t.warehouse!,
-              rows: (records as Array<Lined<CanonicalRecord<"catalog">>>).map(({ record: r }) => ({ sku: r.sku, product: productJson(r) })),
+              rows: (records as Array<Lined<CanonicalRecord<"catalog">>>).map(({ record: r }) => ({
+                sku: r.sku,
+                product: productJson(r),
+              })),
             });
           },
           rejectedSku: () => {},
@@ -254,7 +264,11 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
             fileId: t.fileId,
             merchant: t.merchant,
             cart: t.cart!,
-            rows: (records as Array<Lined<CanonicalRecord<"catalog">>>).map(({ record: r }) => ({ sku: r.sku, inventoryEnabled: r.inventoryEnabled ?? true, product: productJson(r) })),
+            rows: (records as Array<Lined<CanonicalRecord<"catalog">>>).map(({ record: r }) => ({
+              sku: r.sku,
+              inventoryEnabled: r.inventoryEnabled ?? true,
+              product: productJson(r),
+            })),
           });
         },
         rejectedSku: () => {},
@@ -267,7 +281,11 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
       return {
         add(records) {
           n += records.length;
-          store.addAliases({ fileId: t.fileId, merchant: t.merchant, rows: (records as Array<Lined<CanonicalRecord<"aliases">>>).map((l) => l.record) });
+          store.addAliases({
+            fileId: t.fileId,
+            merchant: t.merchant,
+            rows: (records as Array<Lined<CanonicalRecord<"aliases">>>).map((l) => l.record),
+          });
         },
         rejectedSku: () => {},
         finish: () => {
@@ -284,7 +302,13 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
  * held back; a full snapshot with no line that loads is refused (it would zero the warehouse);
  * the rest is applied.
  */
-function finishInventory(store: Store, t: LoadTarget, sofar: LoadResult, skuField: string, file: string): Partial<LoadResult> {
+function finishInventory(
+  store: Store,
+  t: LoadTarget,
+  sofar: LoadResult,
+  skuField: string,
+  file: string,
+): Partial<LoadResult> {
   const held = store.holdIncompleteSkus(t.fileId, skuField, MAX_QUANTITY);
   const rejects = [...sofar.rejects];
   for (const h of held.examples) {

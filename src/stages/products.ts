@@ -51,7 +51,12 @@ function outboxDir(ctx: StageContext, merchant: string, warehouse: string): stri
  * The file and the products it sends are recorded in one transaction; it then waits in the
  * outbox until delivered, so a product is never sent twice nor lost.
  */
-export async function syncProducts(ctx: StageContext, merchant: LoadedMerchant, cart: LoadedCart, mode: ProductMode): Promise<ProductReport> {
+export async function syncProducts(
+  ctx: StageContext,
+  merchant: LoadedMerchant,
+  cart: LoadedCart,
+  mode: ProductMode,
+): Promise<ProductReport> {
   const ps = cart.config.productSync;
   const report: ProductReport = {
     merchant: cart.merchant,
@@ -68,7 +73,11 @@ export async function syncProducts(ctx: StageContext, merchant: LoadedMerchant, 
   };
   const warehouse = merchant.warehouses.find((w) => w.config.id === cart.productLocation);
   if (!warehouse?.productOutput) {
-    return { ...report, action: "failed", error: `no warehouse to send products to: give a warehouse of merchant ${cart.merchant} a productOutput (and the cart productSync.inventoryLocation when several have one)` };
+    return {
+      ...report,
+      action: "failed",
+      error: `no warehouse to send products to: give a warehouse of merchant ${cart.merchant} a productOutput (and the cart productSync.inventoryLocation when several have one)`,
+    };
   }
   const out = warehouse.productOutput;
   const store = ctx.store.products;
@@ -76,23 +85,45 @@ export async function syncProducts(ctx: StageContext, merchant: LoadedMerchant, 
   if (!ctx.dryRun) {
     const pending = await deliverPending(ctx, warehouse);
     report.delivered = pending.delivered;
-    if (pending.error) return { ...report, action: "failed", error: `${pending.error}; an earlier product file is still waiting in the outbox, so no new one was made` };
+    if (pending.error)
+      return {
+        ...report,
+        action: "failed",
+        error: `${pending.error}; an earlier product file is still waiting in the outbox, so no new one was made`,
+      };
   }
 
   // rule: price travels only with syncPrice (the columns are left out, not sent empty)
-  const keep = out.mapping.fields.map((f) => ps?.syncPrice || f === undefined || !(PRICE_FIELDS as readonly string[]).includes(f));
+  const keep = out.mapping.fields.map(
+    (f) => ps?.syncPrice || f === undefined || !(PRICE_FIELDS as readonly string[]).includes(f),
+  );
   const headers = out.mapping.headers.filter((_, i) => keep[i]);
   const sent = store.sentHashes(cart.merchant, warehouse.config.id);
-  const chosen: Array<{ sku: string; hash: string; values: string[]; name: string; change: "new" | "updated" | "import" }> = [];
+  const chosen: Array<{
+    sku: string;
+    hash: string;
+    values: string[];
+    name: string;
+    change: "new" | "updated" | "import";
+  }> = [];
   let catalogSize = 0;
   for (const row of store.catalogProducts(cart.merchant, cart.config.id)) {
     catalogSize++;
     const product = row.product ? (JSON.parse(row.product) as Record<string, unknown>) : { sku: row.sku };
     const values = out.mapping.row(product).filter((_, i) => keep[i]);
     // the content hash is over what the WMS receives: a field it is not sent cannot make a product "changed"
-    const hash = createHash("sha256").update(JSON.stringify([headers, values])).digest("hex");
+    const hash = createHash("sha256")
+      .update(JSON.stringify([headers, values]))
+      .digest("hex");
     const before = sent.get(row.sku);
-    const change = mode === "import" ? "import" : before === undefined ? "new" : ps?.downloadUpdates && before !== hash ? "updated" : undefined;
+    const change =
+      mode === "import"
+        ? "import"
+        : before === undefined
+          ? "new"
+          : ps?.downloadUpdates && before !== hash
+            ? "updated"
+            : undefined;
     if (!change) {
       report.unchanged++;
       continue;
@@ -102,13 +133,36 @@ export async function syncProducts(ctx: StageContext, merchant: LoadedMerchant, 
   report.newProducts = chosen.filter((c) => c.change === "new").length;
   report.updatedProducts = chosen.filter((c) => c.change === "updated").length;
   report.products = chosen.length;
-  if (catalogSize === 0) return { ...report, reason: cart.catalog ? "the cart's catalog has not arrived yet (no catalog file loaded)" : `cart ${cart.config.id} has no catalog feed` };
-  if (chosen.length === 0) return { ...report, reason: ps?.downloadUpdates ? "no new or changed products since the last product file" : "no new products since the last product file (downloadUpdates is off: changed ones are not sent)" };
+  if (catalogSize === 0)
+    return {
+      ...report,
+      reason: cart.catalog
+        ? "the cart's catalog has not arrived yet (no catalog file loaded)"
+        : `cart ${cart.config.id} has no catalog feed`,
+    };
+  if (chosen.length === 0)
+    return {
+      ...report,
+      reason: ps?.downloadUpdates
+        ? "no new or changed products since the last product file"
+        : "no new products since the last product file (downloadUpdates is off: changed ones are not sent)",
+    };
 
   const seq = store.nextSeq(cart.merchant, warehouse.config.id);
-  const name = renderFileName(out.config.filename, { merchant: cart.merchant, cart: cart.config.id, warehouse: warehouse.config.id, now: ctx.now, seq });
+  const name = renderFileName(out.config.filename, {
+    merchant: cart.merchant,
+    cart: cart.config.id,
+    warehouse: warehouse.config.id,
+    now: ctx.now,
+    seq,
+  });
   report.file = name;
-  if (ctx.dryRun) return { ...report, action: "would-send", preview: chosen.slice(0, PREVIEW).map((c) => ({ sku: c.sku, change: c.change, name: c.name })) };
+  if (ctx.dryRun)
+    return {
+      ...report,
+      action: "would-send",
+      preview: chosen.slice(0, PREVIEW).map((c) => ({ sku: c.sku, change: c.change, name: c.name })),
+    };
 
   const dir = outboxDir(ctx, cart.merchant, warehouse.config.id);
   await mkdir(dir, { recursive: true });
@@ -116,7 +170,10 @@ export async function syncProducts(ctx: StageContext, merchant: LoadedMerchant, 
   const local = join(dir, `${randomUUID()}-${name}`);
   let writer: RecordWriter | undefined;
   try {
-    writer = await out.mapping.format.createWriter(local, headers, out.mapping.writerOptions, { now: ctx.now, plannedRecords: chosen.length });
+    writer = await out.mapping.format.createWriter(local, headers, out.mapping.writerOptions, {
+      now: ctx.now,
+      plannedRecords: chosen.length,
+    });
     for (const c of chosen) {
       const left = writer.write(c.values);
       const reason = left instanceof Promise ? await left : left;
@@ -146,12 +203,31 @@ export async function syncProducts(ctx: StageContext, merchant: LoadedMerchant, 
   } catch (e) {
     await writer?.abort();
     await rm(local, { force: true });
-    ctx.log.error({ merchant: cart.merchant, cart: cart.config.id, err: (e as Error).message }, "product file could not be written");
+    ctx.log.error(
+      { merchant: cart.merchant, cart: cart.config.id, err: (e as Error).message },
+      "product file could not be written",
+    );
     return { ...report, action: "failed", error: (e as Error).message };
   }
-  ctx.log.info({ merchant: cart.merchant, cart: cart.config.id, warehouse: warehouse.config.id, file: name, products: chosen.length, new: report.newProducts, updated: report.updatedProducts }, "product file made");
+  ctx.log.info(
+    {
+      merchant: cart.merchant,
+      cart: cart.config.id,
+      warehouse: warehouse.config.id,
+      file: name,
+      products: chosen.length,
+      new: report.newProducts,
+      updated: report.updatedProducts,
+    },
+    "product file made",
+  );
   const sentNow = await deliverPending(ctx, warehouse);
-  if (sentNow.error) return { ...report, action: "failed", error: `${sentNow.error}; the product file waits in the outbox and is delivered as it is on the next run` };
+  if (sentNow.error)
+    return {
+      ...report,
+      action: "failed",
+      error: `${sentNow.error}; the product file waits in the outbox and is delivered as it is on the next run`,
+    };
   const mine = sentNow.files.find((f) => f.asked === name);
   return { ...report, action: "sent", file: mine?.name ?? name, location: mine?.location };
 }
@@ -161,21 +237,32 @@ export async function syncProducts(ctx: StageContext, merchant: LoadedMerchant, 
  * the first failure (files go in order). Outbox files no record points at (a run killed
  * between writing and recording) are removed.
  */
-async function deliverPending(ctx: StageContext, warehouse: LoadedWarehouse): Promise<{ delivered: string[]; files: Array<{ asked: string; name: string; location: string }>; error?: string }> {
+async function deliverPending(
+  ctx: StageContext,
+  warehouse: LoadedWarehouse,
+): Promise<{ delivered: string[]; files: Array<{ asked: string; name: string; location: string }>; error?: string }> {
   const store = ctx.store.products;
   const out = warehouse.productOutput!;
   const pending = store.pendingFiles(warehouse.merchant, warehouse.config.id);
   const dir = outboxDir(ctx, warehouse.merchant, warehouse.config.id);
   const known = new Set(pending.map((p) => p.outbox_path));
-  for (const f of await readdir(dir).catch(() => [] as string[])) if (!known.has(join(dir, f))) await rm(join(dir, f), { force: true });
-  const result: { delivered: string[]; files: Array<{ asked: string; name: string; location: string }>; error?: string } = { delivered: [], files: [] };
+  for (const f of await readdir(dir).catch(() => [] as string[]))
+    if (!known.has(join(dir, f))) await rm(join(dir, f), { force: true });
+  const result: {
+    delivered: string[];
+    files: Array<{ asked: string; name: string; location: string }>;
+    error?: string;
+  } = { delivered: [], files: [] };
   if (pending.length === 0) return result;
   const destination = createDestination(out.config.destination, { connections: ctx.connections, log: ctx.log });
   for (const p of pending) {
     const where = { merchant: warehouse.merchant, warehouse: warehouse.config.id, file: p.name };
     if (!(await stat(p.outbox_path).catch(() => undefined))) {
       store.lost(p.id, `the outbox file ${p.outbox_path} is gone`);
-      ctx.log.error(where, "product file missing from the outbox: its products count as unsent and go in the next file");
+      ctx.log.error(
+        where,
+        "product file missing from the outbox: its products count as unsent and go in the next file",
+      );
       continue;
     }
     try {

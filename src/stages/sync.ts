@@ -53,7 +53,14 @@ const SYNC_REASON_TEXT = {
 /** The cart's settings its lines are computed from (rules 5-9 and 15). */
 function cartRules(cart: LoadedCart) {
   const c = cart.config;
-  return { warehouse: cart.warehouse, alias: c.alias, minimumLevel: c.minimumLevel, buffer: c.buffer, percent: c.percent, maximum: c.maximum };
+  return {
+    warehouse: cart.warehouse,
+    alias: c.alias,
+    minimumLevel: c.minimumLevel,
+    buffer: c.buffer,
+    percent: c.percent,
+    maximum: c.maximum,
+  };
 }
 
 /** What, in the cart's settings, shapes its file: when it changes, the cart gets a full send. */
@@ -69,16 +76,21 @@ export function settingsHash(cart: LoadedCart): string {
 }
 
 /** An output file name from its template: {merchant} {cart} {warehouse} {timestamp} {seq} {seq:N}. */
-export function renderFileName(template: string, v: { merchant: string; cart: string; warehouse?: string; now: number; seq: number }): string {
-  return template.replace(/\{(merchant|cart|warehouse|timestamp|seq)(?::(\d+))?\}/g, (_, key: string, width?: string) => {
-    if (key === "merchant") return v.merchant;
-    if (key === "cart") return v.cart;
-    if (key === "warehouse") return v.warehouse ?? "";
-    if (key === "timestamp") return fileStamp(v.now);
-    return width ? String(v.seq).padStart(Number(width), "0") : String(v.seq);
-  });
+export function renderFileName(
+  template: string,
+  v: { merchant: string; cart: string; warehouse?: string; now: number; seq: number },
+): string {
+  return template.replace(
+    /\{(merchant|cart|warehouse|timestamp|seq)(?::(\d+))?\}/g,
+    (_, key: string, width?: string) => {
+      if (key === "merchant") return v.merchant;
+      if (key === "cart") return v.cart;
+      if (key === "warehouse") return v.warehouse ?? "";
+      if (key === "timestamp") return fileStamp(v.now);
+      return width ? String(v.seq).padStart(Number(width), "0") : String(v.seq);
+    },
+  );
 }
-
 
 const PREVIEW_ROWS = 10;
 const SKIPPED_EXAMPLES = 5;
@@ -88,7 +100,11 @@ function writeContext(ctx: StageContext, cart: LoadedCart, plannedRecords: numbe
   const envelope = cart.config.output.x12;
   if (!envelope) return { now: ctx.now, plannedRecords };
   const partner = x12Partner(envelope.sender, envelope.receiver);
-  return { now: ctx.now, plannedRecords, x12: { envelope, reserve: (n) => ctx.store.reserveControlNumbers(partner, n) } };
+  return {
+    now: ctx.now,
+    plannedRecords,
+    x12: { envelope, reserve: (n) => ctx.store.reserveControlNumbers(partner, n) },
+  };
 }
 
 /** Rule 4 and 10 decide; rules 5-9 and 15 compute; the file is written whole, then published. */
@@ -98,7 +114,9 @@ export function syncCart(ctx: StageContext, cart: LoadedCart): Promise<CartRepor
 
 /** The product detail fields (DETAIL_FIELDS) the cart's mapping asks for. */
 function detailFields(cart: LoadedCart): Array<keyof typeof DETAIL_FIELDS> {
-  return cart.output.fields.filter((f): f is keyof typeof DETAIL_FIELDS => f !== undefined && Object.hasOwn(DETAIL_FIELDS, f));
+  return cart.output.fields.filter(
+    (f): f is keyof typeof DETAIL_FIELDS => f !== undefined && Object.hasOwn(DETAIL_FIELDS, f),
+  );
 }
 
 /**
@@ -119,11 +137,16 @@ function productDetails(store: Store, cart: LoadedCart): ((sku: string) => Recor
 }
 
 /** Rules 4 and 10 over recorded state: would this cart be sent a file now, and why. */
-export function cartSyncDecision(store: Store, cart: LoadedCart, opts: { sendAllSatisfied?: boolean } = {}): { decision: SyncDecision; text: string; hash: string; newest: number | null } {
+export function cartSyncDecision(
+  store: Store,
+  cart: LoadedCart,
+  opts: { sendAllSatisfied?: boolean } = {},
+): { decision: SyncDecision; text: string; hash: string; newest: number | null } {
   const hash = settingsHash(cart);
   const last = store.lastDelivered(cart.merchant, cart.config.id);
   // a cart file carrying product details (price, weight...) also has news when the WMS's product file changed
-  const newestProducts = detailFields(cart).length > 0 ? store.products.newestProductFile(cart.merchant, cart.warehouse) : null;
+  const newestProducts =
+    detailFields(cart).length > 0 ? store.products.newestProductFile(cart.merchant, cart.warehouse) : null;
   const inventory = store.newestInventoryFile(cart.merchant, cart.warehouse);
   const newest = newestProducts !== null && inventory !== null ? Math.max(inventory, newestProducts) : inventory;
   const decision = decideSync({
@@ -166,14 +189,20 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     for (const p of store.pendingDeliveries(cart.merchant, c.id)) {
       const sent = await deliverRendered(ctx, cart, p);
       if ("error" in sent) {
-        Object.assign(report, { action: "failed", file: p.file_name, error: `${sent.error}; an earlier file is still waiting in the outbox, so no new one was made` });
+        Object.assign(report, {
+          action: "failed",
+          file: p.file_name,
+          error: `${sent.error}; an earlier file is still waiting in the outbox, so no new one was made`,
+        });
         return report;
       }
       report.delivered.push(sent.name);
       report.outboxDeliveries.push({ file: sent.name, madeAt: isoUtc(p.synced_at), deliveredAt: isoUtc(ctx.now) });
     }
   }
-  const { decision, text, hash, newest } = cartSyncDecision(store, cart, { sendAllSatisfied: report.delivered.length > 0 });
+  const { decision, text, hash, newest } = cartSyncDecision(store, cart, {
+    sendAllSatisfied: report.delivered.length > 0,
+  });
   Object.assign(report, { reason: decision.reason, reasonText: text });
   if (!decision.sync) {
     ctx.log.info({ merchant: cart.merchant, cart: c.id, reason: decision.reason }, "cart not synced");
@@ -201,11 +230,20 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   const t1 = performance.now();
   Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
   const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
-  if (skippedTotal > 0) report.skippedExamples = store.skippedRows(SKIPPED_EXAMPLES).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
-  if (skippedTotal > 0) ctx.log.info({ merchant: cart.merchant, cart: c.id, ...computed.skipped }, "products left out of the cart's file");
+  if (skippedTotal > 0)
+    report.skippedExamples = store
+      .skippedRows(SKIPPED_EXAMPLES)
+      .map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
+  if (skippedTotal > 0)
+    ctx.log.info({ merchant: cart.merchant, cart: c.id, ...computed.skipped }, "products left out of the cart's file");
 
   if (ctx.dryRun) {
-    report.file = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq: store.nextSeq(cart.merchant, c.id) });
+    report.file = renderFileName(c.output.filename, {
+      merchant: cart.merchant,
+      cart: c.id,
+      now: ctx.now,
+      seq: store.nextSeq(cart.merchant, c.id),
+    });
     report.action = "would-send";
     report.preview = [];
     for (const r of store.cartRows()) {
@@ -227,7 +265,12 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     const next = await nextOutboxFile(ctx, cart);
     report.file = next.name;
     local = next.local;
-    writer = await cart.output.format.createWriter(local, cart.output.headers, cart.output.writerOptions, writeContext(ctx, cart, computed.rows));
+    writer = await cart.output.format.createWriter(
+      local,
+      cart.output.headers,
+      cart.output.writerOptions,
+      writeContext(ctx, cart, computed.rows),
+    );
     const unsendable: Array<{ code: string; sku: string; quantity: number; reason: string }> = [];
     // most lines share an as-of: its text is made once per distinct value, not per line
     let asOfMs = NaN;
@@ -250,11 +293,25 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
       computed.units -= unsendable.reduce((a, u) => a + u.quantity, 0);
       computed.skipped.unsendable = unsendable.length;
       Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
-      report.skippedExamples.push(...unsendable.slice(0, SKIPPED_EXAMPLES).map((u) => ({ sku: u.sku, code: u.code, reason: "unsendable" as SkipReason, detail: u.reason })));
-      ctx.log.warn({ merchant: cart.merchant, cart: c.id, count: unsendable.length, first: unsendable[0] }, "lines the cart's format cannot carry were left out");
+      report.skippedExamples.push(
+        ...unsendable
+          .slice(0, SKIPPED_EXAMPLES)
+          .map((u) => ({ sku: u.sku, code: u.code, reason: "unsendable" as SkipReason, detail: u.reason })),
+      );
+      ctx.log.warn(
+        { merchant: cart.merchant, cart: c.id, count: unsendable.length, first: unsendable[0] },
+        "lines the cart's format cannot carry were left out",
+      );
     }
     const sha256 = await keptHash(cart, local);
-    const rendered = { fileName: report.file, outboxPath: local, rows: computed.rows, units: computed.units, bytes, sha256 };
+    const rendered = {
+      fileName: report.file,
+      outboxPath: local,
+      rows: computed.rows,
+      units: computed.units,
+      bytes,
+      sha256,
+    };
     syncId = store.recordRendered({ ...filed, ...rendered, skipped: computed.skipped });
     store.commit();
   } catch (e) {
@@ -263,7 +320,15 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     if (local) await rm(local, { force: true });
     report.action = "failed";
     report.error = (e as Error).message;
-    store.recordFailedSync({ runId: ctx.runId, merchant: cart.merchant, cart: c.id, syncedAt: ctx.now, reason: decision.reason, fileName: report.file ?? null, error: report.error });
+    store.recordFailedSync({
+      runId: ctx.runId,
+      merchant: cart.merchant,
+      cart: c.id,
+      syncedAt: ctx.now,
+      reason: decision.reason,
+      fileName: report.file ?? null,
+      error: report.error,
+    });
     ctx.log.error({ merchant: cart.merchant, cart: c.id, err: report.error }, "cart file could not be written");
     return report;
   }
@@ -272,11 +337,20 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
 }
 
 /** A file recorded in the outbox by this run: published now (a failure leaves it waiting there). */
-async function deliverNew(ctx: StageContext, cart: LoadedCart, r: { syncId: number; local: string; computeMs: number; renderMs: number }, report: CartReport): Promise<CartReport> {
+async function deliverNew(
+  ctx: StageContext,
+  cart: LoadedCart,
+  r: { syncId: number; local: string; computeMs: number; renderMs: number },
+  report: CartReport,
+): Promise<CartReport> {
   faultPoint("sync:after-render");
   const t2 = performance.now();
   const sent = await deliverRendered(ctx, cart, { id: r.syncId, file_name: report.file!, outbox_path: r.local });
-  report.stages = { computeMs: Math.round(r.computeMs), renderMs: Math.round(r.renderMs), deliverMs: Math.round(performance.now() - t2) };
+  report.stages = {
+    computeMs: Math.round(r.computeMs),
+    renderMs: Math.round(r.renderMs),
+    deliverMs: Math.round(performance.now() - t2),
+  };
   if ("error" in sent) {
     report.action = "failed";
     report.error = `${sent.error}; the file waits in the outbox and is delivered as it is on the next run`;
@@ -289,7 +363,10 @@ async function deliverNew(ctx: StageContext, cart: LoadedCart, r: { syncId: numb
 }
 
 /** What a cart file's record carries however the file is made (rendered, or repeated). */
-type FiledAs = Pick<Parameters<Store["recordRendered"]>[0], "runId" | "merchant" | "cart" | "syncedAt" | "reason" | "inventoryFileId" | "settingsHash" | "stateAt">;
+type FiledAs = Pick<
+  Parameters<Store["recordRendered"]>[0],
+  "runId" | "merchant" | "cart" | "syncedAt" | "reason" | "inventoryFileId" | "settingsHash" | "stateAt"
+>;
 
 /**
  * Inside the transaction that records the file: its name (taking the cart's next {seq}) and
@@ -323,10 +400,12 @@ async function repeatLastFile(
   const c = cart.config;
   const restamp = cart.output.format.restamp;
   const last = store.lastDelivered(cart.merchant, c.id);
-  if (!restamp || !last || last.settings_hash !== filed.settingsHash || last.state_at !== filed.stateAt) return undefined;
+  if (!restamp || !last || last.settings_hash !== filed.settingsHash || last.state_at !== filed.stateAt)
+    return undefined;
   const kept = await keptCopy(ctx, cart, last);
   if ("missing" in kept) {
-    if (kept.missing !== "no kept copy") ctx.log.warn({ merchant: cart.merchant, cart: c.id, why: kept.missing }, "the last file is made anew");
+    if (kept.missing !== "no kept copy")
+      ctx.log.warn({ merchant: cart.merchant, cart: c.id, why: kept.missing }, "the last file is made anew");
     return undefined;
   }
   const t0 = performance.now();
@@ -341,7 +420,10 @@ async function repeatLastFile(
       return undefined;
     }
     const sha256 = await keptHash(cart, local);
-    const skipped: Record<SkipReason, number> = { ...NO_SKIPS, ...(last.skipped_by ? (JSON.parse(last.skipped_by) as Record<SkipReason, number>) : {}) };
+    const skipped: Record<SkipReason, number> = {
+      ...NO_SKIPS,
+      ...(last.skipped_by ? (JSON.parse(last.skipped_by) as Record<SkipReason, number>) : {}),
+    };
     const syncId = store.recordRendered({
       ...filed,
       fileName: next.name,
@@ -355,12 +437,18 @@ async function repeatLastFile(
     });
     store.commit();
     Object.assign(report, { file: next.name, rows: last.rows, units: last.units, skipped, repeated: last.file_name });
-    ctx.log.info({ merchant: cart.merchant, cart: c.id, file: next.name, repeats: last.file_name }, "nothing changed since the last file: its lines are sent again");
+    ctx.log.info(
+      { merchant: cart.merchant, cart: c.id, file: next.name, repeats: last.file_name },
+      "nothing changed since the last file: its lines are sent again",
+    );
     return { syncId, local, computeMs: 0, renderMs: performance.now() - t0 };
   } catch (e) {
     store.rollback();
     if (local) await rm(local, { force: true });
-    ctx.log.warn({ merchant: cart.merchant, cart: c.id, err: (e as Error).message }, "the kept copy of the last file could not be sent again: the file is made anew");
+    ctx.log.warn(
+      { merchant: cart.merchant, cart: c.id, err: (e as Error).message },
+      "the kept copy of the last file could not be sent again: the file is made anew",
+    );
     return undefined;
   }
 }
@@ -369,7 +457,11 @@ async function repeatLastFile(
  * Publishes a rendered file from the outbox (deliver.ts: temp name, rename, nothing sent
  * twice) and only then records it as delivered; a failure leaves it pending for the next run.
  */
-async function deliverRendered(ctx: StageContext, cart: LoadedCart, p: { id: number; file_name: string; outbox_path: string }): Promise<{ name: string; location: string } | { error: string }> {
+async function deliverRendered(
+  ctx: StageContext,
+  cart: LoadedCart,
+  p: { id: number; file_name: string; outbox_path: string },
+): Promise<{ name: string; location: string } | { error: string }> {
   const { store } = ctx;
   const where = { merchant: cart.merchant, cart: cart.config.id, file: p.file_name };
   if (!(await exists(p.outbox_path))) {
@@ -379,11 +471,19 @@ async function deliverRendered(ctx: StageContext, cart: LoadedCart, p: { id: num
   }
   const config = cart.config.output.destination;
   try {
-    const d = await deliverFile(createDestination(config, { connections: ctx.connections, log: ctx.log }), config, p.outbox_path, p.file_name);
+    const d = await deliverFile(
+      createDestination(config, { connections: ctx.connections, log: ctx.log }),
+      config,
+      p.outbox_path,
+      p.file_name,
+    );
     faultPoint("sync:after-publish");
     store.markDelivered(p.id, { fileName: d.name, location: d.location, at: ctx.now });
     await keepOrRemove(ctx, cart, p);
-    ctx.log.info({ ...where, location: d.location, alreadyThere: d.alreadyThere || undefined }, d.alreadyThere ? "cart file was already delivered (an earlier attempt's answer was lost)" : "cart file delivered");
+    ctx.log.info(
+      { ...where, location: d.location, alreadyThere: d.alreadyThere || undefined },
+      d.alreadyThere ? "cart file was already delivered (an earlier attempt's answer was lost)" : "cart file delivered",
+    );
     return d;
   } catch (e) {
     const error = (e as Error).message;

@@ -17,7 +17,10 @@ export interface Waiting {
 /** The feeds whose files change what a cart is sent: its warehouses, every cart's orders (rule 5), its catalog, the aliases. */
 function feedsOf(config: LoadedConfig, cart: LoadedCart): Feed[] {
   const m = config.merchants.find((x) => x.config.id === cart.merchant)!;
-  const inventory = m.config.inventorySync === "off" ? [] : m.warehouses.filter((w) => cart.warehouseIds.includes(w.config.id)).map((w) => w.inventory);
+  const inventory =
+    m.config.inventorySync === "off"
+      ? []
+      : m.warehouses.filter((w) => cart.warehouseIds.includes(w.config.id)).map((w) => w.inventory);
   const orders = m.carts.flatMap((k) => (k.orders ? [k.orders] : []));
   return [...(m.aliases ? [m.aliases] : []), ...(cart.catalog ? [cart.catalog] : []), ...inventory, ...orders];
 }

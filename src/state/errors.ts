@@ -25,5 +25,10 @@ export function stateFault(e: unknown, path?: string): StockfeedError | undefine
   if (!meaning) return undefined;
   const where = path ? `the state database ${path}` : "the state database";
   const retriable = /^SQLITE_(FULL|BUSY|LOCKED|IOERR)/.test(e.code);
-  return new StockfeedError(`${where} failed: ${meaning} (${e.code}: ${e.message})`, "state", "state_failed", retriable);
+  return new StockfeedError(
+    `${where} failed: ${meaning} (${e.code}: ${e.message})`,
+    "state",
+    "state_failed",
+    retriable,
+  );
 }

@@ -8,7 +8,13 @@ import type { Store } from "./store.js";
 const OLDER_ORDERS_LISTED = 10;
 
 /** Every fact `explain` needs about one cart and one code, from recorded state only. */
-export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCart, code: string, now: number): ExplainFacts {
+export function explainFacts(
+  store: Store,
+  config: LoadedConfig,
+  cart: LoadedCart,
+  code: string,
+  now: number,
+): ExplainFacts {
   const db = store.db;
   const m = cart.merchant;
   const merchant = config.merchants.find((x) => x.config.id === m)!;
@@ -25,7 +31,11 @@ export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCar
 
   const codeIsSku = !!db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?").get(m, code);
   const matchedSkus = c.alias
-    ? (db.prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku").all(m, c.alias, code) as Array<{ sku: string }>).map((r) => r.sku)
+    ? (
+        db
+          .prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku")
+          .all(m, c.alias, code) as Array<{ sku: string }>
+      ).map((r) => r.sku)
     : codeIsSku
       ? [code]
       : [];
@@ -34,11 +44,16 @@ export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCar
   const asSku = sku ?? (c.alias && codeIsSku ? code : null);
   const aliasCodesOfSku =
     c.alias && codeIsSku && !sku
-      ? (db.prepare("SELECT code FROM aliases WHERE merchant = ? AND sku = ? AND alias_type = ? ORDER BY code").pluck().all(m, code, c.alias) as string[])
+      ? (db
+          .prepare("SELECT code FROM aliases WHERE merchant = ? AND sku = ? AND alias_type = ? ORDER BY code")
+          .pluck()
+          .all(m, code, c.alias) as string[])
       : [];
 
   const hasCatalog = !!db.prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1").get(m, c.id);
-  const cat = db.prepare("SELECT inventory_enabled AS e FROM catalog WHERE merchant = ? AND cart = ? AND sku = ?").get(m, c.id, code) as { e: number } | undefined;
+  const cat = db
+    .prepare("SELECT inventory_enabled AS e FROM catalog WHERE merchant = ? AND cart = ? AND sku = ?")
+    .get(m, c.id, code) as { e: number } | undefined;
 
   const levels = asSku
     ? (db
@@ -77,15 +92,25 @@ export function explainFacts(store: Store, config: LoadedConfig, cart: LoadedCar
   let olderOrdersNotListed = 0;
   if (sku && asOf !== null) {
     type Row = Omit<ExplainFacts["orders"][number], "status"> & { status: OrderStatus };
-    const after = db.prepare(`${orderSql} AND o.ordered_at > @asOf ORDER BY o.ordered_at, o.cart, o.order_id, o.line`).all({ m, sku, asOf }) as Row[];
-    const before = db.prepare(`${orderSql} AND o.ordered_at <= @asOf ORDER BY o.ordered_at DESC LIMIT @n`).all({ m, sku, asOf, n: OLDER_ORDERS_LISTED }) as Row[];
-    const beforeCount = (db.prepare(`SELECT COUNT(*) AS n FROM (${orderSql} AND o.ordered_at <= @asOf)`).get({ m, sku, asOf }) as { n: number }).n;
+    const after = db
+      .prepare(`${orderSql} AND o.ordered_at > @asOf ORDER BY o.ordered_at, o.cart, o.order_id, o.line`)
+      .all({ m, sku, asOf }) as Row[];
+    const before = db
+      .prepare(`${orderSql} AND o.ordered_at <= @asOf ORDER BY o.ordered_at DESC LIMIT @n`)
+      .all({ m, sku, asOf, n: OLDER_ORDERS_LISTED }) as Row[];
+    const beforeCount = (
+      db.prepare(`SELECT COUNT(*) AS n FROM (${orderSql} AND o.ordered_at <= @asOf)`).get({ m, sku, asOf }) as {
+        n: number;
+      }
+    ).n;
     orders = [...before.reverse(), ...after];
     olderOrdersNotListed = beforeCount - before.length;
   }
 
   const lastSentOfCode = db
-    .prepare(`SELECT s.synced_at AS at, c.file_name AS file, s.quantity FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.merchant = ? AND s.cart = ? AND s.code = ?`)
+    .prepare(
+      `SELECT s.synced_at AS at, c.file_name AS file, s.quantity FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.merchant = ? AND s.cart = ? AND s.code = ?`,
+    )
     .get(m, c.id, code) as ExplainFacts["lastSentOfCode"] | undefined;
   const last = store.lastDelivered(m, c.id);
   const newest = store.newestInventoryFile(m, cart.warehouse);

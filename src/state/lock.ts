@@ -77,9 +77,17 @@ export class StateLock {
       if (createLock(path, me)) return new StateLock(path, me);
       const other = readOwner(path);
       if (other && other.host !== me.host)
-        throw new StockfeedError(`${statePath} is in use by ${other.command} (pid ${other.pid} on ${other.host}, since ${new Date(other.since).toISOString()}); if that host is gone, remove ${path}`, "state", "state_failed");
+        throw new StockfeedError(
+          `${statePath} is in use by ${other.command} (pid ${other.pid} on ${other.host}, since ${new Date(other.since).toISOString()}); if that host is gone, remove ${path}`,
+          "state",
+          "state_failed",
+        );
       if (other && processAlive(other.pid))
-        throw new StockfeedError(`${statePath} is in use by ${other.command} (pid ${other.pid}, since ${new Date(other.since).toISOString()}): one process owns a state database at a time`, "state", "state_failed");
+        throw new StockfeedError(
+          `${statePath} is in use by ${other.command} (pid ${other.pid}, since ${new Date(other.since).toISOString()}): one process owns a state database at a time`,
+          "state",
+          "state_failed",
+        );
       // the owner is dead (or the file is unreadable, left by a crash mid-write): take it over
       const mine = `${path}.${process.pid}`;
       try {

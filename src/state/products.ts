@@ -15,7 +15,12 @@ export class ProductStore {
   constructor(private readonly db: Database.Database) {}
 
   /** Upserts a WMS's product master: a product file updates the products it lists. */
-  upsertWarehouseProducts(p: { fileId: number; merchant: string; warehouse: string; rows: Iterable<{ sku: string; product: string }> }): void {
+  upsertWarehouseProducts(p: {
+    fileId: number;
+    merchant: string;
+    warehouse: string;
+    rows: Iterable<{ sku: string; product: string }>;
+  }): void {
     const upsert = this.db.prepare(
       `INSERT INTO warehouse_products (merchant, warehouse, sku, product, file_id) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (merchant, warehouse, sku) DO UPDATE SET product = excluded.product, file_id = excluded.file_id`,
@@ -26,30 +31,41 @@ export class ProductStore {
   /** The product master entries of one SKU, by warehouse. */
   warehouseProductLookup(merchant: string): (sku: string) => Map<string, string> {
     const q = this.db.prepare("SELECT warehouse, product FROM warehouse_products WHERE merchant = ? AND sku = ?");
-    return (sku) => new Map((q.all(merchant, sku) as Array<{ warehouse: string; product: string }>).map((r) => [r.warehouse, r.product]));
+    return (sku) =>
+      new Map(
+        (q.all(merchant, sku) as Array<{ warehouse: string; product: string }>).map((r) => [r.warehouse, r.product]),
+      );
   }
 
   /** The newest product master file of the merchant's warehouses (news for carts carrying product details). */
   newestProductFile(merchant: string, warehouse: string | null): number | null {
     const r = this.db
-      .prepare("SELECT MAX(file_id) AS id FROM warehouse_products WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse)")
+      .prepare(
+        "SELECT MAX(file_id) AS id FROM warehouse_products WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse)",
+      )
       .get({ merchant, warehouse }) as { id: number | null };
     return r.id;
   }
 
   /** A cart's catalog products (canonical fields, JSON), in SKU order. */
   catalogProducts(merchant: string, cart: string): Iterable<{ sku: string; product: string | null }> {
-    return this.db.prepare("SELECT sku, product FROM catalog WHERE merchant = ? AND cart = ? ORDER BY sku").iterate(merchant, cart) as Iterable<{ sku: string; product: string | null }>;
+    return this.db
+      .prepare("SELECT sku, product FROM catalog WHERE merchant = ? AND cart = ? ORDER BY sku")
+      .iterate(merchant, cart) as Iterable<{ sku: string; product: string | null }>;
   }
 
   /** What the warehouse's WMS was last sent of each product: sku -> content hash. */
   sentHashes(merchant: string, warehouse: string): Map<string, string> {
-    const rows = this.db.prepare("SELECT sku, hash FROM product_sent WHERE merchant = ? AND warehouse = ?").all(merchant, warehouse) as Array<{ sku: string; hash: string }>;
+    const rows = this.db
+      .prepare("SELECT sku, hash FROM product_sent WHERE merchant = ? AND warehouse = ?")
+      .all(merchant, warehouse) as Array<{ sku: string; hash: string }>;
     return new Map(rows.map((r) => [r.sku, r.hash]));
   }
 
   nextSeq(merchant: string, warehouse: string): number {
-    const r = this.db.prepare("SELECT seq FROM product_seq WHERE merchant = ? AND warehouse = ?").get(merchant, warehouse) as { seq: number } | undefined;
+    const r = this.db
+      .prepare("SELECT seq FROM product_seq WHERE merchant = ? AND warehouse = ?")
+      .get(merchant, warehouse) as { seq: number } | undefined;
     return (r?.seq ?? 0) + 1;
   }
 
@@ -59,7 +75,19 @@ export class ProductStore {
    * products count as sent (their hashes are what "changed" is measured against).
    */
   recordProductFile(
-    f: { runId: number; merchant: string; cart: string; warehouse: string; mode: "import" | "sync"; name: string; outboxPath: string; seq: number; newProducts: number; updatedProducts: number; createdAt: number },
+    f: {
+      runId: number;
+      merchant: string;
+      cart: string;
+      warehouse: string;
+      mode: "import" | "sync";
+      name: string;
+      outboxPath: string;
+      seq: number;
+      newProducts: number;
+      updatedProducts: number;
+      createdAt: number;
+    },
     sent: Array<{ sku: string; hash: string }>,
   ): number {
     const id = Number(
@@ -71,7 +99,9 @@ export class ProductStore {
         .run({ ...f, products: sent.length }).lastInsertRowid,
     );
     this.db
-      .prepare("INSERT INTO product_seq (merchant, warehouse, seq) VALUES (?, ?, ?) ON CONFLICT (merchant, warehouse) DO UPDATE SET seq = excluded.seq")
+      .prepare(
+        "INSERT INTO product_seq (merchant, warehouse, seq) VALUES (?, ?, ?) ON CONFLICT (merchant, warehouse) DO UPDATE SET seq = excluded.seq",
+      )
       .run(f.merchant, f.warehouse, f.seq);
     const upsert = this.db.prepare(
       `INSERT INTO product_sent (merchant, warehouse, sku, hash, product_file_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -83,12 +113,18 @@ export class ProductStore {
 
   pendingFiles(merchant: string, warehouse: string): PendingProductFile[] {
     return this.db
-      .prepare("SELECT id, cart, name, outbox_path FROM product_files WHERE merchant = ? AND warehouse = ? AND status = 'pending' ORDER BY id")
+      .prepare(
+        "SELECT id, cart, name, outbox_path FROM product_files WHERE merchant = ? AND warehouse = ? AND status = 'pending' ORDER BY id",
+      )
       .all(merchant, warehouse) as PendingProductFile[];
   }
 
   delivered(id: number, p: { at: number; name: string; location: string }): void {
-    this.db.prepare("UPDATE product_files SET status = 'delivered', delivered_at = @at, name = @name, location = @location, attempts = attempts + 1, error = NULL WHERE id = @id").run({ ...p, id });
+    this.db
+      .prepare(
+        "UPDATE product_files SET status = 'delivered', delivered_at = @at, name = @name, location = @location, attempts = attempts + 1, error = NULL WHERE id = @id",
+      )
+      .run({ ...p, id });
   }
 
   deliveryFailed(id: number, error: string): void {
@@ -102,5 +138,4 @@ export class ProductStore {
       this.db.prepare("UPDATE product_files SET status = 'lost', error = ? WHERE id = ?").run(error, id);
     })();
   }
-
 }

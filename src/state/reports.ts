@@ -9,7 +9,9 @@ export interface WarehouseStatus {
   inventorySync: string;
   warehouse: string;
   /** N/A when never run */
-  lastRun: { at: number; file: string; status: string; rows: number; rejected: number; stale: number; error: string | null } | "N/A";
+  lastRun:
+    | { at: number; file: string; status: string; rows: number; rejected: number; stale: number; error: string | null }
+    | "N/A";
 }
 
 export interface CartStatus {
@@ -44,7 +46,9 @@ export function cartStatus(store: Store, config: LoadedConfig): CartStatus[] {
      FROM cart_state c JOIN cart_syncs s ON s.id = c.last_sync_id
      WHERE c.merchant = ? AND c.cart = ?`,
   );
-  const attempt = store.db.prepare("SELECT synced_at AS at, status, error FROM cart_syncs WHERE merchant = ? AND cart = ? ORDER BY id DESC LIMIT 1");
+  const attempt = store.db.prepare(
+    "SELECT synced_at AS at, status, error FROM cart_syncs WHERE merchant = ? AND cart = ? ORDER BY id DESC LIMIT 1",
+  );
   return config.merchants.flatMap((m) =>
     m.carts.map((k) => ({
       merchant: m.config.id,
@@ -59,7 +63,14 @@ export function cartStatus(store: Store, config: LoadedConfig): CartStatus[] {
 
 export interface SkuSearch {
   code: string;
-  asSku: Array<{ merchant: string; warehouse: string; available: number; onHand: number | null; asOf: number; loadedAt: number }>;
+  asSku: Array<{
+    merchant: string;
+    warehouse: string;
+    available: number;
+    onHand: number | null;
+    asOf: number;
+    loadedAt: number;
+  }>;
   aliasesOfSku: Array<{ merchant: string; aliasType: string; code: string }>;
   asAlias: Array<{ merchant: string; aliasType: string; sku: string }>;
   /** the error the seed warns about: one alias code on several products */
@@ -77,7 +88,11 @@ export interface SearchedCart {
 
 export function searchSku(store: Store, code: string, carts: SearchedCart[]): SkuSearch {
   const db = store.db;
-  const asAlias = db.prepare("SELECT merchant, alias_type AS aliasType, sku FROM aliases WHERE code = ? ORDER BY merchant, alias_type, sku").all(code) as SkuSearch["asAlias"];
+  const asAlias = db
+    .prepare(
+      "SELECT merchant, alias_type AS aliasType, sku FROM aliases WHERE code = ? ORDER BY merchant, alias_type, sku",
+    )
+    .all(code) as SkuSearch["asAlias"];
   const groups = new Map<string, { merchant: string; aliasType: string; skus: string[] }>();
   for (const a of asAlias) {
     const key = `${a.merchant}\u0000${a.aliasType}`;
@@ -88,22 +103,34 @@ export function searchSku(store: Store, code: string, carts: SearchedCart[]): Sk
   return {
     code,
     asSku: db
-      .prepare("SELECT merchant, warehouse, available, on_hand AS onHand, as_of AS asOf, loaded_at AS loadedAt FROM inventory WHERE sku = ? ORDER BY merchant, warehouse")
+      .prepare(
+        "SELECT merchant, warehouse, available, on_hand AS onHand, as_of AS asOf, loaded_at AS loadedAt FROM inventory WHERE sku = ? ORDER BY merchant, warehouse",
+      )
       .all(code) as SkuSearch["asSku"],
-    aliasesOfSku: db.prepare("SELECT merchant, alias_type AS aliasType, code FROM aliases WHERE sku = ? ORDER BY merchant, alias_type, code").all(code) as SkuSearch["aliasesOfSku"],
+    aliasesOfSku: db
+      .prepare(
+        "SELECT merchant, alias_type AS aliasType, code FROM aliases WHERE sku = ? ORDER BY merchant, alias_type, code",
+      )
+      .all(code) as SkuSearch["aliasesOfSku"],
     asAlias,
     duplicateAlias: [...groups.values()].filter((g) => g.skus.length > 1),
-    inCatalogs: (db.prepare("SELECT merchant, cart, inventory_enabled AS e FROM catalog WHERE sku = ? ORDER BY merchant, cart").all(code) as Array<{ merchant: string; cart: string; e: number }>).map(
-      (r) => ({ merchant: r.merchant, cart: r.cart, inventoryEnabled: r.e === 1 }),
-    ),
+    inCatalogs: (
+      db
+        .prepare("SELECT merchant, cart, inventory_enabled AS e FROM catalog WHERE sku = ? ORDER BY merchant, cart")
+        .all(code) as Array<{ merchant: string; cart: string; e: number }>
+    ).map((r) => ({ merchant: r.merchant, cart: r.cart, inventoryEnabled: r.e === 1 })),
     lastSent: lastSentIn(store, code, carts),
   };
 }
 
 /** Per cart, what it was last sent for the code (or for the SKU's alias codes): key lookups, never a scan of every line. */
 function lastSentIn(store: Store, code: string, carts: SearchedCart[]): SkuSearch["lastSent"] {
-  const sent = store.db.prepare("SELECT merchant, cart, code, quantity, synced_at AS at FROM sku_sync WHERE merchant = ? AND cart = ? AND code = ?");
-  const aliasCodes = store.db.prepare("SELECT code FROM aliases WHERE merchant = ? AND sku = ? AND alias_type = ? ORDER BY code").pluck();
+  const sent = store.db.prepare(
+    "SELECT merchant, cart, code, quantity, synced_at AS at FROM sku_sync WHERE merchant = ? AND cart = ? AND code = ?",
+  );
+  const aliasCodes = store.db
+    .prepare("SELECT code FROM aliases WHERE merchant = ? AND sku = ? AND alias_type = ? ORDER BY code")
+    .pluck();
   const out: SkuSearch["lastSent"] = [];
   for (const c of carts) {
     const codes = new Set([code, ...(c.alias ? (aliasCodes.all(c.merchant, code, c.alias) as string[]) : [])]);

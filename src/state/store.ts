@@ -146,7 +146,12 @@ const CART_ALIASED = `CREATE TEMP TABLE cart_aliased (code TEXT NOT NULL, sku TE
 /** cart lines handed to the render loop per query */
 const CART_PAGE = 4096;
 
-export const NO_SKIPS: Readonly<Record<SkipReason, number>> = { "no-alias": 0, "duplicate-alias": 0, "inventory-disabled": 0, unsendable: 0 };
+export const NO_SKIPS: Readonly<Record<SkipReason, number>> = {
+  "no-alias": 0,
+  "duplicate-alias": 0,
+  "inventory-disabled": 0,
+  unsendable: 0,
+};
 
 /**
  * stockfeed's state, behind one interface: stages call these methods, never SQL.
@@ -178,7 +183,11 @@ export class Store {
       const fault = stateFault(e, path);
       if (fault) throw fault;
       if ((e as NodeJS.ErrnoException).code) {
-        throw new StockfeedError(`cannot open the state database ${path}: ${(e as Error).message}`, "state", "state_failed");
+        throw new StockfeedError(
+          `cannot open the state database ${path}: ${(e as Error).message}`,
+          "state",
+          "state_failed",
+        );
       }
       throw e;
     }
@@ -191,7 +200,11 @@ export class Store {
   private migrate(): void {
     const version = this.db.pragma("user_version", { simple: true }) as number;
     if (version > migrations.length)
-      throw new StockfeedError(`the state database is from a newer stockfeed (schema ${version}, this one knows ${migrations.length})`, "state", "state_failed");
+      throw new StockfeedError(
+        `the state database is from a newer stockfeed (schema ${version}, this one knows ${migrations.length})`,
+        "state",
+        "state_failed",
+      );
     for (let v = version; v < migrations.length; v++) {
       this.db.transaction(() => {
         this.db.exec(migrations[v]);
@@ -237,24 +250,37 @@ export class Store {
   // ---- runs ---------------------------------------------------------------
 
   startRun(now: number): number {
-    return Number(this.db.prepare("INSERT INTO runs (started_at, status) VALUES (?, 'running')").run(now).lastInsertRowid);
+    return Number(
+      this.db.prepare("INSERT INTO runs (started_at, status) VALUES (?, 'running')").run(now).lastInsertRowid,
+    );
   }
   finishRun(id: number, now: number, status: string, summary: unknown): void {
-    this.db.prepare("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?").run(now, status, JSON.stringify(summary), id);
+    this.db
+      .prepare("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?")
+      .run(now, status, JSON.stringify(summary), id);
   }
 
   // ---- the file ledger ----------------------------------------------------
 
   findLoaded(source: string, sha256: string): { id: number; name: string; taken_at: number } | undefined {
     return this.db
-      .prepare("SELECT id, name, taken_at FROM files WHERE source = ? AND sha256 = ? AND status IN ('loaded','loaded_with_rejects')")
+      .prepare(
+        "SELECT id, name, taken_at FROM files WHERE source = ? AND sha256 = ? AND status IN ('loaded','loaded_with_rejects')",
+      )
       .get(source, sha256) as { id: number; name: string; taken_at: number } | undefined;
   }
 
   /** The ledger's entry for this exact file of this source (path, size, server mtime), if it was taken before. */
-  findTaken(source: string, name: string, size: number, mtime: number): { id: number; status: string; sha256: string; stored_at: string | null; rows_rejected: number } | undefined {
+  findTaken(
+    source: string,
+    name: string,
+    size: number,
+    mtime: number,
+  ): { id: number; status: string; sha256: string; stored_at: string | null; rows_rejected: number } | undefined {
     return this.db
-      .prepare("SELECT id, status, sha256, stored_at, rows_rejected FROM files WHERE source = ? AND name = ? AND size = ? AND mtime = ? AND status <> 'loading' ORDER BY id LIMIT 1")
+      .prepare(
+        "SELECT id, status, sha256, stored_at, rows_rejected FROM files WHERE source = ? AND name = ? AND size = ? AND mtime = ? AND status <> 'loading' ORDER BY id LIMIT 1",
+      )
       .get(source, name, size, mtime) as ReturnType<Store["findTaken"]>;
   }
 
@@ -263,13 +289,17 @@ export class Store {
     return {
       recall: () =>
         new Map(
-          (this.db.prepare("SELECT path, size, mtime, seen_at FROM source_listing WHERE source = ?").all(source) as Array<{ path: string; size: number; mtime: number; seen_at: number }>).map(
-            (r) => [r.path, { size: r.size, mtime: r.mtime, seenAt: r.seen_at }],
-          ),
+          (
+            this.db
+              .prepare("SELECT path, size, mtime, seen_at FROM source_listing WHERE source = ?")
+              .all(source) as Array<{ path: string; size: number; mtime: number; seen_at: number }>
+          ).map((r) => [r.path, { size: r.size, mtime: r.mtime, seenAt: r.seen_at }]),
         ),
       remember: (files, now) =>
         this.transaction(() => {
-          this.db.prepare("DELETE FROM source_listing WHERE source = ? AND path NOT IN (SELECT value FROM json_each(?))").run(source, JSON.stringify(files.map((f) => f.path)));
+          this.db
+            .prepare("DELETE FROM source_listing WHERE source = ? AND path NOT IN (SELECT value FROM json_each(?))")
+            .run(source, JSON.stringify(files.map((f) => f.path)));
           const put = this.db.prepare(
             `INSERT INTO source_listing (source, path, size, mtime, seen_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, seen_at = excluded.seen_at
@@ -320,7 +350,9 @@ export class Store {
   /** A file's rejects and warnings in line order. */
   rejectsOf(fileId: number): IterableIterator<StoredReject> {
     return this.db
-      .prepare("SELECT line, field, value, reason, sku, order_id, severity FROM rejects WHERE file_id = ? ORDER BY line, rowid")
+      .prepare(
+        "SELECT line, field, value, reason, sku, order_id, severity FROM rejects WHERE file_id = ? ORDER BY line, rowid",
+      )
       .iterate(fileId) as IterableIterator<StoredReject>;
   }
 
@@ -362,7 +394,9 @@ export class Store {
     const heldRows = `SELECT i.line, i.sku, i.available, ${reason} AS reason
       FROM stage_inventory i JOIN stage_seen s ON s.sku = i.sku`;
     const args = { limit: maxSum.toLocaleString("en-US") };
-    const examples = db.prepare(`${heldRows} ORDER BY i.line LIMIT 20`).all(args) as Array<HeldLines["examples"][number]>;
+    const examples = db.prepare(`${heldRows} ORDER BY i.line LIMIT 20`).all(args) as Array<
+      HeldLines["examples"][number]
+    >;
     if (examples.length === 0) return { lines: 0, skus: 0, examples: [] };
     const lines = db
       .prepare(
@@ -387,7 +421,14 @@ export class Store {
    * list, as of the snapshot's time: the newest as-of written on its lines (the file's time
    * when none carries one); a level newer than that is kept.
    */
-  applyInventoryStage(p: { fileId: number; merchant: string; warehouse: string; full: boolean; defaultAsOf: number; now: number }): {
+  applyInventoryStage(p: {
+    fileId: number;
+    merchant: string;
+    warehouse: string;
+    full: boolean;
+    defaultAsOf: number;
+    now: number;
+  }): {
     loaded: number;
     stale: number;
     zeroed: number;
@@ -402,7 +443,9 @@ export class Store {
              MIN(as_of) AS as_of, MIN(line) AS line
       FROM stage_inventory GROUP BY sku`);
     const loaded = (db.prepare("SELECT COUNT(*) AS n FROM stage_sum").get() as { n: number }).n;
-    const times = db.prepare("SELECT MIN(as_of) AS oldest, MAX(written_as_of) AS newest FROM stage_inventory").get() as {
+    const times = db
+      .prepare("SELECT MIN(as_of) AS oldest, MAX(written_as_of) AS newest FROM stage_inventory")
+      .get() as {
       oldest: number | null;
       newest: number | null;
     };
@@ -427,7 +470,9 @@ export class Store {
          WHERE excluded.as_of >= inventory.as_of`,
       )
       .run(args).changes;
-    db.prepare("INSERT OR IGNORE INTO products (merchant, sku) SELECT @merchant, sku FROM stage_sum").run({ merchant: p.merchant });
+    db.prepare("INSERT OR IGNORE INTO products (merchant, sku) SELECT @merchant, sku FROM stage_sum").run({
+      merchant: p.merchant,
+    });
     let zeroed = 0;
     if (p.full) {
       zeroed = db
@@ -476,12 +521,18 @@ export class Store {
   }
 
   /** `product`: the product's canonical fields as JSON (product sync sends them to a WMS) */
-  addCatalog(p: { fileId: number; merchant: string; cart: string; rows: Iterable<{ sku: string; inventoryEnabled: boolean; product?: string }> }): void {
+  addCatalog(p: {
+    fileId: number;
+    merchant: string;
+    cart: string;
+    rows: Iterable<{ sku: string; inventoryEnabled: boolean; product?: string }>;
+  }): void {
     const insert = this.db.prepare(
       `INSERT INTO catalog (merchant, cart, sku, inventory_enabled, file_id, product) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (merchant, cart, sku) DO UPDATE SET inventory_enabled = excluded.inventory_enabled, product = excluded.product`,
     );
-    for (const r of p.rows) insert.run(p.merchant, p.cart, r.sku, r.inventoryEnabled ? 1 : 0, p.fileId, r.product ?? null);
+    for (const r of p.rows)
+      insert.run(p.merchant, p.cart, r.sku, r.inventoryEnabled ? 1 : 0, p.fileId, r.product ?? null);
   }
 
   /** Product sync's queries. */
@@ -495,14 +546,24 @@ export class Store {
     this.db.prepare("DELETE FROM aliases WHERE merchant = ?").run(merchant);
   }
 
-  addAliases(p: { fileId: number; merchant: string; rows: Iterable<{ sku: string; aliasType: string; code: string }> }): void {
-    const insert = this.db.prepare("INSERT OR IGNORE INTO aliases (merchant, sku, alias_type, code, file_id) VALUES (?, ?, ?, ?, ?)");
+  addAliases(p: {
+    fileId: number;
+    merchant: string;
+    rows: Iterable<{ sku: string; aliasType: string; code: string }>;
+  }): void {
+    const insert = this.db.prepare(
+      "INSERT OR IGNORE INTO aliases (merchant, sku, alias_type, code, file_id) VALUES (?, ?, ?, ?, ?)",
+    );
     for (const r of p.rows) insert.run(p.merchant, r.sku, r.aliasType, r.code, p.fileId);
   }
 
   /** Every SKU of the alias list is a product of the merchant (after the list's last addAliases). */
   aliasProducts(merchant: string): void {
-    this.db.prepare("INSERT OR IGNORE INTO products (merchant, sku) SELECT DISTINCT merchant, sku FROM aliases WHERE merchant = ?").run(merchant);
+    this.db
+      .prepare(
+        "INSERT OR IGNORE INTO products (merchant, sku) SELECT DISTINCT merchant, sku FROM aliases WHERE merchant = ?",
+      )
+      .run(merchant);
   }
 
   // ---- cart syncs (rules 4-9, 15) -----------------------------------------
@@ -519,7 +580,11 @@ export class Store {
   }
 
   hasInventory(merchant: string, warehouse: string | null): boolean {
-    return !!this.db.prepare("SELECT 1 FROM inventory WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) LIMIT 1").get({ merchant, warehouse });
+    return !!this.db
+      .prepare(
+        "SELECT 1 FROM inventory WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) LIMIT 1",
+      )
+      .get({ merchant, warehouse });
   }
 
   lastDelivered(merchant: string, cart: string): LastDelivered | undefined {
@@ -534,15 +599,24 @@ export class Store {
 
   /** The merchant's newest file (any kind, any outcome): cart lines computed at the same stamp are the same lines. */
   dataStamp(merchant: string): number {
-    return (this.db.prepare("SELECT MAX(id) AS id FROM files WHERE merchant = ?").get(merchant) as { id: number | null }).id ?? 0;
+    return (
+      (this.db.prepare("SELECT MAX(id) AS id FROM files WHERE merchant = ?").get(merchant) as { id: number | null })
+        .id ?? 0
+    );
   }
 
   /** The next {seq} for the cart's file name; persisted so it never repeats. */
   nextSeq(merchant: string, cart: string): number {
     return this.transaction(() => {
-      this.db.prepare("INSERT INTO cart_state (merchant, cart, seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING").run(merchant, cart);
+      this.db
+        .prepare("INSERT INTO cart_state (merchant, cart, seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING")
+        .run(merchant, cart);
       this.db.prepare("UPDATE cart_state SET seq = seq + 1 WHERE merchant = ? AND cart = ?").run(merchant, cart);
-      return (this.db.prepare("SELECT seq FROM cart_state WHERE merchant = ? AND cart = ?").get(merchant, cart) as { seq: number }).seq;
+      return (
+        this.db.prepare("SELECT seq FROM cart_state WHERE merchant = ? AND cart = ?").get(merchant, cart) as {
+          seq: number;
+        }
+      ).seq;
     });
   }
 
@@ -606,12 +680,18 @@ export class Store {
     const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
     const level = levelForCartSql("l.available", c);
     // the catalog is looked up only for carts that have one
-    const hasCatalog = !!db.prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart);
+    const hasCatalog = !!db
+      .prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1")
+      .get(c.merchant, c.cart);
     const catalogOff = (code: string) =>
-      hasCatalog ? `WHEN (SELECT inventory_enabled FROM catalog k WHERE k.merchant = ${q(c.merchant)} AND k.cart = ${q(c.cart)} AND k.sku = ${code}) = 0 THEN 'inventory-disabled'` : "";
+      hasCatalog
+        ? `WHEN (SELECT inventory_enabled FROM catalog k WHERE k.merchant = ${q(c.merchant)} AND k.cart = ${q(c.cart)} AND k.sku = ${code}) = 0 THEN 'inventory-disabled'`
+        : "";
     // lines the writer could not carry are looked up only once there are some (markUnsendable)
     const unsendable = (code: string, sku: string) => (withUnsendable: boolean) =>
-      withUnsendable ? `WHEN EXISTS (SELECT 1 FROM cart_unsendable u WHERE u.code = ${code} AND u.sku = ${sku}) THEN 'unsendable'` : "";
+      withUnsendable
+        ? `WHEN EXISTS (SELECT 1 FROM cart_unsendable u WHERE u.code = ${code} AND u.sku = ${sku}) THEN 'unsendable'`
+        : "";
     if (c.alias === null) {
       const unsent = unsendable("l.sku", "l.sku");
       this.cartOutSql = (u) => `CREATE TEMP VIEW cart_out AS
@@ -638,7 +718,9 @@ export class Store {
     // one pass: lines and units sent, products left out by reason
     const totals = { rows: 0, units: 0 };
     const skipped: Record<SkipReason, number> = { ...NO_SKIPS };
-    for (const r of db.prepare("SELECT skip, COUNT(*) AS n, SUM(quantity) AS units FROM cart_out GROUP BY skip").all() as Array<{ skip: SkipReason | null; n: number; units: number }>) {
+    for (const r of db
+      .prepare("SELECT skip, COUNT(*) AS n, SUM(quantity) AS units FROM cart_out GROUP BY skip")
+      .all() as Array<{ skip: SkipReason | null; n: number; units: number }>) {
       if (r.skip === null) Object.assign(totals, { rows: r.n, units: r.units });
       else skipped[r.skip] = r.n;
     }
@@ -647,7 +729,11 @@ export class Store {
 
   /** The computed lines of the cart's file, in code order (read-only while iterating). */
   cartRows(): IterableIterator<CartRow> {
-    return this.db.prepare("SELECT code, sku, available, as_of AS asOf, ordered, quantity FROM cart_out WHERE skip IS NULL ORDER BY code").iterate() as IterableIterator<CartRow>;
+    return this.db
+      .prepare(
+        "SELECT code, sku, available, as_of AS asOf, ordered, quantity FROM cart_out WHERE skip IS NULL ORDER BY code",
+      )
+      .iterate() as IterableIterator<CartRow>;
   }
 
   /**
@@ -655,7 +741,10 @@ export class Store {
    * arrays faster than it steps a row at a time): [code, sku, quantity, available, asOf], with
    * available and asOf only when `want` asks for them (null otherwise).
    */
-  *cartRowsRaw(want: { available: boolean; asOf: boolean }): Generator<[string, string, number, number | null, number | null]> {
+  *cartRowsRaw(want: {
+    available: boolean;
+    asOf: boolean;
+  }): Generator<[string, string, number, number | null, number | null]> {
     // codes are unique among the lines sent (one code on two SKUs is a duplicate alias, left out)
     const page = this.db
       .prepare(
@@ -676,15 +765,25 @@ export class Store {
   /** Up to `perReason` of the products left out for each reason (the first in file order). */
   skippedRows(perReason: number): Array<{ sku: string; code: string | null; skip: SkipReason }> {
     const some = this.db.prepare("SELECT sku, NULLIF(code, '') AS code, skip FROM cart_out WHERE skip = ? LIMIT ?");
-    return (Object.keys(NO_SKIPS) as SkipReason[]).flatMap((reason) => some.all(reason, perReason) as Array<{ sku: string; code: string | null; skip: SkipReason }>);
+    return (Object.keys(NO_SKIPS) as SkipReason[]).flatMap(
+      (reason) => some.all(reason, perReason) as Array<{ sku: string; code: string | null; skip: SkipReason }>,
+    );
   }
 
   /**
    * What the computed cart lines change against the last file delivered to the cart: codes
    * added, removed, and levels changed (every code of a delivered file carries its sync id).
    */
-  diffWithLastDelivery(merchant: string, cart: string): { added: DiffRow[]; removed: DiffRow[]; changed: DiffRow[]; unchanged: number } {
-    const last = (this.db.prepare("SELECT last_sync_id AS id FROM cart_state WHERE merchant = ? AND cart = ?").get(merchant, cart) as { id: number | null } | undefined)?.id ?? -1;
+  diffWithLastDelivery(
+    merchant: string,
+    cart: string,
+  ): { added: DiffRow[]; removed: DiffRow[]; changed: DiffRow[]; unchanged: number } {
+    const last =
+      (
+        this.db
+          .prepare("SELECT last_sync_id AS id FROM cart_state WHERE merchant = ? AND cart = ?")
+          .get(merchant, cart) as { id: number | null } | undefined
+      )?.id ?? -1;
     const p = { merchant, cart, last };
     const rows = this.db
       .prepare(
@@ -738,7 +837,12 @@ export class Store {
     linesOf?: number;
   }): number {
     const { linesOf, skipped, ...rest } = s;
-    const row = { sha256: null, ...rest, skipped: Object.values(skipped).reduce((a, b) => a + b, 0), skippedBy: JSON.stringify(skipped) };
+    const row = {
+      sha256: null,
+      ...rest,
+      skipped: Object.values(skipped).reduce((a, b) => a + b, 0),
+      skippedBy: JSON.stringify(skipped),
+    };
     return this.transaction(() => {
       const id = Number(
         this.db
@@ -754,7 +858,8 @@ export class Store {
       if (linesOf !== undefined) return id;
       // the code's newest line becomes its previous one only if a file with that line set was
       // delivered (one file per cart is pending at a time, this one: older ones were delivered or lost)
-      const delivered = "cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered')";
+      const delivered =
+        "cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered')";
       this.db
         .prepare(
           `INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity)
@@ -778,9 +883,14 @@ export class Store {
   }
 
   /** Cart files rendered but not delivered yet, oldest first. */
-  pendingDeliveries(merchant: string, cart: string): Array<{ id: number; file_name: string; outbox_path: string; synced_at: number }> {
+  pendingDeliveries(
+    merchant: string,
+    cart: string,
+  ): Array<{ id: number; file_name: string; outbox_path: string; synced_at: number }> {
     return this.db
-      .prepare("SELECT id, file_name, outbox_path, synced_at FROM cart_syncs WHERE status = 'pending' AND merchant = ? AND cart = ? ORDER BY id")
+      .prepare(
+        "SELECT id, file_name, outbox_path, synced_at FROM cart_syncs WHERE status = 'pending' AND merchant = ? AND cart = ? ORDER BY id",
+      )
       .all(merchant, cart) as ReturnType<Store["pendingDeliveries"]>;
   }
 
@@ -791,24 +901,39 @@ export class Store {
 
   /** The outbox file of a pending sync is gone: that sync is failed, so the cart's next run makes a new one. */
   deliveryLost(id: number, error: string): void {
-    this.db.prepare("UPDATE cart_syncs SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'").run(error, id);
+    this.db
+      .prepare("UPDATE cart_syncs SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'")
+      .run(error, id);
   }
 
   /** The file is published: its lines now count as sent (View Product Sync), and it is the cart's last sync. */
   markDelivered(id: number, d: { fileName: string; location: string; at: number }): void {
     this.transaction(() => {
-      const s = this.db.prepare("SELECT merchant, cart FROM cart_syncs WHERE id = ? AND status = 'pending'").get(id) as { merchant: string; cart: string } | undefined;
+      const s = this.db.prepare("SELECT merchant, cart FROM cart_syncs WHERE id = ? AND status = 'pending'").get(id) as
+        { merchant: string; cart: string } | undefined;
       if (!s) return;
       this.db
-        .prepare("UPDATE cart_syncs SET status = 'delivered', file_name = ?, location = ?, delivered_at = ?, attempts = attempts + 1, error = NULL WHERE id = ?")
+        .prepare(
+          "UPDATE cart_syncs SET status = 'delivered', file_name = ?, location = ?, delivered_at = ?, attempts = attempts + 1, error = NULL WHERE id = ?",
+        )
         .run(d.fileName, d.location, d.at, id);
       this.db
-        .prepare("INSERT INTO cart_state (merchant, cart, last_sync_id) VALUES (?, ?, ?) ON CONFLICT (merchant, cart) DO UPDATE SET last_sync_id = excluded.last_sync_id")
+        .prepare(
+          "INSERT INTO cart_state (merchant, cart, last_sync_id) VALUES (?, ?, ?) ON CONFLICT (merchant, cart) DO UPDATE SET last_sync_id = excluded.last_sync_id",
+        )
         .run(s.merchant, s.cart, id);
     });
   }
 
-  recordFailedSync(s: { runId: number; merchant: string; cart: string; syncedAt: number; reason: string; fileName: string | null; error: string }): void {
+  recordFailedSync(s: {
+    runId: number;
+    merchant: string;
+    cart: string;
+    syncedAt: number;
+    reason: string;
+    fileName: string | null;
+    error: string;
+  }): void {
     this.db
       .prepare(
         `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, error)
@@ -840,12 +965,15 @@ export class Store {
    */
   reserveControlNumbers(partner: string, transactions: number): { isa: number; gs: number; st: number } {
     const run = () => {
-      const last = (this.db.prepare("SELECT isa, gs, st FROM x12_control WHERE partner = ?").get(partner) as { isa: number; gs: number; st: number } | undefined) ?? { isa: 0, gs: 0, st: 0 };
+      const last = (this.db.prepare("SELECT isa, gs, st FROM x12_control WHERE partner = ?").get(partner) as
+        { isa: number; gs: number; st: number } | undefined) ?? { isa: 0, gs: 0, st: 0 };
       const next = { isa: last.isa + 1, gs: last.gs + 1, st: last.st + 1 };
       if (next.isa > 999_999_999 || next.gs > 999_999_999 || last.st + transactions > 999_999_999)
         throw new StockfeedError(`X12 control numbers for ${partner} are exhausted`, "sending", "state_failed");
       this.db
-        .prepare("INSERT INTO x12_control (partner, isa, gs, st) VALUES (@partner, @isa, @gs, @st) ON CONFLICT (partner) DO UPDATE SET isa = excluded.isa, gs = excluded.gs, st = excluded.st")
+        .prepare(
+          "INSERT INTO x12_control (partner, isa, gs, st) VALUES (@partner, @isa, @gs, @st) ON CONFLICT (partner) DO UPDATE SET isa = excluded.isa, gs = excluded.gs, st = excluded.st",
+        )
         .run({ partner, isa: next.isa, gs: next.gs, st: last.st + transactions });
       return next;
     };
@@ -855,21 +983,31 @@ export class Store {
   /** Where an interchange (sender, receiver, control number) was received and loaded before. */
   findReceivedInterchange(sender: string, receiver: string, control: string): string | undefined {
     const r = this.db
-      .prepare("SELECT f.name, f.taken_at FROM x12_received x JOIN files f ON f.id = x.file_id WHERE x.sender = ? AND x.receiver = ? AND x.control = ?")
+      .prepare(
+        "SELECT f.name, f.taken_at FROM x12_received x JOIN files f ON f.id = x.file_id WHERE x.sender = ? AND x.receiver = ? AND x.control = ?",
+      )
       .get(sender, receiver, control) as { name: string; taken_at: number } | undefined;
     return r ? `in ${r.name}, taken ${new Date(r.taken_at).toISOString()}` : undefined;
   }
 
   recordReceivedInterchange(sender: string, receiver: string, control: string, fileId: number): void {
-    this.db.prepare("INSERT OR IGNORE INTO x12_received (sender, receiver, control, file_id) VALUES (?, ?, ?, ?)").run(sender, receiver, control, fileId);
+    this.db
+      .prepare("INSERT OR IGNORE INTO x12_received (sender, receiver, control, file_id) VALUES (?, ?, ?, ?)")
+      .run(sender, receiver, control, fileId);
   }
 
   addAck(a: { fileId: number; source: string; name: string; content: string; createdAt: number }): void {
-    this.db.prepare("INSERT INTO acks (file_id, source, name, content, created_at) VALUES (@fileId, @source, @name, @content, @createdAt)").run(a);
+    this.db
+      .prepare(
+        "INSERT INTO acks (file_id, source, name, content, created_at) VALUES (@fileId, @source, @name, @content, @createdAt)",
+      )
+      .run(a);
   }
 
   pendingAcks(source: string): Array<{ id: number; name: string; content: string }> {
-    return this.db.prepare("SELECT id, name, content FROM acks WHERE source = ? AND delivered_at IS NULL ORDER BY id").all(source) as Array<{ id: number; name: string; content: string }>;
+    return this.db
+      .prepare("SELECT id, name, content FROM acks WHERE source = ? AND delivered_at IS NULL ORDER BY id")
+      .all(source) as Array<{ id: number; name: string; content: string }>;
   }
 
   ackDelivered(id: number, at: number, location: string): void {

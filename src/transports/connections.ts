@@ -86,13 +86,23 @@ export interface ServerSession<C> {
  * One operation against a server: on the open connection (reconnecting when needed),
  * within the transfer deadline, retried after transient failures on a fresh connection.
  */
-export function runOnServer<C, T>(session: ServerSession<C>, what: string, op: (connection: C) => Promise<T>): Promise<T> {
+export function runOnServer<C, T>(
+  session: ServerSession<C>,
+  what: string,
+  op: (connection: C) => Promise<T>,
+): Promise<T> {
   const label = `${session.name}: ${what}`;
   return withRetries(
     label,
     session.config,
     session.log,
-    async () => withDeadline(label, session.config.transferDeadlineSeconds * 1000, op(await session.ensure()), () => void session.drop()),
+    async () =>
+      withDeadline(
+        label,
+        session.config.transferDeadlineSeconds * 1000,
+        op(await session.ensure()),
+        () => void session.drop(),
+      ),
     (e) => session.classify(e),
     async (e) => {
       if (e.retriable) await session.drop();
@@ -121,19 +131,40 @@ export async function withDeadline<T>(what: string, ms: number, work: Promise<T>
   }
 }
 
-const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED", "EAI_AGAIN", "ENOTCONN", "ERR_STREAM_PREMATURE_CLOSE"]);
+const TRANSIENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNABORTED",
+  "EAI_AGAIN",
+  "ENOTCONN",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
 
 /** A network-level error (socket refused, reset, timed out) is transient. */
 export function isTransientNetworkError(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
   const msg = String((e as Error)?.message ?? e);
-  return /timeout|timed out|ECONNRESET|ECONNREFUSED|socket hang up|closed|EPIPE|not connected|No SFTP connection|connection lost|end of file/i.test(msg);
+  return /timeout|timed out|ECONNRESET|ECONNREFUSED|socket hang up|closed|EPIPE|not connected|No SFTP connection|connection lost|end of file/i.test(
+    msg,
+  );
 }
 
 /** Throws a transient TransferError when a download did not bring exactly the listed size. */
-export async function checkDownloaded(what: string, localPath: string, expectedSize: number | undefined): Promise<void> {
+export async function checkDownloaded(
+  what: string,
+  localPath: string,
+  expectedSize: number | undefined,
+): Promise<void> {
   if (expectedSize === undefined) return;
   const got = (await stat(localPath)).size;
-  if (got !== expectedSize) throw new TransferError(`${what}: ${got} bytes arrived, the listing said ${expectedSize} (cut off, or changed while downloading)`, true);
+  if (got !== expectedSize)
+    throw new TransferError(
+      `${what}: ${got} bytes arrived, the listing said ${expectedSize} (cut off, or changed while downloading)`,
+      true,
+    );
 }

@@ -34,7 +34,12 @@ const MAX_SUFFIX = 999;
  * checked for these exact bytes under the name (or a suffixed one): when an earlier attempt
  * got as far as the rename but its answer was lost, nothing is sent twice.
  */
-export async function deliverFile(dest: DestinationTransport, config: DeliveryConfig, localFile: string, name: string): Promise<Delivered> {
+export async function deliverFile(
+  dest: DestinationTransport,
+  config: DeliveryConfig,
+  localFile: string,
+  name: string,
+): Promise<Delivered> {
   const size = (await stat(localFile)).size;
   let digest: string | undefined;
   const identical = async (path: string, remoteSize: number | undefined) => {
@@ -55,7 +60,12 @@ export async function deliverFile(dest: DestinationTransport, config: DeliveryCo
   const existing = await dest.size(name);
   if (existing !== undefined) {
     if (await identical(name, existing)) return { name, location: dest.location(name), alreadyThere: true };
-    if (config.fileExist === "fail") throw new TransferError(`${dest.location(name)} already exists with other content (fileExist: fail)`, false, "sending");
+    if (config.fileExist === "fail")
+      throw new TransferError(
+        `${dest.location(name)} already exists with other content (fileExist: fail)`,
+        false,
+        "sending",
+      );
     if (config.fileExist === "rename-with-suffix") {
       target = "";
       for (let n = 1; n <= MAX_SUFFIX; n++) {
@@ -65,9 +75,11 @@ export async function deliverFile(dest: DestinationTransport, config: DeliveryCo
           target = candidate;
           break;
         }
-        if (await identical(candidate, s)) return { name: candidate, location: dest.location(candidate), alreadyThere: true };
+        if (await identical(candidate, s))
+          return { name: candidate, location: dest.location(candidate), alreadyThere: true };
       }
-      if (!target) throw new TransferError(`${dest.location(name)}: ${MAX_SUFFIX} suffixed names are taken`, false, "sending");
+      if (!target)
+        throw new TransferError(`${dest.location(name)}: ${MAX_SUFFIX} suffixed names are taken`, false, "sending");
     }
   }
 
@@ -78,7 +90,11 @@ export async function deliverFile(dest: DestinationTransport, config: DeliveryCo
   const uploaded = await dest.size(temp);
   if (uploaded !== size) {
     await dest.remove(temp).catch(() => undefined);
-    throw new TransferError(`upload of ${name} to ${dest.location(temp)} ended with ${uploaded ?? "no"} bytes of ${size}`, true, "sending");
+    throw new TransferError(
+      `upload of ${name} to ${dest.location(temp)} ended with ${uploaded ?? "no"} bytes of ${size}`,
+      true,
+      "sending",
+    );
   }
   faultPoint("deliver:before-rename");
   try {

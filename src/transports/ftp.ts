@@ -7,7 +7,14 @@ import { z } from "zod";
 import { TransferError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { globToRegExp } from "../util/glob.js";
-import { checkDownloaded, isTransientNetworkError, runOnServer, withDeadline, type ServerSession, type Session } from "./connections.js";
+import {
+  checkDownloaded,
+  isTransientNetworkError,
+  runOnServer,
+  withDeadline,
+  type ServerSession,
+  type Session,
+} from "./connections.js";
 import { deliveryOptions, serverOptions, takingOptions } from "./options.js";
 import { readSecret, redactor } from "./secrets.js";
 import { SYMLINK } from "./incoming.js";
@@ -25,7 +32,11 @@ const ftpServer = {
   certificateName: z.string().min(1).optional(),
 };
 
-const ftpSource = z.strictObject({ transport: z.literal("ftp"), ...ftpServer, ...takingOptions({ stableSeconds: 10, afterTake: "move" }) });
+const ftpSource = z.strictObject({
+  transport: z.literal("ftp"),
+  ...ftpServer,
+  ...takingOptions({ stableSeconds: 10, afterTake: "move" }),
+});
 const ftpDestination = z.strictObject({ transport: z.literal("ftp"), ...ftpServer, ...deliveryOptions });
 type FtpServer = z.output<typeof ftpSource> | z.output<typeof ftpDestination>;
 
@@ -58,17 +69,26 @@ class FtpSession implements Session, ServerSession<Client> {
       const code = (e as FTPError).code;
       if (code === 530) return new TransferError(`${this.name}: login refused (530): ${msg}`, false);
       // a reply that reports a broken data connection is transient whatever its code (ftp-srv answers "551 read ECONNRESET")
-      return new TransferError(`${this.name}: ${msg}`, TRANSIENT_REPLIES.has(code) || /ECONNRESET|EPIPE|ETIMEDOUT|connection (closed|reset)/i.test(msg));
+      return new TransferError(
+        `${this.name}: ${msg}`,
+        TRANSIENT_REPLIES.has(code) || /ECONNRESET|EPIPE|ETIMEDOUT|connection (closed|reset)/i.test(msg),
+      );
     }
     const code = (e as NodeJS.ErrnoException)?.code;
     if (typeof code === "string" && /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/.test(code))
-      return new TransferError(`${this.name}: the server's TLS certificate is not trusted (${code}): ${msg}; give its CA with caPath`, false);
+      return new TransferError(
+        `${this.name}: the server's TLS certificate is not trusted (${code}): ${msg}; give its CA with caPath`,
+        false,
+      );
     return new TransferError(`${this.name}: ${msg}`, isTransientNetworkError(e));
   };
 
   private async connect(): Promise<Client> {
     const c = this.config;
-    const client = new Client(c.idleTimeoutSeconds * 1000, { allowSeparateTransferHost: false, maxListingBytes: 64 * 1024 * 1024 });
+    const client = new Client(c.idleTimeoutSeconds * 1000, {
+      allowSeparateTransferHost: false,
+      maxListingBytes: 64 * 1024 * 1024,
+    });
     // the protocol trace goes to the debug log (basic-ftp already writes PASS as ###; the redactor is the second lock)
     client.ftp.verbose = this.log.isLevelEnabled?.("debug") ?? false;
     client.ftp.log = (message: string) => this.log.debug({ server: this.name, ftp: this.redact(message) }, "ftp");
@@ -82,7 +102,14 @@ class FtpSession implements Session, ServerSession<Client> {
       await withDeadline(
         `connecting to ${this.name}`,
         c.connectTimeoutSeconds * 1000,
-        client.access({ host: c.host, port: c.port ?? (c.tls === "implicit" ? 990 : 21), user: c.user, password, secure: c.tls === "none" ? false : c.tls === "explicit" ? true : "implicit", secureOptions }),
+        client.access({
+          host: c.host,
+          port: c.port ?? (c.tls === "implicit" ? 990 : 21),
+          user: c.user,
+          password,
+          secure: c.tls === "none" ? false : c.tls === "explicit" ? true : "implicit",
+          secureOptions,
+        }),
         () => client.close(),
       );
       this.home = await client.pwd();
@@ -121,7 +148,17 @@ class FtpSession implements Session, ServerSession<Client> {
 }
 
 function session(config: FtpServer, rt: TransportRuntime): FtpSession {
-  const key = JSON.stringify(["ftp", config.host, config.port, config.user, config.passwordEnv, config.tls, config.caPath, config.verifyCertificate, config.certificateName]);
+  const key = JSON.stringify([
+    "ftp",
+    config.host,
+    config.port,
+    config.user,
+    config.passwordEnv,
+    config.tls,
+    config.caPath,
+    config.verifyCertificate,
+    config.certificateName,
+  ]);
   return rt.connections.get(key, () => new FtpSession(config, rt.log));
 }
 
@@ -168,7 +205,11 @@ export const ftpTransport: TransportDefinition<typeof ftpSource, typeof ftpDesti
               throw e;
             });
             for (const f of listing) {
-              if (++entries > config.maxEntries) throw new TransferError(`${s.name}: ${config.dir} lists more than ${config.maxEntries} entries (maxEntries); nothing taken`, false);
+              if (++entries > config.maxEntries)
+                throw new TransferError(
+                  `${s.name}: ${config.dir} lists more than ${config.maxEntries} entries (maxEntries); nothing taken`,
+                  false,
+                );
               if (f.name === "." || f.name === "..") continue;
               const path = rel ? `${rel}/${f.name}` : f.name;
               if (f.isDirectory) {
@@ -179,7 +220,11 @@ export const ftpTransport: TransportDefinition<typeof ftpSource, typeof ftpDesti
               if (!f.isFile) continue;
               let mtime = f.modifiedAt?.getTime();
               // no exact time in the listing (LIST, not MLSD): ask MDTM for the files that may be taken
-              if (mtime === undefined && pattern.test(f.name) && !/[\0\r\n]/.test(path)) mtime = await client.lastMod(s.abs(dirOf(path))).then((d) => d.getTime(), () => undefined);
+              if (mtime === undefined && pattern.test(f.name) && !/[\0\r\n]/.test(path))
+                mtime = await client.lastMod(s.abs(dirOf(path))).then(
+                  (d) => d.getTime(),
+                  () => undefined,
+                );
               files.push({ path, size: f.size, mtime: mtime ?? rawTimeNumber(f.rawModifiedAt) });
             }
           };
@@ -213,16 +258,27 @@ export const ftpTransport: TransportDefinition<typeof ftpSource, typeof ftpDesti
           await mkdirs(client, posix.dirname(at(path)));
           await client.uploadFrom(localPath, at(path));
         }),
-      download: (path, localPath) => s.run(`downloading ${path}`, (client) => client.downloadTo(localPath, at(path)).then(() => undefined)),
+      download: (path, localPath) =>
+        s.run(`downloading ${path}`, (client) => client.downloadTo(localPath, at(path)).then(() => undefined)),
       rename: (from, to, overwrite) =>
         s.run(`renaming ${from} to ${to}`, async (client) => {
           if (!overwrite && (await remoteSize(client, at(to))) !== undefined)
-            throw new TransferError(`${s.name}${at(to)} appeared while delivering (fileExist does not allow overwriting)`, false, "sending");
+            throw new TransferError(
+              `${s.name}${at(to)} appeared while delivering (fileExist does not allow overwriting)`,
+              false,
+              "sending",
+            );
           try {
             await client.rename(at(from), at(to));
           } catch (e) {
             // servers that refuse to rename over an existing name: remove it, then rename
-            if (!(overwrite && e instanceof FTPError && e.code >= 500 && (await remoteSize(client, at(to))) !== undefined)) throw e;
+            if (!(
+              overwrite &&
+              e instanceof FTPError &&
+              e.code >= 500 &&
+              (await remoteSize(client, at(to))) !== undefined
+            ))
+              throw e;
             await client.remove(at(to));
             await client.rename(at(from), at(to));
           }

@@ -25,7 +25,13 @@ function hostMatches(pattern: string, name: string): boolean {
     return createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64") === hash;
   }
   // known_hosts patterns: `*` and `?` are the only wildcards ([ and ] are literal, as in [host]:port)
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "i",
+  );
   return re.test(name);
 }
 
@@ -34,7 +40,11 @@ function hostMatches(pattern: string, name: string): boolean {
  * refused even when listed. Hashed names (|1|salt|hash), `[host]:port`, globs and `!`
  * negations are understood; @cert-authority lines are not used (no certificates).
  */
-export function knownHostKeys(file: string, host: string, port: number): { accepted: Set<string>; revoked: Set<string> } {
+export function knownHostKeys(
+  file: string,
+  host: string,
+  port: number,
+): { accepted: Set<string>; revoked: Set<string> } {
   const name = knownHostsName(host, port);
   const accepted = new Set<string>();
   const revoked = new Set<string>();
@@ -71,10 +81,14 @@ export function checkHostKey(pin: HostKeyPin, host: string, port: number, keyBlo
   const b64 = keyBlob.toString("base64");
   if (pin.knownHostsPath) {
     const { accepted, revoked } = knownHostKeys(pin.knownHostsPath, host, port);
-    if (revoked.has(b64)) return `host key of ${host}:${port} (${type} ${seen}) is marked @revoked in ${pin.knownHostsPath}`;
+    if (revoked.has(b64))
+      return `host key of ${host}:${port} (${type} ${seen}) is marked @revoked in ${pin.knownHostsPath}`;
     if (accepted.has(b64)) return undefined;
   }
   if (pin.fingerprints.includes(seen)) return undefined;
-  const expected = [...pin.fingerprints, ...(pin.knownHostsPath ? [`the keys of ${knownHostsName(host, port)} in ${pin.knownHostsPath}`] : [])].join(", ");
+  const expected = [
+    ...pin.fingerprints,
+    ...(pin.knownHostsPath ? [`the keys of ${knownHostsName(host, port)} in ${pin.knownHostsPath}`] : []),
+  ].join(", ");
   return `host key of ${host}:${port} is ${type} ${seen}, which is not the pinned key (${expected || "none"}): refusing to connect. If the partner changed its key, check the new fingerprint with them and update hostKey/knownHosts`;
 }

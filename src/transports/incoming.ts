@@ -49,7 +49,8 @@ export function unsafePathReason(path: string): string | undefined {
   if (path.includes("\\")) return "contains a backslash";
   if (/^[A-Za-z]:/.test(path)) return "starts with a drive letter";
   if (path.startsWith("/")) return "is an absolute path";
-  if (path.split("/").some((s) => s === ".." || s === "." || s === "")) return "contains a '..', '.' or empty path segment";
+  if (path.split("/").some((s) => s === ".." || s === "." || s === ""))
+    return "contains a '..', '.' or empty path segment";
   return undefined;
 }
 
@@ -109,7 +110,9 @@ export async function completeFiles(
       candidates.push(f);
     }
     // a marker is never data, even when the glob matches it
-    const markers = config.doneFile ? new Set(candidates.map((f) => doneFileFor(config.doneFile!, f.path))) : new Set<string>();
+    const markers = config.doneFile
+      ? new Set(candidates.map((f) => doneFileFor(config.doneFile!, f.path)))
+      : new Set<string>();
     return { candidates: candidates.filter((f) => !markers.has(f.path)), all };
   };
 

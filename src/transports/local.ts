@@ -28,7 +28,12 @@ function ioError(e: unknown, what: string, stage: "receiving" | "sending" = "rec
 }
 
 /** Walks a folder (and subfolders when asked), streaming, failing cleanly past maxEntries. */
-async function walk(root: string, recursive: boolean, maxEntries: number, skip: (rel: string) => boolean): Promise<ListedFile[]> {
+async function walk(
+  root: string,
+  recursive: boolean,
+  maxEntries: number,
+  skip: (rel: string) => boolean,
+): Promise<ListedFile[]> {
   const files: ListedFile[] = [];
   let entries = 0;
   const visit = async (rel: string) => {
@@ -40,7 +45,8 @@ async function walk(root: string, recursive: boolean, maxEntries: number, skip: 
       throw ioError(e, `cannot list ${join(root, rel)}`);
     }
     for await (const d of dir) {
-      if (++entries > maxEntries) throw new TransferError(`${root} lists more than ${maxEntries} entries (maxEntries); nothing taken`, false);
+      if (++entries > maxEntries)
+        throw new TransferError(`${root} lists more than ${maxEntries} entries (maxEntries); nothing taken`, false);
       const path = rel ? `${rel}/${d.name}` : d.name;
       if (d.isDirectory()) {
         if (recursive && !d.name.startsWith(".") && !skip(path)) await visit(path);
@@ -122,7 +128,12 @@ export const localTransport: TransportDefinition<typeof localSource, typeof loca
         try {
           await link(a, b);
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new TransferError(`${b} appeared while delivering (fileExist does not allow overwriting)`, false, "sending");
+          if ((e as NodeJS.ErrnoException).code === "EEXIST")
+            throw new TransferError(
+              `${b} appeared while delivering (fileExist does not allow overwriting)`,
+              false,
+              "sending",
+            );
           throw e;
         }
         await unlink(a);

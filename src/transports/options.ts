@@ -6,7 +6,8 @@ import { z } from "zod";
  * folder is claimed by a rename (afterTake: delete) and read at once; a server's folder
  * is archived there (afterTake: move) and waits for two equal listings.
  */
-const ARCHIVE_INSIDE = "no '..' in archiveDir: a relative archive stays inside the source folder (or give an absolute path)";
+const ARCHIVE_INSIDE =
+  "no '..' in archiveDir: a relative archive stays inside the source folder (or give an absolute path)";
 
 export function takingOptions(defaults: { stableSeconds: number; afterTake: "move" | "delete" | "keep" }) {
   return {
@@ -51,7 +52,8 @@ export const deliveryOptions = {
 };
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
-const notHere = (what: string, instead: string) => z.undefined({ error: `${what} never goes in the config file: ${instead}` }).optional();
+const notHere = (what: string, instead: string) =>
+  z.undefined({ error: `${what} never goes in the config file: ${instead}` }).optional();
 
 /** The options of a connection to a server: who, secrets by reference only, timeouts, retries. */
 export const serverOptions = {

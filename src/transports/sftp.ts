@@ -8,14 +8,26 @@ import type { SFTPWrapper, Stats } from "ssh2";
 import { z } from "zod";
 import { TransferError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { checkDownloaded, isTransientNetworkError, runOnServer, withDeadline, type ServerSession, type Session } from "./connections.js";
+import {
+  checkDownloaded,
+  isTransientNetworkError,
+  runOnServer,
+  withDeadline,
+  type ServerSession,
+  type Session,
+} from "./connections.js";
 import { checkHostKey } from "./hostkeys.js";
 import { deliveryOptions, envName, notHere, serverOptions, takingOptions } from "./options.js";
 import { readSecret, redactor } from "./secrets.js";
 import { SYMLINK } from "./incoming.js";
 import type { ListedFile, TransportDefinition, TransportRuntime } from "./types.js";
 
-const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "an OpenSSH SHA256 fingerprint (ssh-keygen -lf key.pub: SHA256: and 43 characters)");
+const fingerprint = z
+  .string()
+  .regex(
+    /^SHA256:[A-Za-z0-9+/]{43}$/,
+    "an OpenSSH SHA256 fingerprint (ssh-keygen -lf key.pub: SHA256: and 43 characters)",
+  );
 
 const sftpServer = {
   ...serverOptions,
@@ -30,15 +42,27 @@ const sftpServer = {
   knownHosts: z.string().min(1).optional(),
 };
 
-function pinned<T extends { hostKey?: string | string[]; knownHosts?: string; passwordEnv?: string; privateKeyPath?: string }>(schema: z.ZodType<T>) {
+function pinned<
+  T extends { hostKey?: string | string[]; knownHosts?: string; passwordEnv?: string; privateKeyPath?: string },
+>(schema: z.ZodType<T>) {
   return schema.superRefine((c, ctx) => {
     if (!c.hostKey && !c.knownHosts)
-      ctx.addIssue({ code: "custom", path: ["hostKey"], message: "an SFTP server's host key must be pinned: give hostKey (SHA256:... as ssh-keygen -lf prints it) or knownHosts (a known_hosts file)" });
-    if (!c.passwordEnv && !c.privateKeyPath) ctx.addIssue({ code: "custom", path: ["passwordEnv"], message: "give passwordEnv or privateKeyPath (or both)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["hostKey"],
+        message:
+          "an SFTP server's host key must be pinned: give hostKey (SHA256:... as ssh-keygen -lf prints it) or knownHosts (a known_hosts file)",
+      });
+    if (!c.passwordEnv && !c.privateKeyPath)
+      ctx.addIssue({ code: "custom", path: ["passwordEnv"], message: "give passwordEnv or privateKeyPath (or both)" });
   });
 }
 
-const sftpSourceObject = z.strictObject({ transport: z.literal("sftp"), ...sftpServer, ...takingOptions({ stableSeconds: 10, afterTake: "move" }) });
+const sftpSourceObject = z.strictObject({
+  transport: z.literal("sftp"),
+  ...sftpServer,
+  ...takingOptions({ stableSeconds: 10, afterTake: "move" }),
+});
 const sftpDestinationObject = z.strictObject({ transport: z.literal("sftp"), ...sftpServer, ...deliveryOptions });
 const sftpSource = pinned(sftpSourceObject) as unknown as typeof sftpSourceObject;
 const sftpDestination = pinned(sftpDestinationObject) as unknown as typeof sftpDestinationObject;
@@ -71,10 +95,14 @@ class SftpSession implements Session, ServerSession<SFTPWrapper> {
     if (e instanceof TransferError) return e;
     if (this.hostKeyProblem) return new TransferError(`${this.name}: ${this.hostKeyProblem}`, false);
     const msg = this.redact(String((e as Error)?.message ?? e));
-    if (/authentication methods failed|authentication failed|permission denied \(/i.test(msg)) return new TransferError(`${this.name}: login refused for ${this.config.user}: ${msg}`, false);
-    if (/permission denied/i.test(msg) || (e as { code?: unknown })?.code === 3) return new TransferError(`${this.name}: permission denied: ${msg}`, false);
-    if (/no such file/i.test(msg) || (e as { code?: unknown })?.code === STATUS_NO_SUCH_FILE) return new TransferError(`${this.name}: ${msg}`, false);
-    if (/passphrase|private key|Cannot parse privateKey/i.test(msg)) return new TransferError(`${this.name}: the private key cannot be used: ${msg}`, false);
+    if (/authentication methods failed|authentication failed|permission denied \(/i.test(msg))
+      return new TransferError(`${this.name}: login refused for ${this.config.user}: ${msg}`, false);
+    if (/permission denied/i.test(msg) || (e as { code?: unknown })?.code === 3)
+      return new TransferError(`${this.name}: permission denied: ${msg}`, false);
+    if (/no such file/i.test(msg) || (e as { code?: unknown })?.code === STATUS_NO_SUCH_FILE)
+      return new TransferError(`${this.name}: ${msg}`, false);
+    if (/passphrase|private key|Cannot parse privateKey/i.test(msg))
+      return new TransferError(`${this.name}: the private key cannot be used: ${msg}`, false);
     return new TransferError(`${this.name}: ${msg}`, !this.alive || isTransientNetworkError(e));
   };
 
@@ -84,10 +112,20 @@ class SftpSession implements Session, ServerSession<SFTPWrapper> {
     // the library's own listeners print to the console (stdout carries --json answers): ours log instead
     const gone = (event: string) => (e?: Error) => {
       this.alive = false;
-      this.log.debug({ server: this.name, event, err: e ? this.redact(e.message) : undefined }, "sftp connection event");
+      this.log.debug(
+        { server: this.name, event, err: e ? this.redact(e.message) : undefined },
+        "sftp connection event",
+      );
     };
-    const client = new SftpClient("stockfeed", { error: gone("error"), end: gone("end"), close: gone("close") } as never);
-    const pin = { fingerprints: c.hostKey === undefined ? [] : Array.isArray(c.hostKey) ? c.hostKey : [c.hostKey], knownHostsPath: c.knownHosts };
+    const client = new SftpClient("stockfeed", {
+      error: gone("error"),
+      end: gone("end"),
+      close: gone("close"),
+    } as never);
+    const pin = {
+      fingerprints: c.hostKey === undefined ? [] : Array.isArray(c.hostKey) ? c.hostKey : [c.hostKey],
+      knownHostsPath: c.knownHosts,
+    };
     const sftp = await withDeadline(
       `connecting to ${this.name}`,
       c.connectTimeoutSeconds * 1000,
@@ -101,7 +139,9 @@ class SftpSession implements Session, ServerSession<SFTPWrapper> {
         readyTimeout: c.connectTimeoutSeconds * 1000,
         keepaliveInterval: Math.min(15, c.idleTimeoutSeconds) * 1000,
         // the SSH protocol trace goes to the trace log, through the redactor
-        ...(this.log.isLevelEnabled?.("trace") ? { debug: (message: string) => this.log.trace({ server: this.name, ssh: this.redact(message) }, "ssh") } : {}),
+        ...(this.log.isLevelEnabled?.("trace")
+          ? { debug: (message: string) => this.log.trace({ server: this.name, ssh: this.redact(message) }, "ssh") }
+          : {}),
         keepaliveCountMax: 3,
         hostVerifier: (key: Buffer) => {
           this.hostKeyProblem = checkHostKey(pin, c.host, this.port, key);
@@ -146,9 +186,15 @@ class SftpSession implements Session, ServerSession<SFTPWrapper> {
     const idle = this.config.idleTimeoutSeconds * 1000;
     const abort = new AbortController();
     let last = Date.now();
-    const timer = setInterval(() => {
-      if (Date.now() - last > idle) abort.abort(new TransferError(`${this.name}: ${what}: no data for ${this.config.idleTimeoutSeconds} s (stalled)`, true));
-    }, Math.min(1000, idle / 2));
+    const timer = setInterval(
+      () => {
+        if (Date.now() - last > idle)
+          abort.abort(
+            new TransferError(`${this.name}: ${what}: no data for ${this.config.idleTimeoutSeconds} s (stalled)`, true),
+          );
+      },
+      Math.min(1000, idle / 2),
+    );
     const progress = new Transform({
       transform(chunk, _enc, cb) {
         last = Date.now();
@@ -169,7 +215,9 @@ class SftpSession implements Session, ServerSession<SFTPWrapper> {
   }
 
   get hasPosixRename(): boolean {
-    return !!(this.sftp as unknown as { _extensions?: Record<string, string> })?._extensions?.["posix-rename@openssh.com"];
+    return !!(this.sftp as unknown as { _extensions?: Record<string, string> })?._extensions?.[
+      "posix-rename@openssh.com"
+    ];
   }
 
   async close(): Promise<void> {
@@ -182,7 +230,17 @@ class SftpSession implements Session, ServerSession<SFTPWrapper> {
 }
 
 function session(config: SftpServer, rt: TransportRuntime): SftpSession {
-  const key = JSON.stringify(["sftp", config.host, config.port, config.user, config.passwordEnv, config.privateKeyPath, config.passphraseEnv, config.hostKey, config.knownHosts]);
+  const key = JSON.stringify([
+    "sftp",
+    config.host,
+    config.port,
+    config.user,
+    config.passwordEnv,
+    config.privateKeyPath,
+    config.passphraseEnv,
+    config.hostKey,
+    config.knownHosts,
+  ]);
   return rt.connections.get(key, () => new SftpSession(config, rt.log));
 }
 
@@ -203,14 +261,20 @@ async function mkdirs(sftp: SFTPWrapper, absDir: string): Promise<void> {
   let path = "";
   for (const part of absDir.split("/").filter(Boolean)) {
     path += `/${part}`;
-    if (!(await statOrUndefined(sftp, path))) await cb<void>((done) => sftp.mkdir(path, done)).catch(async (e) => {
-      if (!(await statOrUndefined(sftp, path))) throw e;
-    });
+    if (!(await statOrUndefined(sftp, path)))
+      await cb<void>((done) => sftp.mkdir(path, done)).catch(async (e) => {
+        if (!(await statOrUndefined(sftp, path))) throw e;
+      });
   }
 }
 
 /** Reads a folder a batch at a time, failing past maxEntries before holding more in memory. */
-async function readFolder(sftp: SFTPWrapper, path: string, maxEntries: number, onEntry: (name: string, attrs: Stats) => Promise<void>): Promise<boolean> {
+async function readFolder(
+  sftp: SFTPWrapper,
+  path: string,
+  maxEntries: number,
+  onEntry: (name: string, attrs: Stats) => Promise<void>,
+): Promise<boolean> {
   let handle: Buffer;
   try {
     handle = await cb<Buffer>((done) => sftp.opendir(path, done));
@@ -219,7 +283,7 @@ async function readFolder(sftp: SFTPWrapper, path: string, maxEntries: number, o
     throw e;
   }
   try {
-    for (let count = 0; ; ) {
+    for (let count = 0; ;) {
       let batch: Array<{ filename: string; attrs: Stats }>;
       try {
         batch = await cb((done) => sftp.readdir(handle, done as never));
@@ -229,7 +293,8 @@ async function readFolder(sftp: SFTPWrapper, path: string, maxEntries: number, o
       }
       if (!batch) break;
       for (const entry of batch) {
-        if (++count > maxEntries) throw new TransferError(`${path} lists more than ${maxEntries} entries (maxEntries); nothing taken`, false);
+        if (++count > maxEntries)
+          throw new TransferError(`${path} lists more than ${maxEntries} entries (maxEntries); nothing taken`, false);
         await onEntry(entry.filename, entry.attrs);
       }
     }
@@ -295,7 +360,10 @@ export const sftpTransport: TransportDefinition<typeof sftpSource, typeof sftpDe
           await mkdirs(sftp, posix.dirname(at(path)));
           await s.transfer(createReadStream(localPath), sftp.createWriteStream(at(path)), `uploading ${path}`);
         }),
-      download: (path, localPath) => s.run(`downloading ${path}`, (sftp) => s.transfer(sftp.createReadStream(at(path)), createWriteStream(localPath), `downloading ${path}`)),
+      download: (path, localPath) =>
+        s.run(`downloading ${path}`, (sftp) =>
+          s.transfer(sftp.createReadStream(at(path)), createWriteStream(localPath), `downloading ${path}`),
+        ),
       rename: (from, to, overwrite) =>
         s.run(`renaming ${from} to ${to}`, async (sftp) => {
           if (overwrite && s.hasPosixRename) return cb<void>((done) => sftp.ext_openssh_rename(at(from), at(to), done));
@@ -303,7 +371,11 @@ export const sftpTransport: TransportDefinition<typeof sftpSource, typeof sftpDe
           if (overwrite) await cb<void>((done) => sftp.unlink(at(to), done)).catch(() => undefined);
           await cb<void>((done) => sftp.rename(at(from), at(to), done)).catch(async (e) => {
             if (!overwrite && (await statOrUndefined(sftp, at(to))))
-              throw new TransferError(`${s.name}${at(to)} appeared while delivering (fileExist does not allow overwriting)`, false, "sending");
+              throw new TransferError(
+                `${s.name}${at(to)} appeared while delivering (fileExist does not allow overwriting)`,
+                false,
+                "sending",
+              );
             throw e;
           });
         }),

@@ -22,7 +22,12 @@ export function faultPoint(name: string): void {
  * A pause for tests that need a slow step (a sync still running when its next tick comes):
  * STOCKFEED_DELAY="name=ms". Costs one comparison when unset.
  */
-const delays = new Map((process.env.STOCKFEED_DELAY ?? "").split(",").filter(Boolean).map((d) => [d.split("=")[0], Number(d.split("=")[1])] as const));
+const delays = new Map(
+  (process.env.STOCKFEED_DELAY ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((d) => [d.split("=")[0], Number(d.split("=")[1])] as const),
+);
 
 export async function delayPoint(name: string): Promise<void> {
   const ms = delays.get(name);

@@ -19,7 +19,14 @@ function lineOf(r: string[], widths: number[]): string {
 export function formatTable(headers: string[], rows: Array<Cell[]>): string {
   const cells = rows.map((r) => r.map(text));
   const widths = widthsOf(headers, cells);
-  return [lineOf(headers, widths), lineOf(widths.map((w) => "-".repeat(w)), widths), ...cells.map((r) => lineOf(r, widths))].join("\n");
+  return [
+    lineOf(headers, widths),
+    lineOf(
+      widths.map((w) => "-".repeat(w)),
+      widths,
+    ),
+    ...cells.map((r) => lineOf(r, widths)),
+  ].join("\n");
 }
 
 /**
@@ -40,7 +47,15 @@ export function streamTable(
   const flush = () => {
     if (!widths) {
       widths = widthsOf(headers, batch);
-      write([lineOf(headers, widths), lineOf(widths.map((w) => "-".repeat(w)), widths)].join("\n"));
+      write(
+        [
+          lineOf(headers, widths),
+          lineOf(
+            widths.map((w) => "-".repeat(w)),
+            widths,
+          ),
+        ].join("\n"),
+      );
     } else widths = widthsOf(headers, batch, widths);
     if (batch.length) write(batch.map((r) => lineOf(r, widths!)).join("\n"));
     batch = [];

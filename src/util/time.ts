@@ -62,13 +62,23 @@ function daysInMonth(y: number, mo: number): number {
 /** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
 function zoneOffset(instant: number, tz: string): number {
   const parts: Record<string, number> = {};
-  for (const p of zoneFormatter(tz).formatToParts(new Date(instant))) if (p.type !== "literal") parts[p.type] = Number(p.value);
+  for (const p of zoneFormatter(tz).formatToParts(new Date(instant)))
+    if (p.type !== "literal") parts[p.type] = Number(p.value);
   const asUtc = utcMs(parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second);
   return asUtc - (instant - (((instant % 1000) + 1000) % 1000));
 }
 
 /** A wall-clock time in a zone to the instant; in a DST gap the later offset wins. */
-export function zonedToInstant(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, tz: string): number {
+export function zonedToInstant(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  ms: number,
+  tz: string,
+): number {
   const wall = utcMs(y, mo, d, h, mi, s, ms);
   const first = zoneOffset(wall, tz);
   const guess = wall - first;
@@ -104,12 +114,18 @@ export function parseIso(text: string, timeZone: string | undefined): ParseResul
   const m = ISO.exec(text.trim());
   if (!m) return { ok: false, reason: "not an ISO 8601 date-time" };
   const [, ys, mos, ds, hs = "0", mis = "0", ss = "0", frac, off] = m;
-  const y = Number(ys), mo = Number(mos), d = Number(ds), h = Number(hs), mi = Number(mis), s = Number(ss);
+  const y = Number(ys),
+    mo = Number(mos),
+    d = Number(ds),
+    h = Number(hs),
+    mi = Number(mis),
+    s = Number(ss);
   if (!validParts(y, mo, d, h, mi, s)) return { ok: false, reason: "not a real calendar date-time" };
   const ms = fractionToMs(frac);
   if (off) {
     const offset = offsetToMs(off);
-    if (offset === undefined) return { ok: false, reason: `${off} is not a UTC offset (offsets run from -14:00 to +14:00)` };
+    if (offset === undefined)
+      return { ok: false, reason: `${off} is not a UTC offset (offsets run from -14:00 to +14:00)` };
     return { ok: true, value: utcMs(y, mo, d, h, mi, s, ms) - offset };
   }
   if (!timeZone) return { ok: false, reason: "date-time has no UTC offset and the mapping states no timeZone" };
@@ -149,7 +165,10 @@ export function compileDatePattern(pattern: string): CompiledPattern {
         continue outer;
       }
     }
-    if (/[a-zA-Z]/.test(pattern[i])) throw new Error(`date pattern ${JSON.stringify(pattern)} has unknown token at ${JSON.stringify(pattern.slice(i))}`);
+    if (/[a-zA-Z]/.test(pattern[i]))
+      throw new Error(
+        `date pattern ${JSON.stringify(pattern)} has unknown token at ${JSON.stringify(pattern.slice(i))}`,
+      );
     src += pattern[i].replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     i += 1;
   }
@@ -174,7 +193,9 @@ export function isoUtc(ms: number): string {
 
 /** Compact UTC stamp for file names: 20261123T075000Z. */
 export function fileStamp(ms: number): string {
-  return isoUtc(ms).replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return isoUtc(ms)
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 const X12_DATE_TIME = /^(\d{8}|\d{6})(?:\s*(\d{2})(\d{2})(?:(\d{2})(\d{0,2}))?)?$/;
@@ -190,7 +211,11 @@ export function parseX12DateTime(text: string, timeZone: string): ParseResult {
   const [, date, hs = "0", mis = "0", ss = "0", frac] = m;
   const y = date.length === 8 ? Number(date.slice(0, 4)) : 2000 + Number(date.slice(0, 2));
   const rest = date.length === 8 ? date.slice(4) : date.slice(2);
-  const mo = Number(rest.slice(0, 2)), d = Number(rest.slice(2, 4)), h = Number(hs), mi = Number(mis), s = Number(ss);
+  const mo = Number(rest.slice(0, 2)),
+    d = Number(rest.slice(2, 4)),
+    h = Number(hs),
+    mi = Number(mis),
+    s = Number(ss);
   if (!validParts(y, mo, d, h, mi, s)) return { ok: false, reason: "not a real calendar date-time" };
   return { ok: true, value: zonedToInstant(y, mo, d, h, mi, s, fractionToMs(frac), timeZone) };
 }

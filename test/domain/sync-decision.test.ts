@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { decideSync, type SyncInputs } from "../../src/domain/sync-decision.js";
 
-const base: SyncInputs = { inventoryUpload: true, sendAll: false, hasInventory: true, newestInventoryFileId: 5, lastSyncedInventoryFileId: 5, settingsChanged: false };
+const base: SyncInputs = {
+  inventoryUpload: true,
+  sendAll: false,
+  hasInventory: true,
+  newestInventoryFileId: 5,
+  lastSyncedInventoryFileId: 5,
+  settingsChanged: false,
+};
 
 describe("rule 4: sync only on news", () => {
   it("no news, no file", () => {
@@ -20,12 +27,18 @@ describe("rule 4: sync only on news", () => {
     expect(decideSync({ ...base, settingsChanged: true })).toEqual({ sync: true, reason: "settings-changed" });
   });
   it("nothing loaded yet: nothing to send, even with send-all", () => {
-    expect(decideSync({ ...base, hasInventory: false, sendAll: true })).toEqual({ sync: false, reason: "no-inventory" });
+    expect(decideSync({ ...base, hasInventory: false, sendAll: true })).toEqual({
+      sync: false,
+      reason: "no-inventory",
+    });
   });
 });
 
 describe("rule 10: inventory upload service", () => {
   it("off means no file, whatever else holds", () => {
-    expect(decideSync({ ...base, inventoryUpload: false, sendAll: true, newestInventoryFileId: 9 })).toEqual({ sync: false, reason: "upload-off" });
+    expect(decideSync({ ...base, inventoryUpload: false, sendAll: true, newestInventoryFileId: 9 })).toEqual({
+      sync: false,
+      reason: "upload-off",
+    });
   });
 });

@@ -10,7 +10,11 @@ let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "stockfeed-csv-"))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function read(content: string | Buffer, wanted: string[], options = {}): Promise<{ present: boolean[]; rows: SourceRow[] }> {
+async function read(
+  content: string | Buffer,
+  wanted: string[],
+  options = {},
+): Promise<{ present: boolean[]; rows: SourceRow[] }> {
   const f = join(dir, "f.csv");
   writeFileSync(f, content);
   const t = await openCsvTable(f, wanted, csvReaderOptions.parse(options));
@@ -33,7 +37,11 @@ describe("CSV in", () => {
     expect(r.rows[0].values).toEqual(["A", "1"]);
   });
   it("keeps physical line numbers across blank lines and quoted line breaks", async () => {
-    const r = await read('sku,name,qty\n\nA,"two\r\nlines",1\nB,"x",2\n\n"C,D","say ""hi""",3\n', ["sku", "name", "qty"]);
+    const r = await read('sku,name,qty\n\nA,"two\r\nlines",1\nB,"x",2\n\n"C,D","say ""hi""",3\n', [
+      "sku",
+      "name",
+      "qty",
+    ]);
     expect(r.rows.map((x) => [x.line, ...x.values])).toEqual([
       [3, "A", "two\r\nlines", "1"],
       [5, "B", "x", "2"],
@@ -42,7 +50,11 @@ describe("CSV in", () => {
   });
   it("flags a line whose field count differs from the header, and forgives trailing empty cells", async () => {
     const r = await read("sku,qty\nA,1,\nB\nC,1,2\n", ["sku", "qty"]);
-    expect(r.rows.map((x) => x.problem)).toEqual([undefined, "the line has 1 fields, the header has 2", "the line has 3 fields, the header has 2"]);
+    expect(r.rows.map((x) => x.problem)).toEqual([
+      undefined,
+      "the line has 1 fields, the header has 2",
+      "the line has 3 fields, the header has 2",
+    ]);
   });
   it("reads latin1 when the mapping says so", async () => {
     const r = await read(Buffer.from("sku,name\nA,Caf\xe9\n", "latin1"), ["sku", "name"], { encoding: "latin1" });

@@ -22,7 +22,8 @@ async function read(mapping: string, path: string) {
   const records: Array<Record<string, unknown>> = [];
   const rejects: Array<{ line: number; field: string; value: string; reason: string }> = [];
   for await (const r of mapRows(m, table.rows, "in.json")) {
-    if ("record" in r) records.push({ line: r.line, ...Object.fromEntries(Object.entries(r.record).filter(([, v]) => v !== null)) });
+    if ("record" in r)
+      records.push({ line: r.line, ...Object.fromEntries(Object.entries(r.record).filter(([, v]) => v !== null)) });
     else rejects.push(...r.errors);
   }
   return { records, rejects };
@@ -59,13 +60,26 @@ describe("JSON in: paths into nested objects and arrays", () => {
       `kind: catalog\nformat: json\njson: { record: "results[].products[]" }\nfields:\n  sku: { column: sku }\n  tags: { column: "$.results[].tags[*]" }\n  attributeNames: { column: "props[*].name" }\n  attributeValues: { column: "props[*].values[*]" }\n  productId: { column: "$.results[].id" }\n  retailPrice: { column: "$.results[0].price" }\n`,
       file(NESTED.replace('"id": 1,', '"id": 1, "price": 12.50,')),
     );
-    expect(records[0]).toEqual({ line: 5, sku: "M-1", tags: ["a", "b"], attributeNames: ["Color"], attributeValues: ["White"], productId: "1", retailPrice: "12.50" });
+    expect(records[0]).toEqual({
+      line: 5,
+      sku: "M-1",
+      tags: ["a", "b"],
+      attributeNames: ["Color"],
+      attributeValues: ["White"],
+      productId: "1",
+      retailPrice: "12.50",
+    });
     expect(records[2]).toEqual({ line: 9, sku: "P-1", productId: "2", retailPrice: "12.50" });
   });
 
   it("a list where one value is expected is a reject naming the values", async () => {
-    const { rejects } = await read(`kind: catalog\nformat: json\njson: { record: "results[]" }\nfields:\n  sku: { column: "tags[*]" }\n`, file(NESTED));
-    expect(rejects[0]).toEqual(expect.objectContaining({ line: 3, reason: "2 values where sku takes one", value: "a | b" }));
+    const { rejects } = await read(
+      `kind: catalog\nformat: json\njson: { record: "results[]" }\nfields:\n  sku: { column: "tags[*]" }\n`,
+      file(NESTED),
+    );
+    expect(rejects[0]).toEqual(
+      expect.objectContaining({ line: 3, reason: "2 values where sku takes one", value: "a | b" }),
+    );
   });
 
   it("a file that is not JSON is unreadable with its line; comments and trailing commas are not JSON", async () => {
@@ -76,22 +90,46 @@ describe("JSON in: paths into nested objects and arrays", () => {
   });
 
   it("keys such as __proto__ are only compared, never become properties", async () => {
-    const { records } = await read(`kind: catalog\nformat: json\njson: { record: "[]" }\nfields:\n  sku: { column: __proto__.sku }\n`, file('[{"__proto__": {"sku": "X"}}]'));
+    const { records } = await read(
+      `kind: catalog\nformat: json\njson: { record: "[]" }\nfields:\n  sku: { column: __proto__.sku }\n`,
+      file('[{"__proto__": {"sku": "X"}}]'),
+    );
     expect(records).toEqual([{ line: 1, sku: "X" }]);
     expect(({} as Record<string, unknown>).sku).toBeUndefined();
   });
 
   it("a bad path, or [] outside the record's path, is a mapping error at load", () => {
-    expect(() => compileInputMapping(file(`kind: catalog\nformat: json\njson: { record: "results[]" }\nfields:\n  sku: { column: "a..b" }\n`, "yaml"))).toThrow(ConfigError);
-    expect(() => compileInputMapping(file(`kind: catalog\nformat: json\njson: { record: "results[]" }\nfields:\n  sku: { column: "$.other[].sku" }\n`, "yaml"))).toThrow(/must follow the record path/);
-    expect(() => compileInputMapping(file(`kind: catalog\nformat: json\njson: { record: "results[*]" }\nfields:\n  sku: { column: sku }\n`, "yaml"))).toThrow(/not \[\*\]/);
+    expect(() =>
+      compileInputMapping(
+        file(
+          `kind: catalog\nformat: json\njson: { record: "results[]" }\nfields:\n  sku: { column: "a..b" }\n`,
+          "yaml",
+        ),
+      ),
+    ).toThrow(ConfigError);
+    expect(() =>
+      compileInputMapping(
+        file(
+          `kind: catalog\nformat: json\njson: { record: "results[]" }\nfields:\n  sku: { column: "$.other[].sku" }\n`,
+          "yaml",
+        ),
+      ),
+    ).toThrow(/must follow the record path/);
+    expect(() =>
+      compileInputMapping(
+        file(`kind: catalog\nformat: json\njson: { record: "results[*]" }\nfields:\n  sku: { column: sku }\n`, "yaml"),
+      ),
+    ).toThrow(/not \[\*\]/);
   });
 });
 
 describe("JSON out: a cart file as a JSON document", () => {
   it("writes one object per line under the root key, numbers as numbers, and reads back", async () => {
     const m = compileOutputMapping(
-      file(`kind: cart-inventory\nformat: json\njson: { root: inventory, numbers: [quantity] }\ncolumns:\n  - { header: sku, field: code }\n  - { header: quantity, field: quantity }\n  - { header: stock.asOf, field: asOf }\n`, "yaml"),
+      file(
+        `kind: cart-inventory\nformat: json\njson: { root: inventory, numbers: [quantity] }\ncolumns:\n  - { header: sku, field: code }\n  - { header: quantity, field: quantity }\n  - { header: stock.asOf, field: asOf }\n`,
+        "yaml",
+      ),
     );
     const out = join(dir, "out.json");
     const w = await formats.json.createWriter(out, m.headers, m.writerOptions, { now: 0, plannedRecords: 2 });

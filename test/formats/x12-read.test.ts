@@ -40,7 +40,8 @@ async function segmentIds(text: string): Promise<string[]> {
   return out;
 }
 
-const ISA = "ISA*00*          *00*          *ZZ*WAREHOUSE      *ZZ*ACME           *261120*0930*U*00401*000000101*0*P*>~";
+const ISA =
+  "ISA*00*          *00*          *ZZ*WAREHOUSE      *ZZ*ACME           *261120*0930*U*00401*000000101*0*P*>~";
 const I846 = [
   ISA,
   "GS*IB*WAREHOUSE*ACME*20261120*0930*101*X*004010~",
@@ -63,7 +64,8 @@ describe("X12 input: delimiters are read from the ISA, line breaks are not data"
     const expected = await segmentIds(plain);
     expect(expected).toHaveLength(13);
     const wrapped = plain.match(/.{1,80}/g)!.join("\r\n");
-    for (const variant of [I846, I846.replace(/\n/g, "\r\n"), "\uFEFF" + I846, wrapped, wrapped + "\r\n"]) expect(await segmentIds(variant)).toEqual(expected);
+    for (const variant of [I846, I846.replace(/\n/g, "\r\n"), "\uFEFF" + I846, wrapped, wrapped + "\r\n"])
+      expect(await segmentIds(variant)).toEqual(expected);
   });
 
   it("reads whatever delimiters the ISA declares: | as element, 0x15 or a newline as terminator, ^ as component", async () => {
@@ -90,7 +92,16 @@ describe("X12 input: delimiters are read from the ISA, line breaks are not data"
     const bad = I846.replace("QTY*33*12*EA", "QTY*33*12.5*EA");
     const { records, rejects } = await read("wms/x12-846.yaml", file(bad));
     expect(records.map((r) => r.sku)).toEqual(["B-200"]);
-    expect(rejects).toEqual([{ file: "in.x12", line: 6, field: "QTY02 where QTY01=33", value: "12.5", reason: expect.stringMatching(/whole/), sku: "A-100" }]);
+    expect(rejects).toEqual([
+      {
+        file: "in.x12",
+        line: 6,
+        field: "QTY02 where QTY01=33",
+        value: "12.5",
+        reason: expect.stringMatching(/whole/),
+        sku: "A-100",
+      },
+    ]);
   });
 });
 
@@ -105,7 +116,10 @@ describe("X12 input: a broken envelope never loads silently", () => {
   });
 
   it("a missing SE rejects the transaction set; the next one in the group still loads", async () => {
-    const two = I846.replace("GE*1*101", "ST*846*0002~BIA*00*SI*REF2*20261120*0930~LIN**SK*C-300~QTY*33*4~SE*5*0002~GE*2*101").replace("SE*9*0001~\n", "");
+    const two = I846.replace(
+      "GE*1*101",
+      "ST*846*0002~BIA*00*SI*REF2*20261120*0930~LIN**SK*C-300~QTY*33*4~SE*5*0002~GE*2*101",
+    ).replace("SE*9*0001~\n", "");
     const { records, rejects } = await read("wms/x12-846.yaml", file(two));
     expect(records.map((r) => r.sku)).toEqual(["C-300"]);
     expect(rejects[0].reason).toMatch(/has no SE trailer/);
@@ -118,7 +132,11 @@ describe("X12 input: a broken envelope never loads silently", () => {
     ["the file is truncated after a segment", I846.split("\n").slice(0, 9).join("\n"), /truncated/],
     ["the file is truncated inside a segment", I846.slice(0, I846.indexOf("CTT") + 2), /truncated/],
     ["the file is truncated inside the ISA", ISA.slice(0, 60), /ends inside the ISA/],
-    ["the body uses other delimiters than the ISA declares", I846.replace(/\*/g, (m, i: number) => (i > 110 ? "|" : m)), /wrong delimiters/],
+    [
+      "the body uses other delimiters than the ISA declares",
+      I846.replace(/\*/g, (m, i: number) => (i > 110 ? "|" : m)),
+      /wrong delimiters/,
+    ],
     ["the file is not X12 at all", "sku,quantity\nA,1\n", /not an X12 interchange/],
   ] as Array<[string, string, RegExp]>) {
     it(`quarantined when ${name}`, async () => {
@@ -127,55 +145,66 @@ describe("X12 input: a broken envelope never loads silently", () => {
   }
 });
 
-describe.skipIf(!existsSync(SHARED))("X12 interop: real interchanges from public EDI projects (../shared/x12-samples)", () => {
-  const samples = existsSync(SHARED) ? readdirSync(SHARED).filter((f) => !f.endsWith(".md")) : [];
+describe.skipIf(!existsSync(SHARED))(
+  "X12 interop: real interchanges from public EDI projects (../shared/x12-samples)",
+  () => {
+    const samples = existsSync(SHARED) ? readdirSync(SHARED).filter((f) => !f.endsWith(".md")) : [];
 
-  it("every sample's envelope checks out, whatever its delimiters, wrapping and version", async () => {
-    for (const f of samples) {
-      const text = readFileSync(join(SHARED, f), "latin1");
-      const sets: string[] = [];
-      for await (const t of x12Transactions(x12Segments(stringChunks(text)))) {
-        expect(t.summary.problem, `${f} ${t.summary.st02}`).toBeUndefined();
-        sets.push(t.summary.st01);
+    it("every sample's envelope checks out, whatever its delimiters, wrapping and version", async () => {
+      for (const f of samples) {
+        const text = readFileSync(join(SHARED, f), "latin1");
+        const sets: string[] = [];
+        for await (const t of x12Transactions(x12Segments(stringChunks(text)))) {
+          expect(t.summary.problem, `${f} ${t.summary.st02}`).toBeUndefined();
+          sets.push(t.summary.st01);
+        }
+        expect(sets.length, f).toBeGreaterThan(0);
       }
-      expect(sets.length, f).toBeGreaterThan(0);
-    }
-  });
+    });
 
-  it("850s: every PO1 becomes an order line with order number, date, quantity and product id", async () => {
-    const expectations: Record<string, { lines: number; orders: number }> = {
-      "bots_850-004010-ascii-lf.x12": { lines: 3, orders: 1 },
-      "bots_850-004010.15.x12": { lines: 19, orders: 4 },
-      "bots_850-004010-02.x12": { lines: 0, orders: 0 },
-    };
-    for (const f of samples.filter((s) => s.includes("850"))) {
-      const { records, rejects } = await read("orders/x12-850.yaml", join(SHARED, f));
-      expect(records.length + rejects.length, f).toBeGreaterThan(0);
-      for (const r of records) {
-        expect(r.orderId, f).toBeTruthy();
-        expect(Number.isFinite(r.orderedAt), f).toBe(true);
+    it("850s: every PO1 becomes an order line with order number, date, quantity and product id", async () => {
+      const expectations: Record<string, { lines: number; orders: number }> = {
+        "bots_850-004010-ascii-lf.x12": { lines: 3, orders: 1 },
+        "bots_850-004010.15.x12": { lines: 19, orders: 4 },
+        "bots_850-004010-02.x12": { lines: 0, orders: 0 },
+      };
+      for (const f of samples.filter((s) => s.includes("850"))) {
+        const { records, rejects } = await read("orders/x12-850.yaml", join(SHARED, f));
+        expect(records.length + rejects.length, f).toBeGreaterThan(0);
+        for (const r of records) {
+          expect(r.orderId, f).toBeTruthy();
+          expect(Number.isFinite(r.orderedAt), f).toBe(true);
+        }
+        const e = expectations[f];
+        if (e && e.lines) {
+          expect(records, f).toHaveLength(e.lines);
+          expect(new Set(records.map((r) => r.orderId)).size, f).toBe(e.orders);
+        }
       }
-      const e = expectations[f];
-      if (e && e.lines) {
-        expect(records, f).toHaveLength(e.lines);
-        expect(new Set(records.map((r) => r.orderId)).size, f).toBe(e.orders);
-      }
-    }
-    // the third PO1 names its product only by an N4 (NDC) code, which the mapping does not list
-    const lf = await read("orders/x12-850.yaml", join(SHARED, "bots_850-004010-ascii-lf.x12"));
-    expect(lf.rejects).toEqual([expect.objectContaining({ line: 8, field: "PO106[VN|VP|SK|UP|EN]", reason: "sku is required and empty" })]);
-    const { records } = await read("orders/x12-850.yaml", join(SHARED, "bots_850-004010.15.x12"));
-    expect(records[0]).toMatchObject({ orderId: "P1234567", line: 1, sku: "717119850241", quantity: 25, orderedAt: Date.parse("2002-08-27T00:00:00Z") });
-    expect(records[7]).toMatchObject({ orderId: "V1234567", line: 1, quantity: 5000 });
-  });
+      // the third PO1 names its product only by an N4 (NDC) code, which the mapping does not list
+      const lf = await read("orders/x12-850.yaml", join(SHARED, "bots_850-004010-ascii-lf.x12"));
+      expect(lf.rejects).toEqual([
+        expect.objectContaining({ line: 8, field: "PO106[VN|VP|SK|UP|EN]", reason: "sku is required and empty" }),
+      ]);
+      const { records } = await read("orders/x12-850.yaml", join(SHARED, "bots_850-004010.15.x12"));
+      expect(records[0]).toMatchObject({
+        orderId: "P1234567",
+        line: 1,
+        sku: "717119850241",
+        quantity: 25,
+        orderedAt: Date.parse("2002-08-27T00:00:00Z"),
+      });
+      expect(records[7]).toMatchObject({ orderId: "V1234567", line: 1, quantity: 5000 });
+    });
 
-  it("846s: real-world inventory advices read LIN by qualifier and QTY*33", async () => {
-    const { records } = await read("wms/x12-846.yaml", join(SHARED, "newegg_846_SI_two_ST.edi"));
-    expect(records.map((r) => [r.sku, r.available])).toEqual([
-      ["HPW2M99UAR", 0],
-      ["2SN-0001-000W7", 0],
-    ]);
-    const dd = await read("wms/x12-846.yaml", join(SHARED, "newegg_846_DD_single.edi"));
-    expect(dd.records[0]).toMatchObject({ sku: "SAMLTD116L", available: 7 });
-  });
-});
+    it("846s: real-world inventory advices read LIN by qualifier and QTY*33", async () => {
+      const { records } = await read("wms/x12-846.yaml", join(SHARED, "newegg_846_SI_two_ST.edi"));
+      expect(records.map((r) => [r.sku, r.available])).toEqual([
+        ["HPW2M99UAR", 0],
+        ["2SN-0001-000W7", 0],
+      ]);
+      const dd = await read("wms/x12-846.yaml", join(SHARED, "newegg_846_DD_single.edi"));
+      expect(dd.records[0]).toMatchObject({ sku: "SAMLTD116L", available: 7 });
+    });
+  },
+);

@@ -22,14 +22,23 @@ afterEach(() => {
 type Envelope = Record<string, unknown>;
 
 /** A merchant with one warehouse and one cart whose file is an X12 846. */
-function x12Scenario(envelope: Envelope = {}, mapping = "carts/x12-846.yaml", extra: Record<string, unknown> = {}): Scenario {
+function x12Scenario(
+  envelope: Envelope = {},
+  mapping = "carts/x12-846.yaml",
+  extra: Record<string, unknown> = {},
+): Scenario {
   const s = new Scenario({
     carts: [{ id: "edi", filename: "846-{seq:4}.x12" }],
     patch: (c) => {
       const cart = (c.merchants as Array<{ carts: Array<Record<string, unknown>> }>)[0].carts[0];
       const output = cart.output as Record<string, unknown>;
       output.mapping = join(MAPPINGS, mapping);
-      output.x12 = { sender: { qualifier: "ZZ", id: "ACME" }, receiver: { qualifier: "01", id: "123456789" }, lineBreak: "lf", ...envelope };
+      output.x12 = {
+        sender: { qualifier: "ZZ", id: "ACME" },
+        receiver: { qualifier: "01", id: "123456789" },
+        lineBreak: "lf",
+        ...envelope,
+      };
       Object.assign(cart, extra);
     },
   });
@@ -52,7 +61,9 @@ function segments(text: string, terminator = "~", element = "*"): string[][] {
 
 /** node-x12, an X12 parser that is not ours, in strict mode: it checks SE01, SE02, GE01, GE02, IEA01, IEA02 and the ISA's width. */
 function parseStrict(text: string) {
-  return new X12Parser(true).parse(text) as { functionalGroups: Array<{ transactions: Array<{ segments: Array<{ tag: string; valueOf(n: number): string }> }> }> };
+  return new X12Parser(true).parse(text) as {
+    functionalGroups: Array<{ transactions: Array<{ segments: Array<{ tag: string; valueOf(n: number): string }> }> }>;
+  };
 }
 
 describe("X12 846 out: the envelope", () => {
@@ -63,7 +74,9 @@ describe("X12 846 out: the envelope", () => {
     const text = outputText(s);
     const isa = text.slice(0, text.indexOf("~") + 1);
     expect(isa).toHaveLength(106);
-    expect(isa).toBe("ISA*00*          *00*          *ZZ*ACME           *01*123456789      *261120*0930*U*00401*000000001*0*P*>~");
+    expect(isa).toBe(
+      "ISA*00*          *00*          *ZZ*ACME           *01*123456789      *261120*0930*U*00401*000000001*0*P*>~",
+    );
     const parsed = parseStrict(text);
     const tx = parsed.functionalGroups[0].transactions[0];
     expect(tx.segments.map((g) => g.tag)).toEqual(["BIA", "DTM", "LIN", "QTY", "LIN", "QTY", "CTT"]);
@@ -107,7 +120,11 @@ describe("X12 846 out: the envelope", () => {
     expect(parsed.functionalGroups[0].transactions).toHaveLength(3);
     const segs = segments(text);
     expect(segs.filter((g) => g[0] === "ST").map((g) => g[2])).toEqual(["0001", "0002", "0003"]);
-    expect(segs.filter((g) => g[0] === "CTT")).toEqual([["CTT", "2"], ["CTT", "2"], ["CTT", "1"]]);
+    expect(segs.filter((g) => g[0] === "CTT")).toEqual([
+      ["CTT", "2"],
+      ["CTT", "2"],
+      ["CTT", "1"],
+    ]);
     expect(segs.find((g) => g[0] === "GE")).toEqual(["GE", "3", "1"]);
     // the next file continues after the three reserved ST numbers
     s.inventory("east", "inv2.csv", ["A,9"], { header: "sku,quantity_available" });
@@ -116,7 +133,11 @@ describe("X12 846 out: the envelope", () => {
   });
 
   it("5010: ISA11 is the repetition separator, ISA12 00501, GS08 005010; other delimiters as configured", async () => {
-    const s = x12Scenario({ version: "005010", delimiters: { element: "|", component: ":", segment: "\x1c", repetition: "^" }, lineBreak: "none" });
+    const s = x12Scenario({
+      version: "005010",
+      delimiters: { element: "|", component: ":", segment: "\x1c", repetition: "^" },
+      lineBreak: "none",
+    });
     s.inventory("east", "inv.csv", ["A-1,5"], { header: "sku,quantity_available" });
     await s.run();
     const text = outputText(s);
@@ -151,30 +172,48 @@ describe("X12 846 out: the envelope", () => {
 });
 
 describe("rule 4, send-all: with nothing loaded since the last file, its lines go again without being recomputed", () => {
-  const body = (t: string) => segments(t).filter((g) => !["ISA", "GS", "ST", "BIA", "DTM", "SE", "GE", "IEA"].includes(g[0]));
+  const body = (t: string) =>
+    segments(t).filter((g) => !["ISA", "GS", "ST", "BIA", "DTM", "SE", "GE", "IEA"].includes(g[0]));
   it("the X12 846 of a run with no news repeats the last file's records in a new interchange: new control numbers, valid for node-x12, times updated", async () => {
     const s = x12Scenario({ maxRecordsPerTransaction: 2 });
     s.inventory("east", "inv.csv", ["A,1", "B,2", "C,3", "D,4", "E,5"], { header: "sku,quantity_available" });
     const first = await s.run();
     expect(first.carts[0]).toMatchObject({ action: "sent", reason: "first-sync", rows: 5 });
     const again = await s.run();
-    expect(again.carts[0]).toMatchObject({ action: "sent", reason: "send-all", rows: 5, units: 15, repeated: "846-0001.x12", file: "846-0002.x12" });
+    expect(again.carts[0]).toMatchObject({
+      action: "sent",
+      reason: "send-all",
+      rows: 5,
+      units: 15,
+      repeated: "846-0001.x12",
+      file: "846-0002.x12",
+    });
     const [a, b] = [outputText(s, "edi", 0), outputText(s, "edi", 1)];
     expect(parseStrict(b).functionalGroups[0].transactions).toHaveLength(3);
     expect(body(b)).toEqual(body(a));
     const segs = segments(b);
     expect([segs[0][13], segs[1][6]]).toEqual(["000000002", "2"]);
     expect(segs.filter((g) => g[0] === "ST").map((g) => g[2])).toEqual(["0004", "0005", "0006"]);
-    expect(segs.filter((g) => g[0] === "SE")).toEqual(segments(a).filter((g) => g[0] === "SE").map((g, i) => ["SE", g[1], `000${4 + i}`]));
+    expect(segs.filter((g) => g[0] === "SE")).toEqual(
+      segments(a)
+        .filter((g) => g[0] === "SE")
+        .map((g, i) => ["SE", g[1], `000${4 + i}`]),
+    );
     expect(segs.find((g) => g[0] === "BIA")![3]).toBe("000000002");
     // View Product Sync: every code was last sent in the second file
-    expect(s.query("SELECT DISTINCT c.file_name AS file FROM sku_sync x JOIN cart_syncs c ON c.id = x.sync_id")).toEqual([{ file: "846-0002.x12" }]);
+    expect(
+      s.query("SELECT DISTINCT c.file_name AS file FROM sku_sync x JOIN cart_syncs c ON c.id = x.sync_id"),
+    ).toEqual([{ file: "846-0002.x12" }]);
     // only the last delivered file is kept for this
     expect(readdirSync(s.path("work/kept/acme/edi"))).toHaveLength(1);
   });
 
   it("repeats keep the partner's own delimiters and line breaks (5010, | : \\x1c, CRLF)", async () => {
-    const s = x12Scenario({ version: "005010", delimiters: { element: "|", component: ":", segment: "\x1c", repetition: "^" }, lineBreak: "crlf" });
+    const s = x12Scenario({
+      version: "005010",
+      delimiters: { element: "|", component: ":", segment: "\x1c", repetition: "^" },
+      lineBreak: "crlf",
+    });
     s.inventory("east", "inv.csv", ["A-1,5", "B-2,7"], { header: "sku,quantity_available" });
     await s.run();
     expect((await s.run()).carts[0].repeated).toBe("846-0001.x12");
@@ -213,19 +252,28 @@ describe("rule 4, send-all: with nothing loaded since the last file, its lines g
     const rendered = await s.run();
     expect(rendered.carts[0].repeated).toBeUndefined();
     const fresh = outputText(s, "edi", 2);
-    const numbersOf = (t: string) => segments(t).filter((g) => ["ISA", "GS", "ST", "SE", "GE", "IEA", "BIA"].includes(g[0]));
+    const numbersOf = (t: string) =>
+      segments(t).filter((g) => ["ISA", "GS", "ST", "SE", "GE", "IEA", "BIA"].includes(g[0]));
     expect(body(fresh)).toEqual(body(repeated));
     expect(numbersOf(fresh).length).toBe(numbersOf(repeated).length);
   });
 
   it("a CSV cart that opted into send-all gets the same bytes under its next name; a changed setting renders anew", async () => {
-    const s = new Scenario({ carts: [{ id: "shop", filename: "stock-{seq}.csv" }], patch: (c) => Object.assign((c.merchants as Array<{ carts: Array<Record<string, unknown>> }>)[0].carts[0], { sendAll: true }) });
+    const s = new Scenario({
+      carts: [{ id: "shop", filename: "stock-{seq}.csv" }],
+      patch: (c) =>
+        Object.assign((c.merchants as Array<{ carts: Array<Record<string, unknown>> }>)[0].carts[0], { sendAll: true }),
+    });
     scenarios.push(s);
     s.inventory("east", "inv.csv", ["A,5,,,2026-11-20T08:00:00Z", "B,0,,,2026-11-20T08:00:00Z"]);
     await s.run();
     expect((await s.run()).carts[0]).toMatchObject({ reason: "send-all", repeated: "stock-1.csv", rows: 2, units: 5 });
-    expect(readFileSync(s.path("out/shop/stock-2.csv"), "utf8")).toBe(readFileSync(s.path("out/shop/stock-1.csv"), "utf8"));
-    const config = parse(readFileSync(s.configPath, "utf8")) as { merchants: Array<{ carts: Array<Record<string, unknown>> }> };
+    expect(readFileSync(s.path("out/shop/stock-2.csv"), "utf8")).toBe(
+      readFileSync(s.path("out/shop/stock-1.csv"), "utf8"),
+    );
+    const config = parse(readFileSync(s.configPath, "utf8")) as {
+      merchants: Array<{ carts: Array<Record<string, unknown>> }>;
+    };
     config.merchants[0].carts[0].minimumLevel = 10;
     writeFileSync(s.configPath, stringify(config));
     const changed = await s.run();
@@ -234,7 +282,12 @@ describe("rule 4, send-all: with nothing loaded since the last file, its lines g
   });
 
   it("an order file or inventory news makes the next file computed anew; then repeats resume", async () => {
-    const s = x12Scenario({}, "carts/x12-846.yaml", { orders: { source: { transport: "local", dir: "in/orders/edi" }, mapping: join(MAPPINGS, "orders/generic-csv.yaml") } });
+    const s = x12Scenario({}, "carts/x12-846.yaml", {
+      orders: {
+        source: { transport: "local", dir: "in/orders/edi" },
+        mapping: join(MAPPINGS, "orders/generic-csv.yaml"),
+      },
+    });
     s.inventory("east", "inv.csv", ["A,5,,,2026-11-20T08:00:00Z"]);
     await s.run();
     expect((await s.run()).carts[0].repeated).toBe("846-0001.x12");
@@ -266,13 +319,23 @@ describe("X12 846 out: data that fights the format never breaks the interchange"
       ["ÉTÉ-4", expect.stringContaining("non-ASCII")],
     ]);
     const text = outputText(s);
-    expect(parseStrict(text).functionalGroups[0].transactions[0].segments.filter((g) => g.tag === "LIN")).toHaveLength(1);
+    expect(parseStrict(text).functionalGroups[0].transactions[0].segments.filter((g) => g.tag === "LIN")).toHaveLength(
+      1,
+    );
     // View Product Sync does not claim they were sent
     expect(s.query<{ code: string }>("SELECT code FROM sku_sync ORDER BY code").map((r) => r.code)).toEqual(["GOOD-1"]);
     // and explain says why the cart never got it
     const out: string[] = [];
-    await main(["explain", "--config", s.configPath, "--cart", "edi", "--sku", "BAD*2", "--json"], { out: (t) => out.push(t), err: () => {} });
-    expect(JSON.parse(out.join("")).explanation.verdict).toEqual({ check: "unsendable", text: expect.stringMatching(/^BAD\*2 holds a character the cart's file format cannot carry .* so 846-0001\.x12 left it out/) });
+    await main(["explain", "--config", s.configPath, "--cart", "edi", "--sku", "BAD*2", "--json"], {
+      out: (t) => out.push(t),
+      err: () => {},
+    });
+    expect(JSON.parse(out.join("")).explanation.verdict).toEqual({
+      check: "unsendable",
+      text: expect.stringMatching(
+        /^BAD\*2 holds a character the cart's file format cannot carry .* so 846-0001\.x12 left it out/,
+      ),
+    });
     expect(JSON.parse(out.join("")).explanation.verdict.text).toContain('contains "*", a delimiter');
   });
 
@@ -282,20 +345,37 @@ describe("X12 846 out: data that fights the format never breaks the interchange"
     const report = await s.run();
     expect(report.exitCode).toBe(1);
     const out: string[] = [];
-    await main(["view-sync", "--config", s.configPath, "--cart", "edi", "--problems", "--json", "--now", "2026-11-20T12:00:00Z"], { out: (t) => out.push(t), err: () => {} });
+    await main(
+      ["view-sync", "--config", s.configPath, "--cart", "edi", "--problems", "--json", "--now", "2026-11-20T12:00:00Z"],
+      { out: (t) => out.push(t), err: () => {} },
+    );
     expect(JSON.parse(out.join("\n")).rows).toEqual([
-      expect.objectContaining({ sku: "BAD*2", problem: true, reason: expect.stringMatching(/^left out of the newest file: .*contains "\*", a delimiter/) }),
+      expect.objectContaining({
+        sku: "BAD*2",
+        problem: true,
+        reason: expect.stringMatching(/^left out of the newest file: .*contains "\*", a delimiter/),
+      }),
     ]);
   });
 
   it("with invalidCharacters: strip in the mapping, delimiters are removed and accents dropped instead", async () => {
     const s = x12Scenario({}, "carts/x12-846.yaml");
-    const mapping = s.write("strip.yaml", readFileSync(join(MAPPINGS, "carts/x12-846.yaml"), "utf8").replace("  record: [LIN, QTY]", "  record: [LIN, QTY]\n  invalidCharacters: strip"));
+    const mapping = s.write(
+      "strip.yaml",
+      readFileSync(join(MAPPINGS, "carts/x12-846.yaml"), "utf8").replace(
+        "  record: [LIN, QTY]",
+        "  record: [LIN, QTY]\n  invalidCharacters: strip",
+      ),
+    );
     const cfg = readFileSync(s.configPath, "utf8").replace(join(MAPPINGS, "carts/x12-846.yaml"), mapping);
     s.write("stockfeed.yaml", cfg);
     s.inventory("east", "inv.csv", ["BAD*2,3", "ÉTÉ-4,1"], { header: "sku,quantity_available" });
     await s.run();
-    expect(segments(outputText(s)).filter((g) => g[0] === "LIN").map((g) => g[3])).toEqual(["BAD2", "ETE-4"]);
+    expect(
+      segments(outputText(s))
+        .filter((g) => g[0] === "LIN")
+        .map((g) => g[3]),
+    ).toEqual(["BAD2", "ETE-4"]);
   });
 
   it("no trailing empty elements are written; empty elements inside a segment are kept", async () => {
@@ -342,7 +422,10 @@ describe("X12 config and mapping errors are reported before anything moves", () 
     expect(problems(s).join("\n")).toMatch(/an X12 output needs the partner's envelope under output.x12/);
     const t = new Scenario({
       patch: (c) => {
-        ((c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output).x12 = { sender: { qualifier: "ZZ", id: "A" }, receiver: { qualifier: "ZZ", id: "B" } };
+        (c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output.x12 = {
+          sender: { qualifier: "ZZ", id: "A" },
+          receiver: { qualifier: "ZZ", id: "B" },
+        };
       },
     });
     scenarios.push(t);
@@ -356,7 +439,12 @@ describe("X12 config and mapping errors are reported before anything moves", () 
 
   it("a bad element reference in a mapping names the mapping file and line", () => {
     const s = x12Scenario();
-    const bad = s.write("bad.yaml", readFileSync(join(MAPPINGS, "carts/x12-846.yaml"), "utf8").replace("header: QTY02,", "header: QTYX2,").replace("header: LIN03,", "header: REF02,"));
+    const bad = s.write(
+      "bad.yaml",
+      readFileSync(join(MAPPINGS, "carts/x12-846.yaml"), "utf8")
+        .replace("header: QTY02,", "header: QTYX2,")
+        .replace("header: LIN03,", "header: REF02,"),
+    );
     s.write("stockfeed.yaml", readFileSync(s.configPath, "utf8").replace(join(MAPPINGS, "carts/x12-846.yaml"), bad));
     const p = problems(s).join("\n");
     expect(p).toMatch(/bad\.yaml:\d+: columns\[1\]\.header: REF02: segment REF is not in x12.record/);
@@ -371,8 +459,17 @@ describe("restampX12: an earlier file of the writer, as a new interchange", () =
       const o = x12WriterOptions.parse({ record: ["LIN", "QTY"] });
       const headers = ["LIN02", "LIN03", "QTY01", "QTY02", "QTY03"];
       for (const lineBreak of ["none", "lf", "crlf"] as const) {
-        const envelope = x12EnvelopeSchema.parse({ sender: { qualifier: "ZZ", id: "ACME" }, receiver: { qualifier: "01", id: "123456789" }, lineBreak, maxRecordsPerTransaction: 3 });
-        const ctx = (n: number, now: string) => ({ now: Date.parse(now), plannedRecords: 10, x12: { envelope, reserve: () => ({ isa: n, gs: n, st: n * 10 }) } });
+        const envelope = x12EnvelopeSchema.parse({
+          sender: { qualifier: "ZZ", id: "ACME" },
+          receiver: { qualifier: "01", id: "123456789" },
+          lineBreak,
+          maxRecordsPerTransaction: 3,
+        });
+        const ctx = (n: number, now: string) => ({
+          now: Date.parse(now),
+          plannedRecords: 10,
+          x12: { envelope, reserve: () => ({ isa: n, gs: n, st: n * 10 }) },
+        });
         const render = async (name: string, c: ReturnType<typeof ctx>) => {
           const w = await createX12Writer(join(dir, name), headers, o, c);
           for (let i = 0; i < 10; i++) await w.write(["SK", `SKU-${i}`, "33", String(i * 7), "EA"]);
@@ -380,8 +477,15 @@ describe("restampX12: an earlier file of the writer, as a new interchange", () =
         };
         await render(`old-${lineBreak}`, ctx(1, "2026-11-20T08:00:00Z"));
         await render(`fresh-${lineBreak}`, ctx(2, "2026-11-21T09:30:00Z"));
-        await restampX12(join(dir, `old-${lineBreak}`), join(dir, `again-${lineBreak}`), o, ctx(2, "2026-11-21T09:30:00Z"));
-        expect(readFileSync(join(dir, `again-${lineBreak}`), "latin1")).toBe(readFileSync(join(dir, `fresh-${lineBreak}`), "latin1"));
+        await restampX12(
+          join(dir, `old-${lineBreak}`),
+          join(dir, `again-${lineBreak}`),
+          o,
+          ctx(2, "2026-11-21T09:30:00Z"),
+        );
+        expect(readFileSync(join(dir, `again-${lineBreak}`), "latin1")).toBe(
+          readFileSync(join(dir, `fresh-${lineBreak}`), "latin1"),
+        );
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -54,7 +54,9 @@ describe("XML in: element and attribute paths", () => {
       { sku: "A&B-1", available: 5, onHand: 7, lot: "L1", asOf },
       { sku: "D-3", available: 0, onHand: null, lot: null, asOf },
     ]);
-    expect(rejects).toEqual([expect.objectContaining({ line: 5, field: "Available", reason: expect.stringMatching(/whole/) })]);
+    expect(rejects).toEqual([
+      expect.objectContaining({ line: 5, field: "Available", reason: expect.stringMatching(/whole/) }),
+    ]);
   });
 
   it("LF, CRLF and a BOM read the same", async () => {
@@ -81,21 +83,35 @@ describe("XML in: hostile files are refused quickly, never obeyed", () => {
   });
 
   it("an undeclared entity is left as text, not expanded", async () => {
-    const { records } = await read(INVENTORY, file(`<Inventory asOf="2026-11-20T08:00:00Z"><Item sku="X&foo;"><Available>1</Available></Item></Inventory>`));
+    const { records } = await read(
+      INVENTORY,
+      file(`<Inventory asOf="2026-11-20T08:00:00Z"><Item sku="X&foo;"><Available>1</Available></Item></Inventory>`),
+    );
     expect(records[0].sku).toBe("X&foo;");
   });
 
   it("__proto__ elements are refused and never reach object prototypes", async () => {
-    await expect(read(INVENTORY, file(`<Inventory asOf="2026-11-20T08:00:00Z"><__proto__><polluted>yes</polluted></__proto__><Item sku="A"><Available>1</Available></Item></Inventory>`))).rejects.toThrow(/XML refused: .*__proto__/);
+    await expect(
+      read(
+        INVENTORY,
+        file(
+          `<Inventory asOf="2026-11-20T08:00:00Z"><__proto__><polluted>yes</polluted></__proto__><Item sku="A"><Available>1</Available></Item></Inventory>`,
+        ),
+      ),
+    ).rejects.toThrow(/XML refused: .*__proto__/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it("a file that is not well-formed is refused with the line at fault", async () => {
-    await expect(read(INVENTORY, file(`<Inventory>\n<Item sku="A"><Available>1</Available>\n</Inventory>`))).rejects.toThrow(/line \d+: not well-formed XML/);
+    await expect(
+      read(INVENTORY, file(`<Inventory>\n<Item sku="A"><Available>1</Available>\n</Inventory>`)),
+    ).rejects.toThrow(/line \d+: not well-formed XML/);
   });
 
   it("a file whose root is not the mapping's is refused, naming both", async () => {
-    await expect(read(INVENTORY, file(`<Stock><Item sku="A"/></Stock>`))).rejects.toThrow(/root element is <Stock>, the mapping expects <Inventory>/);
+    await expect(read(INVENTORY, file(`<Stock><Item sku="A"/></Stock>`))).rejects.toThrow(
+      /root element is <Stock>, the mapping expects <Inventory>/,
+    );
   });
 });
 
@@ -104,14 +120,19 @@ describe("XML out: well-formed, declared encoding, escaped text", () => {
     const s = new Scenario({
       carts: [{ id: "xml", filename: "{cart}-{seq:4}.xml" }],
       patch: (c) => {
-        ((c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output).mapping = join(MAPPINGS, "carts/xml-inventory.yaml");
+        (c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output.mapping = join(
+          MAPPINGS,
+          "carts/xml-inventory.yaml",
+        );
       },
     });
     scenarios.push(s);
     s.inventory("east", "inv.csv", ['"A&B<1>",5', '"Q""uote",2', "Ünï-3,7"], { header: "sku,quantity_available" });
     await s.run({ now: () => Date.parse("2026-11-20T09:00:00Z") });
     const text = readFileSync(s.path("out", "xml", s.outputs("xml")[0]), "utf8");
-    expect(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<InventoryFeed generated="2026-11-20T09:00:00Z">')).toBe(true);
+    expect(
+      text.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<InventoryFeed generated="2026-11-20T09:00:00Z">'),
+    ).toBe(true);
     expect(XMLValidator.validate(text)).toBe(true);
     expect(text).toContain('<Product sku="A&amp;B&lt;1&gt;">');
     expect(text).toContain('<Product sku="Q&quot;uote">');

@@ -52,7 +52,10 @@ export class Scenario {
     this.merchant = spec.merchant ?? "acme";
     const warehouses = spec.warehouses ?? [{ id: "east" }];
     const carts = spec.carts ?? [{ id: "shop", orders: true }];
-    const feed = (dir: string, mapping: string) => ({ source: { transport: "local", dir, match: "*.csv" }, mapping: join(MAPPINGS, mapping) });
+    const feed = (dir: string, mapping: string) => ({
+      source: { transport: "local", dir, match: "*.csv" },
+      mapping: join(MAPPINGS, mapping),
+    });
     const config: Record<string, unknown> = {
       state: "state/stockfeed.sqlite",
       workDir: "work",
@@ -61,7 +64,11 @@ export class Scenario {
           id: this.merchant,
           inventorySync: spec.inventorySync ?? "on",
           ...(spec.aliases ? { aliases: feed("in/aliases", "aliases/generic-csv.yaml") } : {}),
-          warehouses: warehouses.map((w) => ({ id: w.id, snapshot: w.snapshot ?? "partial", inventory: feed(`in/wms/${w.id}`, "wms/generic-csv.yaml") })),
+          warehouses: warehouses.map((w) => ({
+            id: w.id,
+            snapshot: w.snapshot ?? "partial",
+            inventory: feed(`in/wms/${w.id}`, "wms/generic-csv.yaml"),
+          })),
           carts: carts.map((c) => ({
             id: c.id,
             warehouse: c.warehouse ?? "all",
@@ -110,7 +117,11 @@ export class Scenario {
   }
 
   inventory(warehouse: string, name: string, lines: string[], opts: { header?: string; mtime?: string } = {}): string {
-    return this.write(`in/wms/${warehouse}/${name}`, [opts.header ?? INVENTORY_HEADER, ...lines].join("\n") + "\n", opts.mtime);
+    return this.write(
+      `in/wms/${warehouse}/${name}`,
+      [opts.header ?? INVENTORY_HEADER, ...lines].join("\n") + "\n",
+      opts.mtime,
+    );
   }
   orders(cart: string, name: string, lines: string[]): string {
     return this.write(`in/orders/${cart}/${name}`, [ORDERS_HEADER, ...lines].join("\n") + "\n");

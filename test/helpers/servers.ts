@@ -6,7 +6,24 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash, timingSafeEqual } from "node:crypto";
-import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync, existsSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+  existsSync,
+  type Stats,
+} from "node:fs";
 import { createServer, type AddressInfo, type Server as NetServer, type Socket, connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
@@ -62,19 +79,60 @@ export function selfSignedCertificate(): { keyPath: string; certPath: string } {
   const dir = mkdtempSync(join(tmpdir(), "stockfeed-cert-"));
   const keyPath = join(dir, "key.pem");
   const certPath = join(dir, "cert.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", keyPath, "-out", certPath], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+    ],
+    { stdio: "ignore" },
+  );
   return { keyPath, certPath };
 }
 
-const FAST = { retries: 2, retryDelaySeconds: 0.05, connectTimeoutSeconds: 5, idleTimeoutSeconds: 3, transferDeadlineSeconds: 20 };
+const FAST = {
+  retries: 2,
+  retryDelaySeconds: 0.05,
+  connectTimeoutSeconds: 5,
+  idleTimeoutSeconds: 3,
+  transferDeadlineSeconds: 20,
+};
 
 /** A listing entry a hostile server adds to every folder: a name no file on disk has. */
 function fakeStat(name: string) {
   const now = new Date();
-  return { name, size: 10, mode: 0o100644, uid: 0, gid: 0, nlink: 1, mtime: now, atime: now, ctime: now, isDirectory: () => false, isFile: () => true, isSymbolicLink: () => false };
+  return {
+    name,
+    size: 10,
+    mode: 0o100644,
+    uid: 0,
+    gid: 0,
+    nlink: 1,
+    mtime: now,
+    atime: now,
+    ctime: now,
+    isDirectory: () => false,
+    isFile: () => true,
+    isSymbolicLink: () => false,
+  };
 }
 
-export async function startFtpServer(opts: { tls?: boolean; password?: string; extraNames?: string[] } = {}): Promise<TestServer> {
+export async function startFtpServer(
+  opts: { tls?: boolean; password?: string; extraNames?: string[] } = {},
+): Promise<TestServer> {
   const root = mkdtempSync(join(tmpdir(), "stockfeed-ftp-root-"));
   const port = await freePort();
   const user = "feeds";
@@ -90,16 +148,23 @@ export async function startFtpServer(opts: { tls?: boolean; password?: string; e
     log: quietLog as never,
     ...(cert ? { tls: { key: readFileSync(cert.keyPath), cert: readFileSync(cert.certPath) } } : {}),
   });
-  server.on("login", ({ connection, username, password: given }: { connection: never; username: string; password: string }, resolve: (r: { root: string }) => void, reject: (e: Error) => void) => {
-    if (username !== user || given !== password) return reject(new Error("Login incorrect"));
-    if (!opts.extraNames) return resolve({ root });
-    class HostileFileSystem extends FileSystem {
-      override async list(path = ".") {
-        return [...(await super.list(path)), ...opts.extraNames!.map(fakeStat)];
+  server.on(
+    "login",
+    (
+      { connection, username, password: given }: { connection: never; username: string; password: string },
+      resolve: (r: { root: string }) => void,
+      reject: (e: Error) => void,
+    ) => {
+      if (username !== user || given !== password) return reject(new Error("Login incorrect"));
+      if (!opts.extraNames) return resolve({ root });
+      class HostileFileSystem extends FileSystem {
+        override async list(path = ".") {
+          return [...(await super.list(path)), ...opts.extraNames!.map(fakeStat)];
+        }
       }
-    }
-    resolve({ fs: new HostileFileSystem(connection, { root, cwd: "/" }) } as never);
-  });
+      resolve({ fs: new HostileFileSystem(connection, { root, cwd: "/" }) } as never);
+    },
+  );
   server.on("client-error", () => undefined);
   await server.listen();
   const passwordEnv = secretEnv(password);
@@ -111,7 +176,16 @@ export async function startFtpServer(opts: { tls?: boolean; password?: string; e
     port,
     user,
     passwordEnv,
-    options: (o = {}) => ({ transport: "ftp", host: "127.0.0.1", port, user, passwordEnv, ...(cert ? { tls: "explicit", caPath: cert.certPath } : {}), ...FAST, ...o }),
+    options: (o = {}) => ({
+      transport: "ftp",
+      host: "127.0.0.1",
+      port,
+      user,
+      passwordEnv,
+      ...(cert ? { tls: "explicit", caPath: cert.certPath } : {}),
+      ...FAST,
+      ...o,
+    }),
     close: async () => {
       await server.close().catch(() => undefined);
     },
@@ -129,7 +203,14 @@ export function fingerprint(publicKeyBlob: Buffer): string {
 }
 
 function attrsOf(s: Stats) {
-  return { mode: s.mode, uid: s.uid, gid: s.gid, size: s.size, atime: Math.floor(s.atimeMs / 1000), mtime: Math.floor(s.mtimeMs / 1000) };
+  return {
+    mode: s.mode,
+    uid: s.uid,
+    gid: s.gid,
+    size: s.size,
+    atime: Math.floor(s.atimeMs / 1000),
+    mtime: Math.floor(s.mtimeMs / 1000),
+  };
 }
 
 function longname(name: string, s: Stats): string {
@@ -141,7 +222,11 @@ function longname(name: string, s: Stats): string {
  * the SFTP v3 requests a client needs, plain rename that never replaces a name (as
  * OpenSSH). `sessions` counts SSH connections, to prove connection reuse.
  */
-export async function startSftpServer(opts: { password?: string; clientKey?: { privateKey: string; publicKey: string }; extraNames?: string[] } = {}): Promise<TestServer & { hostKeyFingerprint: string; hostKeyLine: string; sessions: () => number; clientKeyPath?: string }> {
+export async function startSftpServer(
+  opts: { password?: string; clientKey?: { privateKey: string; publicKey: string }; extraNames?: string[] } = {},
+): Promise<
+  TestServer & { hostKeyFingerprint: string; hostKeyLine: string; sessions: () => number; clientKeyPath?: string }
+> {
   const root = mkdtempSync(join(tmpdir(), "stockfeed-sftp-root-"));
   const user = "feeds";
   const password = opts.password ?? "s3cret-sftp-pw";
@@ -197,7 +282,16 @@ export async function startSftpServer(opts: { password?: string; clientKey?: { p
     hostKeyLine,
     clientKeyPath,
     sessions: () => sessions,
-    options: (o = {}) => ({ transport: "sftp", host: "127.0.0.1", port, user, passwordEnv, hostKey: hostKeyFingerprint, ...FAST, ...o }),
+    options: (o = {}) => ({
+      transport: "sftp",
+      host: "127.0.0.1",
+      port,
+      user,
+      passwordEnv,
+      hostKey: hostKeyFingerprint,
+      ...FAST,
+      ...o,
+    }),
     close: async () => {
       await new Promise<void>((r) => server.close(() => r()));
     },
@@ -218,7 +312,15 @@ function serveSftp(sftp: ssh2.SFTPWrapper, root: string, extraNames: string[]): 
   };
   const fail = (reqid: number, e: unknown) => {
     const code = (e as NodeJS.ErrnoException).code;
-    sftp.status(reqid, code === "ENOENT" ? STATUS_CODE.NO_SUCH_FILE : code === "EACCES" || code === "EPERM" ? STATUS_CODE.PERMISSION_DENIED : STATUS_CODE.FAILURE, (e as Error).message);
+    sftp.status(
+      reqid,
+      code === "ENOENT"
+        ? STATUS_CODE.NO_SUCH_FILE
+        : code === "EACCES" || code === "EPERM"
+          ? STATUS_CODE.PERMISSION_DENIED
+          : STATUS_CODE.FAILURE,
+      (e as Error).message,
+    );
   };
   const guard = (reqid: number, fn: () => void) => {
     try {
@@ -228,7 +330,9 @@ function serveSftp(sftp: ssh2.SFTPWrapper, root: string, extraNames: string[]): 
     }
   };
 
-  sftp.on("REALPATH", (reqid, path) => sftp.name(reqid, [{ filename: posix.resolve("/", path), longname: "", attrs: {} as never }]));
+  sftp.on("REALPATH", (reqid, path) =>
+    sftp.name(reqid, [{ filename: posix.resolve("/", path), longname: "", attrs: {} as never }]),
+  );
   sftp.on("OPEN", (reqid, filename, flags) =>
     guard(reqid, () => {
       const fd = openSync(local(filename), sshUtils.sftp.flagsToString(flags) ?? "r");
@@ -260,7 +364,8 @@ function serveSftp(sftp: ssh2.SFTPWrapper, root: string, extraNames: string[]): 
       sftp.attrs(reqid, attrsOf(fstatSync(h.fd)));
     }),
   );
-  const statReq = (reqid: number, path: string) => guard(reqid, () => sftp.attrs(reqid, attrsOf(statSync(local(path)))));
+  const statReq = (reqid: number, path: string) =>
+    guard(reqid, () => sftp.attrs(reqid, attrsOf(statSync(local(path)))));
   sftp.on("STAT", statReq);
   sftp.on("LSTAT", statReq);
   sftp.on("SETSTAT", (reqid) => sftp.status(reqid, STATUS_CODE.OK));
@@ -291,7 +396,14 @@ function serveSftp(sftp: ssh2.SFTPWrapper, root: string, extraNames: string[]): 
         const extra = h.extra?.splice(0) ?? [];
         if (extra.length === 0) return sftp.status(reqid, STATUS_CODE.EOF);
         const t = Math.floor(Date.now() / 1000);
-        return sftp.name(reqid, extra.map((filename) => ({ filename, longname: filename, attrs: { mode: 0o100644, uid: 0, gid: 0, size: 10, atime: t, mtime: t } })));
+        return sftp.name(
+          reqid,
+          extra.map((filename) => ({
+            filename,
+            longname: filename,
+            attrs: { mode: 0o100644, uid: 0, gid: 0, size: 10, atime: t, mtime: t },
+          })),
+        );
       }
       const batch = h.entries.splice(0, 64).flatMap((name) => {
         const s = statSync(join(h.dir!, name), { throwIfNoEntry: false });
@@ -322,7 +434,12 @@ function serveSftp(sftp: ssh2.SFTPWrapper, root: string, extraNames: string[]): 
 export async function startCuttingProxy(
   target: { host: string; port: number },
   protocol: "ftp" | "sftp",
-): Promise<{ port: number; cutAfter(bytes: number | undefined, how?: "drop" | "stall"): void; cuts: () => number; close(): Promise<void> }> {
+): Promise<{
+  port: number;
+  cutAfter(bytes: number | undefined, how?: "drop" | "stall"): void;
+  cuts: () => number;
+  close(): Promise<void>;
+}> {
   let cutAt: number | undefined;
   let cutHow: "drop" | "stall" = "drop";
   let cuts = 0;
@@ -383,7 +500,10 @@ export async function startCuttingProxy(
       const pasv = /^227 .*?\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/m.exec(text);
       if (pasv) {
         const p = await dataPort(Number(pasv[5]) * 256 + Number(pasv[6]));
-        return Buffer.from(text.replace(pasv[0].slice(pasv[0].indexOf("(")), `(127,0,0,1,${Math.floor(p / 256)},${p % 256})`), "latin1");
+        return Buffer.from(
+          text.replace(pasv[0].slice(pasv[0].indexOf("(")), `(127,0,0,1,${Math.floor(p / 256)},${p % 256})`),
+          "latin1",
+        );
       }
       return chunk;
     });

@@ -22,22 +22,31 @@ describe("migrations", () => {
       old.exec(sql);
       old.pragma(`user_version = ${v + 1}`);
     }
-    const sync = old.prepare("INSERT INTO cart_syncs (id, merchant, cart, synced_at, status, reason, file_name) VALUES (?, 'acme', 'shop', ?, ?, 'news', ?)");
+    const sync = old.prepare(
+      "INSERT INTO cart_syncs (id, merchant, cart, synced_at, status, reason, file_name) VALUES (?, 'acme', 'shop', ?, ?, 'news', ?)",
+    );
     sync.run(1, 1000, "delivered", "shop-1.csv");
     sync.run(2, 2000, "pending", "shop-2.csv");
     old.prepare("INSERT INTO cart_state (merchant, cart, seq, last_sync_id) VALUES ('acme', 'shop', 2, 1)").run();
-    const sent = old.prepare("INSERT INTO sku_sync (merchant, cart, code, sku, sync_id, synced_at, quantity) VALUES ('acme', 'shop', ?, ?, 1, 1000, ?)");
+    const sent = old.prepare(
+      "INSERT INTO sku_sync (merchant, cart, code, sku, sync_id, synced_at, quantity) VALUES ('acme', 'shop', ?, ?, 1, 1000, ?)",
+    );
     sent.run("A", "A", 10);
     sent.run("B", "B", 4);
     const waiting = old.prepare("INSERT INTO outbox_lines (sync_id, code, sku, quantity) VALUES (2, ?, ?, ?)");
     waiting.run("A", "A", 7);
     waiting.run("C", "C", 2);
-    old.prepare("INSERT INTO sync_skipped (sync_id, sku, code, reason) VALUES (1, 'D', NULL, 'no-alias'), (1, 'E', 'E', 'unsendable')").run();
+    old
+      .prepare(
+        "INSERT INTO sync_skipped (sync_id, sku, code, reason) VALUES (1, 'D', NULL, 'no-alias'), (1, 'E', 'E', 'unsendable')",
+      )
+      .run();
     old.close();
 
     const store = Store.open(path);
     try {
-      const view = () => store.db.prepare("SELECT code, quantity, sync_id AS sync, synced_at AS at FROM sku_sync ORDER BY code").all();
+      const view = () =>
+        store.db.prepare("SELECT code, quantity, sync_id AS sync, synced_at AS at FROM sku_sync ORDER BY code").all();
       // while file 2 waits, what counts as sent is file 1
       expect(view()).toEqual([
         { code: "A", quantity: 10, sync: 1, at: 1000 },
@@ -50,7 +59,9 @@ describe("migrations", () => {
         { code: "B", quantity: 4, sync: 1, at: 1000 },
         { code: "C", quantity: 2, sync: 2, at: 2000 },
       ]);
-      expect(store.db.prepare("SELECT sku, reason FROM sync_skipped").all()).toEqual([{ sku: "E", reason: "unsendable" }]);
+      expect(store.db.prepare("SELECT sku, reason FROM sync_skipped").all()).toEqual([
+        { sku: "E", reason: "unsendable" },
+      ]);
     } finally {
       store.close();
     }

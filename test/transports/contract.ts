@@ -4,7 +4,17 @@
  * interop run. Each test works in its own folder of the server, so one server serves all.
  */
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync, chmodSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  chmodSync,
+} from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +39,10 @@ const T = "2026-11-20T10:00:00Z";
  */
 function crashRun(configPath: string, fault: string): Promise<{ signal: NodeJS.Signals | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "dist/cli/main.js"), "run", "--config", configPath], { env: { ...process.env, STOCKFEED_FAULT: fault }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(ROOT, "dist/cli/main.js"), "run", "--config", configPath], {
+      env: { ...process.env, STOCKFEED_FAULT: fault },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -73,12 +86,23 @@ export function transportContract(label: string, start: () => Promise<TestServer
     const inventoryText = (lines: string[]) => [INVENTORY_HEADER, ...lines].join("\n") + "\n";
 
     /** a scenario whose warehouse feed (and optionally cart output) is on the server */
-    const scenario = (dir: string, source: Record<string, unknown> = {}, destination?: Record<string, unknown>, srv: TestServer = server) =>
+    const scenario = (
+      dir: string,
+      source: Record<string, unknown> = {},
+      destination?: Record<string, unknown>,
+      srv: TestServer = server,
+    ) =>
       new Scenario({
         carts: [{ id: "shop" }],
         patch: (c) => {
           const m = (c.merchants as Array<Record<string, any>>)[0];
-          m.warehouses[0].inventory.source = { ...srv.options(), dir: `${dir}/in/east`, match: "*.csv", stableSeconds: 0, ...source };
+          m.warehouses[0].inventory.source = {
+            ...srv.options(),
+            dir: `${dir}/in/east`,
+            match: "*.csv",
+            stableSeconds: 0,
+            ...source,
+          };
           if (destination) m.carts[0].output.destination = { ...srv.options(), dir: `${dir}/out/shop`, ...destination };
         },
       });
@@ -163,10 +187,23 @@ export function transportContract(label: string, start: () => Promise<TestServer
      * the transfer of `text` about `fraction` of the way (SFTP: the session also carries the
      * handshake and listing, ~3-5 kB, before the file).
      */
-    const behindProxy = async (dir: string, text: string, fraction: number, how: "drop" | "stall", options: Record<string, unknown>, body: (proxy: { cuts: () => number }) => Promise<void>) => {
-      const proxy = await startCuttingProxy({ host: server.host, port: server.port }, server.kind === "sftp" ? "sftp" : "ftp");
+    const behindProxy = async (
+      dir: string,
+      text: string,
+      fraction: number,
+      how: "drop" | "stall",
+      options: Record<string, unknown>,
+      body: (proxy: { cuts: () => number }) => Promise<void>,
+    ) => {
+      const proxy = await startCuttingProxy(
+        { host: server.host, port: server.port },
+        server.kind === "sftp" ? "sftp" : "ftp",
+      );
       try {
-        s = scenario(dir, {}, undefined, { ...server, options: (o = {}) => ({ ...server.options(), port: proxy.port, ...options, ...o }) });
+        s = scenario(dir, {}, undefined, {
+          ...server,
+          options: (o = {}) => ({ ...server.options(), port: proxy.port, ...options, ...o }),
+        });
         proxy.cutAfter(Math.floor(text.length * fraction) + (server.kind === "sftp" ? 4000 : 0), how);
         await body(proxy);
       } finally {
@@ -174,54 +211,63 @@ export function transportContract(label: string, start: () => Promise<TestServer
       }
     };
 
-    it.skipIf(caps.proxyable === false)("a transfer cut at 50% by a proxy leaves nothing staged, and the file is taken whole on the next run", async () => {
-      const dir = area();
-      const lines = Array.from({ length: 4000 }, (_, i) => `SKU${String(i).padStart(6, "0")},${i % 50},,,${T}`);
-      const text = inventoryText(lines);
-      put(`${dir}/in/east/big.csv`, text);
-      await behindProxy(dir, text, 0.5, "drop", { retries: 0 }, async (proxy) => {
-        const r = await s!.run();
-        expect(proxy.cuts()).toBe(1);
-        expect(r.exitCode).toBe(1);
-        expect(r.files.map((f) => [f.name, f.status])).toEqual([["big.csv", "failed"]]);
-        expect(s.query("SELECT COUNT(*) AS n FROM files")).toEqual([{ n: 0 }]);
-        const spool = s!.path("work/spool/acme/inventory/east");
-        expect(existsSync(spool) ? readdirSync(spool).filter((n) => n !== ".meta") : []).toEqual([]);
-        const again = await s!.run();
-        expect(again.files.map((f) => [f.name, f.status, f.rowsLoaded])).toEqual([["big.csv", "loaded", 4000]]);
-      });
-    });
+    it.skipIf(caps.proxyable === false)(
+      "a transfer cut at 50% by a proxy leaves nothing staged, and the file is taken whole on the next run",
+      async () => {
+        const dir = area();
+        const lines = Array.from({ length: 4000 }, (_, i) => `SKU${String(i).padStart(6, "0")},${i % 50},,,${T}`);
+        const text = inventoryText(lines);
+        put(`${dir}/in/east/big.csv`, text);
+        await behindProxy(dir, text, 0.5, "drop", { retries: 0 }, async (proxy) => {
+          const r = await s!.run();
+          expect(proxy.cuts()).toBe(1);
+          expect(r.exitCode).toBe(1);
+          expect(r.files.map((f) => [f.name, f.status])).toEqual([["big.csv", "failed"]]);
+          expect(s.query("SELECT COUNT(*) AS n FROM files")).toEqual([{ n: 0 }]);
+          const spool = s!.path("work/spool/acme/inventory/east");
+          expect(existsSync(spool) ? readdirSync(spool).filter((n) => n !== ".meta") : []).toEqual([]);
+          const again = await s!.run();
+          expect(again.files.map((f) => [f.name, f.status, f.rowsLoaded])).toEqual([["big.csv", "loaded", 4000]]);
+        });
+      },
+    );
 
-    it.skipIf(caps.proxyable === false)("a server that drops the connection mid-transfer is retried in the same run, and the file loads once", async () => {
-      const dir = area();
-      const text = inventoryText(Array.from({ length: 3000 }, (_, i) => `S${i},1,,,${T}`));
-      put(`${dir}/in/east/inv.csv`, text);
-      await behindProxy(dir, text, 0.4, "drop", {}, async (proxy) => {
-        const r = await s!.run();
-        expect(proxy.cuts()).toBe(1);
-        expect(r.errors).toEqual([]);
-        expect(r.files.map((f) => [f.status, f.rowsLoaded, f.error])).toEqual([["loaded", 3000, undefined]]);
-      });
-    });
+    it.skipIf(caps.proxyable === false)(
+      "a server that drops the connection mid-transfer is retried in the same run, and the file loads once",
+      async () => {
+        const dir = area();
+        const text = inventoryText(Array.from({ length: 3000 }, (_, i) => `S${i},1,,,${T}`));
+        put(`${dir}/in/east/inv.csv`, text);
+        await behindProxy(dir, text, 0.4, "drop", {}, async (proxy) => {
+          const r = await s!.run();
+          expect(proxy.cuts()).toBe(1);
+          expect(r.errors).toEqual([]);
+          expect(r.files.map((f) => [f.status, f.rowsLoaded, f.error])).toEqual([["loaded", 3000, undefined]]);
+        });
+      },
+    );
 
-    it.skipIf(caps.proxyable === false)("a transfer that goes silent half way fails within idleTimeoutSeconds, leaves nothing, and loads whole next run", async () => {
-      const dir = area();
-      const text = inventoryText(Array.from({ length: 3000 }, (_, i) => `S${i},2,,,${T}`));
-      put(`${dir}/in/east/inv.csv`, text);
-      await behindProxy(dir, text, 0.5, "stall", { retries: 0, idleTimeoutSeconds: 1 }, async (proxy) => {
-        const started = Date.now();
-        const r = await s!.run();
-        expect(proxy.cuts()).toBe(1);
-        expect(Date.now() - started).toBeLessThan(8000);
-        expect(r.files.map((f) => f.status)).toEqual(["failed"]);
-        // SFTP: our stall watchdog; FTP: the server may report the transfer done, and the size check refuses the half file
-        expect(r.files[0].error, r.files[0].error).toMatch(/timeout|stalled|no data|cut off/i);
-        const spool = s!.path("work/spool/acme/inventory/east");
-        expect(existsSync(spool) ? readdirSync(spool).filter((n) => n !== ".meta") : []).toEqual([]);
-        const again = await s!.run();
-        expect(again.files.map((f) => [f.status, f.rowsLoaded])).toEqual([["loaded", 3000]]);
-      });
-    });
+    it.skipIf(caps.proxyable === false)(
+      "a transfer that goes silent half way fails within idleTimeoutSeconds, leaves nothing, and loads whole next run",
+      async () => {
+        const dir = area();
+        const text = inventoryText(Array.from({ length: 3000 }, (_, i) => `S${i},2,,,${T}`));
+        put(`${dir}/in/east/inv.csv`, text);
+        await behindProxy(dir, text, 0.5, "stall", { retries: 0, idleTimeoutSeconds: 1 }, async (proxy) => {
+          const started = Date.now();
+          const r = await s!.run();
+          expect(proxy.cuts()).toBe(1);
+          expect(Date.now() - started).toBeLessThan(8000);
+          expect(r.files.map((f) => f.status)).toEqual(["failed"]);
+          // SFTP: our stall watchdog; FTP: the server may report the transfer done, and the size check refuses the half file
+          expect(r.files[0].error, r.files[0].error).toMatch(/timeout|stalled|no data|cut off/i);
+          const spool = s!.path("work/spool/acme/inventory/east");
+          expect(existsSync(spool) ? readdirSync(spool).filter((n) => n !== ".meta") : []).toEqual([]);
+          const again = await s!.run();
+          expect(again.files.map((f) => [f.status, f.rowsLoaded])).toEqual([["loaded", 3000]]);
+        });
+      },
+    );
 
     it("a new file with an old one's name, size and time is still loaded: only the same bytes are the same file", async () => {
       const dir = area();
@@ -336,7 +382,9 @@ export function transportContract(label: string, start: () => Promise<TestServer
       const r = await s.run();
       expect(r.carts[0]).toMatchObject({ action: "skipped", delivered: ["shop-0001.csv"] });
       expect(readdirSync(join(server.root, dir, "out/shop"))).toEqual(["shop-0001.csv"]);
-      expect(s.query("SELECT file_name, status FROM cart_syncs")).toEqual([{ file_name: "shop-0001.csv", status: "delivered" }]);
+      expect(s.query("SELECT file_name, status FROM cart_syncs")).toEqual([
+        { file_name: "shop-0001.csv", status: "delivered" },
+      ]);
     });
 
     it("a wrong password fails fast (no retries) with a clear message, and the other feeds still run", async () => {
@@ -345,10 +393,19 @@ export function transportContract(label: string, start: () => Promise<TestServer
       process.env.STOCKFEED_TEST_WRONG_PW = "not-the-password";
       // a retry would wait 20 s first; servers delay a failed login themselves (vsftpd with PAM:
       // 2-3 s, so the idle bound must be longer than that, or the wait looks like a dead server)
-      s = scenario(dir, { passwordEnv: "STOCKFEED_TEST_WRONG_PW", retries: 5, retryDelaySeconds: 20, connectTimeoutSeconds: 15, idleTimeoutSeconds: 15 });
+      s = scenario(dir, {
+        passwordEnv: "STOCKFEED_TEST_WRONG_PW",
+        retries: 5,
+        retryDelaySeconds: 20,
+        connectTimeoutSeconds: 15,
+        idleTimeoutSeconds: 15,
+      });
       s.patch((c) => {
         const m = (c.merchants as Array<Record<string, any>>)[0];
-        m.carts[0].orders = { source: { transport: "local", dir: "in/orders/shop", match: "*.csv" }, mapping: join(ROOT, "mappings/orders/generic-csv.yaml") };
+        m.carts[0].orders = {
+          source: { transport: "local", dir: "in/orders/shop", match: "*.csv" },
+          mapping: join(ROOT, "mappings/orders/generic-csv.yaml"),
+        };
       });
       s.orders("shop", "o.csv", [`1,1,A,1,${T},open`]);
       const started = Date.now();
@@ -375,7 +432,8 @@ export function transportContract(label: string, start: () => Promise<TestServer
       expect(logText.length).toBeGreaterThan(1000);
       if (server.kind !== "sftp") expect(logText).toMatch(/PASS ###/);
       expect(logText).not.toContain(secret);
-      for (const f of readdirSync(s.path("state"))) expect(readFileSync(s.path("state", f)).includes(Buffer.from(secret))).toBe(false);
+      for (const f of readdirSync(s.path("state")))
+        expect(readFileSync(s.path("state", f)).includes(Buffer.from(secret))).toBe(false);
     });
 
     it("a listing longer than maxEntries fails cleanly and takes nothing", async () => {
@@ -430,7 +488,10 @@ export function transportContract(label: string, start: () => Promise<TestServer
         s = scenario(dir, { port: silent.port, connectTimeoutSeconds: 1, retries: 1, retryDelaySeconds: 0.1 });
         s.patch((c) => {
           const m = (c.merchants as Array<Record<string, any>>)[0];
-          m.carts[0].orders = { source: { transport: "local", dir: "in/orders/shop", match: "*.csv" }, mapping: join(ROOT, "mappings/orders/generic-csv.yaml") };
+          m.carts[0].orders = {
+            source: { transport: "local", dir: "in/orders/shop", match: "*.csv" },
+            mapping: join(ROOT, "mappings/orders/generic-csv.yaml"),
+          };
         });
         s.orders("shop", "o.csv", [`1,1,A,1,${T},open`]);
         const started = Date.now();

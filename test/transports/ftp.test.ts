@@ -5,8 +5,12 @@ import { Scenario, INVENTORY_HEADER } from "../helpers/scenario.js";
 import { startFtpServer, type TestServer } from "../helpers/servers.js";
 import { transportContract } from "./contract.js";
 
-transportContract("FTP (ftp-srv on loopback)", () => startFtpServer(), { hostileNames: (names) => startFtpServer({ extraNames: names }) });
-transportContract("FTPS, explicit TLS (ftp-srv on loopback)", () => startFtpServer({ tls: true }), { proxyable: false });
+transportContract("FTP (ftp-srv on loopback)", () => startFtpServer(), {
+  hostileNames: (names) => startFtpServer({ extraNames: names }),
+});
+transportContract("FTPS, explicit TLS (ftp-srv on loopback)", () => startFtpServer({ tls: true }), {
+  proxyable: false,
+});
 
 describe("FTPS certificate verification", () => {
   let server: TestServer;

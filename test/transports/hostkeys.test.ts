@@ -30,19 +30,63 @@ describe("host key pinning", () => {
 
   it("accepts a pinned fingerprint (one of several during a rotation), refuses any other naming what it saw", () => {
     expect(checkHostKey({ fingerprints: [fingerprintOf(other), fingerprintOf(key)] }, "h", 22, key)).toBeUndefined();
-    expect(checkHostKey({ fingerprints: [fingerprintOf(other)] }, "h", 22, key)).toContain(`is ssh-ed25519 ${fingerprintOf(key)}, which is not the pinned key (${fingerprintOf(other)})`);
+    expect(checkHostKey({ fingerprints: [fingerprintOf(other)] }, "h", 22, key)).toContain(
+      `is ssh-ed25519 ${fingerprintOf(key)}, which is not the pinned key (${fingerprintOf(other)})`,
+    );
   });
 
   it("reads known_hosts: plain and [host]:port names, hashed names, globs, negations and @revoked", () => {
     const b64 = key.toString("base64");
     const salt = randomBytes(20);
     const hashed = `|1|${salt.toString("base64")}|${createHmac("sha1", salt).update("[edi.example]:2222").digest("base64")}`;
-    expect(checkHostKey({ fingerprints: [], knownHostsPath: file(`edi.example ssh-ed25519 ${b64}\n`) }, "edi.example", 22, key)).toBeUndefined();
-    expect(checkHostKey({ fingerprints: [], knownHostsPath: file(`edi.example ssh-ed25519 ${b64}\n`) }, "edi.example", 2222, key)).toMatch(/not the pinned key/);
-    expect(checkHostKey({ fingerprints: [], knownHostsPath: file(`${hashed} ssh-ed25519 ${b64}\n`) }, "edi.example", 2222, key)).toBeUndefined();
-    expect(checkHostKey({ fingerprints: [], knownHostsPath: file(`*.example,!edi.example ssh-ed25519 ${b64}\n`) }, "edi.example", 22, key)).toMatch(/not the pinned key/);
-    expect(checkHostKey({ fingerprints: [], knownHostsPath: file(`*.example ssh-ed25519 ${b64}\n`) }, "edi.example", 22, key)).toBeUndefined();
-    expect(checkHostKey({ fingerprints: [fingerprintOf(key)], knownHostsPath: file(`@revoked * ssh-ed25519 ${b64}\n`) }, "edi.example", 22, key)).toMatch(/marked @revoked/);
+    expect(
+      checkHostKey(
+        { fingerprints: [], knownHostsPath: file(`edi.example ssh-ed25519 ${b64}\n`) },
+        "edi.example",
+        22,
+        key,
+      ),
+    ).toBeUndefined();
+    expect(
+      checkHostKey(
+        { fingerprints: [], knownHostsPath: file(`edi.example ssh-ed25519 ${b64}\n`) },
+        "edi.example",
+        2222,
+        key,
+      ),
+    ).toMatch(/not the pinned key/);
+    expect(
+      checkHostKey(
+        { fingerprints: [], knownHostsPath: file(`${hashed} ssh-ed25519 ${b64}\n`) },
+        "edi.example",
+        2222,
+        key,
+      ),
+    ).toBeUndefined();
+    expect(
+      checkHostKey(
+        { fingerprints: [], knownHostsPath: file(`*.example,!edi.example ssh-ed25519 ${b64}\n`) },
+        "edi.example",
+        22,
+        key,
+      ),
+    ).toMatch(/not the pinned key/);
+    expect(
+      checkHostKey(
+        { fingerprints: [], knownHostsPath: file(`*.example ssh-ed25519 ${b64}\n`) },
+        "edi.example",
+        22,
+        key,
+      ),
+    ).toBeUndefined();
+    expect(
+      checkHostKey(
+        { fingerprints: [fingerprintOf(key)], knownHostsPath: file(`@revoked * ssh-ed25519 ${b64}\n`) },
+        "edi.example",
+        22,
+        key,
+      ),
+    ).toMatch(/marked @revoked/);
   });
 });
 

@@ -5,7 +5,9 @@ import { Scenario, INVENTORY_HEADER } from "../helpers/scenario.js";
 import { sshKeyPair, startSftpServer } from "../helpers/servers.js";
 import { transportContract } from "./contract.js";
 
-transportContract("SFTP (ssh2 Server on loopback)", () => startSftpServer(), { hostileNames: (names) => startSftpServer({ extraNames: names }) });
+transportContract("SFTP (ssh2 Server on loopback)", () => startSftpServer(), {
+  hostileNames: (names) => startSftpServer({ extraNames: names }),
+});
 
 const T = "2026-11-20T10:00:00Z";
 
@@ -37,7 +39,9 @@ describe("SFTP connections", () => {
       const r = await s.run();
       expect(Date.now() - started).toBeLessThan(3000);
       const message = r.errors.join("\n");
-      expect(message).toContain(`host key of 127.0.0.1:${server.port} is ssh-ed25519 ${server.hostKeyFingerprint}, which is not the pinned key (${other})`);
+      expect(message).toContain(
+        `host key of 127.0.0.1:${server.port} is ssh-ed25519 ${server.hostKeyFingerprint}, which is not the pinned key (${other})`,
+      );
       expect(r.files).toEqual([]);
     } finally {
       s.cleanup();
@@ -49,14 +53,19 @@ describe("SFTP connections", () => {
     try {
       const pub = server.hostKeyFingerprint;
       // a known_hosts line for another host only: refused, naming the file
-      writeFileSync(s.path("known_hosts"), `[other.example]:${server.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO2y7kT7Xy6c2eQ0dVv2d9h1b5Ck6h0r3jM3w9z3v9hN\n`);
+      writeFileSync(
+        s.path("known_hosts"),
+        `[other.example]:${server.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO2y7kT7Xy6c2eQ0dVv2d9h1b5Ck6h0r3jM3w9z3v9hN\n`,
+      );
       s.patch((c) => {
         const m = (c.merchants as Array<Record<string, any>>)[0];
         m.warehouses[0].inventory.source.knownHosts = s.path("known_hosts");
         delete m.warehouses[0].inventory.source.hostKey;
       });
       const refused = await s.run();
-      expect(refused.errors.join("\n")).toContain(`is ssh-ed25519 ${pub}, which is not the pinned key (the keys of [127.0.0.1]:${server.port} in ${s.path("known_hosts")})`);
+      expect(refused.errors.join("\n")).toContain(
+        `is ssh-ed25519 ${pub}, which is not the pinned key (the keys of [127.0.0.1]:${server.port} in ${s.path("known_hosts")})`,
+      );
       writeFileSync(s.path("known_hosts"), `# partner's key\n[127.0.0.1]:${server.port} ${server.hostKeyLine}\n`);
       const ok = await s.run();
       expect(ok.errors).toEqual([]);
@@ -68,7 +77,11 @@ describe("SFTP connections", () => {
 
   it("logs in with a private key protected by a passphrase, both from outside the config", async () => {
     process.env.STOCKFEED_TEST_KEY_PASSPHRASE = "key-passphrase-42";
-    const s = scenario("key", { passwordEnv: undefined, privateKeyPath: server.clientKeyPath, passphraseEnv: "STOCKFEED_TEST_KEY_PASSPHRASE" });
+    const s = scenario("key", {
+      passwordEnv: undefined,
+      privateKeyPath: server.clientKeyPath,
+      passphraseEnv: "STOCKFEED_TEST_KEY_PASSPHRASE",
+    });
     try {
       s.patch((c) => {
         const m = (c.merchants as Array<Record<string, any>>)[0];
@@ -84,12 +97,18 @@ describe("SFTP connections", () => {
 
   it("uses one connection per server for the whole run: every feed and destination on it share it", async () => {
     mkdirSync(join(server.root, "reuse/orders"), { recursive: true });
-    writeFileSync(join(server.root, "reuse/orders/o.csv"), `order_id,line,sku,quantity,ordered_at,status\n1,1,A,1,2026-11-20T11:00:00Z,open\n`);
+    writeFileSync(
+      join(server.root, "reuse/orders/o.csv"),
+      `order_id,line,sku,quantity,ordered_at,status\n1,1,A,1,2026-11-20T11:00:00Z,open\n`,
+    );
     const s = scenario("reuse", {});
     try {
       s.patch((c) => {
         const m = (c.merchants as Array<Record<string, any>>)[0];
-        m.carts[0].orders = { source: { ...server.options(), dir: "reuse/orders", stableSeconds: 0 }, mapping: m.warehouses[0].inventory.mapping.replace("wms/generic-csv", "orders/generic-csv") };
+        m.carts[0].orders = {
+          source: { ...server.options(), dir: "reuse/orders", stableSeconds: 0 },
+          mapping: m.warehouses[0].inventory.mapping.replace("wms/generic-csv", "orders/generic-csv"),
+        };
         m.carts[0].output.destination = { ...server.options(), dir: "reuse/out" };
       });
       const before = server.sessions();
@@ -106,7 +125,9 @@ describe("SFTP connections", () => {
   it("a password or key in the config itself is refused with where it belongs", async () => {
     const s = scenario("cfg", { password: "hunter2" });
     try {
-      await expect(s.run()).rejects.toThrow(/a password never goes in the config file: name an environment variable with passwordEnv/);
+      await expect(s.run()).rejects.toThrow(
+        /a password never goes in the config file: name an environment variable with passwordEnv/,
+      );
     } finally {
       s.cleanup();
     }

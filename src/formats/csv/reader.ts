@@ -37,7 +37,10 @@ export function detectDelimiter(headerLine: string, quote: string): string {
 }
 
 export function normalizeHeader(h: string): string {
-  return h.replace(/^\uFEFF/, "").trim().toLowerCase();
+  return h
+    .replace(/^\uFEFF/, "")
+    .trim()
+    .toLowerCase();
 }
 
 function countNewlines(values: string[]): number {
@@ -51,7 +54,13 @@ function countNewlines(values: string[]): number {
  * the quote state there (RFC 4180: "" keeps parity). Returns the cut (-1: none) and the quote
  * state at the end of the text.
  */
-function scanForCut(text: string, from: number, quoted: boolean, quote: string, newline: string): { cut: number; quoted: boolean } {
+function scanForCut(
+  text: string,
+  from: number,
+  quoted: boolean,
+  quote: string,
+  newline: string,
+): { cut: number; quoted: boolean } {
   let q = text.indexOf(quote, from);
   // without quotes, the last line break is the cut (most files: no scan line by line)
   if (q < 0 && !quoted) {
@@ -137,7 +146,13 @@ function detectNewline(text: string): Newline {
  * parser, the rest carried into the next chunk. Memory stays at about one chunk; the
  * consumer sets the pace.
  */
-async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, quoteChar: string, newline: Newline, maxLine: number): AsyncGenerator<string[][]> {
+async function* csvRows(
+  chunks: AsyncIterable<string>,
+  delimiter: string,
+  quoteChar: string,
+  newline: Newline,
+  maxLine: number,
+): AsyncGenerator<string[][]> {
   const config: Papa.ParseConfig<string[]> = { delimiter, quoteChar, newline, header: false, skipEmptyLines: false };
   const cutter = new LineCutter(quoteChar, newline, maxLine);
   for await (const chunk of chunks) {
@@ -149,7 +164,10 @@ async function* csvRows(chunks: AsyncIterable<string>, delimiter: string, quoteC
 }
 
 /** The file's text in chunks, BOM removed; the first chunk is returned for sniffing. */
-async function openText(file: string, encoding: BufferEncoding): Promise<{ first: string; chunks: AsyncIterable<string>; close: () => void }> {
+async function openText(
+  file: string,
+  encoding: BufferEncoding,
+): Promise<{ first: string; chunks: AsyncIterable<string>; close: () => void }> {
   const source = createReadStream(file, { encoding, highWaterMark: 256 * 1024 });
   const it = source[Symbol.asyncIterator]();
   const head = await it.next();
@@ -161,7 +179,12 @@ async function openText(file: string, encoding: BufferEncoding): Promise<{ first
   return { first, chunks, close: () => source.destroy() };
 }
 
-export async function openCsvTable(file: string, wanted: readonly string[], options: CsvReaderOptions, context?: ReadContext): Promise<TableReader> {
+export async function openCsvTable(
+  file: string,
+  wanted: readonly string[],
+  options: CsvReaderOptions,
+  context?: ReadContext,
+): Promise<TableReader> {
   const limits = context?.limits ?? DEFAULT_LIMITS;
   const { first, chunks, close } = await openText(file, options.encoding);
   const lines = first.split(NEWLINES);
@@ -182,7 +205,10 @@ export async function openCsvTable(file: string, wanted: readonly string[], opti
     if (!(e instanceof LineTooLong)) throw e;
     const where = header ? `line ${line}` : "the header line";
     const hint = quoteChar === "\u0000" ? "" : " (an unclosed quote makes the rest of the file one line)";
-    throw new FileUnreadableError(`${where} is ${e.message} (the mapping's limits.maxLineLength)${hint}: the file is refused`, file);
+    throw new FileUnreadableError(
+      `${where} is ${e.message} (the mapping's limits.maxLineLength)${hint}: the file is refused`,
+      file,
+    );
   };
   const nextRow = async (): Promise<string[] | undefined> => {
     while (at >= pending.length) {

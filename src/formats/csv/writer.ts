@@ -21,10 +21,20 @@ export type CsvWriterOptions = z.output<typeof csvWriterOptions>;
 /** Rows are turned into text by papaparse a batch at a time: one unparse call per row costs more than the row. */
 const BATCH_ROWS = 2048;
 
-export async function createCsvWriter(file: string, headers: readonly string[] | null, o: CsvWriterOptions): Promise<RecordWriter> {
+export async function createCsvWriter(
+  file: string,
+  headers: readonly string[] | null,
+  o: CsvWriterOptions,
+): Promise<RecordWriter> {
   const out = await createOutputFile(file);
   if (o.bom) out.append("\uFEFF");
-  const config = { delimiter: o.delimiter, newline: o.newline, quotes: o.quoteAll, escapeFormulae: o.escapeFormulae, header: false };
+  const config = {
+    delimiter: o.delimiter,
+    newline: o.newline,
+    quotes: o.quoteAll,
+    escapeFormulae: o.escapeFormulae,
+    header: false,
+  };
   let batch: string[][] = [];
   const flushBatch = () => {
     if (batch.length === 0) return;

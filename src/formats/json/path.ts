@@ -25,7 +25,8 @@ export function parseJsonPath(text: string): JsonPath | string {
   while (TOKEN.lastIndex < rest.length) {
     const at = TOKEN.lastIndex;
     const m = TOKEN.exec(rest);
-    if (!m || (at === 0 && rest.startsWith("."))) return `${JSON.stringify(text)} is not a JSON path (at character ${at + 1}); examples: sku, offerings[0].quantity, tags[*], $.results[].title`;
+    if (!m || (at === 0 && rest.startsWith(".")))
+      return `${JSON.stringify(text)} is not a JSON path (at character ${at + 1}); examples: sku, offerings[0].quantity, tags[*], $.results[].title`;
     if (m[1] !== undefined) steps.push({ key: m[1] });
     else if (m[2] === undefined) steps.push({ each: true });
     else if (m[2] === "*") steps.push({ all: true });
@@ -42,7 +43,10 @@ const sameStep = (a: Step, b: Step) => JSON.stringify(a) === JSON.stringify(b);
  * record path has one (same keys before it), since it means "the element this record is in".
  */
 export function checkAgainstRecord(column: JsonPath, record: JsonPath, text: string): string | undefined {
-  if (!column.absolute) return column.steps.some((s) => "each" in s) ? `${JSON.stringify(text)}: [] (the record's element) only makes sense in a path from the root ($.); use [*] for every element or [0] for one` : undefined;
+  if (!column.absolute)
+    return column.steps.some((s) => "each" in s)
+      ? `${JSON.stringify(text)}: [] (the record's element) only makes sense in a path from the root ($.); use [*] for every element or [0] for one`
+      : undefined;
   for (let i = 0; i < column.steps.length; i++) {
     if (!("each" in column.steps[i])) continue;
     if (i >= record.steps.length || !column.steps.slice(0, i + 1).every((s, k) => sameStep(s, record.steps[k])))
@@ -53,6 +57,16 @@ export function checkAgainstRecord(column: JsonPath, record: JsonPath, text: str
 
 export function formatSteps(steps: Step[]): string {
   return steps
-    .map((s, i) => ("key" in s ? (/^[^.[\]"]+$/.test(s.key) ? `${i ? "." : ""}${s.key}` : `[${JSON.stringify(s.key)}]`) : "each" in s ? "[]" : "all" in s ? "[*]" : `[${s.index}]`))
+    .map((s, i) =>
+      "key" in s
+        ? /^[^.[\]"]+$/.test(s.key)
+          ? `${i ? "." : ""}${s.key}`
+          : `[${JSON.stringify(s.key)}]`
+        : "each" in s
+          ? "[]"
+          : "all" in s
+            ? "[*]"
+            : `[${s.index}]`,
+    )
     .join("");
 }

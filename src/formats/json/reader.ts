@@ -15,7 +15,11 @@ export const jsonReaderOptions = z.strictObject({
       if (bad) ctx.addIssue({ code: "custom", message: bad });
     }),
   /** files are read whole: larger ones are refused, not allowed to exhaust memory */
-  maxBytes: z.number().int().min(1).default(256 * 1024 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024 * 1024),
 });
 
 export type JsonReaderOptions = z.output<typeof jsonReaderOptions>;
@@ -29,7 +33,8 @@ function recordPath(o: JsonReaderOptions): JsonPath {
 export function checkJsonRecordPath(record: string): string | undefined {
   const p = parseJsonPath(record);
   if (typeof p === "string") return p;
-  if (p.steps.some((s) => "all" in s)) return `${JSON.stringify(record)}: a record path takes [] for each element, not [*]`;
+  if (p.steps.some((s) => "all" in s))
+    return `${JSON.stringify(record)}: a record path takes [] for each element, not [*]`;
   return undefined;
 }
 
@@ -92,9 +97,14 @@ function scalarTexts(n: Node, text: string): string[] {
  * never turned into object properties (no prototype pollution); comments and trailing
  * commas are errors, as in JSON.
  */
-export async function openJsonTable(file: string, wanted: readonly string[], o: JsonReaderOptions): Promise<TableReader> {
+export async function openJsonTable(
+  file: string,
+  wanted: readonly string[],
+  o: JsonReaderOptions,
+): Promise<TableReader> {
   const size = (await stat(file)).size;
-  if (size > o.maxBytes) throw new FileUnreadableError(`the JSON file is ${size} bytes, more than maxBytes ${o.maxBytes}`, file);
+  if (size > o.maxBytes)
+    throw new FileUnreadableError(`the JSON file is ${size} bytes, more than maxBytes ${o.maxBytes}`, file);
   const text = (await readFile(file, "utf8")).replace(/^\uFEFF/, "");
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
@@ -112,7 +122,10 @@ export async function openJsonTable(file: string, wanted: readonly string[], o: 
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0 || !root) {
     const e = errors[0];
-    throw new FileUnreadableError(e ? `line ${lineOf(e.offset)}: not valid JSON: ${printParseErrorCode(e.error)}` : "not valid JSON: empty", file);
+    throw new FileUnreadableError(
+      e ? `line ${lineOf(e.offset)}: not valid JSON: ${printParseErrorCode(e.error)}` : "not valid JSON: empty",
+      file,
+    );
   }
   const rec = recordPath(o);
   const paths = wanted.map((w) => parseJsonPath(w) as JsonPath);
@@ -133,8 +146,16 @@ export async function openJsonTable(file: string, wanted: readonly string[], o: 
     if (next) visit(next, at + 1, bound);
   };
   visit(root, 0, []);
-  if (records.length === 0 && walk(root, rec.steps.filter((s) => !("each" in s)).slice(0, 1), []).length === 0 && rec.steps.length > 0 && "key" in rec.steps[0])
-    throw new FileUnreadableError(`no ${JSON.stringify((rec.steps[0] as { key: string }).key)} at the top of the document: the mapping reads records at ${o.record}`, file);
+  if (
+    records.length === 0 &&
+    walk(root, rec.steps.filter((s) => !("each" in s)).slice(0, 1), []).length === 0 &&
+    rec.steps.length > 0 &&
+    "key" in rec.steps[0]
+  )
+    throw new FileUnreadableError(
+      `no ${JSON.stringify((rec.steps[0] as { key: string }).key)} at the top of the document: the mapping reads records at ${o.record}`,
+      file,
+    );
 
   async function* rows(): AsyncGenerator<SourceRow> {
     for (const r of records) {

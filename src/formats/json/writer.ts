@@ -17,14 +17,23 @@ export type JsonWriterOptions = z.output<typeof jsonWriterOptions>;
 /** A column's target: a key of the record, or keys into nested objects (stock.available). */
 export function checkJsonTarget(target: string): string | undefined {
   const p = parseJsonPath(target);
-  return typeof p === "string" || p.absolute || p.steps.some((s) => !("key" in s)) ? `${JSON.stringify(target)} is not an output key (quantity, stock.available)` : undefined;
+  return typeof p === "string" || p.absolute || p.steps.some((s) => !("key" in s))
+    ? `${JSON.stringify(target)} is not an output key (quantity, stock.available)`
+    : undefined;
 }
 
 const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
 /** A JSON document written as a stream: one object per line, escaped by JSON.stringify. */
-export async function createJsonWriter(file: string, headers: readonly string[] | null, o: JsonWriterOptions, _ctx: WriteContext): Promise<RecordWriter> {
-  const targets = (headers ?? []).map((h) => (parseJsonPath(h) as { steps: Array<{ key: string }> }).steps.map((s) => s.key));
+export async function createJsonWriter(
+  file: string,
+  headers: readonly string[] | null,
+  o: JsonWriterOptions,
+  _ctx: WriteContext,
+): Promise<RecordWriter> {
+  const targets = (headers ?? []).map((h) =>
+    (parseJsonPath(h) as { steps: Array<{ key: string }> }).steps.map((s) => s.key),
+  );
   const numeric = (headers ?? []).map((h) => o.numbers.includes(h));
   const out = await createOutputFile(file);
   const nl = o.lines ? "\n" : "";
@@ -41,7 +50,8 @@ export async function createJsonWriter(file: string, headers: readonly string[] 
       at.set(keys.at(-1)!, numeric[i] && NUMBER.test(values[i]) ? Number(values[i]) : values[i]);
     });
     // Maps, not objects: a target named __proto__ is just a key
-    const text = (m: Map<string, unknown>): string => `{${[...m].map(([k, v]) => `${JSON.stringify(k)}:${v instanceof Map ? text(v) : JSON.stringify(v)}`).join(",")}}`;
+    const text = (m: Map<string, unknown>): string =>
+      `{${[...m].map(([k, v]) => `${JSON.stringify(k)}:${v instanceof Map ? text(v) : JSON.stringify(v)}`).join(",")}}`;
     return text(rec);
   };
   return {

@@ -1,5 +1,16 @@
 import type { InterchangeSummary, TransactionSummary } from "./envelope.js";
-import { cleanValue, closingSegments, controlText, openingSegments, segmentText, x12Clock, x12Partner, type ControlNumbers, type Delims, type Party } from "./interchange.js";
+import {
+  cleanValue,
+  closingSegments,
+  controlText,
+  openingSegments,
+  segmentText,
+  x12Clock,
+  x12Partner,
+  type ControlNumbers,
+  type Delims,
+  type Party,
+} from "./interchange.js";
 import { parseElementRef } from "./refs.js";
 
 /** A rejected value of the interchange, as the load recorded it (line = segment position in the file). */
@@ -28,7 +39,13 @@ export function ackTransactions(i: InterchangeSummary): number {
 
 function ackDelims(i: InterchangeSummary): Delims {
   const d = i.delimiters;
-  return { element: d.element, component: d.component, segment: d.segment, repetition: d.repetition ?? (d.element === "^" ? "{" : "^"), lineBreak: d.segment === "\n" ? "" : "\n" };
+  return {
+    element: d.element,
+    component: d.component,
+    segment: d.segment,
+    repetition: d.repetition ?? (d.element === "^" ? "{" : "^"),
+    lineBreak: d.segment === "\n" ? "" : "\n",
+  };
 }
 
 function ak4Code(r: AckReject): string {
@@ -37,7 +54,11 @@ function ak4Code(r: AckReject): string {
   return "6"; // invalid character in data element
 }
 
-function transactionStatus(t: TransactionSummary, expected: string, rejects: AckReject[]): { status: "A" | "E" | "R"; code?: string } {
+function transactionStatus(
+  t: TransactionSummary,
+  expected: string,
+  rejects: AckReject[],
+): { status: "A" | "E" | "R"; code?: string } {
   if (t.problem) return { status: "R", code: t.problem.code };
   if (t.st01 !== expected) return { status: "R", code: NOT_SUPPORTED };
   return { status: rejects.length > 0 ? "E" : "A" };
@@ -49,11 +70,24 @@ function transactionStatus(t: TransactionSummary, expected: string, rejects: Ack
  * transaction set, AK3/AK4 for each segment and element at fault, AK5 A/E/R, AK9 with the
  * included, received and accepted counts.
  */
-export function build997(i: InterchangeSummary, expectedTransaction: string, rejects: AckReject[], control: ControlNumbers, now: number): string {
+export function build997(
+  i: InterchangeSummary,
+  expectedTransaction: string,
+  rejects: AckReject[],
+  control: ControlNumbers,
+  now: number,
+): string {
   const { sender, receiver } = ackParties(i);
   const version = Number(i.version) >= 501 ? "005010" : "004010";
   const d = ackDelims(i);
-  const e = { sender, receiver, version, usage: i.usage === "T" ? "T" : "P", ackRequested: false, timeZone: "UTC" } as const;
+  const e = {
+    sender,
+    receiver,
+    version,
+    usage: i.usage === "T" ? "T" : "P",
+    ackRequested: false,
+    timeZone: "UTC",
+  } as const;
   const clean = (v: string) => {
     const r = cleanValue(v, d, "extended", true);
     return r.ok ? r.value.slice(0, 99) : "";
@@ -88,7 +122,14 @@ export function build997(i: InterchangeSummary, expectedTransaction: string, rej
           body.push(["AK3", ref.segment, String(line - t.firstSegment + 1), "", "8"]);
           for (const r of rs) {
             const er = parseElementRef(r.field.split(" + ")[0]);
-            if (typeof er !== "string") body.push(["AK4", er.component ? `${er.element}${d.component}${er.component}` : String(er.element), "", ak4Code(r), clean(r.value)]);
+            if (typeof er !== "string")
+              body.push([
+                "AK4",
+                er.component ? `${er.element}${d.component}${er.component}` : String(er.element),
+                "",
+                ak4Code(r),
+                clean(r.value),
+              ]);
           }
         }
       }

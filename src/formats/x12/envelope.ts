@@ -97,9 +97,17 @@ export async function* x12Transactions(
   for await (const s of segments) {
     switch (s.id) {
       case "ISA": {
-        if (isa) throw new X12SyntaxError(`ISA inside interchange ${interchange!.control}: the previous interchange has no IEA`, s.index);
+        if (isa)
+          throw new X12SyntaxError(
+            `ISA inside interchange ${interchange!.control}: the previous interchange has no IEA`,
+            s.index,
+          );
         const control = el(s, 13);
-        if (!/^\d{9}$/.test(control)) throw new X12SyntaxError(`ISA13 ${JSON.stringify(control)} is not a 9-digit interchange control number`, s.index);
+        if (!/^\d{9}$/.test(control))
+          throw new X12SyntaxError(
+            `ISA13 ${JSON.stringify(control)} is not a 9-digit interchange control number`,
+            s.index,
+          );
         isa = s;
         interchange = {
           senderQualifier: el(s, 5),
@@ -139,9 +147,17 @@ export async function* x12Transactions(
         const t = tx;
         const count = el(s, 1);
         if (el(s, 2) !== t.summary.st02)
-          t.summary.problem = { code: TRANSACTION_ERRORS.controlMismatch, text: `SE02 ${JSON.stringify(el(s, 2))} does not match ST02 ${JSON.stringify(t.summary.st02)}`, segment: s.index };
+          t.summary.problem = {
+            code: TRANSACTION_ERRORS.controlMismatch,
+            text: `SE02 ${JSON.stringify(el(s, 2))} does not match ST02 ${JSON.stringify(t.summary.st02)}`,
+            segment: s.index,
+          };
         else if (count !== String(t.segments.length))
-          t.summary.problem = { code: TRANSACTION_ERRORS.countMismatch, text: `SE01 says ${count} segments, the transaction set has ${t.segments.length}`, segment: s.index };
+          t.summary.problem = {
+            code: TRANSACTION_ERRORS.countMismatch,
+            text: `SE01 says ${count} segments, the transaction set has ${t.segments.length}`,
+            segment: s.index,
+          };
         t.summary.segmentCount = t.segments.length;
         tx = null;
         yield t;
@@ -151,8 +167,16 @@ export async function* x12Transactions(
         if (!gs) throw new X12SyntaxError("GE without GS", s.index);
         if (tx) yield closeTransaction(s.index);
         const g = group!;
-        if (el(s, 2) !== g.gs06) throw new X12SyntaxError(`GE02 ${JSON.stringify(el(s, 2))} does not match GS06 ${JSON.stringify(g.gs06)}`, s.index);
-        if (el(s, 1) !== String(g.transactions.length)) throw new X12SyntaxError(`GE01 says ${el(s, 1)} transaction sets, group ${g.gs06} has ${g.transactions.length}`, s.index);
+        if (el(s, 2) !== g.gs06)
+          throw new X12SyntaxError(
+            `GE02 ${JSON.stringify(el(s, 2))} does not match GS06 ${JSON.stringify(g.gs06)}`,
+            s.index,
+          );
+        if (el(s, 1) !== String(g.transactions.length))
+          throw new X12SyntaxError(
+            `GE01 says ${el(s, 1)} transaction sets, group ${g.gs06} has ${g.transactions.length}`,
+            s.index,
+          );
         gs = null;
         group = null;
         break;
@@ -161,19 +185,29 @@ export async function* x12Transactions(
         if (!isa) throw new X12SyntaxError("IEA without ISA", s.index);
         if (gs) throw new X12SyntaxError(`IEA before the GE of group ${group!.gs06}`, s.index);
         const i = interchange!;
-        if (Number(el(s, 2)) !== Number(i.control) || !/^\d+$/.test(el(s, 2))) throw new X12SyntaxError(`IEA02 ${JSON.stringify(el(s, 2))} does not match ISA13 ${JSON.stringify(i.control)}`, s.index);
-        if (el(s, 1) !== String(i.groups.length)) throw new X12SyntaxError(`IEA01 says ${el(s, 1)} groups, interchange ${i.control} has ${i.groups.length}`, s.index);
+        if (Number(el(s, 2)) !== Number(i.control) || !/^\d+$/.test(el(s, 2)))
+          throw new X12SyntaxError(
+            `IEA02 ${JSON.stringify(el(s, 2))} does not match ISA13 ${JSON.stringify(i.control)}`,
+            s.index,
+          );
+        if (el(s, 1) !== String(i.groups.length))
+          throw new X12SyntaxError(
+            `IEA01 says ${el(s, 1)} groups, interchange ${i.control} has ${i.groups.length}`,
+            s.index,
+          );
         isa = null;
         interchange = null;
         break;
       }
       default: {
-        if (!tx) throw new X12SyntaxError(`${s.id} segment outside a transaction set (between envelope segments)`, s.index);
+        if (!tx)
+          throw new X12SyntaxError(`${s.id} segment outside a transaction set (between envelope segments)`, s.index);
         tx.segments.push(s);
       }
     }
   }
-  if (tx) throw new X12SyntaxError(`file ends inside transaction set ${tx.summary.st02} (no SE, GE, IEA): truncated file?`);
+  if (tx)
+    throw new X12SyntaxError(`file ends inside transaction set ${tx.summary.st02} (no SE, GE, IEA): truncated file?`);
   if (gs) throw new X12SyntaxError(`file ends inside group ${group!.gs06} (no GE, IEA): truncated file?`);
   if (isa) throw new X12SyntaxError(`file ends inside interchange ${interchange!.control} (no IEA): truncated file?`);
 }

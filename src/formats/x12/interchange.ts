@@ -4,11 +4,18 @@ import { z } from "zod";
  * What a trading partner's agreement fixes for the interchanges we send them: ids and
  * qualifiers, version, delimiters, character set. It lives in the cart's (or feed's) config.
  */
-const delimiter = z.string().length(1).refine((c) => !/[A-Za-z0-9 ]/.test(c), "a delimiter cannot be a letter, digit or space");
+const delimiter = z
+  .string()
+  .length(1)
+  .refine((c) => !/[A-Za-z0-9 ]/.test(c), "a delimiter cannot be a letter, digit or space");
 const partyId = z.strictObject({
   /** ISA05/ISA07: 01 DUNS, 08 UCC EDI, 12 phone, 14 DUNS+suffix, ZZ mutually defined... */
   qualifier: z.string().regex(/^[A-Z0-9]{2}$/, "two characters, e.g. ZZ, 01, 08, 12"),
-  id: z.string().min(1).max(15).regex(/^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/, "1-15 printable ASCII characters"),
+  id: z
+    .string()
+    .min(1)
+    .max(15)
+    .regex(/^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/, "1-15 printable ASCII characters"),
   /** GS02/GS03 application code; defaults to the id */
   application: z.string().min(2).max(15).optional(),
 });
@@ -70,7 +77,8 @@ export function delimsOf(e: X12Envelope): Delims {
 
 export function checkDelims(d: Delims): string | undefined {
   const used = [d.element, d.component, d.segment, ...(d.repetition ? [d.repetition] : [])];
-  if (new Set(used).size !== used.length) return `the delimiters must differ from each other (${used.map((c) => JSON.stringify(c)).join(" ")})`;
+  if (new Set(used).size !== used.length)
+    return `the delimiters must differ from each other (${used.map((c) => JSON.stringify(c)).join(" ")})`;
   return undefined;
 }
 
@@ -83,7 +91,12 @@ const CONTROL = /[\x00-\x1F\x7F]/;
  * to write, or the reason it cannot be written. With `strip`, delimiters and control
  * characters are removed, accents dropped (é to e) and, in the basic set, letters upper-cased.
  */
-export function cleanValue(value: string, d: Delims, charset: X12Envelope["charset"], strip: boolean): { ok: true; value: string } | { ok: false; reason: string } {
+export function cleanValue(
+  value: string,
+  d: Delims,
+  charset: X12Envelope["charset"],
+  strip: boolean,
+): { ok: true; value: string } | { ok: false; reason: string } {
   const delims = [d.element, d.component, d.segment, ...(d.repetition ? [d.repetition] : [])];
   let v = value;
   if (strip) {
@@ -95,10 +108,19 @@ export function cleanValue(value: string, d: Delims, charset: X12Envelope["chars
     return { ok: true, value: v };
   }
   const hit = delims.find((c) => v.includes(c));
-  if (hit !== undefined) return { ok: false, reason: `contains ${JSON.stringify(hit)}, a delimiter of this partner's X12: it would break the interchange` };
+  if (hit !== undefined)
+    return {
+      ok: false,
+      reason: `contains ${JSON.stringify(hit)}, a delimiter of this partner's X12: it would break the interchange`,
+    };
   if (CONTROL.test(v)) return { ok: false, reason: "contains a control character" };
-  if (charset === "basic" && !BASIC.test(v)) return { ok: false, reason: "has characters outside the X12 basic character set this partner declares" };
-  if (charset === "extended" && !EXTENDED.test(v)) return { ok: false, reason: "has non-ASCII characters, outside the X12 extended character set this partner declares" };
+  if (charset === "basic" && !BASIC.test(v))
+    return { ok: false, reason: "has characters outside the X12 basic character set this partner declares" };
+  if (charset === "extended" && !EXTENDED.test(v))
+    return {
+      ok: false,
+      reason: "has non-ASCII characters, outside the X12 extended character set this partner declares",
+    };
   return { ok: true, value: v };
 }
 
@@ -112,7 +134,16 @@ export function segmentText(elements: readonly string[], d: Delims): string {
 /** Wall-clock parts of an instant in a zone: CCYYMMDD, HHMM, HHMMSS. */
 export function x12Clock(instant: number, timeZone: string): { date: string; time: string; seconds: string } {
   const parts: Record<string, string> = {};
-  const f = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const f = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
   for (const p of f.formatToParts(new Date(instant))) parts[p.type] = p.value;
   const date = `${parts.year}${parts.month}${parts.day}`;
   return { date, time: `${parts.hour}${parts.minute}`, seconds: `${parts.hour}${parts.minute}${parts.second}` };
@@ -129,7 +160,14 @@ export interface Party {
 
 /** The ISA and GS of an interchange with one functional group; every ISA element at its fixed width. */
 export function openingSegments(
-  e: { sender: Party; receiver: Party; version: "004010" | "005010"; usage: string; ackRequested: boolean; timeZone: string },
+  e: {
+    sender: Party;
+    receiver: Party;
+    version: "004010" | "005010";
+    usage: string;
+    ackRequested: boolean;
+    timeZone: string;
+  },
   d: Delims,
   functionalId: string,
   control: ControlNumbers,
@@ -156,12 +194,25 @@ export function openingSegments(
     d.component,
   ];
   // ISA16 is the last element: its value is the component separator, never trimmed
-  const gs = ["GS", functionalId, e.sender.application ?? e.sender.id, e.receiver.application ?? e.receiver.id, date, time, String(control.gs), "X", e.version];
+  const gs = [
+    "GS",
+    functionalId,
+    e.sender.application ?? e.sender.id,
+    e.receiver.application ?? e.receiver.id,
+    date,
+    time,
+    String(control.gs),
+    "X",
+    e.version,
+  ];
   return isa.join(d.element) + d.segment + d.lineBreak + segmentText(gs, d);
 }
 
 export function closingSegments(d: Delims, control: ControlNumbers, transactions: number): string {
-  return segmentText(["GE", String(transactions), String(control.gs)], d) + segmentText(["IEA", "1", controlText(control.isa, 9)], d);
+  return (
+    segmentText(["GE", String(transactions), String(control.gs)], d) +
+    segmentText(["IEA", "1", controlText(control.isa, 9)], d)
+  );
 }
 
 /** The key control numbers are kept under: one sequence per sender and receiver pair. */

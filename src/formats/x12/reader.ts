@@ -55,12 +55,19 @@ function transactionProblem(t: Transaction, o: X12ReaderOptions): string | undef
   const i = t.interchange;
   if (i.duplicateOf)
     return `interchange ${i.control} from ${i.senderQualifier}/${i.senderId} was already received (${i.duplicateOf}): duplicate control number, not loaded twice`;
-  if (t.summary.problem) return `transaction set ${t.summary.st02} rejected: ${t.summary.problem.text} (segment ${t.summary.problem.segment})`;
-  if (t.summary.st01 !== o.transaction) return `transaction set ${t.summary.st01} ${t.summary.st02} is not a ${o.transaction}, which this mapping reads`;
+  if (t.summary.problem)
+    return `transaction set ${t.summary.st02} rejected: ${t.summary.problem.text} (segment ${t.summary.problem.segment})`;
+  if (t.summary.st01 !== o.transaction)
+    return `transaction set ${t.summary.st01} ${t.summary.st02} is not a ${o.transaction}, which this mapping reads`;
   return undefined;
 }
 
-async function* rowsOf(transactions: AsyncIterable<Transaction>, refs: Array<ElementRef | null>, o: X12ReaderOptions, file: string): AsyncGenerator<SourceRow> {
+async function* rowsOf(
+  transactions: AsyncIterable<Transaction>,
+  refs: Array<ElementRef | null>,
+  o: X12ReaderOptions,
+  file: string,
+): AsyncGenerator<SourceRow> {
   try {
     for await (const t of transactions) {
       const problem = transactionProblem(t, o);
@@ -97,7 +104,12 @@ async function* rowsOf(transactions: AsyncIterable<Transaction>, refs: Array<Ele
  * Records of an X12 file: one per record segment (LIN, PO1) with the segments of its loop,
  * read as a stream; a transaction set is held whole until its SE is checked.
  */
-export async function openX12Table(file: string, wanted: readonly string[], o: X12ReaderOptions, context: ReadContext = {}): Promise<TableReader> {
+export async function openX12Table(
+  file: string,
+  wanted: readonly string[],
+  o: X12ReaderOptions,
+  context: ReadContext = {},
+): Promise<TableReader> {
   const refs = compileRefs(wanted);
   const interchanges: InterchangeSummary[] = [];
   const segments = x12Segments(x12FileChunks(file, o.encoding), context.limits?.maxLineLength);

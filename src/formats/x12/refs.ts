@@ -21,11 +21,13 @@ export interface ElementRef {
   where?: { element: number; values: string[] };
 }
 
-const REF = /^([A-Z][A-Z0-9]{1,2})(\d{2})(?:-(\d{1,2}))?(?:\[([A-Za-z0-9]+(?:\|[A-Za-z0-9]+)*)\])?(?:\s+where\s+([A-Z][A-Z0-9]{1,2})(\d{2})\s*=\s*([A-Za-z0-9]+(?:\|[A-Za-z0-9]+)*))?$/;
+const REF =
+  /^([A-Z][A-Z0-9]{1,2})(\d{2})(?:-(\d{1,2}))?(?:\[([A-Za-z0-9]+(?:\|[A-Za-z0-9]+)*)\])?(?:\s+where\s+([A-Z][A-Z0-9]{1,2})(\d{2})\s*=\s*([A-Za-z0-9]+(?:\|[A-Za-z0-9]+)*))?$/;
 
 export function parseElementRef(text: string): ElementRef | string {
   const m = REF.exec(text.trim());
-  if (!m) return `${JSON.stringify(text)} is not an X12 element reference (examples: BEG03, PO104-1, LIN02[UP|VN], QTY02 where QTY01=33)`;
+  if (!m)
+    return `${JSON.stringify(text)} is not an X12 element reference (examples: BEG03, PO104-1, LIN02[UP|VN], QTY02 where QTY01=33)`;
   const [, segment, el, comp, quals, whereSeg, whereEl, whereValues] = m;
   const ref: ElementRef = { text, segment, element: Number(el) };
   if (ref.element < 1) return `${text}: elements count from 01`;
@@ -59,7 +61,10 @@ function valueIn(s: Segment, ref: ElementRef): string | undefined {
 }
 
 /** The value and the segment it came from, searching the given segment lists in order. */
-export function resolveRef(ref: ElementRef, scopes: ReadonlyArray<readonly Segment[]>): { value: string; segment: number } | undefined {
+export function resolveRef(
+  ref: ElementRef,
+  scopes: ReadonlyArray<readonly Segment[]>,
+): { value: string; segment: number } | undefined {
   for (const scope of scopes) {
     for (const s of scope) {
       if (s.id !== ref.segment) continue;

@@ -41,13 +41,18 @@ const LINE_BREAKS = /[\r\n]+/g;
  * counting (files wrapped at a fixed width break even inside the ISA). Returns null when
  * `text` is too short to tell, with `end` the offset just after the segment terminator.
  */
-export function readIsaDelimiters(text: string, at: number, eof: boolean): { delimiters: Delimiters; end: number; isa: string } | null {
+export function readIsaDelimiters(
+  text: string,
+  at: number,
+  eof: boolean,
+): { delimiters: Delimiters; end: number; isa: string } | null {
   const element = text[at + 3];
   if (element === undefined) {
     if (eof) throw new X12SyntaxError("file ends inside the ISA segment");
     return null;
   }
-  if (/[A-Za-z0-9\s]/.test(element)) throw new X12SyntaxError(`ISA segment: ${JSON.stringify(element)} cannot be the element separator`);
+  if (/[A-Za-z0-9\s]/.test(element))
+    throw new X12SyntaxError(`ISA segment: ${JSON.stringify(element)} cannot be the element separator`);
   let count = 0;
   let i = at;
   let isa = "";
@@ -75,11 +80,16 @@ export function readIsaDelimiters(text: string, at: number, eof: boolean): { del
   const fields = isa.split(element);
   // fields[0] is "ISA"; ISA11 is the repetition separator from 00402 on, "U" before
   const isa11 = fields[11];
-  const repetition = isa11 !== undefined && isa11.length === 1 && isa11 !== "U" && !/[A-Za-z0-9 ]/.test(isa11) ? isa11 : undefined;
+  const repetition =
+    isa11 !== undefined && isa11.length === 1 && isa11 !== "U" && !/[A-Za-z0-9 ]/.test(isa11) ? isa11 : undefined;
   const delimiters: Delimiters = { element, component, segment, repetition };
   const used = [element, component, segment, ...(repetition ? [repetition] : [])];
-  if (new Set(used).size !== used.length) throw new X12SyntaxError(`ISA segment declares the same character twice among its delimiters (${used.map((d) => JSON.stringify(d)).join(" ")})`);
-  if (/[A-Za-z0-9 ]/.test(component)) throw new X12SyntaxError(`ISA16 ${JSON.stringify(component)} cannot be the component separator`);
+  if (new Set(used).size !== used.length)
+    throw new X12SyntaxError(
+      `ISA segment declares the same character twice among its delimiters (${used.map((d) => JSON.stringify(d)).join(" ")})`,
+    );
+  if (/[A-Za-z0-9 ]/.test(component))
+    throw new X12SyntaxError(`ISA16 ${JSON.stringify(component)} cannot be the component separator`);
   return { delimiters, end, isa: isa + element + component };
 }
 
@@ -89,7 +99,10 @@ export function readIsaDelimiters(text: string, at: number, eof: boolean): { del
  * a printable terminator they are dropped wherever they are (CRLF after terminators,
  * lines wrapped at a fixed width); with a line break as terminator, each line is a segment.
  */
-export async function* x12Segments(chunks: AsyncIterable<string>, maxSegment = DEFAULT_LIMITS.maxLineLength): AsyncGenerator<Segment> {
+export async function* x12Segments(
+  chunks: AsyncIterable<string>,
+  maxSegment = DEFAULT_LIMITS.maxLineLength,
+): AsyncGenerator<Segment> {
   let buffer = "";
   let pos = 0;
   // where the search for the current segment's terminator goes on: each character is looked at once
@@ -121,7 +134,12 @@ export async function* x12Segments(chunks: AsyncIterable<string>, maxSegment = D
       if (pos >= buffer.length) return;
       if (buffer.slice(pos, pos + 3) !== "ISA") {
         const seen = buffer.slice(pos, pos + 20).replace(LINE_BREAKS, " ");
-        throw new X12SyntaxError(index === 0 ? `not an X12 interchange: the file starts with ${JSON.stringify(seen)}, not ISA` : `after IEA the file goes on with ${JSON.stringify(seen)}, not ISA`, index + 1);
+        throw new X12SyntaxError(
+          index === 0
+            ? `not an X12 interchange: the file starts with ${JSON.stringify(seen)}, not ISA`
+            : `after IEA the file goes on with ${JSON.stringify(seen)}, not ISA`,
+          index + 1,
+        );
       }
       let read = readIsaDelimiters(buffer, pos, eof);
       while (read === null) {
@@ -155,7 +173,10 @@ export async function* x12Segments(chunks: AsyncIterable<string>, maxSegment = D
       return end >= 0;
     };
     const tooLong = () =>
-      new X12SyntaxError(`a segment is longer than ${maxSegment} characters (the mapping's limits.maxLineLength): the file is refused`, index + 1);
+      new X12SyntaxError(
+        `a segment is longer than ${maxSegment} characters (the mapping's limits.maxLineLength): the file is refused`,
+        index + 1,
+      );
     while (!find()) {
       if (buffer.length - pos > maxSegment) throw tooLong();
       if (!(await more()) && !find()) {
@@ -173,12 +194,16 @@ export async function* x12Segments(chunks: AsyncIterable<string>, maxSegment = D
       continue;
     }
     if (end === buffer.length && eof && d.segment !== "\n") {
-      throw new X12SyntaxError(`file ends inside a segment (${JSON.stringify(text.slice(0, 30))} has no terminator): truncated file?`, index + 1);
+      throw new X12SyntaxError(
+        `file ends inside a segment (${JSON.stringify(text.slice(0, 30))} has no terminator): truncated file?`,
+        index + 1,
+      );
     }
     index++;
     const elements = text.split(d.element);
     const id = elements[0].trim();
-    if (!/^[A-Z][A-Z0-9]{1,2}$/.test(id)) throw new X12SyntaxError(`${JSON.stringify(text.slice(0, 20))} is not a segment (wrong delimiters?)`, index);
+    if (!/^[A-Z][A-Z0-9]{1,2}$/.test(id))
+      throw new X12SyntaxError(`${JSON.stringify(text.slice(0, 20))} is not a segment (wrong delimiters?)`, index);
     elements[0] = id;
     yield { id, elements, index, delimiters: d };
     if (id === "IEA") delimiters = null;

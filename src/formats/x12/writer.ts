@@ -3,15 +3,30 @@ import { createOutputFile } from "../output-file.js";
 import { createReadStream } from "node:fs";
 import type { RecordWriter, WriteContext } from "../types.js";
 import type { ControlNumbers } from "./interchange.js";
-import { checkDelims, cleanValue, closingSegments, controlText, delimsOf, openingSegments, segmentText, x12Clock } from "./interchange.js";
+import {
+  checkDelims,
+  cleanValue,
+  closingSegments,
+  controlText,
+  delimsOf,
+  openingSegments,
+  segmentText,
+  x12Clock,
+} from "./interchange.js";
 
 const segmentId = z.string().regex(/^[A-Z][A-Z0-9]{1,2}$/, "a segment id such as LIN or QTY");
 
 /** The shape of an outbound transaction set, from the mapping's `x12:` section. */
 export const x12WriterOptions = z.strictObject({
-  transaction: z.string().regex(/^\d{3}$/).default("846"),
+  transaction: z
+    .string()
+    .regex(/^\d{3}$/)
+    .default("846"),
   /** GS01: IB for the 846 */
-  functionalId: z.string().regex(/^[A-Z]{2}$/).default("IB"),
+  functionalId: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .default("IB"),
   /**
    * Segments after ST, written with `*` between elements whatever the partner's delimiters;
    * {date} (CCYYMMDD), {time} (HHMM), {seconds} (HHMMSS) of the snapshot and {reference}
@@ -21,7 +36,10 @@ export const x12WriterOptions = z.strictObject({
   /** the segments of one record, in order; the mapping's columns place values in them (LIN03, QTY02) */
   record: z.array(segmentId).min(1),
   /** an element summed into CTT02 (e.g. QTY02); without it CTT carries the record count only */
-  quantityTotal: z.string().regex(/^[A-Z][A-Z0-9]{1,2}\d{2}$/).optional(),
+  quantityTotal: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{1,2}\d{2}$/)
+    .optional(),
   /** a value with a delimiter or a character outside the partner's set: reject the record, or strip the characters */
   invalidCharacters: z.enum(["reject", "strip"]).default("reject"),
 });
@@ -39,10 +57,16 @@ export function checkX12Target(target: string, o: X12WriterOptions): string | un
 }
 
 /** The segments after ST, from the mapping's templates: {date} {time} {seconds} {reference}. */
-function headerSegmentsOf(o: X12WriterOptions, control: ControlNumbers, clock: { date: string; time: string; seconds: string }): string[][] {
+function headerSegmentsOf(
+  o: X12WriterOptions,
+  control: ControlNumbers,
+  clock: { date: string; time: string; seconds: string },
+): string[][] {
   return o.header.map((t) =>
     t
-      .replace(/\{(date|time|seconds|reference)\}/g, (_, k: string) => (k === "reference" ? controlText(control.isa, 9) : clock[k as "date" | "time" | "seconds"]))
+      .replace(/\{(date|time|seconds|reference)\}/g, (_, k: string) =>
+        k === "reference" ? controlText(control.isa, 9) : clock[k as "date" | "time" | "seconds"],
+      )
       .split("*"),
   );
 }
@@ -53,7 +77,12 @@ function headerSegmentsOf(o: X12WriterOptions, control: ControlNumbers, clock: {
  * set would exceed the partner's record limit; GE and IEA close it with exact counts.
  * Control numbers come from the state database, reserved before anything is written.
  */
-export async function createX12Writer(file: string, headers: readonly string[] | null, o: X12WriterOptions, ctx: WriteContext): Promise<RecordWriter> {
+export async function createX12Writer(
+  file: string,
+  headers: readonly string[] | null,
+  o: X12WriterOptions,
+  ctx: WriteContext,
+): Promise<RecordWriter> {
   if (!ctx.x12) throw new Error("an X12 output needs the cart's x12 envelope (output.x12 in the config)");
   const envelope = ctx.x12.envelope;
   const d = delimsOf(envelope);
@@ -111,7 +140,8 @@ export async function createX12Writer(file: string, headers: readonly string[] |
         while (seg.length <= element) seg.push("");
         seg[element] = r.value;
       }
-      if (totalAt >= 0 && !/^-?\d+$/.test(values[totalAt])) return `${o.quantityTotal} ${JSON.stringify(values[totalAt])} is not a whole number for CTT02`;
+      if (totalAt >= 0 && !/^-?\d+$/.test(values[totalAt]))
+        return `${o.quantityTotal} ${JSON.stringify(values[totalAt])} is not a whole number for CTT02`;
       if (stOpen && inTransaction >= perTransaction) closeSt();
       if (!stOpen) {
         if (stIndex >= transactions) return "more records than the control numbers reserved for this file";
@@ -160,7 +190,8 @@ export async function restampX12(from: string, file: string, o: X12WriterOptions
       const at = text.indexOf(d.element, start);
       const id = text.slice(start, at >= 0 && at < end ? at : end);
       if (seen <= 2) {
-        if (id !== (seen === 1 ? "ISA" : "GS")) throw new Error(`segment ${seen} is ${id}, not ${seen === 1 ? "ISA" : "GS"}`);
+        if (id !== (seen === 1 ? "ISA" : "GS"))
+          throw new Error(`segment ${seen} is ${id}, not ${seen === 1 ? "ISA" : "GS"}`);
         return "";
       }
       if (skipHeaders > 0) {
@@ -169,11 +200,16 @@ export async function restampX12(from: string, file: string, o: X12WriterOptions
       }
       if (id === "ST") {
         st++;
-        if (st >= transactions) throw new Error(`more than the ${transactions} transaction sets its ${ctx.plannedRecords} records make`);
+        if (st >= transactions)
+          throw new Error(`more than the ${transactions} transaction sets its ${ctx.plannedRecords} records make`);
         skipHeaders = headers.length;
-        return segmentText(["ST", o.transaction, controlText(control.st + st, 4)], d) + headers.map((h) => segmentText(h, d)).join("");
+        return (
+          segmentText(["ST", o.transaction, controlText(control.st + st, 4)], d) +
+          headers.map((h) => segmentText(h, d)).join("")
+        );
       }
-      if (id === "SE") return segmentText(["SE", text.slice(start, end).split(d.element)[1], controlText(control.st + st, 4)], d);
+      if (id === "SE")
+        return segmentText(["SE", text.slice(start, end).split(d.element)[1], controlText(control.st + st, 4)], d);
       if (id === "GE" || id === "IEA") {
         closed = true;
         return "";
@@ -207,7 +243,8 @@ export async function restampX12(from: string, file: string, o: X12WriterOptions
       if (flushed) await flushed;
     }
     if (carry.trim() !== "") throw new Error("the file does not end with a segment terminator");
-    if (!closed || st + 1 !== transactions) throw new Error(`${st + 1} transaction sets where ${transactions} were expected`);
+    if (!closed || st + 1 !== transactions)
+      throw new Error(`${st + 1} transaction sets where ${transactions} were expected`);
     out.append(closingSegments(d, control, transactions));
     return await out.close();
   } catch (e) {

@@ -10,7 +10,8 @@ export const xmlFormat: FormatDefinition<typeof xmlReaderOptions, typeof xmlWrit
   openTable: openXmlTable,
   checkColumn: checkXmlColumn,
   // the root's attributes may carry {now}: such files are rendered anew
-  restamp: async (from, file, o) => (Object.values(o.rootAttributes).some((v) => v.includes("{now}")) ? undefined : copyAsNewFile(from, file)),
+  restamp: async (from, file, o) =>
+    Object.values(o.rootAttributes).some((v) => v.includes("{now}")) ? undefined : copyAsNewFile(from, file),
   createWriter: createXmlWriter,
   checkTarget: checkXmlTarget,
 };

@@ -12,7 +12,11 @@ export const xmlReaderOptions = z.strictObject({
   /** the path from the root element to each record element, e.g. Inventory/Item */
   record: z.string().regex(RECORD_PATH, "element names separated by /, from the root element, e.g. Inventory/Item"),
   /** files are read whole: larger ones are refused, not allowed to exhaust memory */
-  maxBytes: z.number().int().min(1).default(256 * 1024 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024 * 1024),
 });
 
 export type XmlReaderOptions = z.output<typeof xmlReaderOptions>;
@@ -23,7 +27,9 @@ export type XmlReaderOptions = z.output<typeof xmlReaderOptions>;
  * `/Inventory/@asOf` (a value shared by every record).
  */
 export function checkXmlColumn(column: string): string | undefined {
-  return PATH.test(column) ? undefined : `${JSON.stringify(column)} is not an XML path (examples: Sku, Stock/Available, @code, /Inventory/@asOf)`;
+  return PATH.test(column)
+    ? undefined
+    : `${JSON.stringify(column)} is not an XML path (examples: Sku, Stock/Available, @code, /Inventory/@asOf)`;
 }
 
 const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
@@ -41,7 +47,9 @@ function decode(text: string): string {
 type Node = string | { [k: string]: unknown } | unknown[];
 
 function own(o: unknown, key: string): unknown {
-  return o !== null && typeof o === "object" && !Array.isArray(o) && Object.hasOwn(o, key) ? (o as Record<string, unknown>)[key] : undefined;
+  return o !== null && typeof o === "object" && !Array.isArray(o) && Object.hasOwn(o, key)
+    ? (o as Record<string, unknown>)[key]
+    : undefined;
 }
 
 /** The text at a path below a node: the first element where several match, its text when it has attributes. */
@@ -60,7 +68,10 @@ function valueAt(node: unknown, parts: string[]): string | undefined {
 /** Lines where each record element starts, outside comments and CDATA. */
 function recordLines(text: string, element: string): number[] {
   const out: number[] = [];
-  const re = new RegExp(`<!--[\\s\\S]*?-->|<!\\[CDATA\\[[\\s\\S]*?\\]\\]>|<${element.replace(/[.]/g, "\\.")}(?=[\\s/>])`, "g");
+  const re = new RegExp(
+    `<!--[\\s\\S]*?-->|<!\\[CDATA\\[[\\s\\S]*?\\]\\]>|<${element.replace(/[.]/g, "\\.")}(?=[\\s/>])`,
+    "g",
+  );
   let line = 1;
   let from = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -79,15 +90,20 @@ function recordLines(text: string, element: string): number[] {
  */
 export async function openXmlTable(file: string, wanted: readonly string[], o: XmlReaderOptions): Promise<TableReader> {
   const size = (await stat(file)).size;
-  if (size > o.maxBytes) throw new FileUnreadableError(`the XML file is ${size} bytes, more than maxBytes ${o.maxBytes}`, file);
+  if (size > o.maxBytes)
+    throw new FileUnreadableError(`the XML file is ${size} bytes, more than maxBytes ${o.maxBytes}`, file);
   const text = (await readFile(file, "utf8")).replace(/^\uFEFF/, "");
   const doctype = /<!(DOCTYPE|ENTITY)/i.exec(text);
   if (doctype) {
     const line = text.slice(0, doctype.index).split("\n").length;
-    throw new FileUnreadableError(`line ${line}: XML with a <!${doctype[1]}> declaration is refused (no DTDs, no entities: they can read local files or expand without bound)`, file);
+    throw new FileUnreadableError(
+      `line ${line}: XML with a <!${doctype[1]}> declaration is refused (no DTDs, no entities: they can read local files or expand without bound)`,
+      file,
+    );
   }
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
-  if (valid !== true) throw new FileUnreadableError(`line ${valid.err.line}: not well-formed XML: ${valid.err.msg}`, file);
+  if (valid !== true)
+    throw new FileUnreadableError(`line ${valid.err.line}: not well-formed XML: ${valid.err.msg}`, file);
 
   const recordPath = o.record.split("/");
   const parser = new XMLParser({

@@ -20,14 +20,17 @@ export type XmlWriterOptions = z.output<typeof xmlWriterOptions>;
 export function checkXmlTarget(target: string): string | undefined {
   const parts = target.split("/");
   const bad = parts.some((p, i) => !NAME_RE.test(i === parts.length - 1 && p.startsWith("@") ? p.slice(1) : p));
-  return bad || parts.length > 2 ? `${JSON.stringify(target)} is not an output path (Sku, Stock/Available, @code or Stock/@unit)` : undefined;
+  return bad || parts.length > 2
+    ? `${JSON.stringify(target)} is not an output path (Sku, Stock/Available, @code or Stock/@unit)`
+    : undefined;
 }
 
 const INVALID_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
 
 export function escapeXml(v: string, attribute = false): string {
   let out = v.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  if (attribute) out = out.replace(/"/g, "&quot;").replace(/\t/g, "&#9;").replace(/\n/g, "&#10;").replace(/\r/g, "&#13;");
+  if (attribute)
+    out = out.replace(/"/g, "&quot;").replace(/\t/g, "&#9;").replace(/\n/g, "&#10;").replace(/\r/g, "&#13;");
   return out;
 }
 
@@ -58,14 +61,20 @@ function shape(headers: readonly string[], record: string): Element {
 
 function render(e: Element, values: readonly string[], indent: string, step: string): string {
   const attrs = e.attrs.map((a) => ` ${a.name}="${escapeXml(values[a.column], true)}"`).join("");
-  if (e.text !== undefined && e.children.length === 0) return `${indent}<${e.name}${attrs}>${escapeXml(values[e.text])}</${e.name}>`;
+  if (e.text !== undefined && e.children.length === 0)
+    return `${indent}<${e.name}${attrs}>${escapeXml(values[e.text])}</${e.name}>`;
   if (e.children.length === 0) return `${indent}<${e.name}${attrs}/>`;
   const nl = step ? "\n" : "";
   return `${indent}<${e.name}${attrs}>${nl}${e.children.map((c) => render(c, values, indent + step, step)).join(nl)}${nl}${indent}</${e.name}>`;
 }
 
 /** An XML document written as a stream: declaration, root, one record element per line, escaped. */
-export async function createXmlWriter(file: string, headers: readonly string[] | null, o: XmlWriterOptions, ctx: WriteContext): Promise<RecordWriter> {
+export async function createXmlWriter(
+  file: string,
+  headers: readonly string[] | null,
+  o: XmlWriterOptions,
+  ctx: WriteContext,
+): Promise<RecordWriter> {
   const record = shape(headers ?? [], o.record);
   const step = o.indent ? "  " : "";
   const nl = o.indent ? "\n" : "";

@@ -33,7 +33,12 @@ export interface SkuPage {
 }
 
 /** One warehouse's levels, merchant by merchant (in the order given), SKU by SKU. */
-export function* locationRows(store: Store, warehouse: string, merchants: string[], page: SkuPage = {}): Generator<LocationRow> {
+export function* locationRows(
+  store: Store,
+  warehouse: string,
+  merchants: string[],
+  page: SkuPage = {},
+): Generator<LocationRow> {
   const q = store.db.prepare(
     `SELECT i.merchant, i.warehouse, i.sku, i.available, i.on_hand AS onHand, i.as_of AS asOf, i.loaded_at AS loadedAt, f.name AS file
      FROM inventory i LEFT JOIN files f ON f.id = i.file_id
@@ -41,7 +46,12 @@ export function* locationRows(store: Store, warehouse: string, merchants: string
      ORDER BY i.sku`,
   );
   for (const merchant of merchants) {
-    yield* q.iterate({ merchant, warehouse, after: page.after ?? "", q: page.search ?? null }) as IterableIterator<LocationRow>;
+    yield* q.iterate({
+      merchant,
+      warehouse,
+      after: page.after ?? "",
+      q: page.search ?? null,
+    }) as IterableIterator<LocationRow>;
   }
 }
 
@@ -55,6 +65,10 @@ export function* productSummary(store: Store, merchants: string[], page: SkuPage
      GROUP BY sku ORDER BY sku`,
   );
   for (const merchant of merchants) {
-    yield* q.iterate({ merchant, after: page.after ?? "", q: page.search ?? null }) as IterableIterator<ProductSummaryRow>;
+    yield* q.iterate({
+      merchant,
+      after: page.after ?? "",
+      q: page.search ?? null,
+    }) as IterableIterator<ProductSummaryRow>;
   }
 }

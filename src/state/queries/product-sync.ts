@@ -87,7 +87,11 @@ function pageSql(aliasCart: boolean): string {
  * order. A row is a problem when it was never synced, is inventory disabled, is left out of
  * the newest file, or its warehouse data is older than `staleAfterMs`.
  */
-export function* productSyncRows(store: Store, cart: LoadedCart, o: ProductSyncOptions = {}): Generator<ProductSyncRow> {
+export function* productSyncRows(
+  store: Store,
+  cart: LoadedCart,
+  o: ProductSyncOptions = {},
+): Generator<ProductSyncRow> {
   const now = o.now ?? Date.now();
   const staleAfterMs = o.staleAfterMs ?? 48 * 3_600_000;
   const db = store.db;
@@ -95,13 +99,19 @@ export function* productSyncRows(store: Store, cart: LoadedCart, o: ProductSyncO
   const id = cart.config.id;
   const alias = cart.config.alias;
   const lastSet = db
-    .prepare("SELECT lines_set FROM cart_syncs WHERE merchant = ? AND cart = ? AND status IN ('pending', 'delivered') ORDER BY id DESC LIMIT 1")
+    .prepare(
+      "SELECT lines_set FROM cart_syncs WHERE merchant = ? AND cart = ? AND status IN ('pending', 'delivered') ORDER BY id DESC LIMIT 1",
+    )
     .pluck()
     .get(m, id) as number | undefined;
   const page = db.prepare(pageSql(alias !== null));
   const params = { m, id, lastSet: lastSet ?? -1, alias, w: cart.warehouse, q: o.search ?? null, n: PAGE };
   const why = reasons(store, cart);
-  const stocked = db.prepare("SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)").pluck();
+  const stocked = db
+    .prepare(
+      "SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)",
+    )
+    .pluck();
   let after = o.after ?? "";
   for (;;) {
     const rows = page.all({ ...params, after }) as Raw[];
@@ -121,7 +131,8 @@ export function* productSyncRows(store: Store, cart: LoadedCart, o: ProductSyncO
               ? "inventory is now disabled in the cart: no longer sent"
               : null;
       const stale = asOf !== null && now - asOf > staleAfterMs;
-      if (stale && reason === null) reason = `warehouse data is ${Math.floor((now - asOf) / 3_600_000)} hours old: is the WMS still sending files?`;
+      if (stale && reason === null)
+        reason = `warehouse data is ${Math.floor((now - asOf) / 3_600_000)} hours old: is the WMS still sending files?`;
       yield {
         sku: r.code,
         inventoryEnabled: r.enabled === null ? null : r.enabled === 1,
@@ -142,12 +153,19 @@ function reasons(store: Store, cart: LoadedCart): (code: string, enabled: number
   const db = store.db;
   const m = cart.merchant;
   const alias = cart.config.alias;
-  const aliasSkus = db.prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku").pluck();
+  const aliasSkus = db
+    .prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku")
+    .pluck();
   const product = db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?");
-  const stocked = db.prepare("SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)").pluck();
+  const stocked = db
+    .prepare(
+      "SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)",
+    )
+    .pluck();
   return (code, enabled) => {
     if (!cart.config.inventoryUpload) return "inventory upload is off for this cart";
-    if (enabled === 0) return "inventory is disabled in the cart for this product: enable inventory tracking in the cart";
+    if (enabled === 0)
+      return "inventory is disabled in the cart for this product: enable inventory tracking in the cart";
     let sku = code;
     if (alias) {
       const skus = aliasSkus.all(m, alias, code) as string[];
@@ -156,8 +174,10 @@ function reasons(store: Store, cart: LoadedCart): (code: string, enabled: number
         return `${alias} alias ${code} is shared by ${skus.length} products (${skus.join(", ")}): an alias code must point to one product`;
       }
       sku = skus[0];
-    } else if (!product.get(m, code)) return "no matching SKU on the warehouse side: make the SKU match, or push by an alias";
-    if (stocked.get({ m, sku, w: cart.warehouse }) === null) return `no inventory loaded for ${sku} from ${cart.warehouse ?? "any warehouse"}`;
+    } else if (!product.get(m, code))
+      return "no matching SKU on the warehouse side: make the SKU match, or push by an alias";
+    if (stocked.get({ m, sku, w: cart.warehouse }) === null)
+      return `no inventory loaded for ${sku} from ${cart.warehouse ?? "any warehouse"}`;
     return "not synced yet: no file has gone to the cart since it matched";
   };
 }
