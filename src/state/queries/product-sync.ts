@@ -92,60 +92,77 @@ export function* productSyncRows(
   cart: LoadedCart,
   o: ProductSyncOptions = {},
 ): Generator<ProductSyncRow> {
-  const now = o.now ?? Date.now();
-  const staleAfterMs = o.staleAfterMs ?? 48 * 3_600_000;
   const db = store.db;
   const m = cart.merchant;
   const id = cart.config.id;
-  const alias = cart.config.alias;
   const lastSet = db
     .prepare(
       "SELECT lines_set FROM cart_syncs WHERE merchant = ? AND cart = ? AND status IN ('pending', 'delivered') ORDER BY id DESC LIMIT 1",
     )
     .pluck()
     .get(m, id) as number | undefined;
-  const page = db.prepare(pageSql(alias !== null));
-  const params = { m, id, lastSet: lastSet ?? -1, alias, w: cart.warehouse, q: o.search ?? null, n: PAGE };
-  const why = reasons(store, cart);
-  const stocked = db
-    .prepare(
-      "SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)",
-    )
-    .pluck();
+  const page = db.prepare(pageSql(cart.config.alias !== null));
+  const params = {
+    m,
+    id,
+    lastSet: lastSet ?? -1,
+    alias: cart.config.alias,
+    w: cart.warehouse,
+    q: o.search ?? null,
+    n: PAGE,
+  };
+  const toRow = rowMaker(store, cart, o.now ?? Date.now(), o.staleAfterMs ?? 48 * 3_600_000);
   let after = o.after ?? "";
   for (;;) {
     const rows = page.all({ ...params, after }) as Raw[];
-    for (const r of rows) {
-      const synced = r.synced_at !== null;
-      const asOf = synced ? (stocked.get({ m, sku: r.sent_sku, w: cart.warehouse }) as number | null) : null;
-      const noAlias = alias !== null && r.enabled === null && !r.in_lines && !r.is_unsendable;
-      let reason: string | null = noAlias
-        ? `SKU ${r.code} has no ${alias} alias: it cannot be sent to this cart (rule 9); add its ${alias} to the alias list`
-        : r.is_unsendable
-          ? `left out of the newest file: ${r.unsendable ?? "a value the cart's file format cannot carry"}`
-          : !synced
-            ? r.in_lines
-              ? "its file waits in the outbox: not delivered yet"
-              : why(r.code, r.enabled)
-            : r.enabled === 0
-              ? "inventory is now disabled in the cart: no longer sent"
-              : null;
-      const stale = asOf !== null && now - asOf > staleAfterMs;
-      if (stale && reason === null)
-        reason = `warehouse data is ${Math.floor((now - asOf) / 3_600_000)} hours old: is the WMS still sending files?`;
-      yield {
-        sku: r.code,
-        inventoryEnabled: r.enabled === null ? null : r.enabled === 1,
-        lastCartSyncAt: synced ? r.synced_at! : "NEVER",
-        lastQuantity: r.quantity,
-        reason,
-        asOf,
-        problem: !synced || r.enabled === 0 || stale || noAlias || !!r.is_unsendable,
-      };
-    }
+    for (const r of rows) yield toRow(r);
     if (rows.length < PAGE) return;
     after = rows[rows.length - 1].code;
   }
+}
+
+/** The oldest as-of of a SKU's levels in the cart's warehouses, or null: a key lookup (without the hint, a scan). */
+function stockedAsOf(store: Store, cart: LoadedCart): (sku: string) => number | null {
+  const q = store.db
+    .prepare(
+      `SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku
+       WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)`,
+    )
+    .pluck();
+  return (sku) => q.get({ m: cart.merchant, sku, w: cart.warehouse }) as number | null;
+}
+
+/** A page row as View Product Sync shows it: its reason, and whether it needs an operator. */
+function rowMaker(store: Store, cart: LoadedCart, now: number, staleAfterMs: number): (r: Raw) => ProductSyncRow {
+  const alias = cart.config.alias;
+  const why = reasons(store, cart);
+  const stocked = stockedAsOf(store, cart);
+  return (r) => {
+    const synced = r.synced_at !== null;
+    const asOf = synced ? stocked(r.sent_sku!) : null;
+    // rule 9: only the products arm yields a row with no catalog entry, no sent line and no unsendable line
+    const noAlias = alias !== null && r.enabled === null && !r.in_lines && !r.is_unsendable;
+    let reason: string | null = null;
+    if (noAlias)
+      reason = `SKU ${r.code} has no ${alias} alias: it cannot be sent to this cart (rule 9); add its ${alias} to the alias list`;
+    else if (r.is_unsendable)
+      reason = `left out of the newest file: ${r.unsendable ?? "a value the cart's file format cannot carry"}`;
+    else if (!synced) reason = r.in_lines ? "its file waits in the outbox: not delivered yet" : why(r.code, r.enabled);
+    else if (r.enabled === 0) reason = "inventory is now disabled in the cart: no longer sent";
+    const stale = asOf !== null && now - asOf > staleAfterMs;
+    if (stale && reason === null) {
+      reason = `warehouse data is ${Math.floor((now - asOf) / 3_600_000)} hours old: is the WMS still sending files?`;
+    }
+    return {
+      sku: r.code,
+      inventoryEnabled: r.enabled === null ? null : r.enabled === 1,
+      lastCartSyncAt: synced ? r.synced_at! : "NEVER",
+      lastQuantity: r.quantity,
+      reason,
+      asOf,
+      problem: !synced || r.enabled === 0 || stale || noAlias || !!r.is_unsendable,
+    };
+  };
 }
 
 /** Why a code the cart knows was never sent to it. */
@@ -157,11 +174,7 @@ function reasons(store: Store, cart: LoadedCart): (code: string, enabled: number
     .prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku")
     .pluck();
   const product = db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?");
-  const stocked = db
-    .prepare(
-      "SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)",
-    )
-    .pluck();
+  const stocked = stockedAsOf(store, cart);
   return (code, enabled) => {
     if (!cart.config.inventoryUpload) return "inventory upload is off for this cart";
     if (enabled === 0)
@@ -176,8 +189,7 @@ function reasons(store: Store, cart: LoadedCart): (code: string, enabled: number
       sku = skus[0];
     } else if (!product.get(m, code))
       return "no matching SKU on the warehouse side: make the SKU match, or push by an alias";
-    if (stocked.get({ m, sku, w: cart.warehouse }) === null)
-      return `no inventory loaded for ${sku} from ${cart.warehouse ?? "any warehouse"}`;
+    if (stocked(sku) === null) return `no inventory loaded for ${sku} from ${cart.warehouse ?? "any warehouse"}`;
     return "not synced yet: no file has gone to the cart since it matched";
   };
 }
