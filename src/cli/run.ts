@@ -54,6 +54,7 @@ export function formatRunReport(r: RunReport): string {
     for (const f of r.files) {
       if (f.error) out.push(`  ${f.name}: ${f.error}${f.storedAt ? ` (quarantined: ${f.storedAt})` : ""}`);
       if (f.duplicateOf) out.push(`  ${f.name}: same bytes as ${f.duplicateOf}, not loaded again`);
+      for (const n of f.notes ?? []) out.push(`  ${f.name}: note: ${n}`);
       for (const e of f.rejects)
         out.push(`  ${e.severity === "warning" ? "warning" : "reject"} ${describeRecordError(e)}`);
       if (f.rowsRejected > f.rejects.length)

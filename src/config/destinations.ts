@@ -19,6 +19,8 @@ export interface Writer {
   filename: string;
   /** placeholder values fixed for this writer */
   fixed: Record<string, string>;
+  /** names unique across writers of this kind by construction (acks naming both parties and the control number, which is per pair) */
+  uniqueAmong?: string;
 }
 
 /** What each varying placeholder can be: its pattern and sample values. */
@@ -95,6 +97,8 @@ export function destinationCollisions(writers: Writer[], base: string): Array<{ 
   for (const list of byFolder.values()) {
     for (let i = 1; i < list.length; i++) {
       for (let j = 0; j < i; j++) {
+        const kind = list[i].w.uniqueAmong;
+        if (kind !== undefined && kind === list[j].w.uniqueAmong) continue;
         const name = collide(list[i].ps, list[j].ps);
         if (name === undefined) continue;
         problems.push({

@@ -140,7 +140,9 @@ function writers(c: Config): Writer[] {
   const acks = (at: Writer["at"], f: FeedConfig | undefined, merchant: string, sourceKey: string) => {
     if (!f?.ack) return;
     const fixed = { merchant, source: sourceKey.replace(/\//g, "-") };
-    out.push({ at: [...at, "ack"], name: `the 997s of ${sourceKey}`, destination: f.ack.destination, filename: f.ack.filename, fixed });
+    const name = f.ack.filename;
+    const unique = ["{sender}", "{receiver}", "{control}"].every((p) => name.includes(p)) ? "ack" : undefined;
+    out.push({ at: [...at, "ack"], name: `the 997s of ${sourceKey}`, destination: f.ack.destination, filename: name, fixed, uniqueAmong: unique });
   };
   c.merchants.forEach((m, mi) => {
     const base = ["merchants", mi];
@@ -166,6 +168,15 @@ function writers(c: Config): Writer[] {
   return out;
 }
 
+/** An ack file name: known placeholders, a name not a path, and one per partner and interchange. */
+function ackNameProblems(y: LocatedYaml, at: (string | number)[], name: string, problems: string[]): void {
+  fileNameProblems(y, at, name, ["merchant", "source", "sender", "receiver", "control", "timestamp"], problems);
+  const missing = ["{receiver}", "{control}"].filter((p) => !name.includes(p));
+  if (missing.length) {
+    problems.push(problemAt(y, at, `needs ${missing.join(" and ")}: acknowledgments to several partners (each with its own control numbers) would share a name`));
+  }
+}
+
 function crossChecks(y: LocatedYaml, c: Config): string[] {
   const problems: string[] = [];
   for (const x of destinationCollisions(writers(c), dirname(y.file))) problems.push(problemAt(y, x.at, x.problem));
@@ -179,6 +190,7 @@ function crossChecks(y: LocatedYaml, c: Config): string[] {
     const other = sources.get(key);
     if (other) problems.push(problemAt(y, [...path, "source"], `the same folder and match as ${other}: each file would go to only one of them`));
     else sources.set(key, path.join("."));
+    if (f.ack) ackNameProblems(y, [...path, "ack", "filename"], f.ack.filename, problems);
   };
   c.merchants.forEach((m, mi) => {
     const base: (string | number)[] = ["merchants", mi];

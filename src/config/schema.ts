@@ -10,11 +10,17 @@ const id = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '-' and '_' only, starting with a letter or digit (ids name folders)")
   .max(100);
 
-/** Where the 997 acknowledgments of an X12 feed go. */
+/** Where the 997 acknowledgments (and TA1s) of an X12 feed go, and how the partner wants them. */
 const ack = z.strictObject({
   destination: destinationSchema,
-  /** {merchant} {source} {control} (the ack's ISA13) {timestamp} */
-  filename: z.string().min(1).default("997-{merchant}-{control}.x12"),
+  /**
+   * {merchant} {source} {sender} {receiver} (the ack's ISA06 and ISA08: us, and the partner it
+   * answers) {control} (the ack's ISA13) {timestamp}; {receiver} and {control} are required, so
+   * acks to several partners never share a name
+   */
+  filename: z.string().min(1).default("997-{merchant}-{sender}-{receiver}-{control}.x12"),
+  /** an interchange whose envelope is broken is answered with a TA1 (its note code) or with a 997 whose AK9 is R */
+  interchangeErrors: z.enum(["ta1", "997"]).default("ta1"),
 });
 
 /** A place files arrive and the mapping that reads them. */

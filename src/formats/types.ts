@@ -31,6 +31,8 @@ export interface TableReader {
   batches?: AsyncIterable<SourceRow[]>;
   /** X12: the interchanges read, filled in as rows are read (for acknowledgments) */
   interchanges?: InterchangeSummary[];
+  /** things the reader noticed that are not rejects (the encoding it chose, bytes ignored at the end), filled as rows are read */
+  notes?: string[];
 }
 
 export interface RecordWriter {

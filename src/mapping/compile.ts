@@ -604,8 +604,15 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       for (const [name] of Object.entries(canonical)) if (!(name in record)) record[name] = null;
       // a rejected line lists its advisory problems too
       if (errors.length > 0 && warnings) errors.push(...warnings);
+      // a line whose shape is wrong (field count, envelope, encoding) is that one reject: its values mean nothing
       if (row.problem)
-        errors.unshift({ file: sourceFile, line: row.line, field: "(line)", value: "", reason: row.problem });
+        errors.splice(0, errors.length, {
+          file: sourceFile,
+          line: row.line,
+          field: "(line)",
+          value: "",
+          reason: row.problem,
+        });
       if (errors.length > 0) {
         // two fields reading one bad cell (weight in kg and in lb) make one reject
         const seen = new Set<string>();

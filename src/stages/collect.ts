@@ -21,7 +21,7 @@ import {
 import { faultPoint } from "../util/fault.js";
 import { freeName, moveFile, sha256File } from "../util/fs.js";
 import { fileStamp, isoUtc } from "../util/time.js";
-import { ackParties, ackTransactions, build997 } from "../formats/x12/ack.js";
+import { ackParties, ackPlan, buildAck } from "../formats/x12/ack.js";
 import type { InterchangeSummary } from "../formats/x12/envelope.js";
 import { controlText } from "../formats/x12/interchange.js";
 import type { X12ReaderOptions } from "../formats/x12/reader.js";
@@ -56,6 +56,8 @@ export interface FileReport {
   duplicateOf?: string;
   /** X12: the interchanges the file held (sender and control number) */
   interchanges?: string[];
+  /** what the reader noticed that is not a reject (the encoding it chose, bytes ignored at the end) */
+  notes?: string[];
   /** time spent on this file: hash, load, archive */
   ms: number;
   /** of which parsing and loading it (the load's transaction) */
@@ -351,24 +353,30 @@ async function finishOnServer(
 
 /**
  * Builds the acknowledgment of every interchange of a loaded file inside the load's
- * transaction: its control numbers are taken with the load, or not at all.
+ * transaction: its control numbers are taken with the load, or not at all. An interchange
+ * that calls for none (a 997 or TA1 coming back) gets none.
  */
 function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: InterchangeSummary[]): void {
-  const rejects = [...ctx.store.rejectsOf(fileId)];
+  const settings = feed.config.ack!;
   const expected = (feed.mapping.readerOptions as X12ReaderOptions).transaction;
   for (const i of interchanges) {
-    if (!i.duplicateOf && i.groups.length === 0) continue;
-    const { partner } = ackParties(i);
-    const control = ctx.store.reserveControlNumbers(partner, ackTransactions(i));
-    const content = build997(i, expected, rejects, control, ctx.now);
-    const name = feed.config.ack!.filename.replace(/\{(merchant|source|control|timestamp)\}/g, (_, k: string) =>
-      k === "merchant"
-        ? feed.sourceKey.split("/")[0]
-        : k === "source"
-          ? feed.sourceKey.replace(/\//g, "-")
-          : k === "control"
-            ? controlText(control.isa, 9)
-            : fileStamp(ctx.now),
+    const plan = ackPlan(i, settings);
+    if (!plan.ta1 && plan.groups.length === 0) continue;
+    const { sender, receiver, partner } = ackParties(i);
+    const control = ctx.store.reserveControlNumbers(partner, plan.groups.length, Math.max(1, plan.groups.length));
+    const content = buildAck(i, expected, control, ctx.now, settings)!;
+    const safe = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, "_");
+    const values: Record<string, string> = {
+      merchant: feed.sourceKey.split("/")[0],
+      source: feed.sourceKey.replace(/\//g, "-"),
+      sender: safe(sender.id),
+      receiver: safe(receiver.id),
+      control: controlText(control.isa, 9),
+      timestamp: fileStamp(ctx.now),
+    };
+    const name = settings.filename.replace(
+      /\{(merchant|source|sender|receiver|control|timestamp)\}/g,
+      (_, k: string) => values[k],
     );
     ctx.store.addAck({ fileId, source: feed.sourceKey, name, content, createdAt: ctx.now });
   }
@@ -506,8 +514,11 @@ async function takeOne(
   const report: FileReport = {
     ...base,
     interchanges: result.interchanges?.map(
-      (i) => `${i.senderQualifier}/${i.senderId} ${i.control}${i.duplicateOf ? " (duplicate, not loaded)" : ""}`,
+      (i) =>
+        `${i.senderQualifier}/${i.senderId} ${i.control}` +
+        (i.duplicateOf ? " (duplicate, not loaded)" : i.problem ? ` (rejected: ${i.problem.text})` : ""),
     ),
+    notes: result.notes,
     status: result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded",
     loadMs: Math.round(loadEnd - loadStart),
     rowsRead: result.rowsRead,

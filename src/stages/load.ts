@@ -48,6 +48,8 @@ export interface LoadResult {
   warnings: RecordError[];
   /** X12: the interchanges the file held */
   interchanges?: InterchangeSummary[];
+  /** what the reader noticed that is not a reject (the encoding it chose, bytes ignored at the end) */
+  notes?: string[];
 }
 
 /**
@@ -138,10 +140,12 @@ export async function loadFile(
   if (batch.length) sink.add(batch);
   if (rejectBatch.length) store.addRejects(t.fileId, rejectBatch);
   Object.assign(result, sink.finish(result));
+  if (table.notes?.length) result.notes = table.notes;
   if (table.interchanges) {
     result.interchanges = table.interchanges;
     for (const i of table.interchanges) {
-      if (i.duplicateOf) continue;
+      // a rejected interchange is not "received": the partner's corrected resend may carry its control number
+      if (i.duplicateOf || i.problem) continue;
       const { sender, receiver } = interchangeParties(i);
       store.recordReceivedInterchange(sender, receiver, i.control, t.fileId);
     }

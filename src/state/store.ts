@@ -963,18 +963,19 @@ export class Store {
    * and `transactions` ST02 numbers. Committed at once (or with the caller's transaction):
    * a number handed out is never handed out again, even after a crash.
    */
-  reserveControlNumbers(partner: string, transactions: number): { isa: number; gs: number; st: number } {
+  /** The next control numbers for one interchange to the partner: its ISA13, `groups` GS06s and `transactions` ST02s. */
+  reserveControlNumbers(partner: string, transactions: number, groups = 1): { isa: number; gs: number; st: number } {
     const run = () => {
       const last = (this.db.prepare("SELECT isa, gs, st FROM x12_control WHERE partner = ?").get(partner) as
         { isa: number; gs: number; st: number } | undefined) ?? { isa: 0, gs: 0, st: 0 };
       const next = { isa: last.isa + 1, gs: last.gs + 1, st: last.st + 1 };
-      if (next.isa > 999_999_999 || next.gs > 999_999_999 || last.st + transactions > 999_999_999)
+      if (next.isa > 999_999_999 || last.gs + groups > 999_999_999 || last.st + transactions > 999_999_999)
         throw new StockfeedError(`X12 control numbers for ${partner} are exhausted`, "sending", "state_failed");
       this.db
         .prepare(
           "INSERT INTO x12_control (partner, isa, gs, st) VALUES (@partner, @isa, @gs, @st) ON CONFLICT (partner) DO UPDATE SET isa = excluded.isa, gs = excluded.gs, st = excluded.st",
         )
-        .run({ partner, isa: next.isa, gs: next.gs, st: last.st + transactions });
+        .run({ partner, isa: next.isa, gs: last.gs + groups, st: last.st + transactions });
       return next;
     };
     return this.db.inTransaction ? run() : this.transaction(run);

@@ -1,7 +1,17 @@
 import { z } from "zod";
 import { FileUnreadableError } from "../../errors.js";
 import type { ReadContext, SourceRow, TableReader } from "../types.js";
-import { x12Transactions, type InterchangeSummary, type Transaction } from "./envelope.js";
+import { detectEncoding, segmentDecoder, X12_ENCODINGS } from "./encoding.js";
+import { describeSyntax, transactionErrors, type SyntaxError } from "./syntax.js";
+import {
+  envelopeRejection,
+  interchangeRejection,
+  x12Transactions,
+  type EnvelopeProblem,
+  type InterchangeSummary,
+  type Transaction,
+  type X12Structure,
+} from "./envelope.js";
 import { parseElementRef, resolveRef, type ElementRef } from "./refs.js";
 import { x12FileChunks, x12Segments, X12SyntaxError, type Segment } from "./tokenize.js";
 
@@ -12,7 +22,8 @@ export const x12ReaderOptions = z.strictObject({
   record: z.string().regex(/^[A-Z][A-Z0-9]{1,2}$/),
   /** segments that end the last record (summary segments) */
   summary: z.array(z.string().regex(/^[A-Z][A-Z0-9]{1,2}$/)).default(["CTT", "AMT", "SE"]),
-  encoding: z.enum(["utf8", "latin1"]).default("utf8"),
+  /** auto: UTF-8 when the file is valid UTF-8, else Latin-1; a byte not valid in the encoding rejects its segment */
+  encoding: z.enum(X12_ENCODINGS).default("auto"),
 });
 
 export type X12ReaderOptions = z.output<typeof x12ReaderOptions>;
@@ -52,11 +63,8 @@ function splitRecords(t: Transaction, o: X12ReaderOptions): { header: Segment[];
 }
 
 function transactionProblem(t: Transaction, o: X12ReaderOptions): string | undefined {
-  const i = t.interchange;
-  if (i.duplicateOf)
-    return `interchange ${i.control} from ${i.senderQualifier}/${i.senderId} was already received (${i.duplicateOf}): duplicate control number, not loaded twice`;
-  if (t.summary.problem)
-    return `transaction set ${t.summary.st02} rejected: ${t.summary.problem.text} (segment ${t.summary.problem.segment})`;
+  const rejected = envelopeRejection(t);
+  if (rejected) return rejected;
   if (t.summary.st01 !== o.transaction)
     return `transaction set ${t.summary.st01} ${t.summary.st02} is not a ${o.transaction}, which this mapping reads`;
   return undefined;
@@ -67,9 +75,21 @@ async function* rowsOf(
   refs: Array<ElementRef | null>,
   o: X12ReaderOptions,
   file: string,
+  note: (text: string) => void,
 ): AsyncGenerator<SourceRow> {
+  const acknowledgments = new Set<string>();
   try {
     for await (const t of transactions) {
+      // a 997 (or 999) coming back to us acknowledges what we sent: it is not this feed's data, nor a reject
+      if (t.group.gs01 === "FA") {
+        const key = `${t.interchange.control}/${t.group.gs06}`;
+        if (!acknowledgments.has(key))
+          note(
+            `${t.summary.st01} acknowledgment in interchange ${t.interchange.control} (group ${t.group.gs06}): not data for this feed, not loaded`,
+          );
+        acknowledgments.add(key);
+        continue;
+      }
       const problem = transactionProblem(t, o);
       const { header, records } = splitRecords(t, o);
       if (records.length === 0 && problem) {
@@ -77,6 +97,9 @@ async function* rowsOf(
         continue;
       }
       const outer = [header, [t.gs], [t.isa]];
+      // X12 syntax: an error in a record's segments rejects that record; in the header or envelope, every record
+      const syntaxOf = problem ? () => undefined : syntaxChecker(t, records);
+      const headerProblem = syntaxOf(header);
       for (const [n, record] of records.entries()) {
         const scopes = [record, ...outer];
         const values: Array<string | undefined> = [];
@@ -91,7 +114,7 @@ async function* rowsOf(
           values.push(found?.value);
           valueLines.push(found?.segment);
         }
-        yield { line: record[0].index, values, valueLines, problem };
+        yield { line: record[0].index, values, valueLines, problem: problem ?? headerProblem ?? syntaxOf(record) };
       }
     }
   } catch (e) {
@@ -112,7 +135,68 @@ export async function openX12Table(
 ): Promise<TableReader> {
   const refs = compileRefs(wanted);
   const interchanges: InterchangeSummary[] = [];
-  const segments = x12Segments(x12FileChunks(file, o.encoding), context.limits?.maxLineLength);
-  const transactions = x12Transactions(segments, { seenInterchange: context.seenInterchange, interchanges });
-  return { present: refs.map(() => true), rows: rowsOf(transactions, refs, o, file), interchanges };
+  const notes: string[] = [];
+  const detected = o.encoding === "auto" ? await detectEncoding(file) : { encoding: o.encoding };
+  if ("note" in detected && detected.note) notes.push(detected.note);
+  const tokenize = {
+    maxSegment: context.limits?.maxLineLength,
+    decode: segmentDecoder(detected.encoding),
+    note: (text: string): void => void notes.push(text),
+  };
+  const structure: X12Structure = { interchanges, outside: [] };
+  const transactions = x12Transactions(() => x12Segments(x12FileChunks(file), tokenize), {
+    seenInterchange: context.seenInterchange,
+    structure: (s) => {
+      interchanges.push(...s.interchanges);
+      structure.outside.push(...s.outside);
+      // the first walk's notes are the second's too: told once
+      tokenize.note = () => {};
+    },
+  });
+  const rows = withOutside(
+    rowsOf(transactions, refs, o, file, (text) => notes.push(text)),
+    structure,
+    refs.length,
+  );
+  return { present: refs.map(() => true), rows, interchanges, notes };
+}
+
+/**
+ * Checks a set's segments against the X12 syntax (kept on its summary for the 997) and
+ * answers, for some of its segments, the first error among them as a row's problem.
+ */
+function syntaxChecker(t: Transaction, records: Segment[][]): (segments: readonly Segment[]) => string | undefined {
+  const inRecords = new Set(records.flat());
+  const errors = transactionErrors(t.segments, t.summary.st01, (s) => inRecords.has(s));
+  t.summary.syntax = errors;
+  const bySegment = new Map<number, SyntaxError>();
+  for (const e of errors) if (!bySegment.has(e.segment)) bySegment.set(e.segment, e);
+  const setWide = errors.find((e) => e.rejectsSet);
+  return (segments) => {
+    if (setWide) return `transaction set ${t.summary.st02} not read: ${describeSyntax(setWide)}`;
+    const first = segments.map((s) => bySegment.get(s.index)).find((e) => e !== undefined);
+    return first ? describeSyntax(first) : undefined;
+  };
+}
+
+/**
+ * The rows, then a rejected row for what no transaction set's row told: a problem outside any
+ * interchange (text between interchanges...), an interchange or group rejected with no set in it.
+ */
+async function* withOutside(
+  rows: AsyncIterable<SourceRow>,
+  structure: { interchanges: InterchangeSummary[]; outside: EnvelopeProblem[] },
+  width: number,
+): AsyncGenerator<SourceRow> {
+  yield* rows;
+  const row = (line: number, problem: string): SourceRow => ({ line, values: Array(width).fill(undefined), problem });
+  for (const i of structure.interchanges) {
+    const sets = i.groups.reduce((n, g) => n + g.transactions.length, 0);
+    const rejected = interchangeRejection(i);
+    if (rejected && sets === 0) yield row(i.problem?.segment || i.firstSegment, rejected);
+    for (const g of i.groups)
+      if (g.problem && g.transactions.length === 0 && !rejected)
+        yield row(g.problem.segment, `functional group ${g.gs06} rejected: ${g.problem.text}`);
+  }
+  for (const p of structure.outside) yield row(p.segment, p.text);
 }

@@ -20,6 +20,10 @@ export interface Segment {
   index: number;
   /** the delimiters of the interchange this segment belongs to */
   delimiters: Delimiters;
+  /** why the segment cannot be read as it is (its bytes in the file's encoding, not a segment at all) */
+  problem?: string;
+  /** the element the problem is in, when known */
+  problemElement?: number;
 }
 
 export class X12SyntaxError extends Error {
@@ -93,16 +97,33 @@ export function readIsaDelimiters(
   return { delimiters, end, isa: isa + element + component };
 }
 
+export interface TokenizeOptions {
+  /** the mapping's limits.maxLineLength: a longer segment refuses the file */
+  maxSegment?: number;
+  /** a segment's text checked in the file's encoding: its decoded text, or why it cannot be read */
+  decode?: (text: string) => { text: string } | { problem: string; at: number };
+  /** things worth telling that are not errors (bytes ignored after the last IEA) */
+  note?: (text: string) => void;
+}
+
+/** What may stand between interchanges and after the last: white space, a BOM, NULs, DOS's end-of-file 0x1A. */
+const BETWEEN = /[\s\uFEFF\x00\x1A]/;
+const NO_DELIMITERS: Delimiters = { element: "*", component: ">", segment: "~" };
+
 /**
  * Segments of an X12 text stream, one interchange after another. Each interchange's
  * delimiters are read from its ISA, never assumed. Line breaks are not data in X12: with
  * a printable terminator they are dropped wherever they are (CRLF after terminators,
  * lines wrapped at a fixed width); with a line break as terminator, each line is a segment.
+ *
+ * What cannot be read is yielded, not thrown, so that one broken interchange does not lose
+ * its neighbours: a segment whose text is not a segment or not valid in the file's encoding
+ * carries a `problem`; an unreadable ISA or text between interchanges is skipped to the next
+ * ISA and yielded as a segment with id "" and its problem. Only a file that does not start
+ * with an interchange, or a segment past the length limit, is refused whole.
  */
-export async function* x12Segments(
-  chunks: AsyncIterable<string>,
-  maxSegment = DEFAULT_LIMITS.maxLineLength,
-): AsyncGenerator<Segment> {
+export async function* x12Segments(chunks: AsyncIterable<string>, o: TokenizeOptions = {}): AsyncGenerator<Segment> {
+  const maxSegment = o.maxSegment ?? DEFAULT_LIMITS.maxLineLength;
   let buffer = "";
   let pos = 0;
   // where the search for the current segment's terminator goes on: each character is looked at once
@@ -123,32 +144,74 @@ export async function* x12Segments(
     pos = 0;
     return true;
   };
+  const broken = (problem: string, text = ""): Segment => ({
+    id: "",
+    elements: [text],
+    index: ++index,
+    delimiters: delimiters ?? NO_DELIMITERS,
+    problem,
+  });
+  /** moves to the next "ISA" (or the end): how many characters were skipped */
+  const skipToIsa = async (): Promise<number> => {
+    let skipped = 0;
+    for (;;) {
+      const at = buffer.indexOf("ISA", pos);
+      if (at >= 0) {
+        skipped += at - pos;
+        pos = at;
+        return skipped;
+      }
+      const keep = Math.max(pos, buffer.length - 2);
+      skipped += keep - pos;
+      pos = keep;
+      if (!(await more())) {
+        skipped += buffer.length - pos;
+        pos = buffer.length;
+        return skipped;
+      }
+    }
+  };
 
   for (;;) {
     if (delimiters === null) {
-      // between interchanges: only whitespace (and a BOM at the start) may come before ISA
+      // between interchanges: white space, a BOM, NULs and 0x1A
+      let odd = 0;
       for (;;) {
-        while (pos < buffer.length && /[\s\uFEFF\x00]/.test(buffer[pos])) pos++;
+        for (; pos < buffer.length && BETWEEN.test(buffer[pos]); pos++) if (!/\s/.test(buffer[pos])) odd++;
         if (pos + 3 <= buffer.length || !(await more())) break;
       }
-      if (pos >= buffer.length) return;
-      if (buffer.slice(pos, pos + 3) !== "ISA") {
-        const seen = buffer.slice(pos, pos + 20).replace(LINE_BREAKS, " ");
-        throw new X12SyntaxError(
-          index === 0
-            ? `not an X12 interchange: the file starts with ${JSON.stringify(seen)}, not ISA`
-            : `after IEA the file goes on with ${JSON.stringify(seen)}, not ISA`,
-          index + 1,
-        );
+      if (pos >= buffer.length) {
+        if (odd > 0 && index > 0) o.note?.(`${odd} NUL or end-of-file (0x1A) byte(s) after the last IEA ignored`);
+        return;
       }
-      let read = readIsaDelimiters(buffer, pos, eof);
-      while (read === null) {
-        await more();
+      if (buffer.slice(pos, pos + 3) !== "ISA") {
+        const seen = JSON.stringify(buffer.slice(pos, pos + 20).replace(LINE_BREAKS, " "));
+        if (index === 0) throw new X12SyntaxError(`not an X12 interchange: the file starts with ${seen}, not ISA`, 1);
+        const skipped = await skipToIsa();
+        yield broken(`after IEA the file goes on with ${seen}, not ISA: ${skipped} characters not read`);
+        continue;
+      }
+      let read: ReturnType<typeof readIsaDelimiters>;
+      try {
         read = readIsaDelimiters(buffer, pos, eof);
+        while (read === null) {
+          await more();
+          read = readIsaDelimiters(buffer, pos, eof);
+        }
+      } catch (e) {
+        if (!(e instanceof X12SyntaxError)) throw e;
+        // its delimiters are unknown: nothing of this interchange can be read
+        pos += 3;
+        const skipped = await skipToIsa();
+        yield broken(`${e.message}: the interchange cannot be read (${skipped + 3} characters)`);
+        continue;
       }
       delimiters = read.delimiters;
       index++;
-      yield { id: "ISA", elements: read.isa.split(delimiters.element), index, delimiters };
+      const isa: Segment = { id: "ISA", elements: read.isa.split(delimiters.element), index, delimiters };
+      const checked = o.decode?.(read.isa);
+      if (checked && "problem" in checked) isa.problem = checked.problem;
+      yield isa;
       pos = read.end;
       continue;
     }
@@ -190,29 +253,51 @@ export async function* x12Segments(
     pos = next;
     if (d.segment !== "\n") text = text.replace(LINE_BREAKS, "");
     if (text.trim() === "") {
-      if (end === buffer.length && eof) return; // the envelope check reports a missing IEA
+      if (end === buffer.length && eof) return; // the envelope reports what is left open
       continue;
     }
     if (end === buffer.length && eof && d.segment !== "\n") {
-      throw new X12SyntaxError(
+      yield broken(
         `file ends inside a segment (${JSON.stringify(text.slice(0, 30))} has no terminator): truncated file?`,
-        index + 1,
+        text,
       );
+      return;
     }
-    index++;
-    const elements = text.split(d.element);
-    const id = elements[0].trim();
-    if (!/^[A-Z][A-Z0-9]{1,2}$/.test(id))
-      throw new X12SyntaxError(`${JSON.stringify(text.slice(0, 20))} is not a segment (wrong delimiters?)`, index);
-    elements[0] = id;
-    yield { id, elements, index, delimiters: d };
-    if (id === "IEA") delimiters = null;
+    const segment = segmentOf(text, d, ++index, o.decode);
+    yield segment;
+    if (segment.id === "IEA") delimiters = null;
   }
 }
 
-/** The file's text in chunks (a character split across chunks is decoded whole). */
-export async function* x12FileChunks(file: string, encoding: BufferEncoding): AsyncGenerator<string> {
-  for await (const chunk of createReadStream(file, { encoding, highWaterMark: 256 * 1024 })) yield chunk as string;
+/** One segment's text split into elements, with a problem when it is not a segment or not valid in the encoding. */
+function segmentOf(raw: string, d: Delimiters, index: number, decode: TokenizeOptions["decode"]): Segment {
+  const checked = decode?.(raw);
+  const text = checked && "text" in checked ? checked.text : raw;
+  const elements = text.split(d.element);
+  const id = elements[0].trim();
+  if (!/^[A-Z][A-Z0-9]{1,2}$/.test(id)) {
+    return {
+      id: "",
+      elements: [text],
+      index,
+      delimiters: d,
+      problem: `${JSON.stringify(text.slice(0, 20))} is not a segment (wrong delimiters?)`,
+    };
+  }
+  elements[0] = id;
+  const segment: Segment = { id, elements, index, delimiters: d };
+  if (checked && "problem" in checked) {
+    segment.problem = checked.problem;
+    segment.problemElement = raw.slice(0, checked.at).split(d.element).length - 1;
+  }
+  return segment;
+}
+
+/** The file's bytes in chunks, one character per byte. */
+export async function* x12FileChunks(file: string): AsyncGenerator<string> {
+  // byte for byte: each segment is decoded in the feed's encoding once it is cut (see encoding.ts)
+  for await (const chunk of createReadStream(file, { encoding: "latin1", highWaterMark: 256 * 1024 }))
+    yield chunk as string;
 }
 
 export async function* stringChunks(text: string): AsyncGenerator<string> {
