@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { ConfigError, type RecordError } from "../errors.js";
-import { parseWholeQuantity } from "../domain/quantity.js";
+import { MAX_QUANTITY, parseWholeQuantity } from "../domain/quantity.js";
 import { formats, type FormatDefinition, type SourceRow } from "../formats/index.js";
 import { readYaml, parseWith, problemAt, type LocatedYaml } from "../config/yaml.js";
 import { compileDatePattern, isValidTimeZone, parseIso, parseWithPattern, parseX12DateTime } from "../util/time.js";
@@ -55,6 +55,8 @@ interface CompiledField {
   filled: boolean;
   /** several columns: the first with a value */
   firstFilled: boolean;
+  /** a source holding several values for it (X12: two QTY*33 in a LIN loop): add them up, or take the first */
+  combine: "sum" | "first" | undefined;
 }
 
 export interface InputMapping<K extends InputKind = InputKind> {
@@ -466,7 +468,11 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       unitColumn,
       filled,
       firstFilled,
+      combine: spec.combine,
     });
+    if (spec.combine === "sum" && c.type !== "integer" && c.type !== "decimal") {
+      problems.push(problemAt(y, [...path, "combine"], "only number fields (quantities, decimals) can be summed"));
+    }
   }
   for (const [name, c] of Object.entries(canonical)) {
     if (c.required && !m.fields[name])
@@ -509,18 +515,32 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
           record[f.name] = list.length > 0 ? list : null;
           continue;
         }
-        const raw = f.firstFilled
+        let raw = f.firstFilled
           ? f.column
               .map((i) => joined(row.values, [i]))
               .find((v) => v !== undefined && (Array.isArray(v) || v.trim() !== ""))
           : joined(row.values, f.column);
+        if (Array.isArray(raw) && f.combine === "first") raw = raw[0];
+        if (Array.isArray(raw) && f.combine === "sum") {
+          const sum = sumOf(f, raw.map(f.prepare));
+          if ("reason" in sum)
+            errors.push({
+              file: sourceFile,
+              line,
+              field: f.columnName!,
+              value: shownValue(sum.value),
+              reason: sum.reason,
+            });
+          record[f.name] = "value" in sum && !("reason" in sum) ? sum.value : null;
+          continue;
+        }
         if (Array.isArray(raw)) {
           errors.push({
             file: sourceFile,
             line,
             field: f.columnName!,
             value: raw.join(" | "),
-            reason: `${raw.length} values where ${f.name} takes one`,
+            reason: `${raw.length} values where ${f.name} takes one (the mapping may say combine: sum, or pick one with a where clause)`,
           });
           record[f.name] = null;
           continue;
@@ -633,6 +653,23 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       return warnings ? { record: record as CanonicalRecord<K>, warnings } : { record: record as CanonicalRecord<K> };
     },
   };
+}
+
+/** Several values of one field added up (combine: sum): whole numbers stay exact and bounded (rule 3). */
+function sumOf(f: CompiledField, texts: string[]): { value: number | string } | { value: string; reason: string } {
+  let total = 0;
+  for (const t of texts) {
+    const r = t === "" ? { ok: false as const, reason: `${f.name} is empty` } : f.convert(t);
+    if (!r.ok) return { value: t, reason: `${r.reason} (one of ${texts.length} values summed)` };
+    total += Number(r.value);
+  }
+  if (f.canonical.type === "integer" && Math.abs(total) > MAX_QUANTITY) {
+    return {
+      value: texts.join(" + "),
+      reason: `the ${texts.length} values add up beyond the limit of ${MAX_QUANTITY.toLocaleString("en-US")} units`,
+    };
+  }
+  return { value: f.canonical.type === "decimal" ? roundedDecimal(total, 4) : total };
 }
 
 /** Why a value is too long for its field (a code's limit is tighter), or undefined. */

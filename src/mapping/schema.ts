@@ -37,6 +37,11 @@ export const fieldSpec = z
     firstFilled: z.boolean().optional(),
     /** booleans: yes when the cell holds any value, no when it is empty (Shopify's Variant Inventory Tracker, WooCommerce's Stock) */
     filled: z.boolean().optional(),
+    /**
+     * where the source holds several values for the field (X12: two QTY*33 in one LIN loop, one per
+     * location): sum them, or take the first; without it, several values reject the line
+     */
+    combine: z.enum(["sum", "first"]).optional(),
     /** decimals: divide the value by this (e.g. prices in cents: 100), or by the number in another column */
     divideBy: z.union([z.number().positive(), z.strictObject({ column: z.string().min(1) })]).optional(),
   })

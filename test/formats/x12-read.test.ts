@@ -364,3 +364,58 @@ describe.skipIf(!existsSync(SHARED))(
     });
   },
 );
+
+describe("846 in: quantities per location, control totals, other qualifiers", () => {
+  const withQty = (lin: string) =>
+    I846.replace("LIN**SK*A-100~\nQTY*33*12*EA~", lin).replace(/SE\*\d+\*0001/, (m) => m);
+  const recount = (text: string) => {
+    const n =
+      text.split("\n").findIndex((l) => l.startsWith("SE*")) -
+      text.split("\n").findIndex((l) => l.startsWith("ST*")) +
+      1;
+    return text.replace(/SE\*\d+\*0001/, `SE*${n}*0001`);
+  };
+  it("several QTY*33 in one LIN loop (LS/LE locations) are summed by the shipped mapping, never the first one silently", async () => {
+    const text = recount(withQty("LIN**SK*A-100~\nQTY*33*12*EA~\nLS*0100~\nN1*SF*EAST-A~\nQTY*33*5*EA~\nLE*0100~"));
+    const { records, rejects } = await read("wms/x12-846.yaml", file(text));
+    expect(rejects).toEqual([]);
+    expect(records[0]).toMatchObject({ sku: "A-100", available: 17, onHand: 15 });
+    const strict = file(
+      readFileSync(join(MAPPINGS, "wms/x12-846.yaml"), "utf8").replace(
+        '"QTY02 where QTY01=33", combine: sum',
+        '"QTY02 where QTY01=33"',
+      ),
+    );
+    const r = await readWith(strict, file(text));
+    expect(r.rejects[0]).toMatchObject({
+      value: "12 | 5",
+      reason: expect.stringMatching(/^2 values where available takes one/),
+    });
+  });
+  it("one location of an SDQ is read by its pair; other qualifiers (QTY*02) are read the same way", async () => {
+    const text = recount(withQty("LIN**SK*A-100~\nSDQ*EA*54*MEL*50*SYD*8~\nQTY*33*58*EA~\nQTY*02*7*EA~"));
+    const mapping = (column: string) =>
+      file(
+        readFileSync(join(MAPPINGS, "wms/x12-846.yaml"), "utf8").replace(
+          '"QTY02 where QTY01=33", combine: sum',
+          `"${column}"`,
+        ),
+      );
+    expect((await readWith(mapping("SDQ03[SYD]"), file(text))).records[0]).toMatchObject({ available: 8 });
+    expect((await readWith(mapping("SDQ03[MEL]"), file(text))).records[0]).toMatchObject({ available: 50 });
+    expect((await readWith(mapping("QTY02 where QTY01=02"), file(text))).records[0]).toMatchObject({ available: 7 });
+    const all = file(
+      readFileSync(join(MAPPINGS, "wms/x12-846.yaml"), "utf8").replace('"QTY02 where QTY01=33"', '"SDQ03[*]"'),
+    );
+    expect((await readWith(all, file(text))).records[0]).toMatchObject({ available: 58 });
+  });
+  it("a CTT01 that does not count the set's LIN loops rejects the set; the right count loads", async () => {
+    expect((await read("wms/x12-846.yaml", file(I846))).rejects).toEqual([]);
+    const { records, rejects } = await read("wms/x12-846.yaml", file(I846.replace("CTT*2", "CTT*3")));
+    expect(records).toEqual([]);
+    expect(rejects.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/CTT01 says 3 line items, the set has 2 \(segment 10\)/),
+      expect.stringMatching(/CTT01 says 3/),
+    ]);
+  });
+});

@@ -22,6 +22,13 @@ export const x12ReaderOptions = z.strictObject({
   record: z.string().regex(/^[A-Z][A-Z0-9]{1,2}$/),
   /** segments that end the last record (summary segments) */
   summary: z.array(z.string().regex(/^[A-Z][A-Z0-9]{1,2}$/)).default(["CTT", "AMT", "SE"]),
+  /** a record whose segments break the X12 syntax: rejected, or loaded (the 997 reports it either way) */
+  syntaxErrors: z.enum(["reject", "load"]).default("reject"),
+  /** CTT02 (hash total), when present, is checked against the sum of this element over the set's records, e.g. PO102 */
+  hashTotal: z
+    .string()
+    .refine((r) => typeof parseElementRef(r) !== "string", "an X12 element reference, e.g. PO102")
+    .optional(),
   /** auto: UTF-8 when the file is valid UTF-8, else Latin-1; a byte not valid in the encoding rejects its segment */
   encoding: z.enum(X12_ENCODINGS).default("auto"),
 });
@@ -98,11 +105,12 @@ async function* rowsOf(
       }
       const outer = [header, [t.gs], [t.isa]];
       // X12 syntax: an error in a record's segments rejects that record; in the header or envelope, every record
-      const syntaxOf = problem ? () => undefined : syntaxChecker(t, records);
+      const totals = problem ? undefined : controlTotals(t, records, o);
+      const syntaxOf = problem ? () => undefined : syntaxChecker(t, records, o.syntaxErrors === "load");
       const headerProblem = syntaxOf(header);
       for (const [n, record] of records.entries()) {
         const scopes = [record, ...outer];
-        const values: Array<string | undefined> = [];
+        const values: Array<string | string[] | undefined> = [];
         const valueLines: Array<number | undefined> = [];
         for (const ref of refs) {
           if (ref === null) {
@@ -114,7 +122,12 @@ async function* rowsOf(
           values.push(found?.value);
           valueLines.push(found?.segment);
         }
-        yield { line: record[0].index, values, valueLines, problem: problem ?? headerProblem ?? syntaxOf(record) };
+        yield {
+          line: record[0].index,
+          values,
+          valueLines,
+          problem: problem ?? totals ?? headerProblem ?? syntaxOf(record),
+        };
       }
     }
   } catch (e) {
@@ -162,10 +175,40 @@ export async function openX12Table(
 }
 
 /**
+ * The set's control totals, when its CTT carries them: CTT01 the number of line items (a set
+ * that lost records must not load as a full list), CTT02 the hash total of the mapping's
+ * `hashTotal` element. A mismatch rejects every record of the set, naming both numbers.
+ */
+function controlTotals(t: Transaction, records: Segment[][], o: X12ReaderOptions): string | undefined {
+  const ctt = t.segments.find((s) => s.id === "CTT");
+  if (!ctt) return undefined;
+  const count = (ctt.elements[1] ?? "").trim();
+  if (count !== "" && Number(count) !== records.length) {
+    return `transaction set ${t.summary.st02} rejected: CTT01 says ${count} line items, the set has ${records.length} (segment ${ctt.index})`;
+  }
+  const hash = (ctt.elements[2] ?? "").trim();
+  if (hash === "" || !o.hashTotal) return undefined;
+  const ref = parseElementRef(o.hashTotal) as ElementRef;
+  let total = 0;
+  for (const r of records) {
+    const v = resolveRef(ref, [r])?.value;
+    for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) total += Number(x) || 0;
+  }
+  if (Math.abs(total - Number(hash)) > 1e-6) {
+    return `transaction set ${t.summary.st02} rejected: CTT02 hash total ${hash} is not the sum of ${o.hashTotal} over its records (${total}) (segment ${ctt.index})`;
+  }
+  return undefined;
+}
+
+/**
  * Checks a set's segments against the X12 syntax (kept on its summary for the 997) and
  * answers, for some of its segments, the first error among them as a row's problem.
  */
-function syntaxChecker(t: Transaction, records: Segment[][]): (segments: readonly Segment[]) => string | undefined {
+function syntaxChecker(
+  t: Transaction,
+  records: Segment[][],
+  loadAnyway: boolean,
+): (segments: readonly Segment[]) => string | undefined {
   const inRecords = new Set(records.flat());
   const errors = transactionErrors(t.segments, t.summary.st01, (s) => inRecords.has(s));
   t.summary.syntax = errors;
@@ -174,6 +217,7 @@ function syntaxChecker(t: Transaction, records: Segment[][]): (segments: readonl
   const setWide = errors.find((e) => e.rejectsSet);
   return (segments) => {
     if (setWide) return `transaction set ${t.summary.st02} not read: ${describeSyntax(setWide)}`;
+    if (loadAnyway) return undefined;
     const first = segments.map((s) => bySegment.get(s.index)).find((e) => e !== undefined);
     return first ? describeSyntax(first) : undefined;
   };

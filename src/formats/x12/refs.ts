@@ -22,7 +22,7 @@ export interface ElementRef {
 }
 
 const REF =
-  /^([A-Z][A-Z0-9]{1,2})(\d{2})(?:-(\d{1,2}))?(?:\[([A-Za-z0-9]+(?:\|[A-Za-z0-9]+)*)\])?(?:\s+where\s+([A-Z][A-Z0-9]{1,2})(\d{2})\s*=\s*([A-Za-z0-9]+(?:\|[A-Za-z0-9]+)*))?$/;
+  /^([A-Z][A-Z0-9]{1,2})(\d{2})(?:-(\d{1,2}))?(?:\[(\*|[A-Za-z0-9]+(?:\|[A-Za-z0-9]+)*)\])?(?:\s+where\s+([A-Z][A-Z0-9]{1,2})(\d{2})\s*=\s*([A-Za-z0-9]+(?:\|[A-Za-z0-9]+)*))?$/;
 
 export function parseElementRef(text: string): ElementRef | string {
   const m = REF.exec(text.trim());
@@ -45,9 +45,15 @@ function componentOf(value: string, ref: ElementRef, s: Segment): string {
   return value.split(s.delimiters.component)[ref.component - 1] ?? "";
 }
 
-/** The value `ref` points to in one segment, or undefined when that segment does not carry it. */
-function valueIn(s: Segment, ref: ElementRef): string | undefined {
+/** The value `ref` points to in one segment (every pair's value for `[*]`), or undefined when that segment does not carry it. */
+function valueIn(s: Segment, ref: ElementRef): string | string[] | undefined {
   if (ref.where && !ref.where.values.includes((s.elements[ref.where.element] ?? "").trim())) return undefined;
+  if (ref.qualifiers?.[0] === "*") {
+    const values: string[] = [];
+    for (let i = ref.element; i + 1 < s.elements.length; i += 2)
+      if (s.elements[i].trim() !== "") values.push(componentOf(s.elements[i + 1], ref, s));
+    return values.length ? values : undefined;
+  }
   if (ref.qualifiers) {
     for (const q of ref.qualifiers) {
       for (let i = ref.element; i + 1 < s.elements.length; i += 2) {
@@ -60,18 +66,29 @@ function valueIn(s: Segment, ref: ElementRef): string | undefined {
   return v === undefined ? undefined : componentOf(v, ref, s);
 }
 
-/** The value and the segment it came from, searching the given segment lists in order. */
+/**
+ * The value and the segment it came from, searching the given segment lists in order. Where
+ * several segments of the first scope that has one carry a value (two QTY*33 in one LIN loop),
+ * all of them: a list, which a field takes only as its mapping says (combine: sum), never
+ * silently the first.
+ */
 export function resolveRef(
   ref: ElementRef,
   scopes: ReadonlyArray<readonly Segment[]>,
-): { value: string; segment: number } | undefined {
+): { value: string | string[]; segment: number } | undefined {
   for (const scope of scopes) {
+    const found: string[] = [];
+    let segment = 0;
     for (const s of scope) {
       if (s.id !== ref.segment) continue;
-      const v = valueIn(s, ref);
-      if (v !== undefined) return { value: v, segment: s.index };
-      if (!ref.where && !ref.qualifiers) return { value: "", segment: s.index };
+      const v = valueIn(s, ref) ?? (!ref.where && !ref.qualifiers ? "" : undefined);
+      if (v === undefined) continue;
+      if (found.length === 0) segment = s.index;
+      if (Array.isArray(v)) found.push(...v);
+      else found.push(v);
     }
+    if (found.length > 0)
+      return { value: found.length === 1 && !(ref.qualifiers?.[0] === "*") ? found[0] : found, segment };
   }
   return undefined;
 }
