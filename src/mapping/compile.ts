@@ -57,6 +57,8 @@ interface CompiledField {
   firstFilled: boolean;
   /** a source holding several values for it (X12: two QTY*33 in a LIN loop): add them up, or take the first */
   combine: "sum" | "first" | undefined;
+  /** whole numbers counted in a unit another column names, with each unit's multiplier */
+  perUnit: { column: number; factors: Map<string, number>; whenMissing?: number } | undefined;
 }
 
 export interface InputMapping<K extends InputKind = InputKind> {
@@ -450,6 +452,13 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
     };
     const divisorColumn = typeof spec.divideBy === "object" ? extraColumn("divideBy", spec.divideBy.column) : undefined;
     const unitColumn = typeof spec.unit === "object" && c.unit ? extraColumn("unit", spec.unit.column) : undefined;
+    if (spec.perUnit && c.type !== "integer")
+      problems.push(problemAt(y, [...path, "perUnit"], "only whole-number fields (quantities) take perUnit"));
+    const perUnit = spec.perUnit && {
+      column: extraColumn("perUnit", spec.perUnit.column),
+      factors: new Map(Object.entries(spec.perUnit.factors).map(([u, n]) => [u.toUpperCase(), n])),
+      whenMissing: spec.perUnit.whenMissing,
+    };
     if (spec.filled && c.type !== "boolean")
       problems.push(problemAt(y, [...path, "filled"], "only yes/no fields take filled"));
     const filled = spec.filled === true;
@@ -469,6 +478,7 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       filled,
       firstFilled,
       combine: spec.combine,
+      perUnit,
     });
     if (spec.combine === "sum" && c.type !== "integer" && c.type !== "decimal") {
       problems.push(problemAt(y, [...path, "combine"], "only number fields (quantities, decimals) can be summed"));
@@ -594,6 +604,11 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
             });
           else r.value = roundedDecimal(Number(r.value) * factor, 4);
         }
+        if (r.ok && f.perUnit) {
+          const scaled = inSingleUnits(f, f.perUnit, Number(r.value), joined(row.values, [f.perUnit.column]));
+          if (typeof scaled === "number") r.value = scaled;
+          else errors.push({ file: sourceFile, line, field: columns[f.perUnit.column], ...scaled });
+        }
         if (r.ok && f.divisorColumn !== undefined) {
           const by = joined(row.values, [f.divisorColumn]);
           const d = typeof by === "string" && DECIMAL.test(by.trim()) ? Number(by) : NaN;
@@ -653,6 +668,33 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       return warnings ? { record: record as CanonicalRecord<K>, warnings } : { record: record as CanonicalRecord<K> };
     },
   };
+}
+
+/** A quantity counted in packs or cases, in single units (rule 3: the product stays a whole number, bounded). */
+function inSingleUnits(
+  f: CompiledField,
+  p: NonNullable<CompiledField["perUnit"]>,
+  n: number,
+  unitValue: string | string[] | undefined,
+): number | { value: string; reason: string } {
+  const unit = typeof unitValue === "string" ? unitValue.trim().toUpperCase() : "";
+  const factor = unit === "" ? p.whenMissing : p.factors.get(unit);
+  if (factor === undefined) {
+    const known = [...p.factors.keys()].join(", ");
+    return unit === ""
+      ? {
+          value: "",
+          reason: `no unit of measure for ${f.name}, and the mapping gives none for a missing one (perUnit.whenMissing)`,
+        }
+      : { value: unit, reason: `unit of measure ${unit} has no multiplier in the mapping (perUnit.factors: ${known})` };
+  }
+  const total = n * factor;
+  if (Math.abs(total) > MAX_QUANTITY)
+    return {
+      value: String(n),
+      reason: `${n} ${unit} is beyond the limit of ${MAX_QUANTITY.toLocaleString("en-US")} units`,
+    };
+  return total;
 }
 
 /** Several values of one field added up (combine: sum): whole numbers stay exact and bounded (rule 3). */

@@ -106,6 +106,11 @@ export const INPUT_KINDS = {
     quantity: { type: "integer", required: true, min: 0, description: "units ordered" },
     orderedAt: { type: "datetime", required: true, description: "when the order was placed" },
     status: { type: "orderStatus", description: "open, shipped or cancelled (default open)" },
+    replace: {
+      type: "boolean",
+      description:
+        "the order's lines in this file replace all its earlier lines (X12 BEG01 05): lines not repeated are cancelled",
+    },
   },
   /** a product list: a cart's catalog, or a WMS's product master */
   catalog: PRODUCT_FIELDS,

@@ -42,6 +42,18 @@ export const fieldSpec = z
      * location): sum them, or take the first; without it, several values reject the line
      */
     combine: z.enum(["sum", "first"]).optional(),
+    /**
+     * whole numbers counted in a unit another column names (X12 PO103: EA, CA, PK...): each unit's
+     * multiplier to single units; a unit not listed rejects the line naming it (never a guess)
+     */
+    perUnit: z
+      .strictObject({
+        column: z.string().min(1),
+        factors: z.record(z.string().min(1), z.number().int().min(1)),
+        /** the multiplier when the unit column is empty (absent: an empty unit rejects the line) */
+        whenMissing: z.number().int().min(1).optional(),
+      })
+      .optional(),
     /** decimals: divide the value by this (e.g. prices in cents: 100), or by the number in another column */
     divideBy: z.union([z.number().positive(), z.strictObject({ column: z.string().min(1) })]).optional(),
   })

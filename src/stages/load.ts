@@ -226,6 +226,7 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
               orderedAt: r.orderedAt,
               status: r.status ?? "open",
               fileLine: line,
+              replace: r.replace === true,
             })),
           );
         },

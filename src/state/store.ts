@@ -85,6 +85,8 @@ export interface StagedOrder {
   orderedAt: number;
   status: string;
   fileLine: number;
+  /** this file's lines of the order replace all its earlier ones (X12 BEG01 05) */
+  replace?: boolean;
 }
 
 export interface CartComputation {
@@ -225,7 +227,8 @@ export class Store {
       -- SKUs named by a rejected line of the file being loaded, with the first such line
       -- (why: 'rejected', or 'sum' where its lines add up beyond the bound)
       CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY, line INTEGER NOT NULL, why TEXT NOT NULL DEFAULT 'rejected') WITHOUT ROWID;
-      CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT, file_line INTEGER);
+      CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT,
+        file_line INTEGER, replace INTEGER NOT NULL DEFAULT 0);
       CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
       -- lines the cart's format could not carry (found while writing the file)
       CREATE TEMP TABLE cart_unsendable (code TEXT NOT NULL, sku TEXT NOT NULL, detail TEXT, PRIMARY KEY (code, sku)) WITHOUT ROWID;
@@ -496,13 +499,25 @@ export class Store {
 
   stageOrders(rows: readonly StagedOrder[]): void {
     const insert = this.db.prepare(
-      "INSERT INTO stage_orders (order_id, line, sku, quantity, ordered_at, status, file_line) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO stage_orders (order_id, line, sku, quantity, ordered_at, status, file_line, replace) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
-    for (const r of rows) insert.run(r.orderId, r.line, r.sku, r.quantity, r.orderedAt, r.status, r.fileLine);
+    for (const r of rows) insert.run(r.orderId, r.line, r.sku, r.quantity, r.orderedAt, r.status, r.fileLine, r.replace ? 1 : 0);
   }
 
-  /** Upserts the staged order lines: a line already known is updated (a later cancel wins), never added twice. */
+  /**
+   * Upserts the staged order lines: a line already known is updated (a later cancel wins),
+   * never added twice. An order whose lines replace its earlier ones (a replace PO) has its
+   * earlier lines that are not repeated cancelled: they are no longer ordered (rule 5).
+   */
   applyOrderStage(p: { fileId: number; merchant: string; cart: string }): void {
+    this.db
+      .prepare(
+        `UPDATE orders SET status = 'cancelled', file_id = @fileId, times_seen = times_seen + 1
+         WHERE merchant = @merchant AND cart = @cart AND status <> 'cancelled'
+           AND order_id IN (SELECT order_id FROM stage_orders WHERE replace = 1)
+           AND NOT EXISTS (SELECT 1 FROM stage_orders s WHERE s.order_id = orders.order_id AND s.line = orders.line)`,
+      )
+      .run(p);
     this.db
       .prepare(
         `INSERT INTO orders (merchant, cart, order_id, line, sku, quantity, ordered_at, status, file_id, file_line)

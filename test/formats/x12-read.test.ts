@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compileInputMapping } from "../../src/mapping/compile.js";
 import { stringChunks, x12Segments } from "../../src/formats/x12/tokenize.js";
 import { x12Transactions } from "../../src/formats/x12/envelope.js";
-import { MAPPINGS, ROOT } from "../helpers/scenario.js";
+import { MAPPINGS, ROOT, Scenario } from "../helpers/scenario.js";
 import type { InputKind } from "../../src/mapping/kinds.js";
 
 /** real interchanges from public EDI projects: ../shared beside the clone (CI), or X12_SAMPLES */
@@ -320,7 +320,7 @@ describe.skipIf(!existsSync(SHARED))(
 
     it("850s: every PO1 becomes an order line with order number, date, quantity and product id", async () => {
       const expectations: Record<string, { lines: number; orders: number }> = {
-        "bots_850-004010-ascii-lf.x12": { lines: 3, orders: 1 },
+        "bots_850-004010-ascii-lf.x12": { lines: 0, orders: 0 },
         "bots_850-004010.15.x12": { lines: 19, orders: 4 },
         "bots_850-004010-02.x12": { lines: 0, orders: 0 },
       };
@@ -337,10 +337,31 @@ describe.skipIf(!existsSync(SHARED))(
           expect(new Set(records.map((r) => r.orderId)).size, f).toBe(e.orders);
         }
       }
-      // the third PO1 names its product only by an N4 (NDC) code, which the mapping does not list
-      const lf = await read("orders/x12-850.yaml", join(SHARED, "bots_850-004010-ascii-lf.x12"));
-      expect(lf.rejects).toEqual([
-        expect.objectContaining({ line: 8, field: "PO106[VN|VP|SK|UP|EN]", reason: "sku is required and empty" }),
+      // bots' LF sample orders cases (PO103 CA): the shipped mapping names the unit it has no multiplier for;
+      // with CA: 12 the quantities are in single units. Its third PO1 names its product only by an N4 (NDC) code.
+      const lf = join(SHARED, "bots_850-004010-ascii-lf.x12");
+      const units = (await read("orders/x12-850.yaml", lf)).rejects.filter((r) => r.field === "PO103");
+      expect(units.map((r) => [r.line, r.value, r.reason])).toEqual(
+        [6, 7, 8, 9].map((line) => [
+          line,
+          "CA",
+          expect.stringMatching(/^unit of measure CA has no multiplier in the mapping/),
+        ]),
+      );
+      const cases = file(
+        readFileSync(join(MAPPINGS, "orders/x12-850.yaml"), "utf8").replace(
+          "factors: { EA: 1",
+          "factors: { CA: 12, EA: 1",
+        ),
+      );
+      const byCase = await readWith(cases, lf);
+      expect(byCase.records.map((r) => r.quantity)).toEqual([12, 24, 12]);
+      expect(byCase.rejects).toEqual([
+        expect.objectContaining({
+          line: 8,
+          field: "PO106[VN|VP|SK|UP|EN|UK|UA|IB|BP|CB|VA]",
+          reason: "sku is required and empty",
+        }),
       ]);
       const { records } = await read("orders/x12-850.yaml", join(SHARED, "bots_850-004010.15.x12"));
       expect(records[0]).toMatchObject({
@@ -417,5 +438,83 @@ describe("846 in: quantities per location, control totals, other qualifiers", ()
       expect.stringMatching(/CTT01 says 3 line items, the set has 2 \(segment 10\)/),
       expect.stringMatching(/CTT01 says 3/),
     ]);
+  });
+});
+
+describe("850 in: item qualifiers, units of measure, purposes (BEG01)", () => {
+  const po = (beg01: string, lines: string[], control = "000000301") =>
+    [
+      `ISA*00*          *00*          *ZZ*BIGRETAIL      *ZZ*ACME           *261121*0800*U*00401*${control}*0*P*>`,
+      "GS*PO*BIGRETAIL*ACME*20261121*0800*301*X*004010",
+      "ST*850*0001",
+      `BEG*${beg01}*SA*PO-77**20261121`,
+      ...lines,
+      `CTT*${lines.length}`,
+      `SE*${lines.length + 4}*0001`,
+      "GE*1*301",
+      `IEA*1*${control}`,
+    ].join("~\n") + "~\n";
+  it("reads the common item qualifiers (BP, IB, CB, UA/UK/EN, VA as well as VN/VP/SK/UP), in order of preference", async () => {
+    const lines = ["BP*B-1", "IB*978000", "CB*C-3", "UA*U-4", "UK*U-5", "EN*E-6", "VA*V-7", "VN*OURS*BP*B-8"].map(
+      (q) => `PO1**1*EA*1.00**${q}`,
+    );
+    const { records } = await read("orders/x12-850.yaml", file(po("00", lines)));
+    expect(records.map((r) => r.sku)).toEqual(["B-1", "978000", "C-3", "U-4", "U-5", "E-6", "V-7", "OURS"]);
+  });
+  it("a pack or case with a configured multiplier counts single units; an unknown unit is a reject naming it", async () => {
+    const cases = file(
+      readFileSync(join(MAPPINGS, "orders/x12-850.yaml"), "utf8").replace(
+        "factors: { EA: 1",
+        "factors: { CA: 12, EA: 1",
+      ),
+    );
+    const { records, rejects } = await readWith(
+      cases,
+      file(po("00", ["PO1**2*CA*9**VN*A", "PO1**3*EA*1**VN*B", "PO1**1*PL*1**VN*C"])),
+    );
+    expect(records.map((r) => [r.sku, r.quantity])).toEqual([
+      ["A", 24],
+      ["B", 3],
+    ]);
+    expect(rejects).toEqual([
+      expect.objectContaining({
+        field: "PO103",
+        value: "PL",
+        reason: expect.stringMatching(/^unit of measure PL has no multiplier/),
+      }),
+    ]);
+  });
+  it("BEG01 01 cancels the lines it lists; 05 replaces the order's earlier lines (those not repeated are cancelled); others are refused", async () => {
+    const s = new Scenario({ carts: [{ id: "shop" }] });
+    try {
+      s.patch((c: any) => {
+        c.merchants[0].carts[0].orders = {
+          source: { transport: "local", dir: "in/orders/shop", match: "*.x12" },
+          mapping: join(MAPPINGS, "orders/x12-850.yaml"),
+        };
+      });
+      s.inventory("east", "inv.csv", [
+        "A,10,,,2026-11-20T11:00:00Z",
+        "B,10,,,2026-11-20T11:00:00Z",
+        "C,10,,,2026-11-20T11:00:00Z",
+      ]);
+      s.write("in/orders/shop/1.x12", po("00", ["PO1**2*EA*1**VN*A", "PO1**3*EA*1**VN*B"], "000000301"));
+      await s.run();
+      expect(s.latest("shop")).toEqual({ A: 8, B: 7, C: 10 });
+      // the replacement keeps line 1 (now 1 of A), drops B, and adds C
+      s.write("in/orders/shop/2.x12", po("05", ["PO1**1*EA*1**VN*A"], "000000302"));
+      s.inventory("east", "inv2.csv", ["C,10,,,2026-11-20T11:00:00Z"]);
+      await s.run();
+      expect(s.latest("shop")).toEqual({ A: 9, B: 10, C: 10 });
+      s.write("in/orders/shop/3.x12", po("01", ["PO1**1*EA*1**VN*A"], "000000303"));
+      s.inventory("east", "inv3.csv", ["C,10,,,2026-11-20T11:30:00Z"]); // news (the same bytes again would be a duplicate)
+      await s.run();
+      expect(s.latest("shop")).toEqual({ A: 10, B: 10, C: 10 });
+      s.write("in/orders/shop/4.x12", po("22", ["PO1**1*EA*1**VN*A"], "000000304"));
+      const r = await s.run();
+      expect(r.files[0].rejects[0].reason).toMatch(/unknown order status|not a yes\/no value/);
+    } finally {
+      s.cleanup();
+    }
   });
 });
