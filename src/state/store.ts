@@ -501,7 +501,8 @@ export class Store {
     const insert = this.db.prepare(
       "INSERT INTO stage_orders (order_id, line, sku, quantity, ordered_at, status, file_line, replace) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
-    for (const r of rows) insert.run(r.orderId, r.line, r.sku, r.quantity, r.orderedAt, r.status, r.fileLine, r.replace ? 1 : 0);
+    for (const r of rows)
+      insert.run(r.orderId, r.line, r.sku, r.quantity, r.orderedAt, r.status, r.fileLine, r.replace ? 1 : 0);
   }
 
   /**

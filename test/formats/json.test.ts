@@ -78,7 +78,11 @@ describe("JSON in: paths into nested objects and arrays", () => {
       file(NESTED),
     );
     expect(rejects[0]).toEqual(
-      expect.objectContaining({ line: 3, reason: expect.stringMatching(/^2 values where sku takes one/), value: "a | b" }),
+      expect.objectContaining({
+        line: 3,
+        reason: expect.stringMatching(/^2 values where sku takes one/),
+        value: "a | b",
+      }),
     );
   });
 
