@@ -5,6 +5,7 @@ import { compileInputMapping, compileOutputMapping, type InputMapping, type Outp
 import type { InputKind } from "../mapping/kinds.js";
 import { formats } from "../formats/index.js";
 import { checkDelims, delimsOf } from "../formats/x12/interchange.js";
+import { cartQualifierProblems } from "../formats/x12/qualifiers.js";
 import { isValidTimeZone, parseIso } from "../util/time.js";
 import { configSchema, type CartConfig, type Config, type FeedConfig, type MerchantConfig, type WarehouseConfig } from "./schema.js";
 import { destinationCollisions, type Writer } from "./destinations.js";
@@ -306,6 +307,7 @@ export function loadConfig(file: string): LoadedConfig {
       if (k.output.x12) {
         const bad = checkDelims(delimsOf(k.output.x12));
         if (bad) problems.push(problemAt(y, [...at, "output", "x12", "delimiters"], bad));
+        for (const p of output ? cartQualifierProblems(output.columns, k.alias) : []) problems.push(problemAt(y, [...at, "output", "mapping"], p));
         if (!isValidTimeZone(k.output.x12.timeZone)) problems.push(problemAt(y, [...at, "output", "x12", "timeZone"], `unknown time zone ${JSON.stringify(k.output.x12.timeZone)}`));
       }
       return {

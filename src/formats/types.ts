@@ -77,6 +77,8 @@ export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.Z
   ): Promise<RecordWriter>;
   /** checks, when the mapping is compiled, that an output column's target suits this format */
   checkTarget?(target: string, options: z.output<W>): string | undefined;
+  /** checks, when the mapping is compiled, the columns together (an X12 qualifier and the value beside it) */
+  checkColumns?(columns: ReadonlyArray<{ target: string; field?: string; constant?: string }>): string[];
   /**
    * Writes `file` as a new file with the same records as `from`, an earlier file of this
    * writer with the same options: what a send-all cart gets when nothing changed since its

@@ -98,6 +98,8 @@ export interface OutputMapping {
   headers: string[];
   /** the field each column carries (undefined for a constant) */
   fields: Array<string | undefined>;
+  /** each column's target, and its field or constant */
+  columns: Array<{ target: string; field?: string; constant?: string }>;
   /** the record's values in column order */
   row(record: Record<string, unknown>): string[];
 }
@@ -787,6 +789,12 @@ export function compileOutputMapping(file: string, expected?: OutputKind): Outpu
     if (!has("code", "sku"))
       problems.push(problemAt(y, ["columns"], "a cart file needs a column with field: code (or sku)"));
   }
+  const columns = m.columns.map((c) => ({
+    target: c.header,
+    field: c.field,
+    constant: c.constant === undefined ? undefined : String(c.constant),
+  }));
+  for (const p of format?.checkColumns?.(columns) ?? []) problems.push(problemAt(y, ["columns"], p));
   if (problems.length > 0 || !format) fail(problems);
   return {
     file,
@@ -796,6 +804,7 @@ export function compileOutputMapping(file: string, expected?: OutputKind): Outpu
     writerOptions,
     headers: m.columns.map((c) => c.header),
     fields: m.columns.map((c) => c.field),
+    columns,
     row: (r) => getters.map((g) => g(r)),
   };
 }

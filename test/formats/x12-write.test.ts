@@ -423,13 +423,64 @@ describe("X12 config and mapping errors are reported before anything moves", () 
     const t = new Scenario({
       patch: (c) => {
         (c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output.x12 = {
-          sender: { qualifier: "ZZ", id: "A" },
-          receiver: { qualifier: "ZZ", id: "B" },
+          sender: { qualifier: "ZZ", id: "AA" },
+          receiver: { qualifier: "ZZ", id: "BB" },
         };
       },
     });
     scenarios.push(t);
     expect(problems(t).join("\n")).toMatch(/output.x12 is for X12 outputs; this mapping writes csv/);
+  });
+
+  it("the envelope refuses what makes invalid files: a one-character id without a GS application code, a line-break terminator with lineBreak", () => {
+    expect(problems(x12Scenario({ sender: { qualifier: "ZZ", id: "A" } })).join("\n")).toMatch(
+      /output\.x12\.sender\.application: GS02\/GS03 need 2-15 characters and this id has 1/,
+    );
+    expect(problems(x12Scenario({ sender: { qualifier: "ZZ", id: "A", application: "AAPP" } }))).toEqual([]);
+    const nl = x12Scenario({ delimiters: { segment: "\n" }, lineBreak: "lf" });
+    expect(problems(nl).join("\n")).toMatch(
+      /delimiters: the segment terminator is a line break and lineBreak adds another/,
+    );
+    expect(problems(x12Scenario({ delimiters: { segment: "\n" }, lineBreak: "none" }))).toEqual([]);
+    expect(problems(x12Scenario({ delimiters: { segment: "X" } })).join("\n")).toMatch(
+      /cannot be a letter, digit or space/,
+    );
+  });
+
+  it("a value its element cannot hold (LIN03 over 48 characters in 4010) is an unsendable line with its reason", async () => {
+    const s = x12Scenario();
+    s.inventory("east", "inv.csv", ["OK-1,5", `${"L".repeat(49)},3`], { header: "sku,quantity_available" });
+    const report = await s.run();
+    expect(report.exitCode).toBe(1);
+    expect(report.carts[0].skipped.unsendable).toBe(1);
+    expect(report.carts[0].skippedExamples[0].detail).toMatch(
+      /^LIN03 "L{49}" is longer than 48 \(LIN03 is AN 1\/48 in X12\)/,
+    );
+    expect(
+      parseStrict(outputText(s)).functionalGroups[0].transactions[0].segments.filter((g) => g.tag === "LIN"),
+    ).toHaveLength(1);
+  });
+
+  it("a qualifier and its value agree: UP beside the SKU, or beside the code of a cart pushed by SKU, is refused", () => {
+    const mapping = (lines: string) => {
+      const s = x12Scenario({}, "carts/x12-846.yaml");
+      const m = s.write(
+        "q.yaml",
+        readFileSync(join(MAPPINGS, "carts/x12-846.yaml"), "utf8").replace(
+          "  - { header: LIN02, constant: SK }\n  - { header: LIN03, field: code }",
+          lines,
+        ),
+      );
+      s.write("stockfeed.yaml", readFileSync(s.configPath, "utf8").replace(join(MAPPINGS, "carts/x12-846.yaml"), m));
+      return problems(s).join("\n");
+    };
+    expect(mapping("  - { header: LIN02, constant: UP }\n  - { header: LIN03, field: sku }")).toMatch(
+      /LIN02 UP says LIN03 is a UPC, but it carries field sku/,
+    );
+    expect(mapping("  - { header: LIN02, constant: UP }\n  - { header: LIN03, field: code }")).toMatch(
+      /LIN02 UP says LIN03 is a UPC, but the cart pushes the SKU \(the cart has no alias\) as code/,
+    );
+    expect(mapping("  - { header: LIN02, constant: SK }\n  - { header: LIN03, field: code }")).toBe("");
   });
 
   it("delimiters that collide are refused with the line", () => {

@@ -1,5 +1,6 @@
 import type { FormatDefinition } from "../types.js";
 import { checkX12Column, openX12Table, x12ReaderOptions } from "./reader.js";
+import { mappingQualifierProblems } from "./qualifiers.js";
 import { createX12Writer, x12WriterOptions, checkX12Target, restampX12 } from "./writer.js";
 
 export const x12Format: FormatDefinition<typeof x12ReaderOptions, typeof x12WriterOptions> = {
@@ -10,5 +11,6 @@ export const x12Format: FormatDefinition<typeof x12ReaderOptions, typeof x12Writ
   checkColumn: checkX12Column,
   createWriter: createX12Writer,
   checkTarget: checkX12Target,
+  checkColumns: mappingQualifierProblems,
   restamp: restampX12,
 };

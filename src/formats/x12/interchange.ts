@@ -8,17 +8,22 @@ const delimiter = z
   .string()
   .length(1)
   .refine((c) => !/[A-Za-z0-9 ]/.test(c), "a delimiter cannot be a letter, digit or space");
-const partyId = z.strictObject({
-  /** ISA05/ISA07: 01 DUNS, 08 UCC EDI, 12 phone, 14 DUNS+suffix, ZZ mutually defined... */
-  qualifier: z.string().regex(/^[A-Z0-9]{2}$/, "two characters, e.g. ZZ, 01, 08, 12"),
-  id: z
-    .string()
-    .min(1)
-    .max(15)
-    .regex(/^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/, "1-15 printable ASCII characters"),
-  /** GS02/GS03 application code; defaults to the id */
-  application: z.string().min(2).max(15).optional(),
-});
+const partyId = z
+  .strictObject({
+    /** ISA05/ISA07: 01 DUNS, 08 UCC EDI, 12 phone, 14 DUNS+suffix, ZZ mutually defined... */
+    qualifier: z.string().regex(/^[A-Z0-9]{2}$/, "two characters, e.g. ZZ, 01, 08, 12"),
+    id: z
+      .string()
+      .min(1)
+      .max(15)
+      .regex(/^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/, "1-15 printable ASCII characters"),
+    /** GS02/GS03 application code (2-15 characters); defaults to the id */
+    application: z.string().min(2).max(15).optional(),
+  })
+  .refine((p) => p.application !== undefined || p.id.trim().length >= 2, {
+    message: "GS02/GS03 need 2-15 characters and this id has 1: give an application code",
+    path: ["application"],
+  });
 
 export const x12EnvelopeSchema = z.strictObject({
   sender: partyId,
@@ -75,10 +80,17 @@ export function delimsOf(e: X12Envelope): Delims {
   };
 }
 
+/** Why these delimiters would make files a partner cannot read, or undefined. */
 export function checkDelims(d: Delims): string | undefined {
   const used = [d.element, d.component, d.segment, ...(d.repetition ? [d.repetition] : [])];
   if (new Set(used).size !== used.length)
     return `the delimiters must differ from each other (${used.map((c) => JSON.stringify(c)).join(" ")})`;
+  if (/[A-Za-z0-9 ]/.test(d.segment))
+    return `the segment terminator ${JSON.stringify(d.segment)} cannot be a letter, digit or space`;
+  if (/[\r\n]/.test(d.segment) && d.lineBreak !== "")
+    return "the segment terminator is a line break and lineBreak adds another: every other segment would be empty (set lineBreak: none)";
+  if (/[\r\n]/.test(d.element + d.component + (d.repetition ?? "")))
+    return "only the segment terminator may be a line break";
   return undefined;
 }
 

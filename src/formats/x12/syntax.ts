@@ -251,6 +251,19 @@ function noteFaults(s: Segment, notes: Note[], present: (n: number) => boolean):
   return out;
 }
 
+/**
+ * Why a value cannot be written as element `n` of segment `id` per its X12 definition (its
+ * type and length), or undefined (an element not defined here is not checked).
+ */
+export function elementProblem(id: string, n: number, value: string): string | undefined {
+  const def = SEGMENTS[id]?.elements[n - 1];
+  if (!def || value === "") return undefined;
+  const fault = elementFault(value, def);
+  return fault
+    ? `${fault[1]} (${id}${String(n).padStart(2, "0")} is ${def.type} ${def.min}/${def.max} in X12)`
+    : undefined;
+}
+
 /** The syntax errors of one segment against its definition (none for a segment not defined here). */
 export function segmentErrors(s: Segment, rejectsSet: boolean): SyntaxError[] {
   const base = { segment: s.index, segmentId: s.id || "???", rejectsSet };

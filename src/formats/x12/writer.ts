@@ -3,6 +3,7 @@ import { createOutputFile } from "../output-file.js";
 import { createReadStream } from "node:fs";
 import type { RecordWriter, WriteContext } from "../types.js";
 import type { ControlNumbers } from "./interchange.js";
+import { elementProblem } from "./syntax.js";
 import {
   checkDelims,
   cleanValue,
@@ -136,6 +137,9 @@ export async function createX12Writer(
         const r = cleanValue(values[i], d, envelope.charset, o.invalidCharacters === "strip");
         if (!r.ok) return `${headers![i]} ${JSON.stringify(values[i])} ${r.reason}`;
         const { segment, element } = places[i];
+        // a value its element cannot hold (LIN03 longer than 48) would make the partner reject the set
+        const unfit = elementProblem(o.record[segment], element, r.value);
+        if (unfit) return `${headers![i]} ${JSON.stringify(r.value)} ${unfit}`;
         const seg = segments[segment];
         while (seg.length <= element) seg.push("");
         seg[element] = r.value;
