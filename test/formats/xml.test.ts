@@ -144,3 +144,79 @@ describe("XML out: well-formed, declared encoding, escaped text", () => {
     ]);
   });
 });
+
+describe("XML as partners send it: encodings, repeated parents, namespaces, CDATA", () => {
+  const bytes = (p: string, b: Buffer) => {
+    writeFileSync(p, b);
+    return p;
+  };
+  const doc = (encoding: string, sku: string) =>
+    `<?xml version="1.0" encoding="${encoding}"?>\n<Inventory asOf="2026-11-20T08:00:00Z"><Item sku="${sku}"><Available>5</Available></Item><Item sku="${sku}2"><Available>1</Available></Item></Inventory>\n`;
+  it("the declared encoding is honoured: ISO-8859-1, windows-1252, UTF-16 LE and BE with a BOM; two accented codes stay two", async () => {
+    const latin = bytes(join(dir, "latin.xml"), Buffer.from(doc("ISO-8859-1", "CAFÉ"), "latin1"));
+    expect((await read(INVENTORY, latin)).records.map((r) => r.sku)).toEqual(["CAFÉ", "CAFÉ2"]);
+    const cp = bytes(join(dir, "cp.xml"), Buffer.from(doc("windows-1252", "A\x80"), "latin1"));
+    expect((await read(INVENTORY, cp)).records.map((r) => r.sku)).toEqual(["A€", "A€2"]);
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(doc("UTF-16", "ÉTÉ"), "utf16le")]);
+    expect((await read(INVENTORY, bytes(join(dir, "le.xml"), le))).records.map((r) => r.sku)).toEqual(["ÉTÉ", "ÉTÉ2"]);
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(doc("UTF-16", "ÉTÉ"), "utf16le").swap16()]);
+    expect((await read(INVENTORY, bytes(join(dir, "be.xml"), be))).records.map((r) => r.sku)).toEqual(["ÉTÉ", "ÉTÉ2"]);
+  });
+  it("an encoding it cannot honour, or bytes that are not what the file declares, refuse the file naming it: never a silent U+FFFD", async () => {
+    const ebcdic = file(doc("EBCDIC-CP-US", "A"));
+    await expect(read(INVENTORY, ebcdic)).rejects.toThrow(/encoding="EBCDIC-CP-US" is not one stockfeed reads/);
+    const lying = bytes(join(dir, "lying.xml"), Buffer.from(doc("UTF-8", "CAFÉ"), "latin1"));
+    await expect(read(INVENTORY, lying)).rejects.toThrow(
+      /bytes that are not UTF-8 near byte \d+ \(the file declares encoding="UTF-8"\)/,
+    );
+  });
+  it("records under repeated parents are all read, each with its parent's values (../@id)", async () => {
+    const m = file(
+      readFileSync(INVENTORY, "utf8")
+        .replace("record: Inventory/Item", "record: Inventory/Warehouse/Item")
+        .replace("lot: { column: Lot }", "lot: { column: ../@id }"),
+    );
+    const text = `<Inventory asOf="2026-11-20T08:00:00Z">
+  <Warehouse id="W1"><Item sku="A"><Available>1</Available></Item><Item sku="B"><Available>2</Available></Item></Warehouse>
+  <Warehouse id="W2"><Item sku="C"><Available>3</Available></Item></Warehouse>
+</Inventory>`;
+    const { records } = await read(m, file(text));
+    expect(records.map((r) => [r.sku, r.available, r.lot])).toEqual([
+      ["A", 1, "W1"],
+      ["B", 2, "W1"],
+      ["C", 3, "W2"],
+    ]);
+  });
+  it("namespaces are matched by URI, not by prefix: any prefix (or the default) bound to the mapping's URI reads the same", async () => {
+    const m = file(
+      [
+        "kind: inventory",
+        "format: xml",
+        "xml:",
+        "  record: inv:Inventory/inv:Item",
+        '  namespaces: { inv: "urn:acme:inventory" }',
+        "fields:",
+        '  sku: { column: "@sku" }',
+        "  available: { column: inv:Available }",
+        "  asOf: { column: /inv:Inventory/@asOf, format: iso8601 }",
+      ].join("\n") + "\n",
+    );
+    const body = (p: string) =>
+      `<${p}Inventory asOf="2026-11-20T08:00:00Z"><${p}Item sku="A"><${p}Available>4</${p}Available></${p}Item></${p}Inventory>`;
+    for (const [declare, prefix] of [
+      ['xmlns:x="urn:acme:inventory"', "x:"],
+      ['xmlns:inv="urn:acme:inventory"', "inv:"],
+      ['xmlns="urn:acme:inventory"', ""],
+    ]) {
+      const text = body(prefix).replace("<" + prefix + "Inventory ", `<${prefix}Inventory ${declare} `);
+      expect((await read(m, file(text))).records.map((r) => [r.sku, r.available])).toEqual([["A", 4]]);
+    }
+    // the right prefix bound to another URI is another namespace
+    const other = body("inv:").replace("<inv:Inventory ", '<inv:Inventory xmlns:inv="urn:someone:else" ');
+    await expect(read(m, file(other))).rejects.toThrow(/root element is <inv:Inventory> in urn:someone:else/);
+  });
+  it("CDATA content is literal: no entity decoding inside it", async () => {
+    const text = `<Inventory asOf="2026-11-20T08:00:00Z"><Item sku="A"><Available>1</Available><Lot><![CDATA[L&amp;1 <x>]]></Lot></Item><Item sku="B"><Available>1</Available><Lot>L&amp;2</Lot></Item></Inventory>`;
+    expect((await read(INVENTORY, file(text))).records.map((r) => r.lot)).toEqual(["L&amp;1 <x>", "L&2"]);
+  });
+});

@@ -1,4 +1,5 @@
 import { open } from "node:fs/promises";
+import { CP1252_HIGH } from "../../util/charsets.js";
 
 /**
  * The character encodings an X12 feed may be read in. The file is always read byte for byte
@@ -15,11 +16,6 @@ export type SegmentDecoder = (text: string) => { text: string } | { problem: str
 
 const hex = (c: number) => `0x${c.toString(16).toUpperCase().padStart(2, "0")}`;
 const HIGH = /[\x80-\xff]/;
-
-/** windows-1252's characters for 0x80-0x9F; undefined where the code page has none */
-const CP1252: Array<string | undefined> = [..."€\u0000‚ƒ„…†‡ˆ‰Š‹Œ\u0000Ž\u0000\u0000‘’“”•–—˜™š›œ\u0000žŸ"].map((c) =>
-  c === "\u0000" ? undefined : c,
-);
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -52,10 +48,10 @@ export function segmentDecoder(encoding: Exclude<X12Encoding, "auto">): SegmentD
     case "windows-1252":
       return (text) => {
         if (!HIGH.test(text)) return { text };
-        const b = firstBad(text, (c) => c >= 0x80 && c <= 0x9f && CP1252[c - 0x80] === undefined);
+        const b = firstBad(text, (c) => c >= 0x80 && c <= 0x9f && CP1252_HIGH[c - 0x80] === undefined);
         if (b)
           return { problem: `byte ${hex(b.code)} at character ${b.at} is not a windows-1252 character`, at: b.at - 1 };
-        return { text: text.replace(/[\x80-\x9f]/g, (c) => CP1252[c.charCodeAt(0) - 0x80]!) };
+        return { text: text.replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!) };
       };
     case "utf8":
       return (text) => {
