@@ -3,11 +3,17 @@ import { join } from "node:path";
 import { X12Parser } from "node-x12";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAPPINGS, Scenario } from "../helpers/scenario.js";
+import { checkWrittenX12 } from "../helpers/x12-check.js";
 
 let scenarios: Scenario[] = [];
 afterEach(() => {
-  for (const s of scenarios) s.cleanup();
-  scenarios = [];
+  // every X12 file these tests made is read by a parser that is not ours
+  try {
+    for (const s of scenarios) checkWrittenX12(s);
+  } finally {
+    for (const s of scenarios) s.cleanup();
+    scenarios = [];
+  }
 });
 
 /** A warehouse that sends X12 846s and gets a 997 back for each interchange. */

@@ -5,6 +5,7 @@ import { X12Parser } from "node-x12";
 import { parse, stringify } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { Scenario, MAPPINGS } from "../helpers/scenario.js";
+import { checkWrittenX12 } from "../helpers/x12-check.js";
 import { compileInputMapping } from "../../src/mapping/compile.js";
 import { Store } from "../../src/state/store.js";
 import { loadConfig } from "../../src/config/load.js";
@@ -15,8 +16,13 @@ import type { ConfigError } from "../../src/errors.js";
 
 let scenarios: Scenario[] = [];
 afterEach(() => {
-  for (const s of scenarios) s.cleanup();
-  scenarios = [];
+  // every X12 file these tests made is read by a parser that is not ours
+  try {
+    for (const s of scenarios) checkWrittenX12(s);
+  } finally {
+    for (const s of scenarios) s.cleanup();
+    scenarios = [];
+  }
 });
 
 type Envelope = Record<string, unknown>;
