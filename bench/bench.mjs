@@ -23,7 +23,7 @@ import { cpus, freemem, totalmem, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Papa from "papaparse";
-import { CACHE_KB } from "../dist/state/store.js";
+import { CACHE_KB } from "../dist/state/sqlite/store.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SCENARIOS = {

@@ -9,7 +9,7 @@ import type { StageContext } from "./stages/context.js";
 import { collectFeed, type FeedOwner, type FileReport } from "./stages/collect.js";
 import { syncCart, type CartReport } from "./stages/sync.js";
 import { syncProducts, type ProductReport } from "./stages/products.js";
-import { Store } from "./state/store.js";
+import { openStore, type Store } from "./state/store.js";
 import { Connections } from "./transports/connections.js";
 import { isoUtc } from "./util/time.js";
 
@@ -74,13 +74,13 @@ async function openState(
   dryRun: boolean,
 ): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (!dryRun) {
-    const store = Store.open(config.statePath);
+    const store = openStore(config.statePath);
     return { store, cleanup: async () => store.close() };
   }
   const dir = await mkdtemp(join(tmpdir(), "stockfeed-dry-run-"));
   const copy = join(dir, "state.sqlite");
   if (existsSync(config.statePath)) await copyFile(config.statePath, copy);
-  const store = Store.open(copy);
+  const store = openStore(copy);
   return {
     store,
     cleanup: async () => {
@@ -135,7 +135,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
     exitCode: 0,
   };
   try {
-    const runId = store.startRun(startedAt);
+    const runId = store.ledger.startRun(startedAt);
     report.runId = runId;
     const progress = { files: 0, rows: 0, carts: 0, cartsTotal: carts.length, current: "" };
     const onFile = (f: { name: string; rowsRead: number }) => {
@@ -193,7 +193,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
       report.products.some((p) => p.action === "failed");
     report.exitCode = problems ? 1 : 0;
     report.finishedAt = isoUtc(now());
-    store.finishRun(runId, now(), problems ? "with_problems" : "ok", {
+    store.ledger.finishRun(runId, now(), problems ? "with_problems" : "ok", {
       files: report.files.map((f) => ({
         name: f.name,
         source: f.source,

@@ -15,8 +15,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ROOT, Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
 import { loadConfig } from "../src/config/load.js";
-import { cartStatus } from "../src/state/reports.js";
-import { Store } from "../src/state/store.js";
+import { openStore } from "../src/state/store.js";
 import { stockfeed } from "./helpers/cli.js";
 
 const T = "2026-11-20T11:00:00Z";
@@ -215,9 +214,9 @@ describe("folder lifecycle", () => {
     // not recorded as sent while it waits
     expect(s.query("SELECT status FROM cart_syncs WHERE cart = 'shop'")).toEqual([{ status: "pending" }]);
     expect(s.query("SELECT COUNT(*) AS n FROM sku_sync WHERE cart = 'shop'")).toEqual([{ n: 0 }]);
-    const store = Store.open(s.path("state/stockfeed.sqlite"));
+    const store = openStore(s.path("state/stockfeed.sqlite"));
     try {
-      expect(cartStatus(store, loadConfig(s.configPath)).find((c) => c.cart === "shop")).toMatchObject({
+      expect(store.queries.cartStatus(loadConfig(s.configPath)).find((c) => c.cart === "shop")).toMatchObject({
         waitingInOutbox: 1,
         lastAttempt: { status: "pending" },
       });

@@ -9,8 +9,7 @@ import Papa from "papaparse";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/load.js";
 import { ConfigError } from "../src/errors.js";
-import { productSyncRows } from "../src/state/queries/product-sync.js";
-import { Store } from "../src/state/store.js";
+import { openStore } from "../src/state/store.js";
 import { stockfeed } from "./helpers/cli.js";
 import { MAPPINGS, SAMPLES, Scenario } from "./helpers/scenario.js";
 
@@ -257,9 +256,9 @@ describe("the catalog's inventory-enabled flag", () => {
     expect(s.latest("shop")).toEqual({ "TSHIRT-RED-M": 5 });
     expect(r.carts[0].skipped["inventory-disabled"]).toBe(2);
     const config = loadConfig(s.configPath);
-    const store = Store.open(config.statePath);
+    const store = openStore(config.statePath);
     try {
-      const rows = [...productSyncRows(store, config.merchants[0].carts[0])];
+      const rows = [...store.queries.productSync(config.merchants[0].carts[0])];
       expect(rows.find((x) => x.sku === "MUG-WHITE")).toEqual(
         expect.objectContaining({
           inventoryEnabled: false,

@@ -1,7 +1,7 @@
 import { findCart, loadConfig } from "../config/load.js";
 import { cartSyncDecision, computeCartLines } from "../stages/sync.js";
 import { waitingFor } from "../stages/waiting.js";
-import { Store } from "../state/store.js";
+import { openStore } from "../state/store.js";
 import { printJson, table, type Io } from "./output.js";
 
 /** What the next file for a cart will change against the last file delivered, without sending. */
@@ -11,11 +11,11 @@ export async function diffCommand(
 ): Promise<number> {
   const config = loadConfig(args.config);
   const cart = findCart(config, args.cart, args.merchant);
-  const store = Store.open(config.statePath);
+  const store = openStore(config.statePath);
   try {
     const { decision, text } = cartSyncDecision(store, cart);
     computeCartLines(store, cart);
-    const diff = store.diffWithLastDelivery(cart.merchant, cart.config.id);
+    const diff = store.carts.diffWithLastDelivery(cart.merchant, cart.config.id);
     const next = { wouldSend: decision.sync, reason: decision.reason, reasonText: text };
     const waiting = await waitingFor(store, config, cart);
     if (args.json) {

@@ -1,7 +1,6 @@
 import { findCart, loadConfig } from "../config/load.js";
 import { explain } from "../domain/explain.js";
-import { explainFacts } from "../state/explain.js";
-import { Store } from "../state/store.js";
+import { openStore } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
 
 export function explainCommand(
@@ -10,9 +9,9 @@ export function explainCommand(
 ): number {
   const config = loadConfig(args.config);
   const cart = findCart(config, args.cart, args.merchant);
-  const store = Store.open(config.statePath);
+  const store = openStore(config.statePath);
   try {
-    const facts = explainFacts(store, config, cart, args.sku, args.now ? Date.parse(args.now) : Date.now());
+    const facts = store.queries.explainFacts(config, cart, args.sku, args.now ? Date.parse(args.now) : Date.now());
     const e = explain(facts);
     if (args.json) {
       printJson(io, { facts, explanation: e });

@@ -1,6 +1,6 @@
 import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
-import { Store } from "../state/store.js";
+import { openStore } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
 
 interface RunSummary {
@@ -48,20 +48,9 @@ export function historyCommand(
   const config = loadConfig(args.config);
   const since = parseSince(args.since);
   const limit = Number(args.limit ?? 50);
-  const store = Store.open(config.statePath);
+  const store = openStore(config.statePath);
   try {
-    const rows = store.db
-      .prepare(
-        "SELECT id, started_at, finished_at, status, summary FROM runs WHERE started_at >= ? ORDER BY id DESC LIMIT ?",
-      )
-      .all(since, limit) as Array<{
-      id: number;
-      started_at: number;
-      finished_at: number | null;
-      status: string;
-      summary: string | null;
-    }>;
-    const runs = rows.reverse().map((r) => {
+    const runs = store.queries.runs(since, limit).map((r) => {
       const s = (r.summary ? JSON.parse(r.summary) : {}) as RunSummary;
       return {
         run: r.id,

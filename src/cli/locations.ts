@@ -1,7 +1,6 @@
 import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
-import { locationRows, productSummary } from "../state/queries/locations.js";
-import { Store } from "../state/store.js";
+import { openStore } from "../state/store.js";
 import { streamTable } from "../util/table.js";
 import { when, type Io } from "./output.js";
 import { limited, limitOf, map, streamJson, type PagingArgs } from "./paging.js";
@@ -27,7 +26,7 @@ export function locationsCommand(args: LocationsArgs, io: Io): number {
   const merchants = args.merchant ? [args.merchant] : withIt.map((m) => m.config.id);
   if (args.after !== undefined && merchants.length > 1)
     throw new UsageError("--after pages one merchant's SKUs: add --merchant");
-  const store = Store.open(config.statePath);
+  const store = openStore(config.statePath);
   try {
     const page = { after: args.after, search: args.search };
     const more: { next?: unknown } = {};
@@ -38,7 +37,7 @@ export function locationsCommand(args: LocationsArgs, io: Io): number {
         (r) => ((last = r.sku), r),
       );
     if (args.warehouse) {
-      const rows = take(locationRows(store, args.warehouse, merchants, page));
+      const rows = take(store.queries.locationRows(args.warehouse, merchants, page));
       if (args.json) streamJson(io, { warehouse: args.warehouse }, rows, () => (more.next ? { nextAfter: last } : {}));
       else {
         const headers = ["merchant", "sku", "available", "on hand", "as of", "last loaded", "file"];
@@ -54,7 +53,7 @@ export function locationsCommand(args: LocationsArgs, io: Io): number {
           );
       }
     } else {
-      const rows = take(productSummary(store, merchants, page));
+      const rows = take(store.queries.productSummary(merchants, page));
       if (args.json) streamJson(io, {}, rows, () => (more.next ? { nextAfter: last } : {}), "summary");
       else {
         const n = streamTable(

@@ -1,8 +1,7 @@
 import { Cron } from "croner";
 import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { heartbeatAlive, readHeartbeat } from "../daemon.js";
-import { cartStatus, warehouseStatus } from "../state/reports.js";
-import { Store } from "../state/store.js";
+import { openStore } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
 
 /** Whether a daemon owns this state and is alive, from its heartbeat file. */
@@ -29,9 +28,9 @@ function nextSync(schedule: string, timeZone: string, now: number): string {
 export function statusCommand(args: { config: string; json?: boolean; now?: string }, io: Io): number {
   const now = args.now ? Date.parse(args.now) : Date.now();
   const config = loadConfig(args.config);
-  const store = Store.open(config.statePath);
+  const store = openStore(config.statePath);
   try {
-    const warehouses = warehouseStatus(store, config);
+    const warehouses = store.queries.warehouseStatus(config);
     const schedules = new Map(
       config.merchants.flatMap((m) =>
         m.carts.map((k) => [
@@ -40,7 +39,7 @@ export function statusCommand(args: { config: string; json?: boolean; now?: stri
         ]),
       ),
     );
-    const carts = cartStatus(store, config).map((c) => {
+    const carts = store.queries.cartStatus(config).map((c) => {
       const s = schedules.get(`${c.merchant}/${c.cart}`)!;
       return { ...c, schedule: s.schedule, timeZone: s.timeZone, nextSync: nextSync(s.schedule, s.timeZone, now) };
     });

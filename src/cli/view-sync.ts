@@ -1,7 +1,6 @@
 import { findCart, loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
-import { productSyncRows, type ProductSyncRow } from "../state/queries/product-sync.js";
-import { Store } from "../state/store.js";
+import { openStore, type ProductSyncRow } from "../state/store.js";
 import { streamTable } from "../util/table.js";
 import { when, type Io } from "./output.js";
 import { limited, limitOf, map, streamJson, type PagingArgs } from "./paging.js";
@@ -32,10 +31,10 @@ export function viewSyncCommand(args: ViewSyncArgs, io: Io): number {
   if (!Number.isFinite(hours) || hours <= 0)
     throw new UsageError(`--stale-after takes a number of hours, not ${JSON.stringify(args.staleAfter)}`);
   const limit = limitOf(args);
-  const store = Store.open(config.statePath);
+  const store = openStore(config.statePath);
   try {
     const now = args.now ? Date.parse(args.now) : Date.now();
-    const all = productSyncRows(store, cart, {
+    const all = store.queries.productSync(cart, {
       now,
       staleAfterMs: hours * 3_600_000,
       after: args.after,

@@ -84,7 +84,7 @@ async function writeRejects(ctx: StageContext, fileId: number, path: string): Pr
   const header = ["line", "severity", "sku", "order_id", "field", "value", "reason"];
   const options = csvWriterOptions.parse({ escapeFormulae: true });
   const w = await csvFormat.createWriter(path, header, options, { now: ctx.now, plannedRecords: 0 });
-  for (const r of ctx.store.rejectsOf(fileId)) {
+  for (const r of ctx.store.ledger.rejectsOf(fileId)) {
     await w.write([String(r.line), r.severity, r.sku ?? "", r.order_id ?? "", r.field, r.value, r.reason]);
   }
   await w.close();
@@ -152,7 +152,7 @@ async function finishLeftovers(ctx: StageContext, feed: Feed, owner: FeedOwner, 
     const path = join(spool, name);
     const s = await stat(path);
     const file = (await readMeta(spool, name)) ?? { path: name, size: s.size, mtime: Math.floor(s.mtimeMs) };
-    const taken = ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
+    const taken = ctx.store.ledger.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
     if (
       taken &&
       taken.stored_at === null &&
@@ -189,7 +189,7 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
   const { ready, waiting, unsafe, skipped } = await completeFiles(
     source,
     config,
-    ctx.store.listingMemory(feed.sourceKey),
+    ctx.store.ledger.listingMemory(feed.sourceKey),
     ctx.now,
   );
   for (const u of unsafe) {
@@ -213,7 +213,7 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
 
   for (const file of ready) {
     if (ctx.stopping?.()) break;
-    const taken = ctx.store.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
+    const taken = ctx.store.ledger.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
     if (taken) {
       // afterTake keep: the ledger's path, size and mtime say it is the file loaded before
       if (ctx.dryRun || config.afterTake === "keep") continue;
@@ -363,7 +363,7 @@ function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: 
     const plan = ackPlan(i, settings);
     if (!plan.ta1 && plan.groups.length === 0) continue;
     const { sender, receiver, partner } = ackParties(i);
-    const control = ctx.store.reserveControlNumbers(partner, plan.groups.length, Math.max(1, plan.groups.length));
+    const control = ctx.store.edi.reserveControlNumbers(partner, plan.groups.length, Math.max(1, plan.groups.length));
     const content = buildAck(i, expected, control, ctx.now, settings)!;
     const safe = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, "_");
     const values: Record<string, string> = {
@@ -378,13 +378,13 @@ function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: 
       /\{(merchant|source|sender|receiver|control|timestamp)\}/g,
       (_, k: string) => values[k],
     );
-    ctx.store.addAck({ fileId, source: feed.sourceKey, name, content, createdAt: ctx.now });
+    ctx.store.edi.addAck({ fileId, source: feed.sourceKey, name, content, createdAt: ctx.now });
   }
 }
 
 /** Sends the feed's acknowledgments not sent yet (this run's, and any an earlier run could not deliver). */
 async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed["config"]["ack"]>): Promise<void> {
-  const pending = ctx.store.pendingAcks(feed.sourceKey);
+  const pending = ctx.store.edi.pendingAcks(feed.sourceKey);
   if (pending.length === 0) return;
   const outbox = join(ctx.workDir, "outbox", "acks", feed.sourceKey);
   await mkdir(outbox, { recursive: true });
@@ -397,10 +397,10 @@ async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed[
       const { location } = await deliverFile(destination, ack.destination, local, a.name);
       faultPoint("ack:after-publish");
       await rm(local, { force: true });
-      ctx.store.ackDelivered(a.id, ctx.now, location);
+      ctx.store.edi.ackDelivered(a.id, ctx.now, location);
       ctx.log.info({ source: feed.sourceKey, file: a.name, location }, "acknowledgment delivered");
     } catch (e) {
-      ctx.store.ackFailed(a.id, (e as Error).message);
+      ctx.store.edi.ackFailed(a.id, (e as Error).message);
       ctx.log.error(
         { source: feed.sourceKey, file: a.name, err: (e as Error).message },
         "acknowledgment not delivered; retried next run",
@@ -435,9 +435,9 @@ async function takeOne(
   const archiveDir = join(ctx.workDir, "archive", datePath(ctx.now), feed.sourceKey);
   faultPoint("collect:before-load");
 
-  const earlier = store.findLoaded(feed.sourceKey, sha256);
+  const earlier = store.ledger.findLoaded(feed.sourceKey, sha256);
   if (earlier) {
-    const id = store.insertFile(entry, "duplicate");
+    const id = store.ledger.insertFile(entry, "duplicate");
     const report: FileReport = {
       ...base,
       status: "duplicate",
@@ -450,7 +450,7 @@ async function takeOne(
     if (!ctx.dryRun) {
       const dest = join(archiveDir, await freeName(archiveDir, `${posix.basename(path)}.duplicate`));
       await moveFile(path, dest);
-      store.setStoredAt(id, dest);
+      store.ledger.setStoredAt(id, dest);
       report.storedAt = dest;
     }
     return report;
@@ -462,14 +462,14 @@ async function takeOne(
   let loadEnd = loadStart;
   store.begin();
   try {
-    fileId = store.insertFile(entry, "loading" as FileStatus);
+    fileId = store.ledger.insertFile(entry, "loading" as FileStatus);
     // a file without as-of times is as of its modification time, never later than now (a server
     // clock ahead of ours must not hide orders); a listing without exact times: as of now
     const asOfDefault = file.mtime > (feed.asOfBounds?.oldest ?? 0) ? Math.min(file.mtime, ctx.now) : ctx.now;
     const target = { fileId, ...owner, mtime: asOfDefault, now: ctx.now, asOfBounds: feed.asOfBounds };
     result = await loadFile(store, feed, path, file.path, target);
     const status: FileStatus = result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded";
-    store.finishFile(fileId, { status, ...result });
+    store.ledger.finishFile(fileId, { status, ...result });
     if (result.interchanges && feed.config.ack) queueAcks(ctx, feed, fileId, result.interchanges);
     store.commit();
     faultPoint("collect:after-load");
@@ -488,8 +488,8 @@ async function takeOne(
       recordFailure(store, entry, reason);
       return { ...base, status: "failed", error: reason };
     }
-    const id = store.insertFile(entry, "failed");
-    store.finishFile(id, { status: "failed", error: reason });
+    const id = store.ledger.insertFile(entry, "failed");
+    store.ledger.finishFile(id, { status: "failed", error: reason });
     const report: FileReport = { ...base, status: "failed", error: reason };
     ctx.log.error(
       { file: file.path, source: feed.sourceKey, reason },
@@ -505,7 +505,7 @@ async function takeOne(
         `${dest}.error.txt`,
         `${file.path}: ${reason}\nsource: ${feed.sourceKey}\ntaken: ${isoUtc(ctx.now)}\nsha256: ${sha256}\n`,
       );
-      store.setStoredAt(id, dest);
+      store.ledger.setStoredAt(id, dest);
       report.storedAt = dest;
     }
     return report;
@@ -549,7 +549,7 @@ async function takeOne(
 /** The ledger's note of a file that could not be loaded, when the state can still take it. */
 function recordFailure(store: StageContext["store"], entry: FileEntry, reason: string): void {
   try {
-    store.finishFile(store.insertFile(entry, "failed"), { status: "failed", error: reason });
+    store.ledger.finishFile(store.ledger.insertFile(entry, "failed"), { status: "failed", error: reason });
   } catch (e) {
     if (!stateFault(e)) throw e;
   }
@@ -576,7 +576,7 @@ async function archiveLoaded(
   }
   faultPoint("collect:before-archive-local");
   await moveFile(path, storedAt);
-  ctx.store.setStoredAt(fileId, storedAt);
+  ctx.store.ledger.setStoredAt(fileId, storedAt);
   ctx.log.info({ source: feed.sourceKey, file: posix.basename(path), storedAt, rejectsFile }, "file archived");
   return { storedAt, rejectsFile };
 }

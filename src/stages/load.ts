@@ -68,7 +68,7 @@ export async function loadFile(
     limits: mapping.limits,
     seenInterchange: (i) => {
       const { sender, receiver } = interchangeParties(i);
-      return store.findReceivedInterchange(sender, receiver, i.control);
+      return store.edi.findReceivedInterchange(sender, receiver, i.control);
     },
   });
   const missing = mapping.checkColumns(table.present);
@@ -94,7 +94,7 @@ export async function loadFile(
     if (shown.length < REPORTED_REJECTS) shown.push(...errors.slice(0, REPORTED_REJECTS - shown.length));
     rejectBatch.push(...errors);
     if (rejectBatch.length >= BATCH) {
-      store.addRejects(t.fileId, rejectBatch);
+      store.ledger.addRejects(t.fileId, rejectBatch);
       rejectBatch = [];
     }
   };
@@ -138,7 +138,7 @@ export async function loadFile(
     }
   }
   if (batch.length) sink.add(batch);
-  if (rejectBatch.length) store.addRejects(t.fileId, rejectBatch);
+  if (rejectBatch.length) store.ledger.addRejects(t.fileId, rejectBatch);
   Object.assign(result, sink.finish(result));
   if (table.notes?.length) result.notes = table.notes;
   if (table.interchanges) {
@@ -147,7 +147,7 @@ export async function loadFile(
       // a rejected interchange is not "received": the partner's corrected resend may carry its control number
       if (i.duplicateOf || i.problem) continue;
       const { sender, receiver } = interchangeParties(i);
-      store.recordReceivedInterchange(sender, receiver, i.control, t.fileId);
+      store.edi.recordReceivedInterchange(sender, receiver, i.control, t.fileId);
     }
   }
   return result;
@@ -186,7 +186,7 @@ type ColumnOf = (field: string) => string;
 function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnOf, file: string): Sink {
   switch (kind) {
     case "inventory": {
-      store.clearInventoryStage();
+      store.inventory.clearInventoryStage();
       const bounds = t.asOfBounds;
       return {
         vet(record, line) {
@@ -196,7 +196,7 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
           return { file, line, field: columnOf("asOf"), value: isoUtc(r.asOf!), reason: problem, sku: r.sku };
         },
         add(records) {
-          store.stageInventory(
+          store.inventory.stageInventory(
             (records as Array<Lined<CanonicalRecord<"inventory">>>).map(({ record: r, line }) => ({
               sku: r.sku,
               available: r.available,
@@ -207,17 +207,17 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
             })),
           );
         },
-        rejectedSku: (sku, line) => store.stageSeenSku(sku, line),
+        rejectedSku: (sku, line) => store.inventory.stageSeenSku(sku, line),
         finish: (sofar) => finishInventory(store, t, sofar, columnOf("sku"), file),
       };
     }
     case "orders": {
-      store.clearOrderStage();
+      store.inventory.clearOrderStage();
       let staged = 0;
       return {
         add(records) {
           staged += records.length;
-          store.stageOrders(
+          store.inventory.stageOrders(
             (records as Array<Lined<CanonicalRecord<"orders">>>).map(({ record: r, line }) => ({
               orderId: r.orderId,
               line: r.line ?? 1,
@@ -232,7 +232,7 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
         },
         rejectedSku: () => {},
         finish() {
-          store.applyOrderStage({ fileId: t.fileId, merchant: t.merchant, cart: t.cart! });
+          store.inventory.applyOrderStage({ fileId: t.fileId, merchant: t.merchant, cart: t.cart! });
           return { rowsLoaded: staged, linesLoaded: staged };
         },
       };
@@ -260,12 +260,12 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
           finish: () => ({ rowsLoaded: n, linesLoaded: n, applied: n }),
         };
       }
-      store.clearCatalog(t.merchant, t.cart!);
+      store.inventory.clearCatalog(t.merchant, t.cart!);
       let n = 0;
       return {
         add(records) {
           n += records.length;
-          store.addCatalog({
+          store.inventory.addCatalog({
             fileId: t.fileId,
             merchant: t.merchant,
             cart: t.cart!,
@@ -281,12 +281,12 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
       };
     }
     case "aliases": {
-      store.clearAliases(t.merchant);
+      store.inventory.clearAliases(t.merchant);
       let n = 0;
       return {
         add(records) {
           n += records.length;
-          store.addAliases({
+          store.inventory.addAliases({
             fileId: t.fileId,
             merchant: t.merchant,
             rows: (records as Array<Lined<CanonicalRecord<"aliases">>>).map((l) => l.record),
@@ -294,7 +294,7 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
         },
         rejectedSku: () => {},
         finish: () => {
-          store.aliasProducts(t.merchant);
+          store.inventory.aliasProducts(t.merchant);
           return { rowsLoaded: n, linesLoaded: n };
         },
       };
@@ -314,14 +314,14 @@ function finishInventory(
   skuField: string,
   file: string,
 ): Partial<LoadResult> {
-  const held = store.holdIncompleteSkus(t.fileId, skuField, MAX_QUANTITY);
+  const held = store.inventory.holdIncompleteSkus(t.fileId, skuField, MAX_QUANTITY);
   const rejects = [...sofar.rejects];
   for (const h of held.examples) {
     if (rejects.length >= REPORTED_REJECTS) break;
     rejects.push({ file, line: h.line, field: skuField, value: h.sku, reason: h.reason, sku: h.sku });
   }
   rejects.sort((a, b) => a.line - b.line);
-  const lines = store.stagedInventoryLines();
+  const lines = store.inventory.stagedInventoryLines();
   if (lines === 0 && t.fullSnapshot) {
     const why = sofar.rowsRead === 0 ? "it has no data lines" : `all ${sofar.rowsRead} of its lines were rejected`;
     const first = rejects.slice(0, 3).map((e) => `line ${e.line}: ${e.reason}`);
@@ -331,7 +331,7 @@ function finishInventory(
       file,
     );
   }
-  const r = store.applyInventoryStage({
+  const r = store.inventory.applyInventoryStage({
     fileId: t.fileId,
     merchant: t.merchant,
     warehouse: t.warehouse!,

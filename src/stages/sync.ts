@@ -5,7 +5,7 @@ import type { LoadedCart } from "../config/load.js";
 import { DETAIL_FIELDS } from "../mapping/kinds.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
 import { timed, type StageContext } from "./context.js";
-import { NO_SKIPS, type SkipReason, type Store } from "../state/store.js";
+import { NO_SKIPS, type Carts, type SkipReason, type Store } from "../state/store.js";
 import { createDestination, deliverFile } from "../transports/index.js";
 import { delayPoint, faultPoint } from "../util/fault.js";
 import { fileStamp, isoUtc } from "../util/time.js";
@@ -103,7 +103,7 @@ function writeContext(ctx: StageContext, cart: LoadedCart, plannedRecords: numbe
   return {
     now: ctx.now,
     plannedRecords,
-    x12: { envelope, reserve: (n) => ctx.store.reserveControlNumbers(partner, n) },
+    x12: { envelope, reserve: (n) => ctx.store.edi.reserveControlNumbers(partner, n) },
   };
 }
 
@@ -143,17 +143,17 @@ export function cartSyncDecision(
   opts: { sendAllSatisfied?: boolean } = {},
 ): { decision: SyncDecision; text: string; hash: string; newest: number | null } {
   const hash = settingsHash(cart);
-  const last = store.lastDelivered(cart.merchant, cart.config.id);
+  const last = store.carts.lastDelivered(cart.merchant, cart.config.id);
   // a cart file carrying product details (price, weight...) also has news when the WMS's product file changed
   const newestProducts =
     detailFields(cart).length > 0 ? store.products.newestProductFile(cart.merchant, cart.warehouse) : null;
-  const inventory = store.newestInventoryFile(cart.merchant, cart.warehouse);
+  const inventory = store.inventory.newestInventoryFile(cart.merchant, cart.warehouse);
   const newest = newestProducts !== null && inventory !== null ? Math.max(inventory, newestProducts) : inventory;
   const decision = decideSync({
     inventoryUpload: cart.config.inventoryUpload,
     // a file delivered from the outbox in this run is this run's file for a send-all cart
     sendAll: cart.sendAll && !opts.sendAllSatisfied,
-    hasInventory: store.hasInventory(cart.merchant, cart.warehouse),
+    hasInventory: store.inventory.hasInventory(cart.merchant, cart.warehouse),
     newestInventoryFileId: newest,
     lastSyncedInventoryFileId: last ? (last.inventory_file_id ?? 0) : null,
     settingsChanged: !!last && last.settings_hash !== hash,
@@ -164,7 +164,7 @@ export function cartSyncDecision(
 
 /** The computation every cart file and `diff` share: rules 5-9 and 15 into the store's cart lines. */
 export function computeCartLines(store: Store, cart: LoadedCart) {
-  return store.computeCart({ merchant: cart.merchant, cart: cart.config.id, ...cartRules(cart) });
+  return store.carts.computeCart({ merchant: cart.merchant, cart: cart.config.id, ...cartRules(cart) });
 }
 
 async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
@@ -186,7 +186,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   };
   if (!ctx.dryRun) {
     // files an earlier run rendered but could not deliver go first, unchanged (same name, same control numbers)
-    for (const p of store.pendingDeliveries(cart.merchant, c.id)) {
+    for (const p of store.carts.pendingDeliveries(cart.merchant, c.id)) {
       const sent = await deliverRendered(ctx, cart, p);
       if ("error" in sent) {
         Object.assign(report, {
@@ -218,7 +218,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     reason: decision.reason,
     inventoryFileId: newest,
     settingsHash: hash,
-    stateAt: store.dataStamp(cart.merchant),
+    stateAt: store.inventory.dataStamp(cart.merchant),
   };
   if (!ctx.dryRun && decision.reason === "send-all") {
     const repeated = await repeatLastFile(ctx, cart, filed, report);
@@ -231,7 +231,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
   const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
   if (skippedTotal > 0)
-    report.skippedExamples = store
+    report.skippedExamples = store.carts
       .skippedRows(SKIPPED_EXAMPLES)
       .map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
   if (skippedTotal > 0)
@@ -242,11 +242,11 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
       merchant: cart.merchant,
       cart: c.id,
       now: ctx.now,
-      seq: store.nextSeq(cart.merchant, c.id),
+      seq: store.carts.nextSeq(cart.merchant, c.id),
     });
     report.action = "would-send";
     report.preview = [];
-    for (const r of store.cartRows()) {
+    for (const r of store.carts.cartRows()) {
       report.preview.push({ code: r.code, quantity: r.quantity });
       if (report.preview.length >= PREVIEW_ROWS) break;
     }
@@ -277,7 +277,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     let asOfText = "";
     const details = productDetails(store, cart);
     const want = { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") };
-    for (const [code, sku, quantity, available, asOf] of store.cartRowsRaw(want)) {
+    for (const [code, sku, quantity, available, asOf] of store.carts.cartRowsRaw(want)) {
       faultPoint("sync:mid-render");
       if (asOf !== null && asOf !== asOfMs) [asOfMs, asOfText] = [asOf, isoUtc(asOf)];
       const line = { code, sku, quantity, available, asOf: asOfText };
@@ -288,7 +288,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     const bytes = await writer.close();
     writer = undefined;
     if (unsendable.length > 0) {
-      store.markUnsendable(unsendable);
+      store.carts.markUnsendable(unsendable);
       computed.rows -= unsendable.length;
       computed.units -= unsendable.reduce((a, u) => a + u.quantity, 0);
       computed.skipped.unsendable = unsendable.length;
@@ -312,7 +312,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
       bytes,
       sha256,
     };
-    syncId = store.recordRendered({ ...filed, ...rendered, skipped: computed.skipped });
+    syncId = store.carts.recordRendered({ ...filed, ...rendered, skipped: computed.skipped });
     store.commit();
   } catch (e) {
     store.rollback();
@@ -320,7 +320,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     if (local) await rm(local, { force: true });
     report.action = "failed";
     report.error = (e as Error).message;
-    store.recordFailedSync({
+    store.carts.recordFailedSync({
       runId: ctx.runId,
       merchant: cart.merchant,
       cart: c.id,
@@ -364,7 +364,7 @@ async function deliverNew(
 
 /** What a cart file's record carries however the file is made (rendered, or repeated). */
 type FiledAs = Pick<
-  Parameters<Store["recordRendered"]>[0],
+  Parameters<Carts["recordRendered"]>[0],
   "runId" | "merchant" | "cart" | "syncedAt" | "reason" | "inventoryFileId" | "settingsHash" | "stateAt"
 >;
 
@@ -376,7 +376,7 @@ async function nextOutboxFile(ctx: StageContext, cart: LoadedCart): Promise<{ na
   const c = cart.config;
   const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
   await mkdir(outbox, { recursive: true });
-  const seq = ctx.store.nextSeq(cart.merchant, c.id);
+  const seq = ctx.store.carts.nextSeq(cart.merchant, c.id);
   const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
   const local = join(outbox, name);
   await rm(local, { force: true });
@@ -399,7 +399,7 @@ async function repeatLastFile(
   const { store } = ctx;
   const c = cart.config;
   const restamp = cart.output.format.restamp;
-  const last = store.lastDelivered(cart.merchant, c.id);
+  const last = store.carts.lastDelivered(cart.merchant, c.id);
   if (!restamp || !last || last.settings_hash !== filed.settingsHash || last.state_at !== filed.stateAt)
     return undefined;
   const kept = await keptCopy(ctx, cart, last);
@@ -424,7 +424,7 @@ async function repeatLastFile(
       ...NO_SKIPS,
       ...(last.skipped_by ? (JSON.parse(last.skipped_by) as Record<SkipReason, number>) : {}),
     };
-    const syncId = store.recordRendered({
+    const syncId = store.carts.recordRendered({
       ...filed,
       fileName: next.name,
       outboxPath: local,
@@ -465,7 +465,7 @@ async function deliverRendered(
   const { store } = ctx;
   const where = { merchant: cart.merchant, cart: cart.config.id, file: p.file_name };
   if (!(await exists(p.outbox_path))) {
-    store.deliveryLost(p.id, `the outbox file ${p.outbox_path} is gone; the cart gets a new file`);
+    store.carts.deliveryLost(p.id, `the outbox file ${p.outbox_path} is gone; the cart gets a new file`);
     ctx.log.error(where, "outbox file missing: not delivered; a new file will be made");
     return { error: `the outbox file ${p.outbox_path} is gone` };
   }
@@ -478,7 +478,7 @@ async function deliverRendered(
       p.file_name,
     );
     faultPoint("sync:after-publish");
-    store.markDelivered(p.id, { fileName: d.name, location: d.location, at: ctx.now });
+    store.carts.markDelivered(p.id, { fileName: d.name, location: d.location, at: ctx.now });
     await keepOrRemove(ctx, cart, p);
     ctx.log.info(
       { ...where, location: d.location, alreadyThere: d.alreadyThere || undefined },
@@ -487,7 +487,7 @@ async function deliverRendered(
     return d;
   } catch (e) {
     const error = (e as Error).message;
-    store.deliveryFailed(p.id, error);
+    store.carts.deliveryFailed(p.id, error);
     ctx.log.error({ ...where, err: error }, "cart file not delivered; retried next run");
     return { error };
   }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Scenario, MAPPINGS } from "../helpers/scenario.js";
 import { checkWrittenX12 } from "../helpers/x12-check.js";
 import { compileInputMapping } from "../../src/mapping/compile.js";
-import { Store } from "../../src/state/store.js";
+import { openStore } from "../../src/state/store.js";
 import { loadConfig } from "../../src/config/load.js";
 import { createX12Writer, restampX12, x12WriterOptions } from "../../src/formats/x12/writer.js";
 import { x12EnvelopeSchema } from "../../src/formats/x12/interchange.js";
@@ -107,8 +107,8 @@ describe("X12 846 out: the envelope", () => {
     s.inventory("east", "inv.csv", ["A-1,5,,,2026-11-20T08:00:00Z"]);
     await s.run();
     // a run that reserved numbers and died before its file was delivered
-    const store = Store.open(s.path("state", "stockfeed.sqlite"));
-    expect(store.reserveControlNumbers("ZZ:ACME>01:123456789", 1)).toEqual({ isa: 2, gs: 2, st: 2 });
+    const store = openStore(s.path("state", "stockfeed.sqlite"));
+    expect(store.edi.reserveControlNumbers("ZZ:ACME>01:123456789", 1)).toEqual({ isa: 2, gs: 2, st: 2 });
     store.close();
     await s.run();
     const [first, second] = [outputText(s, "edi", 0), outputText(s, "edi", 1)].map((t) => segments(t));

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrations } from "../../src/state/migrations.js";
-import { Store } from "../../src/state/store.js";
+import { openStore } from "../../src/state/store.js";
 
 let dir: string | undefined;
 afterEach(() => dir && rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +43,7 @@ describe("migrations", () => {
       .run();
     old.close();
 
-    const store = Store.open(path);
+    const store = openStore(path);
     try {
       const view = () =>
         store.db.prepare("SELECT code, quantity, sync_id AS sync, synced_at AS at FROM sku_sync ORDER BY code").all();
@@ -53,7 +53,7 @@ describe("migrations", () => {
         { code: "B", quantity: 4, sync: 1, at: 1000 },
       ]);
       // once it is delivered, its lines count, without touching them
-      store.markDelivered(2, { fileName: "shop-2.csv", location: "/out/shop-2.csv" });
+      store.carts.markDelivered(2, { fileName: "shop-2.csv", location: "/out/shop-2.csv" });
       expect(view()).toEqual([
         { code: "A", quantity: 7, sync: 2, at: 2000 },
         { code: "B", quantity: 4, sync: 1, at: 1000 },

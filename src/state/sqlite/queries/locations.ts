@@ -3,7 +3,7 @@
  * loaded; the summary over all warehouses. Streamed in SKU order per merchant, straight off
  * the primary keys: no sort, no array of a million rows.
  */
-import type { Store } from "../store.js";
+import type { Db } from "../slice.js";
 
 export interface LocationRow {
   merchant: string;
@@ -34,12 +34,12 @@ export interface SkuPage {
 
 /** One warehouse's levels, merchant by merchant (in the order given), SKU by SKU. */
 export function* locationRows(
-  store: Store,
+  db: Db,
   warehouse: string,
   merchants: string[],
   page: SkuPage = {},
 ): Generator<LocationRow> {
-  const q = store.db.prepare(
+  const q = db.prepare(
     `SELECT i.merchant, i.warehouse, i.sku, i.available, i.on_hand AS onHand, i.as_of AS asOf, i.loaded_at AS loadedAt, f.name AS file
      FROM inventory i LEFT JOIN files f ON f.id = i.file_id
      WHERE i.merchant = @merchant AND i.warehouse = @warehouse AND i.sku > @after AND (@q IS NULL OR instr(i.sku, @q) > 0)
@@ -56,8 +56,8 @@ export function* locationRows(
 }
 
 /** Add/View Products: one line per SKU over all warehouses (no load times, as in the seed). */
-export function* productSummary(store: Store, merchants: string[], page: SkuPage = {}): Generator<ProductSummaryRow> {
-  const q = store.db.prepare(
+export function* productSummary(db: Db, merchants: string[], page: SkuPage = {}): Generator<ProductSummaryRow> {
+  const q = db.prepare(
     `SELECT merchant, sku, SUM(available) AS available, CASE WHEN COUNT(on_hand) = 0 THEN NULL ELSE SUM(on_hand) END AS onHand,
             COUNT(*) AS warehouses
      FROM inventory INDEXED BY inventory_by_sku

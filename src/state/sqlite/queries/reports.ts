@@ -1,8 +1,8 @@
 /**
  * What an operator must be able to see (DOMAIN.md), read from recorded state only.
  */
-import type { LoadedConfig } from "../config/load.js";
-import type { Store } from "./store.js";
+import type { LoadedConfig } from "../../../config/load.js";
+import type { Db } from "../slice.js";
 
 export interface WarehouseStatus {
   merchant: string;
@@ -25,8 +25,8 @@ export interface CartStatus {
   waitingInOutbox: number;
 }
 
-export function warehouseStatus(store: Store, config: LoadedConfig): WarehouseStatus[] {
-  const q = store.db.prepare(
+export function warehouseStatus(db: Db, config: LoadedConfig): WarehouseStatus[] {
+  const q = db.prepare(
     `SELECT taken_at AS at, name AS file, status, rows_read AS rows, rows_rejected AS rejected, rows_stale AS stale, error
      FROM files WHERE merchant = ? AND kind = 'inventory' AND warehouse = ? AND status <> 'duplicate' ORDER BY id DESC LIMIT 1`,
   );
@@ -40,13 +40,16 @@ export function warehouseStatus(store: Store, config: LoadedConfig): WarehouseSt
   );
 }
 
-export function cartStatus(store: Store, config: LoadedConfig): CartStatus[] {
-  const last = store.db.prepare(
+export function cartStatus(db: Db, config: LoadedConfig): CartStatus[] {
+  const last = db.prepare(
     `SELECT s.synced_at AS at, COALESCE(s.delivered_at, s.synced_at) AS deliveredAt, s.file_name AS file, s.rows, s.units, s.reason
      FROM cart_state c JOIN cart_syncs s ON s.id = c.last_sync_id
      WHERE c.merchant = ? AND c.cart = ?`,
   );
-  const attempt = store.db.prepare(
+  const pendingCount = db
+    .prepare("SELECT COUNT(*) FROM cart_syncs WHERE status = 'pending' AND merchant = ? AND cart = ?")
+    .pluck();
+  const attempt = db.prepare(
     "SELECT synced_at AS at, status, error FROM cart_syncs WHERE merchant = ? AND cart = ? ORDER BY id DESC LIMIT 1",
   );
   return config.merchants.flatMap((m) =>
@@ -56,7 +59,7 @@ export function cartStatus(store: Store, config: LoadedConfig): CartStatus[] {
       inventoryUpload: k.config.inventoryUpload,
       lastSync: (last.get(m.config.id, k.config.id) as Exclude<CartStatus["lastSync"], "NEVER"> | undefined) ?? "NEVER",
       lastAttempt: (attempt.get(m.config.id, k.config.id) as CartStatus["lastAttempt"] | undefined) ?? null,
-      waitingInOutbox: store.pendingDeliveries(m.config.id, k.config.id).length,
+      waitingInOutbox: pendingCount.get(m.config.id, k.config.id) as number,
     })),
   );
 }
@@ -86,8 +89,7 @@ export interface SearchedCart {
   alias: string | null;
 }
 
-export function searchSku(store: Store, code: string, carts: SearchedCart[]): SkuSearch {
-  const db = store.db;
+export function searchSku(db: Db, code: string, carts: SearchedCart[]): SkuSearch {
   const asAlias = db
     .prepare(
       "SELECT merchant, alias_type AS aliasType, sku FROM aliases WHERE code = ? ORDER BY merchant, alias_type, sku",
@@ -119,16 +121,16 @@ export function searchSku(store: Store, code: string, carts: SearchedCart[]): Sk
         .prepare("SELECT merchant, cart, inventory_enabled AS e FROM catalog WHERE sku = ? ORDER BY merchant, cart")
         .all(code) as Array<{ merchant: string; cart: string; e: number }>
     ).map((r) => ({ merchant: r.merchant, cart: r.cart, inventoryEnabled: r.e === 1 })),
-    lastSent: lastSentIn(store, code, carts),
+    lastSent: lastSentIn(db, code, carts),
   };
 }
 
 /** Per cart, what it was last sent for the code (or for the SKU's alias codes): key lookups, never a scan of every line. */
-function lastSentIn(store: Store, code: string, carts: SearchedCart[]): SkuSearch["lastSent"] {
-  const sent = store.db.prepare(
+function lastSentIn(db: Db, code: string, carts: SearchedCart[]): SkuSearch["lastSent"] {
+  const sent = db.prepare(
     "SELECT merchant, cart, code, quantity, synced_at AS at FROM sku_sync WHERE merchant = ? AND cart = ? AND code = ?",
   );
-  const aliasCodes = store.db
+  const aliasCodes = db
     .prepare("SELECT code FROM aliases WHERE merchant = ? AND sku = ? AND alias_type = ? ORDER BY code")
     .pluck();
   const out: SkuSearch["lastSent"] = [];

@@ -2,8 +2,8 @@
  * View Product Sync (DOMAIN.md "What an operator must be able to see"), read a page at a time
  * in code order: linear in the cart's codes, whatever their number, and streamed.
  */
-import type { LoadedCart } from "../../config/load.js";
-import type { Store } from "../store.js";
+import type { LoadedCart } from "../../../config/load.js";
+import type { Db } from "../slice.js";
 
 export interface ProductSyncRow {
   /** the code the cart knows (its SKU or alias code); for an alias cart's product without that alias, its SKU */
@@ -87,12 +87,7 @@ function pageSql(aliasCart: boolean): string {
  * order. A row is a problem when it was never synced, is inventory disabled, is left out of
  * the newest file, or its warehouse data is older than `staleAfterMs`.
  */
-export function* productSyncRows(
-  store: Store,
-  cart: LoadedCart,
-  o: ProductSyncOptions = {},
-): Generator<ProductSyncRow> {
-  const db = store.db;
+export function* productSyncRows(db: Db, cart: LoadedCart, o: ProductSyncOptions = {}): Generator<ProductSyncRow> {
   const m = cart.merchant;
   const id = cart.config.id;
   const lastSet = db
@@ -111,7 +106,7 @@ export function* productSyncRows(
     q: o.search ?? null,
     n: PAGE,
   };
-  const toRow = rowMaker(store, cart, o.now ?? Date.now(), o.staleAfterMs ?? 48 * 3_600_000);
+  const toRow = rowMaker(db, cart, o.now ?? Date.now(), o.staleAfterMs ?? 48 * 3_600_000);
   let after = o.after ?? "";
   for (;;) {
     const rows = page.all({ ...params, after }) as Raw[];
@@ -122,8 +117,8 @@ export function* productSyncRows(
 }
 
 /** The oldest as-of of a SKU's levels in the cart's warehouses, or null: a key lookup (without the hint, a scan). */
-function stockedAsOf(store: Store, cart: LoadedCart): (sku: string) => number | null {
-  const q = store.db
+function stockedAsOf(db: Db, cart: LoadedCart): (sku: string) => number | null {
+  const q = db
     .prepare(
       `SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku
        WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)`,
@@ -133,10 +128,10 @@ function stockedAsOf(store: Store, cart: LoadedCart): (sku: string) => number | 
 }
 
 /** A page row as View Product Sync shows it: its reason, and whether it needs an operator. */
-function rowMaker(store: Store, cart: LoadedCart, now: number, staleAfterMs: number): (r: Raw) => ProductSyncRow {
+function rowMaker(db: Db, cart: LoadedCart, now: number, staleAfterMs: number): (r: Raw) => ProductSyncRow {
   const alias = cart.config.alias;
-  const why = reasons(store, cart);
-  const stocked = stockedAsOf(store, cart);
+  const why = reasons(db, cart);
+  const stocked = stockedAsOf(db, cart);
   return (r) => {
     const synced = r.synced_at !== null;
     const asOf = synced ? stocked(r.sent_sku!) : null;
@@ -166,15 +161,14 @@ function rowMaker(store: Store, cart: LoadedCart, now: number, staleAfterMs: num
 }
 
 /** Why a code the cart knows was never sent to it. */
-function reasons(store: Store, cart: LoadedCart): (code: string, enabled: number | null) => string {
-  const db = store.db;
+function reasons(db: Db, cart: LoadedCart): (code: string, enabled: number | null) => string {
   const m = cart.merchant;
   const alias = cart.config.alias;
   const aliasSkus = db
     .prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku")
     .pluck();
   const product = db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?");
-  const stocked = stockedAsOf(store, cart);
+  const stocked = stockedAsOf(db, cart);
   return (code, enabled) => {
     if (!cart.config.inventoryUpload) return "inventory upload is off for this cart";
     if (enabled === 0)

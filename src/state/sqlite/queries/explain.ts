@@ -1,21 +1,23 @@
 import { Cron } from "croner";
-import type { LoadedCart, LoadedConfig } from "../config/load.js";
-import type { ExplainFacts } from "../domain/explain.js";
-import type { OrderStatus } from "../domain/availability.js";
-import type { Store } from "./store.js";
+import type { LoadedCart, LoadedConfig } from "../../../config/load.js";
+import type { ExplainFacts } from "../../../domain/explain.js";
+import type { OrderStatus } from "../../../domain/availability.js";
+import type { SqliteCarts } from "../carts.js";
+import type { SqliteInventory } from "../inventory.js";
+import type { Db } from "../slice.js";
 
 /** order lines before the as-of listed at most, newest first; the rest are counted */
 const OLDER_ORDERS_LISTED = 10;
 
 /** Every fact `explain` needs about one cart and one code, from recorded state only. */
 export function explainFacts(
-  store: Store,
+  db: Db,
+  slices: { carts: SqliteCarts; inventory: SqliteInventory },
   config: LoadedConfig,
   cart: LoadedCart,
   code: string,
   now: number,
 ): ExplainFacts {
-  const db = store.db;
   const m = cart.merchant;
   const merchant = config.merchants.find((x) => x.config.id === m)!;
   const warehouses = cart.warehouse ? [cart.warehouse] : merchant.warehouses.map((w) => w.config.id);
@@ -112,8 +114,8 @@ export function explainFacts(
       `SELECT s.synced_at AS at, c.file_name AS file, s.quantity FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.merchant = ? AND s.cart = ? AND s.code = ?`,
     )
     .get(m, c.id, code) as ExplainFacts["lastSentOfCode"] | undefined;
-  const last = store.lastDelivered(m, c.id);
-  const newest = store.newestInventoryFile(m, cart.warehouse);
+  const last = slices.carts.lastDelivered(m, c.id);
+  const newest = slices.inventory.newestInventoryFile(m, cart.warehouse);
   let nextRun: number | null = null;
   try {
     nextRun = new Cron(c.schedule, { paused: true }).nextRun(new Date(now))?.getTime() ?? null;

@@ -1,0 +1,127 @@
+import Database from "better-sqlite3";
+import { existsSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { StockfeedError } from "../../errors.js";
+import { makeDirs } from "../../util/fs.js";
+import { stateFault } from "../errors.js";
+import { migrations } from "../migrations.js";
+import type { Store } from "../store.js";
+import { SqliteCarts } from "./carts.js";
+import { SqliteEdi } from "./edi.js";
+import { SqliteInventory } from "./inventory.js";
+import { SqliteLedger } from "./ledger.js";
+import { ProductStore } from "./products.js";
+import { SqliteQueries } from "./queries.js";
+
+/** SQLite page cache per connection (KiB), main and temp each */
+export const CACHE_KB = 32 * 1024;
+
+/**
+ * stockfeed's state in one SQLite file, behind the Store interface: stages call its slices'
+ * methods, never SQL, and nothing outside state/sqlite/ sees the connection. Writes happen
+ * inside explicit transactions the caller opens with `transaction()` or `begin()/commit()`
+ * (async loads that stream a file inside one transaction).
+ */
+export class SqliteStore implements Store {
+  readonly ledger: SqliteLedger;
+  readonly inventory: SqliteInventory;
+  readonly carts: SqliteCarts;
+  readonly edi: SqliteEdi;
+  readonly products: ProductStore;
+  readonly queries: SqliteQueries;
+
+  private constructor(private readonly db: Database.Database) {
+    this.ledger = new SqliteLedger(db);
+    this.inventory = new SqliteInventory(db);
+    this.carts = new SqliteCarts(db, this.inventory);
+    this.edi = new SqliteEdi(db);
+    this.products = new ProductStore(db);
+    this.queries = new SqliteQueries(db, { carts: this.carts, inventory: this.inventory });
+  }
+  /**
+   * Opens (or creates) the state. A fault (a full disk, a file that is not a database) is a
+   * one-line state error, and a state file this call created is not left behind half made.
+   */
+  static open(path: string): SqliteStore {
+    const created = path !== ":memory:" && !existsSync(path);
+    let db: Database.Database | undefined;
+    try {
+      if (path !== ":memory:") makeDirs(dirname(path));
+      db = new Database(path);
+      db.pragma("foreign_keys = ON");
+      db.pragma("busy_timeout = 5000");
+      const store = new SqliteStore(db);
+      store.migrate();
+      store.prepareSession();
+      return store;
+    } catch (e) {
+      db?.close();
+      if (created) for (const f of [path, `${path}-journal`, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+      const fault = stateFault(e, path);
+      if (fault) throw fault;
+      if ((e as NodeJS.ErrnoException).code) {
+        throw new StockfeedError(
+          `cannot open the state database ${path}: ${(e as Error).message}`,
+          "state",
+          "state_failed",
+        );
+      }
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    if (version > migrations.length)
+      throw new StockfeedError(
+        `the state database is from a newer stockfeed (schema ${version}, this one knows ${migrations.length})`,
+        "state",
+        "state_failed",
+      );
+    for (let v = version; v < migrations.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(migrations[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  /** Per-connection settings and temp tables. */
+  private prepareSession(): void {
+    // a page cache that holds the hot part of million-row tables (the default is 2 MB);
+    // a cap, not an allocation: memory stays flat however large the catalog grows
+    this.db.pragma(`cache_size = -${CACHE_KB}`);
+    this.db.pragma(`temp.cache_size = -${CACHE_KB}`);
+    this.db.exec(`
+      CREATE TEMP TABLE stage_inventory (sku TEXT NOT NULL, available INTEGER NOT NULL, on_hand INTEGER, as_of INTEGER NOT NULL,
+        written_as_of INTEGER, line INTEGER NOT NULL);
+      -- SKUs named by a rejected line of the file being loaded, with the first such line
+      -- (why: 'rejected', or 'sum' where its lines add up beyond the bound)
+      CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY, line INTEGER NOT NULL, why TEXT NOT NULL DEFAULT 'rejected') WITHOUT ROWID;
+      CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT,
+        file_line INTEGER, replace INTEGER NOT NULL DEFAULT 0);
+      CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
+      -- lines the cart's format could not carry (found while writing the file)
+      CREATE TEMP TABLE cart_unsendable (code TEXT NOT NULL, sku TEXT NOT NULL, detail TEXT, PRIMARY KEY (code, sku)) WITHOUT ROWID;
+    `);
+  }
+
+  // ---- transactions -------------------------------------------------------
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+  begin(): void {
+    this.db.exec("BEGIN IMMEDIATE");
+  }
+  commit(): void {
+    this.db.exec("COMMIT");
+  }
+  rollback(): void {
+    if (this.db.inTransaction) this.db.exec("ROLLBACK");
+  }
+}
