@@ -14,8 +14,13 @@ export async function diffCommand(
   const store = openStore(config.statePath);
   try {
     const { decision, text } = cartSyncDecision(store, cart);
-    computeCartLines(store, cart);
-    const diff = store.carts.diffWithLastDelivery(cart.merchant, cart.config.id);
+    const lines = computeCartLines(store, cart);
+    let diff: ReturnType<typeof lines.diffAgainstLastDelivery>;
+    try {
+      diff = lines.diffAgainstLastDelivery();
+    } finally {
+      lines.close();
+    }
     const next = { wouldSend: decision.sync, reason: decision.reason, reasonText: text };
     const waiting = await waitingFor(store, config, cart);
     if (args.json) {

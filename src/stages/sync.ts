@@ -5,7 +5,7 @@ import type { LoadedCart } from "../config/load.js";
 import { DETAIL_FIELDS } from "../mapping/kinds.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
 import { timed, type StageContext } from "./context.js";
-import { NO_SKIPS, type Carts, type SkipReason, type Store } from "../state/store.js";
+import { NO_SKIPS, type CartLines, type RenderedFile, type SkipReason, type Store } from "../state/store.js";
 import { createDestination, deliverFile } from "../transports/index.js";
 import { delayPoint, faultPoint } from "../util/fault.js";
 import { fileStamp, isoUtc } from "../util/time.js";
@@ -162,17 +162,15 @@ export function cartSyncDecision(
   return { decision, text, hash, newest };
 }
 
-/** The computation every cart file and `diff` share: rules 5-9 and 15 into the store's cart lines. */
-export function computeCartLines(store: Store, cart: LoadedCart) {
-  return store.carts.computeCart({ merchant: cart.merchant, cart: cart.config.id, ...cartRules(cart) });
+/** The computation every cart file and `diff` share: rules 5-9 and 15, as a handle on the lines (close it). */
+export function computeCartLines(store: Store, cart: LoadedCart): CartLines {
+  return store.carts.compute({ merchant: cart.merchant, cart: cart.config.id, ...cartRules(cart) });
 }
 
-async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
-  const { store } = ctx;
-  const c = cart.config;
-  const report: CartReport = {
+function blankCartReport(cart: LoadedCart): CartReport {
+  return {
     merchant: cart.merchant,
-    cart: c.id,
+    cart: cart.config.id,
     action: "skipped",
     reason: "",
     reasonText: "",
@@ -184,22 +182,31 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     outboxDeliveries: [],
     ms: 0,
   };
-  if (!ctx.dryRun) {
-    // files an earlier run rendered but could not deliver go first, unchanged (same name, same control numbers)
-    for (const p of store.carts.pendingDeliveries(cart.merchant, c.id)) {
-      const sent = await deliverRendered(ctx, cart, p);
-      if ("error" in sent) {
-        Object.assign(report, {
-          action: "failed",
-          file: p.file_name,
-          error: `${sent.error}; an earlier file is still waiting in the outbox, so no new one was made`,
-        });
-        return report;
-      }
-      report.delivered.push(sent.name);
-      report.outboxDeliveries.push({ file: sent.name, madeAt: isoUtc(p.synced_at), deliveredAt: isoUtc(ctx.now) });
+}
+
+/** Files an earlier run rendered but could not deliver go first, unchanged (same name, same control numbers); false when one still fails. */
+async function deliverWaiting(ctx: StageContext, cart: LoadedCart, report: CartReport): Promise<boolean> {
+  for (const p of ctx.store.carts.pendingDeliveries(cart.merchant, cart.config.id)) {
+    const sent = await deliverRendered(ctx, cart, p);
+    if ("error" in sent) {
+      Object.assign(report, {
+        action: "failed",
+        file: p.file_name,
+        error: `${sent.error}; an earlier file is still waiting in the outbox, so no new one was made`,
+      });
+      return false;
     }
+    report.delivered.push(sent.name);
+    report.outboxDeliveries.push({ file: sent.name, madeAt: isoUtc(p.synced_at), deliveredAt: isoUtc(ctx.now) });
   }
+  return true;
+}
+
+async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
+  const { store } = ctx;
+  const c = cart.config;
+  const report = blankCartReport(cart);
+  if (!ctx.dryRun && !(await deliverWaiting(ctx, cart, report))) return report;
   const { decision, text, hash, newest } = cartSyncDecision(store, cart, {
     sendAllSatisfied: report.delivered.length > 0,
   });
@@ -226,114 +233,147 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   }
 
   const t0 = performance.now();
-  const computed = computeCartLines(store, cart);
+  const lines = computeCartLines(store, cart);
+  let rendered: { syncId: number; local: string } | undefined;
   const t1 = performance.now();
-  Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
-  const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
-  if (skippedTotal > 0)
-    report.skippedExamples = store.carts
-      .skippedRows(SKIPPED_EXAMPLES)
-      .map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
-  if (skippedTotal > 0)
-    ctx.log.info({ merchant: cart.merchant, cart: c.id, ...computed.skipped }, "products left out of the cart's file");
-
-  if (ctx.dryRun) {
-    report.file = renderFileName(c.output.filename, {
-      merchant: cart.merchant,
-      cart: c.id,
-      now: ctx.now,
-      seq: store.carts.nextSeq(cart.merchant, c.id),
-    });
-    report.action = "would-send";
-    report.preview = [];
-    for (const r of store.carts.cartRows()) {
-      report.preview.push({ code: r.code, quantity: r.quantity });
-      if (report.preview.length >= PREVIEW_ROWS) break;
-    }
-    return report;
+  try {
+    describeLines(ctx, cart, lines, report);
+    if (ctx.dryRun) return preview(ctx, cart, lines, report);
+    rendered = await renderFile(ctx, cart, lines, filed, report);
+  } finally {
+    lines.close();
   }
+  if (!rendered) return report;
+  return deliverNew(ctx, cart, { ...rendered, computeMs: t1 - t0, renderMs: performance.now() - t1 }, report);
+}
 
-  // rendered and recorded in one transaction: a failure (or a crash) before the commit uses
-  // up no {seq} and no control number; after it, the file waits in the outbox until delivered
+/** The computed lines' totals and the products left out, into the report and the log. */
+function describeLines(ctx: StageContext, cart: LoadedCart, lines: CartLines, report: CartReport): void {
+  const computed = lines.totals();
+  Object.assign(report, { rows: computed.rows, units: computed.units, skipped: { ...computed.skipped } });
+  const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
+  if (skippedTotal === 0) return;
+  report.skippedExamples = lines.examples(SKIPPED_EXAMPLES).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
+  ctx.log.info(
+    { merchant: cart.merchant, cart: cart.config.id, ...computed.skipped },
+    "products left out of the cart's file",
+  );
+}
+
+/** A dry run: the name the file would take and its first lines. */
+function preview(ctx: StageContext, cart: LoadedCart, lines: CartLines, report: CartReport): CartReport {
+  const c = cart.config;
+  const seq = ctx.store.carts.nextSeq(cart.merchant, c.id);
+  report.file = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
+  report.action = "would-send";
+  report.preview = [];
+  for (const r of lines.rows()) {
+    report.preview.push({ code: r.code, quantity: r.quantity });
+    if (report.preview.length >= PREVIEW_ROWS) break;
+  }
+  return report;
+}
+
+/**
+ * Writes the cart's file into the outbox and records it, in one transaction: a failure (or a
+ * crash) before the commit uses up no {seq} and no control number; after it, the file waits in
+ * the outbox until delivered. Undefined (and the report says why) when it could not be written.
+ */
+async function renderFile(
+  ctx: StageContext,
+  cart: LoadedCart,
+  lines: CartLines,
+  filed: FiledAs,
+  report: CartReport,
+): Promise<{ syncId: number; local: string } | undefined> {
+  const { store } = ctx;
   await delayPoint("sync:before-render");
   faultPoint("sync:before-render");
   let writer: RecordWriter | undefined;
   let local = "";
-  let syncId: number;
   store.begin();
   try {
     const next = await nextOutboxFile(ctx, cart);
     report.file = next.name;
     local = next.local;
+    const totals = lines.totals();
     writer = await cart.output.format.createWriter(
       local,
       cart.output.headers,
       cart.output.writerOptions,
-      writeContext(ctx, cart, computed.rows),
+      writeContext(ctx, cart, totals.rows),
     );
-    const unsendable: Array<{ code: string; sku: string; quantity: number; reason: string }> = [];
-    // most lines share an as-of: its text is made once per distinct value, not per line
-    let asOfMs = NaN;
-    let asOfText = "";
-    const details = productDetails(store, cart);
-    const want = { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") };
-    for (const [code, sku, quantity, available, asOf] of store.carts.cartRowsRaw(want)) {
-      faultPoint("sync:mid-render");
-      if (asOf !== null && asOf !== asOfMs) [asOfMs, asOfText] = [asOf, isoUtc(asOf)];
-      const line = { code, sku, quantity, available, asOf: asOfText };
-      const written = writer.write(cart.output.row(details ? { ...details(sku), ...line } : line));
-      const left = written instanceof Promise ? await written : written;
-      if (left !== undefined) unsendable.push({ code, sku, quantity, reason: left });
-    }
+    const unsendable = await writeLines(store, cart, lines, writer);
     const bytes = await writer.close();
     writer = undefined;
-    if (unsendable.length > 0) {
-      store.carts.markUnsendable(unsendable);
-      computed.rows -= unsendable.length;
-      computed.units -= unsendable.reduce((a, u) => a + u.quantity, 0);
-      computed.skipped.unsendable = unsendable.length;
-      Object.assign(report, { rows: computed.rows, units: computed.units, skipped: computed.skipped });
-      report.skippedExamples.push(
-        ...unsendable
-          .slice(0, SKIPPED_EXAMPLES)
-          .map((u) => ({ sku: u.sku, code: u.code, reason: "unsendable" as SkipReason, detail: u.reason })),
-      );
-      ctx.log.warn(
-        { merchant: cart.merchant, cart: c.id, count: unsendable.length, first: unsendable[0] },
-        "lines the cart's format cannot carry were left out",
-      );
-    }
+    if (unsendable.length > 0) leaveOut(ctx, cart, lines, unsendable, report);
     const sha256 = await keptHash(cart, local);
-    const rendered = {
-      fileName: report.file,
-      outboxPath: local,
-      rows: computed.rows,
-      units: computed.units,
-      bytes,
-      sha256,
-    };
-    syncId = store.carts.recordRendered({ ...filed, ...rendered, skipped: computed.skipped });
+    const file = { fileName: report.file, outboxPath: local, rows: report.rows, units: report.units, bytes, sha256 };
+    const syncId = lines.record({ ...filed, ...file, skipped: report.skipped });
     store.commit();
+    return { syncId, local };
   } catch (e) {
     store.rollback();
     await writer?.abort();
     if (local) await rm(local, { force: true });
     report.action = "failed";
     report.error = (e as Error).message;
-    store.carts.recordFailedSync({
-      runId: ctx.runId,
-      merchant: cart.merchant,
-      cart: c.id,
-      syncedAt: ctx.now,
-      reason: decision.reason,
-      fileName: report.file ?? null,
-      error: report.error,
-    });
-    ctx.log.error({ merchant: cart.merchant, cart: c.id, err: report.error }, "cart file could not be written");
-    return report;
+    store.carts.recordFailedSync({ ...filed, fileName: report.file ?? null, error: report.error });
+    ctx.log.error(
+      { merchant: cart.merchant, cart: cart.config.id, err: report.error },
+      "cart file could not be written",
+    );
+    return undefined;
   }
+}
 
-  return deliverNew(ctx, cart, { syncId, local, computeMs: t1 - t0, renderMs: performance.now() - t1 }, report);
+type Unsendable = { code: string; sku: string; quantity: number; reason: string };
+
+/** The lines through the cart's writer, a page at a time; the ones its format cannot carry, with why. */
+async function writeLines(
+  store: Store,
+  cart: LoadedCart,
+  lines: CartLines,
+  writer: RecordWriter,
+): Promise<Unsendable[]> {
+  const unsendable: Unsendable[] = [];
+  // most lines share an as-of: its text is made once per distinct value, not per line
+  let asOfMs = NaN;
+  let asOfText = "";
+  const details = productDetails(store, cart);
+  const want = { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") };
+  for (const [code, sku, quantity, available, asOf] of lines.pages(want)) {
+    faultPoint("sync:mid-render");
+    if (asOf !== null && asOf !== asOfMs) [asOfMs, asOfText] = [asOf, isoUtc(asOf)];
+    const line = { code, sku, quantity, available, asOf: asOfText };
+    const written = writer.write(cart.output.row(details ? { ...details(sku), ...line } : line));
+    const left = written instanceof Promise ? await written : written;
+    if (left !== undefined) unsendable.push({ code, sku, quantity, reason: left });
+  }
+  return unsendable;
+}
+
+/** Lines the format could not carry: out of the file, out of what is recorded as sent, into the report. */
+function leaveOut(
+  ctx: StageContext,
+  cart: LoadedCart,
+  lines: CartLines,
+  unsendable: Unsendable[],
+  report: CartReport,
+): void {
+  lines.markUnsendable(unsendable);
+  report.rows -= unsendable.length;
+  report.units -= unsendable.reduce((a, u) => a + u.quantity, 0);
+  report.skipped.unsendable = unsendable.length;
+  report.skippedExamples.push(
+    ...unsendable
+      .slice(0, SKIPPED_EXAMPLES)
+      .map((u) => ({ sku: u.sku, code: u.code, reason: "unsendable" as SkipReason, detail: u.reason })),
+  );
+  ctx.log.warn(
+    { merchant: cart.merchant, cart: cart.config.id, count: unsendable.length, first: unsendable[0] },
+    "lines the cart's format cannot carry were left out",
+  );
 }
 
 /** A file recorded in the outbox by this run: published now (a failure leaves it waiting there). */
@@ -364,7 +404,7 @@ async function deliverNew(
 
 /** What a cart file's record carries however the file is made (rendered, or repeated). */
 type FiledAs = Pick<
-  Parameters<Carts["recordRendered"]>[0],
+  RenderedFile,
   "runId" | "merchant" | "cart" | "syncedAt" | "reason" | "inventoryFileId" | "settingsHash" | "stateAt"
 >;
 
@@ -424,7 +464,7 @@ async function repeatLastFile(
       ...NO_SKIPS,
       ...(last.skipped_by ? (JSON.parse(last.skipped_by) as Record<SkipReason, number>) : {}),
     };
-    const syncId = store.carts.recordRendered({
+    const syncId = store.carts.recordRepeat({
       ...filed,
       fileName: next.name,
       outboxPath: local,

@@ -14,6 +14,8 @@ import type { SqliteQueries } from "./sqlite/queries.js";
 import { SqliteStore } from "./sqlite/store.js";
 
 export * from "./types.js";
+export type { CartLines } from "./sqlite/cart-lines.js";
+export type { RenderedFile } from "./sqlite/carts.js";
 export type { ProductSyncRow, ProductSyncOptions } from "./sqlite/queries/product-sync.js";
 export type { LocationRow, ProductSummaryRow, SkuPage } from "./sqlite/queries/locations.js";
 export type { CartStatus, WarehouseStatus, SkuSearch, SearchedCart } from "./sqlite/queries/reports.js";
