@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findCart, type Feed, type LoadedCart, type LoadedConfig } from "./config/load.js";
 import { UsageError } from "./errors.js";
+import { countFaults, faultOrThrow, type ReportedError } from "./faults.js";
 import { silentLogger, type Logger } from "./log.js";
 import type { StageContext } from "./stages/context.js";
 import { collectFeed, type FeedOwner, type FileReport } from "./stages/collect.js";
@@ -51,6 +52,8 @@ export interface RunReport {
   products: ProductReport[];
   /** problems not tied to one file or cart (a source that cannot be listed...) */
   errors: string[];
+  /** the run's faults counted by stage and kind ("receiving/transfer_failed": 2) */
+  faults: Record<string, number>;
   /** 0 all well; 1 something was rejected or failed and the rest was done */
   exitCode: 0 | 1;
   /** the run stopped early because it was asked to (SIGTERM); the rest is for the next run */
@@ -132,8 +135,10 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
     carts: [],
     products: [],
     errors: [],
+    faults: {},
     exitCode: 0,
   };
+  const feedFaults: ReportedError[] = [];
   try {
     const runId = store.ledger.startRun(startedAt);
     report.runId = runId;
@@ -160,7 +165,10 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
       try {
         report.files.push(...(await collectFeed(ctx, feed, owner)));
       } catch (e) {
-        report.errors.push(`${feed.sourceKey}: ${(e as Error).message}`);
+        // a source that cannot be listed is this feed's fault; anything else is a bug (exit 3)
+        const fault = faultOrThrow(e, "receiving");
+        report.errors.push(`${feed.sourceKey}: ${fault.message}`);
+        feedFaults.push(fault);
       }
     }
     for (const cart of carts) {
@@ -192,6 +200,12 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
       report.carts.some((c) => c.skipped.unsendable > 0) ||
       report.products.some((p) => p.action === "failed");
     report.exitCode = problems ? 1 : 0;
+    report.faults = countFaults([
+      ...feedFaults,
+      ...report.files.map((f) => f.fault),
+      ...report.carts.map((c) => c.fault),
+      ...report.products.map((p) => p.fault),
+    ]);
     report.finishedAt = isoUtc(now());
     store.ledger.finishRun(runId, now(), problems ? "with_problems" : "ok", {
       files: report.files.map((f) => ({
@@ -225,6 +239,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
           }
         : {}),
       errors: report.errors,
+      faults: report.faults,
       ...(report.stopped ? { stopped: true } : {}),
     });
     return report;

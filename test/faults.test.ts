@@ -184,3 +184,37 @@ process.on("exit", () => {
   for (const m of mounts) spawnSync("umount", [m]);
   for (const m of mounts) rmSync(m, { recursive: true, force: true });
 });
+
+describe("errors are data to the edge; a bug is a bug", () => {
+  it("a bug inside collect or sync exits 3 with its stack; the file waits in the spool and the next run loads it once", () => {
+    s = new Scenario();
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`]);
+    for (const point of ["load:mid-parse", "sync:mid-render"]) {
+      const r = spawnSync(process.execPath, [CLI, "run", "--config", s.configPath], {
+        encoding: "utf8",
+        env: { ...process.env, STOCKFEED_BUG: point },
+      });
+      expect(r.status).toBe(3);
+      expect(r.stderr).toContain(
+        `stockfeed: internal error (a bug; please report it with this trace):\nError: a bug injected at ${point}`,
+      );
+      expect(r.stderr).toMatch(/\n\s+at /);
+    }
+    const ok = stockfeed("run", "--config", s.configPath, "--json");
+    expect(ok.code).toBe(0);
+    const report = JSON.parse(ok.stdout);
+    expect(report.files.map((f: { name: string; status: string }) => [f.name, f.status])).toEqual([]);
+    expect(s.latest("shop")).toEqual({ A: 10 });
+  });
+  it("known faults are counted by stage and kind in the run's report", () => {
+    s = new Scenario();
+    s.inventory("east", "bad.csv", ["not,a,header"], { header: "nothing useful" });
+    const r = stockfeed("run", "--config", s.configPath, "--json");
+    expect(JSON.parse(r.stdout).faults).toEqual({ "processing/file_unreadable": 1 });
+    expect(JSON.parse(r.stdout).files[0].fault).toMatchObject({
+      stage: "processing",
+      kind: "file_unreadable",
+      retriable: false,
+    });
+  });
+});

@@ -138,6 +138,8 @@ export function formatRunReport(r: RunReport): string {
     }
   }
   for (const e of r.errors) out.push(`error: ${e}`);
+  const faults = Object.entries(r.faults ?? {});
+  if (faults.length) out.push(`Faults by stage and kind: ${faults.map(([k, n]) => `${k} ${n}`).join(", ")}`);
   return out.join("\n");
 }
 

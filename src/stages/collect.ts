@@ -8,6 +8,7 @@ import { csvWriterOptions } from "../formats/csv/writer.js";
 import { timed, type StageContext } from "./context.js";
 import type { FileEntry, FileStatus } from "../state/store.js";
 import { stateFault } from "../state/errors.js";
+import { faultOrThrow, type ReportedError } from "../faults.js";
 import {
   archivePathFor,
   createDestination,
@@ -52,6 +53,8 @@ export interface FileReport {
   rejectsFile?: string;
   storedAt?: string;
   error?: string;
+  /** the error as data (stage, kind, retriable), when there is one */
+  fault?: ReportedError;
   /** for duplicates: the ledger entry that already loaded these bytes */
   duplicateOf?: string;
   /** X12: the interchanges the file held (sender and control number) */
@@ -113,6 +116,18 @@ async function writeMeta(spool: string, name: string, file: ListedFile): Promise
     metaPath(spool, name),
     JSON.stringify({ path: file.path, size: file.size, mtime: file.mtime } satisfies SpoolMeta),
   );
+}
+
+/** A file's failure into its report: the words and the data. */
+function withFault(report: FileReport, f: ReportedError): FileReport {
+  report.error = f.message;
+  report.fault = f;
+  return report;
+}
+
+/** A fault whose message names the file it happened to. */
+function prefixed(f: ReportedError, path: string): ReportedError {
+  return f.message.startsWith(path) ? f : { ...f, message: `${path}: ${f.message}` };
 }
 
 function blankReport(feed: Feed, owner: FeedOwner, name: string, status: FileReport["status"]): FileReport {
@@ -224,11 +239,11 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
       if (same === true) {
         ctx.log.warn({ file: file.path, source: feed.sourceKey }, "already loaded: only archived on the server");
         const problem = await finishOnServer(ctx, source, config, file);
-        if (problem) reports.push({ ...blankReport(feed, owner, file.path, "duplicate"), error: problem });
+        if (problem) reports.push(withFault(blankReport(feed, owner, file.path, "duplicate"), problem));
         continue;
       }
-      if (typeof same === "string") {
-        reports.push({ ...blankReport(feed, owner, file.path, "failed"), error: same });
+      if (same !== false) {
+        reports.push(withFault(blankReport(feed, owner, file.path, "failed"), same));
         continue;
       }
     }
@@ -244,8 +259,11 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
       path = join(spool, spoolName);
       const problem = await fetchInto(source, config.afterTake === "delete", file, spool, spoolName);
       if (problem) {
-        ctx.log.error({ file: file.path, source: feed.sourceKey, err: problem }, "file not taken; retried next run");
-        reports.push({ ...blankReport(feed, owner, file.path, "failed"), error: problem });
+        ctx.log.error(
+          { file: file.path, source: feed.sourceKey, err: problem.message },
+          "file not taken; retried next run",
+        );
+        reports.push(withFault(blankReport(feed, owner, file.path, "failed"), problem));
         continue;
       }
     }
@@ -257,7 +275,7 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
     if (ctx.dryRun) await rm(dirname(path), { recursive: true, force: true });
     else {
       const problem = await finishOnServer(ctx, source, config, file);
-      if (problem) reports[reports.length - 1].error = problem;
+      if (problem) withFault(reports[reports.length - 1], problem);
     }
   }
   if (!ctx.dryRun) await rmdir(join(spool, ".meta")).catch(() => undefined); // only when empty
@@ -276,7 +294,7 @@ async function fetchInto(
   file: ListedFile,
   spool: string,
   spoolName: string,
-): Promise<string | undefined> {
+): Promise<ReportedError | undefined> {
   const final = join(spool, spoolName);
   const part = join(spool, `.${spoolName}.part`);
   try {
@@ -290,7 +308,7 @@ async function fetchInto(
     await rename(part, final);
     return undefined;
   } catch (e) {
-    return `${file.path}: ${(e as Error).message}`;
+    return prefixed(faultOrThrow(e, "receiving", file.path), file.path);
   } finally {
     await rm(part, { force: true });
     if (!(await stat(final).catch(() => undefined))) await rm(metaPath(spool, spoolName), { force: true });
@@ -303,14 +321,14 @@ async function hasBytes(
   file: ListedFile,
   sha256: string,
   spool: string,
-): Promise<boolean | string> {
+): Promise<boolean | ReportedError> {
   await mkdir(spool, { recursive: true });
   const scratch = join(spool, `.verify-${process.pid}`);
   try {
     await source.download(file.path, scratch, file.size);
     return (await sha256File(scratch)) === sha256;
   } catch (e) {
-    return `${file.path}: ${(e as Error).message}`;
+    return prefixed(faultOrThrow(e, "receiving", file.path), file.path);
   } finally {
     await rm(scratch, { force: true });
   }
@@ -322,7 +340,7 @@ async function finishOnServer(
   source: SourceTransport,
   config: Feed["config"]["source"],
   file: ListedFile,
-): Promise<string | undefined> {
+): Promise<ReportedError | undefined> {
   if (config.afterTake === "keep" || (config.afterTake === "delete" && source.claim)) return undefined;
   const paths = [file.path, ...(config.doneFile ? [doneFileFor(config.doneFile, file.path)] : [])];
   try {
@@ -342,12 +360,10 @@ async function finishOnServer(
     );
     return undefined;
   } catch (e) {
-    const problem = `loaded, but could not ${config.afterTake} it on the server (retried next run; it will not be loaded again): ${(e as Error).message}`;
-    ctx.log.error(
-      { file: file.path, source: source.describe(), err: (e as Error).message },
-      "file not archived on the server",
-    );
-    return problem;
+    const f = faultOrThrow(e, "receiving", file.path);
+    ctx.log.error({ file: file.path, source: source.describe(), err: f.message }, "file not archived on the server");
+    const why = `loaded, but could not ${config.afterTake} it on the server (retried next run; it will not be loaded again)`;
+    return { ...f, message: `${why}: ${f.message}` };
   }
 }
 
@@ -400,9 +416,10 @@ async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed[
       ctx.store.edi.ackDelivered(a.id, ctx.now, location);
       ctx.log.info({ source: feed.sourceKey, file: a.name, location }, "acknowledgment delivered");
     } catch (e) {
-      ctx.store.edi.ackFailed(a.id, (e as Error).message);
+      const f = faultOrThrow(e, "sending", a.name);
+      ctx.store.edi.ackFailed(a.id, f.message);
       ctx.log.error(
-        { source: feed.sourceKey, file: a.name, err: (e as Error).message },
+        { source: feed.sourceKey, file: a.name, err: f.message },
         "acknowledgment not delivered; retried next run",
       );
     }
@@ -477,25 +494,23 @@ async function takeOne(
   } catch (e) {
     store.rollback();
     const unreadable = e instanceof FileUnreadableError;
-    // a fault of the state (a full disk) is one line: the file waits in the spool for the next run
-    const fault = stateFault(e);
-    const reason = unreadable ? e.message : fault ? fault.message : `unexpected error: ${(e as Error).stack ?? e}`;
-    if (fault) {
+    // anything but a known fault is a bug: it goes on to the CLI (exit 3), the file stays in the spool
+    const fault = faultOrThrow(e, "processing", file.path);
+    const reason = fault.message;
+    if (!unreadable) {
+      // a fault of the state (a full disk) or of the system is one line: the file waits in the spool for the next run
       ctx.log.error(
         { file: file.path, source: feed.sourceKey, reason },
         "file not loaded; left in the spool for the next run",
       );
       recordFailure(store, entry, reason);
-      return { ...base, status: "failed", error: reason };
+      return withFault({ ...base, status: "failed" }, fault);
     }
     const id = store.ledger.insertFile(entry, "failed");
     store.ledger.finishFile(id, { status: "failed", error: reason });
-    const report: FileReport = { ...base, status: "failed", error: reason };
-    ctx.log.error(
-      { file: file.path, source: feed.sourceKey, reason },
-      unreadable ? "file quarantined" : "file failed; left in the spool for the next run",
-    );
-    if (!ctx.dryRun && unreadable) {
+    const report = withFault({ ...base, status: "failed" }, fault);
+    ctx.log.error({ file: file.path, source: feed.sourceKey, reason }, "file quarantined");
+    if (!ctx.dryRun) {
       const qDir = join(ctx.workDir, "quarantine", feed.sourceKey);
       await mkdir(qDir, { recursive: true });
       const name = await freeName(qDir, posix.basename(path));

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { faultOrThrow, type ReportedError } from "../faults.js";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedCart, LoadedMerchant, LoadedWarehouse } from "../config/load.js";
@@ -35,6 +36,8 @@ export interface ProductReport {
   /** the first products of the file (dry runs) */
   preview?: Array<{ sku: string; change: "new" | "updated" | "import"; name: string }>;
   error?: string;
+  /** the error as data (stage, kind, retriable) */
+  fault?: ReportedError;
 }
 
 const PREVIEW = 20;
@@ -203,11 +206,12 @@ export async function syncProducts(
   } catch (e) {
     await writer?.abort();
     await rm(local, { force: true });
+    const fault = faultOrThrow(e, "processing", local);
     ctx.log.error(
-      { merchant: cart.merchant, cart: cart.config.id, err: (e as Error).message },
+      { merchant: cart.merchant, cart: cart.config.id, err: fault.message },
       "product file could not be written",
     );
-    return { ...report, action: "failed", error: (e as Error).message };
+    return { ...report, action: "failed", error: fault.message, fault };
   }
   ctx.log.info(
     {
@@ -240,7 +244,12 @@ export async function syncProducts(
 async function deliverPending(
   ctx: StageContext,
   warehouse: LoadedWarehouse,
-): Promise<{ delivered: string[]; files: Array<{ asked: string; name: string; location: string }>; error?: string }> {
+): Promise<{
+  delivered: string[];
+  files: Array<{ asked: string; name: string; location: string }>;
+  error?: string;
+  fault?: ReportedError;
+}> {
   const store = ctx.store.products;
   const out = warehouse.productOutput!;
   const pending = store.pendingFiles(warehouse.merchant, warehouse.config.id);
@@ -252,6 +261,7 @@ async function deliverPending(
     delivered: string[];
     files: Array<{ asked: string; name: string; location: string }>;
     error?: string;
+    fault?: ReportedError;
   } = { delivered: [], files: [] };
   if (pending.length === 0) return result;
   const destination = createDestination(out.config.destination, { connections: ctx.connections, log: ctx.log });
@@ -274,10 +284,10 @@ async function deliverPending(
       result.delivered.push(d.name);
       result.files.push({ asked: p.name, name: d.name, location: d.location });
     } catch (e) {
-      const error = (e as Error).message;
-      store.deliveryFailed(p.id, error);
-      ctx.log.error({ ...where, err: error }, "product file not delivered; retried next run");
-      return { ...result, error };
+      const fault = faultOrThrow(e, "sending", p.name);
+      store.deliveryFailed(p.id, fault.message);
+      ctx.log.error({ ...where, err: fault.message }, "product file not delivered; retried next run");
+      return { ...result, error: fault.message, fault };
     }
   }
   return result;

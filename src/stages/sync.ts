@@ -11,6 +11,7 @@ import { delayPoint, faultPoint } from "../util/fault.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import { exists } from "../util/fs.js";
 import { keepOrRemove, keptCopy, keptHash } from "./kept.js";
+import { faultOrThrow, type ReportedError } from "../faults.js";
 import type { RecordWriter, WriteContext } from "../formats/index.js";
 import { x12Partner } from "../formats/x12/interchange.js";
 
@@ -31,6 +32,8 @@ export interface CartReport {
   /** first lines of the file (dry runs) */
   preview?: Array<{ code: string; quantity: number }>;
   error?: string;
+  /** the error as data (stage, kind, retriable) */
+  fault?: ReportedError;
   /** send-all with nothing changed: the earlier file whose lines this one repeats (restamped, not recomputed) */
   repeated?: string;
   /** files rendered by an earlier run and delivered now (they had waited in the outbox) */
@@ -193,6 +196,7 @@ async function deliverWaiting(ctx: StageContext, cart: LoadedCart, report: CartR
         action: "failed",
         file: p.file_name,
         error: `${sent.error}; an earlier file is still waiting in the outbox, so no new one was made`,
+        fault: sent.fault,
       });
       return false;
     }
@@ -316,9 +320,10 @@ async function renderFile(
     store.rollback();
     await writer?.abort();
     if (local) await rm(local, { force: true });
-    report.action = "failed";
-    report.error = (e as Error).message;
-    store.carts.recordFailedSync({ ...filed, fileName: report.file ?? null, error: report.error });
+    // anything but a known fault (a full outbox disk...) is a bug: on to the CLI, exit 3
+    const f = faultOrThrow(e, "processing", report.file);
+    Object.assign(report, { action: "failed", error: f.message, fault: f });
+    store.carts.recordFailedSync({ ...filed, fileName: report.file ?? null, error: f.message });
     ctx.log.error(
       { merchant: cart.merchant, cart: cart.config.id, err: report.error },
       "cart file could not be written",
@@ -394,6 +399,7 @@ async function deliverNew(
   if ("error" in sent) {
     report.action = "failed";
     report.error = `${sent.error}; the file waits in the outbox and is delivered as it is on the next run`;
+    report.fault = sent.fault;
   } else {
     report.action = "sent";
     report.file = sent.name;
@@ -501,13 +507,17 @@ async function deliverRendered(
   ctx: StageContext,
   cart: LoadedCart,
   p: { id: number; file_name: string; outbox_path: string },
-): Promise<{ name: string; location: string } | { error: string }> {
+): Promise<{ name: string; location: string } | { error: string; fault: ReportedError }> {
   const { store } = ctx;
   const where = { merchant: cart.merchant, cart: cart.config.id, file: p.file_name };
   if (!(await exists(p.outbox_path))) {
     store.carts.deliveryLost(p.id, `the outbox file ${p.outbox_path} is gone; the cart gets a new file`);
     ctx.log.error(where, "outbox file missing: not delivered; a new file will be made");
-    return { error: `the outbox file ${p.outbox_path} is gone` };
+    const message = `the outbox file ${p.outbox_path} is gone`;
+    return {
+      error: message,
+      fault: { stage: "sending", kind: "io_failed", retriable: false, message, file: p.file_name },
+    };
   }
   const config = cart.config.output.destination;
   try {
@@ -526,9 +536,9 @@ async function deliverRendered(
     );
     return d;
   } catch (e) {
-    const error = (e as Error).message;
-    store.carts.deliveryFailed(p.id, error);
-    ctx.log.error({ ...where, err: error }, "cart file not delivered; retried next run");
-    return { error };
+    const fault = faultOrThrow(e, "sending", p.file_name);
+    store.carts.deliveryFailed(p.id, fault.message);
+    ctx.log.error({ ...where, err: fault.message }, "cart file not delivered; retried next run");
+    return { error: fault.message, fault };
   }
 }

@@ -11,8 +11,12 @@ let skip = Number(process.env.STOCKFEED_FAULT_SKIP ?? 0);
 /** STOCKFEED_FAULT_TRACE=file: every point passed is appended there (the crash harness plans its kills from it) */
 const trace = process.env.STOCKFEED_FAULT_TRACE;
 
+/** STOCKFEED_BUG=point: a plain Error thrown there, as a bug would be (it must reach the CLI: exit 3) */
+const bug = process.env.STOCKFEED_BUG;
+
 export function faultPoint(name: string): void {
   if (trace) appendFileSync(trace, `${name}\n`);
+  if (bug === name) throw new Error(`a bug injected at ${name} (STOCKFEED_BUG)`);
   if (wanted === undefined || wanted !== name) return;
   if (skip-- > 0) return;
   process.kill(process.pid, "SIGKILL");
