@@ -7,6 +7,7 @@ import { createLogger } from "../log.js";
 import { stateFault } from "../state/errors.js";
 import { processIo, type Io } from "./output.js";
 import { checkCommand } from "./check.js";
+import { configJsonSchema, configReference } from "../config/json-schema.js";
 import { diffCommand } from "./diff.js";
 import { explainCommand } from "./explain.js";
 import { locationsCommand } from "./locations.js";
@@ -178,6 +179,15 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .addOption(new Option("--now <iso>", "the snapshot time of a rendered sample").hideHelp())
     .action(async (mappingArg: string, o) => {
       code = await mappingCheckCommand({ ...o, mapping: mappingArg }, io);
+    });
+  program
+    .command("schema")
+    .description(
+      "print the JSON Schema of stockfeed.yaml (for an editor), or with --markdown the configuration reference",
+    )
+    .option("--markdown", "the reference tables the README carries")
+    .action((o: { markdown?: boolean }) => {
+      io.out(o.markdown ? configReference() : JSON.stringify(configJsonSchema(), null, 2));
     });
   program
     .command("sku")

@@ -10,31 +10,31 @@ import { z } from "zod";
  */
 export const limitsSchema = z
   .strictObject({
-    /** a physical line of a CSV file, or an X12 segment */
     maxLineLength: z
       .number()
       .int()
       .min(1024)
-      .default(4 * 1024 * 1024),
-    /** a CSV header line */
+      .default(4 * 1024 * 1024)
+      .describe("a physical line of a CSV file, or an X12 segment"),
     maxHeaderLength: z
       .number()
       .int()
       .min(256)
-      .default(64 * 1024),
-    /** any value a field reads */
+      .default(64 * 1024)
+      .describe("a CSV header line"),
     maxFieldLength: z
       .number()
       .int()
       .min(256)
-      .default(1024 * 1024),
-    /** a SKU, alias code, alias type, lot, product id or order id */
+      .default(1024 * 1024)
+      .describe("any value a field reads"),
     maxCodeLength: z
       .number()
       .int()
       .min(1)
       .max(64 * 1024)
-      .default(255),
+      .default(255)
+      .describe("a SKU, alias code, alias type, lot, product id or order id"),
   })
   .default({
     maxLineLength: 4 * 1024 * 1024,

@@ -22,14 +22,28 @@ import type { ListedFile, TransportDefinition, TransportRuntime } from "./types.
 
 const ftpServer = {
   ...serverOptions,
-  /** explicit FTPS (AUTH TLS on the plain port, the standard) or implicit (TLS from the first byte, port 990) */
-  tls: z.enum(["none", "explicit", "implicit"]).default("none"),
-  /** PEM file of the certificate authority (or the self-signed certificate) the server's certificate must chain to */
-  caPath: z.string().min(1).optional(),
-  /** leave on: off accepts any certificate, including an attacker's */
-  verifyCertificate: z.boolean().default(true),
-  /** name the certificate must be issued to, when it is not `host` */
-  certificateName: z.string().min(1).optional(),
+  tls: z
+    .enum(["none", "explicit", "implicit"])
+    .default("none")
+    .describe(
+      "explicit FTPS (AUTH TLS on the plain port, the standard) or implicit (TLS from the first byte, port 990)",
+    ),
+  caPath: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "PEM file of the certificate authority (or the self-signed certificate) the server's certificate must chain to",
+    ),
+  verifyCertificate: z
+    .boolean()
+    .default(true)
+    .describe("leave on: off accepts any certificate, including an attacker's"),
+  certificateName: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("name the certificate must be issued to, when it is not `host`"),
 };
 
 const ftpSource = z.strictObject({

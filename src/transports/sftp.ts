@@ -31,15 +31,21 @@ const fingerprint = z
 
 const sftpServer = {
   ...serverOptions,
-  /** the private key file (OpenSSH or PEM); its passphrase, if any, in the environment variable passphraseEnv */
-  privateKeyPath: z.string().min(1).optional(),
-  passphraseEnv: envName.optional(),
+  privateKeyPath: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "the private key file (OpenSSH or PEM); its passphrase, if any, in the environment variable passphraseEnv",
+    ),
+  passphraseEnv: envName.optional().describe("the environment variable holding the private key's passphrase"),
   privateKey: notHere("a private key", "put it in a file and give privateKeyPath"),
   passphrase: notHere("a passphrase", "name an environment variable with passphraseEnv"),
-  /** the server's host key: one fingerprint or several (during a key rotation) */
-  hostKey: z.union([fingerprint, z.array(fingerprint).min(1)]).optional(),
-  /** or an OpenSSH known_hosts file listing it */
-  knownHosts: z.string().min(1).optional(),
+  hostKey: z
+    .union([fingerprint, z.array(fingerprint).min(1)])
+    .optional()
+    .describe("the server's host key: one fingerprint or several (during a key rotation)"),
+  knownHosts: z.string().min(1).optional().describe("or an OpenSSH known_hosts file listing it"),
 };
 
 function pinned<

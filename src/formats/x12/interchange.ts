@@ -10,15 +10,22 @@ const delimiter = z
   .refine((c) => !/[A-Za-z0-9 ]/.test(c), "a delimiter cannot be a letter, digit or space");
 const partyId = z
   .strictObject({
-    /** ISA05/ISA07: 01 DUNS, 08 UCC EDI, 12 phone, 14 DUNS+suffix, ZZ mutually defined... */
-    qualifier: z.string().regex(/^[A-Z0-9]{2}$/, "two characters, e.g. ZZ, 01, 08, 12"),
+    qualifier: z
+      .string()
+      .regex(/^[A-Z0-9]{2}$/, "two characters, e.g. ZZ, 01, 08, 12")
+      .describe("ISA05/ISA07: 01 DUNS, 08 UCC EDI, 12 phone, 14 DUNS+suffix, ZZ mutually defined..."),
     id: z
       .string()
       .min(1)
       .max(15)
-      .regex(/^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/, "1-15 printable ASCII characters"),
-    /** GS02/GS03 application code (2-15 characters); defaults to the id */
-    application: z.string().min(2).max(15).optional(),
+      .regex(/^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/, "1-15 printable ASCII characters")
+      .describe("ISA06/ISA08, padded to 15"),
+    application: z
+      .string()
+      .min(2)
+      .max(15)
+      .optional()
+      .describe("GS02/GS03 application code (2-15 characters); defaults to the id"),
   })
   .refine((p) => p.application !== undefined || p.id.trim().length >= 2, {
     message: "GS02/GS03 need 2-15 characters and this id has 1: give an application code",
@@ -26,33 +33,38 @@ const partyId = z
   });
 
 export const x12EnvelopeSchema = z.strictObject({
-  sender: partyId,
-  receiver: partyId,
-  version: z.enum(["004010", "005010"]).default("004010"),
-  /** ISA15: P production, T test */
-  usage: z.enum(["P", "T"]).default("P"),
-  /** ISA14: ask the partner for a TA1 */
-  ackRequested: z.boolean().default(false),
+  sender: partyId.describe("us: ISA05/ISA06 and GS02"),
+  receiver: partyId.describe("the partner: ISA07/ISA08 and GS03"),
+  version: z.enum(["004010", "005010"]).default("004010").describe("ISA12 and GS08 (00401/004010 or 00501/005010)"),
+  usage: z.enum(["P", "T"]).default("P").describe("ISA15: P production, T test"),
+  ackRequested: z.boolean().default(false).describe("ISA14: ask the partner for a TA1"),
   delimiters: z
     .strictObject({
-      element: delimiter.default("*"),
-      component: delimiter.default(">"),
-      segment: z.string().length(1).default("~"),
-      /** ISA11 from 00501 on */
-      repetition: delimiter.default("^"),
+      element: delimiter.default("*").describe("between elements (ISA's 4th character)"),
+      component: delimiter.default(">").describe("between components (ISA16)"),
+      segment: z.string().length(1).default("~").describe("after each segment"),
+      repetition: delimiter.default("^").describe("ISA11 from 00501 on"),
     })
-    .default({ element: "*", component: ">", segment: "~", repetition: "^" }),
-  /** written after each segment terminator (many partners read the file better with one) */
-  lineBreak: z.enum(["none", "lf", "crlf"]).default("none"),
-  /**
-   * basic: upper case letters, digits, space and ! " & ' ( ) * + , - . / : ; ? =
-   * extended (default): printable ASCII; utf8: any character but control characters
-   */
-  charset: z.enum(["basic", "extended", "utf8"]).default("extended"),
-  /** the zone of ISA09/10, GS04/05 and the dates in the body */
-  timeZone: z.string().default("UTC"),
-  /** the 4010 846 allows 10,000 LIN per transaction set: more are split into several ST/SE */
-  maxRecordsPerTransaction: z.number().int().min(1).max(10000).default(10000),
+    .default({ element: "*", component: ">", segment: "~", repetition: "^" })
+    .describe("the partner's delimiters"),
+  lineBreak: z
+    .enum(["none", "lf", "crlf"])
+    .default("none")
+    .describe("written after each segment terminator (many partners read the file better with one)"),
+  charset: z
+    .enum(["basic", "extended", "utf8"])
+    .default("extended")
+    .describe(
+      "basic: upper case letters, digits, space and ! \" & ' ( ) * + , - . / : ; ? = extended (default): printable ASCII; utf8: any character but control characters",
+    ),
+  timeZone: z.string().default("UTC").describe("the zone of ISA09/10, GS04/05 and the dates in the body"),
+  maxRecordsPerTransaction: z
+    .number()
+    .int()
+    .min(1)
+    .max(10000)
+    .default(10000)
+    .describe("the 4010 846 allows 10,000 LIN per transaction set: more are split into several ST/SE"),
 });
 
 export type X12Envelope = z.output<typeof x12EnvelopeSchema>;
