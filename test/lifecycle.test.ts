@@ -5,6 +5,8 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -21,6 +23,20 @@ import { stockfeed } from "./helpers/cli.js";
 const T = "2026-11-20T11:00:00Z";
 let s: Scenario;
 afterEach(() => s?.cleanup());
+
+/** The files below a folder this process holds open (Linux: /proc/self/fd). */
+function openBelow(dir: string): string[] {
+  const real = realpathSync(dir);
+  return readdirSync("/proc/self/fd")
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return "";
+      }
+    })
+    .filter((target) => target.startsWith(real) && !target.endsWith(".sqlite") && !target.includes(".sqlite-"));
+}
 
 function archived(s: Scenario): string[] {
   const out: string[] = [];
@@ -128,6 +144,26 @@ describe("folder lifecycle", () => {
       /^bad\.csv: required column "quantity_available" \(field available\) is missing from the header/,
     );
     expect(s.query("SELECT status, error IS NOT NULL AS e FROM files")).toEqual([{ status: "failed", e: 1 }]);
+  });
+
+  it("a quarantined file leaves no descriptor open: a daemon quarantining for months never reaches EMFILE", async () => {
+    s = new Scenario({ warehouses: [{ id: "east" }, { id: "west" }] });
+    s.patch((c: any) => {
+      c.merchants[0].warehouses[1].inventory.mapping = join(ROOT, "mappings/wms/x12-846.yaml");
+      c.merchants[0].warehouses[1].inventory.source.match = "*.x12";
+    });
+    const x12 = readFileSync(join(SAMPLES, "edi/846/west-846-20261120.x12"), "latin1");
+    for (let i = 0; i < 5; i++) {
+      s.write(`in/wms/east/no-column-${i}.csv`, `sku,quantity_on_hand\nA${i},1\n`);
+      s.write(`in/wms/east/twice-${i}.csv`, `sku,quantity_available,sku\nA${i},1,A${i}\n`);
+      s.write(`in/wms/east/blank-${i}.csv`, "\n\n\n");
+      s.write(`in/wms/west/not-x12-${i}.x12`, `GS*IB*X${i}*Y~${x12}`);
+      s.write(`in/wms/west/text-${i}.x12`, `hello ${i}\n`);
+    }
+    const r = await s.run();
+    expect(r.files.filter((f) => f.status !== "failed").map((f) => f.name)).toEqual([]);
+    expect(r.files).toHaveLength(25);
+    expect(openBelow(s.dir)).toEqual([]);
   });
 
   it("quarantines an empty file", async () => {

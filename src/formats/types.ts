@@ -33,6 +33,8 @@ export interface TableReader {
   interchanges?: InterchangeSummary[];
   /** things the reader noticed that are not rejects (the encoding it chose, bytes ignored at the end), filled as rows are read */
   notes?: string[];
+  /** releases the file, read to its end or not; the caller calls it on every path (calling it twice is harmless) */
+  close(): void;
 }
 
 export interface RecordWriter {
@@ -86,4 +88,14 @@ export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.Z
    * when the format's files depend on more than their records (the caller renders).
    */
   restamp?(from: string, file: string, options: z.output<W>, context: WriteContext): Promise<number | undefined>;
+}
+
+/** Opens a table, hands it to `use` and releases the file whatever `use` does (returns, throws). */
+export async function withTable<T>(opening: Promise<TableReader>, use: (table: TableReader) => Promise<T>): Promise<T> {
+  const table = await opening;
+  try {
+    return await use(table);
+  } finally {
+    table.close();
+  }
 }

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, type RecordError } from "../errors.js";
 import { formats } from "../formats/index.js";
+import { withTable, type TableReader } from "../formats/types.js";
 import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
 import { readYaml } from "../config/yaml.js";
 import { mapRows } from "./products.js";
-import { compileInputMapping, compileOutputMapping, type OutputMapping } from "./compile.js";
+import { compileInputMapping, compileOutputMapping, type InputMapping, type OutputMapping } from "./compile.js";
 import { DETAIL_FIELDS, OUTPUT_KINDS, type InputKind, type OutputKind } from "./kinds.js";
 
 export interface InputCheck {
@@ -14,7 +15,13 @@ export interface InputCheck {
   kind: InputKind;
   format: string;
   columns: string[];
-  sample?: { file: string; records: Array<{ line: number; record: Record<string, unknown> }>; rejects: RecordError[] };
+  sample?: SampleRead;
+}
+
+interface SampleRead {
+  file: string;
+  records: Array<{ line: number; record: Record<string, unknown> }>;
+  rejects: RecordError[];
 }
 
 export interface OutputCheck {
@@ -84,30 +91,7 @@ export async function checkMapping(
         "usage",
       );
     if (sample) {
-      const csv = formats.csv;
-      // the cart line's own fields, then the product details (the sample's columns, where it has them)
-      const table = await csv.openTable(
-        sample,
-        ["code", "sku", "quantity", "asOf", "available", ...Object.keys(DETAIL_FIELDS)],
-        csv.readerOptions.parse(undefined),
-      );
-      if (!table.present[0] && !table.present[1])
-        throw new ConfigError(`${sample}: a cart sample needs a code or sku column (and quantity)`, undefined, "usage");
-      const records: Array<Record<string, string | number>> = [];
-      const lines: number[] = [];
-      for await (const row of table.rows) {
-        const [code, sku, quantity, asOf, available, ...details] = row.values as Array<string | undefined>;
-        const detail = Object.fromEntries(Object.keys(DETAIL_FIELDS).map((k, i) => [k, details[i] ?? ""]));
-        records.push({
-          ...detail,
-          code: code ?? sku ?? "",
-          sku: sku ?? code ?? "",
-          quantity: quantity ?? "0",
-          asOf: asOf ?? "",
-          available: available ?? quantity ?? "0",
-        });
-        lines.push(row.line);
-      }
+      const { records, lines } = await readCartSample(sample);
       const dir = mkdtempSync(join(tmpdir(), "stockfeed-check-"));
       try {
         const target = join(dir, "rendered");
@@ -123,19 +107,52 @@ export async function checkMapping(
   const m = compileInputMapping(file);
   const out: InputCheck = { mapping: file, kind: m.kind, format: m.format.name, columns: m.columns };
   if (sample) {
-    const table = await m.format.openTable(sample, m.columns, m.readerOptions, { limits: m.limits });
-    const missing = m.checkColumns(table.present);
-    if (missing.length > 0)
-      throw new ConfigError(
-        `${sample}: ${missing.join("; ")}`,
-        missing.map((p) => `${sample}: ${p}`),
-        "usage",
-      );
-    out.sample = { file: sample, records: [], rejects: [] };
-    for await (const r of mapRows(m, table.rows, sample)) {
-      if ("record" in r) out.sample.records.push({ line: r.line, record: r.record as Record<string, unknown> });
-      else out.sample.rejects.push(...r.errors);
-    }
+    const opening = m.format.openTable(sample, m.columns, m.readerOptions, { limits: m.limits });
+    out.sample = await withTable(opening, (table) => readSample(m, table, sample));
   }
   return out;
+}
+
+/** A cart sample's lines as cart records: the line's own fields, then the product details it has. */
+async function readCartSample(
+  sample: string,
+): Promise<{ records: Array<Record<string, string | number>>; lines: number[] }> {
+  const csv = formats.csv;
+  const wanted = ["code", "sku", "quantity", "asOf", "available", ...Object.keys(DETAIL_FIELDS)];
+  return withTable(csv.openTable(sample, wanted, csv.readerOptions.parse(undefined)), async (table) => {
+    if (!table.present[0] && !table.present[1])
+      throw new ConfigError(`${sample}: a cart sample needs a code or sku column (and quantity)`, undefined, "usage");
+    const records: Array<Record<string, string | number>> = [];
+    const lines: number[] = [];
+    for await (const row of table.rows) {
+      const [code, sku, quantity, asOf, available, ...details] = row.values as Array<string | undefined>;
+      const detail = Object.fromEntries(Object.keys(DETAIL_FIELDS).map((k, i) => [k, details[i] ?? ""]));
+      records.push({
+        ...detail,
+        code: code ?? sku ?? "",
+        sku: sku ?? code ?? "",
+        quantity: quantity ?? "0",
+        asOf: asOf ?? "",
+        available: available ?? quantity ?? "0",
+      });
+      lines.push(row.line);
+    }
+    return { records, lines };
+  });
+}
+
+async function readSample(m: InputMapping, table: TableReader, sample: string): Promise<SampleRead> {
+  const missing = m.checkColumns(table.present);
+  if (missing.length > 0)
+    throw new ConfigError(
+      `${sample}: ${missing.join("; ")}`,
+      missing.map((p) => `${sample}: ${p}`),
+      "usage",
+    );
+  const read: SampleRead = { file: sample, records: [], rejects: [] };
+  for await (const r of mapRows(m, table.rows, sample)) {
+    if ("record" in r) read.records.push({ line: r.line, record: r.record as Record<string, unknown> });
+    else read.rejects.push(...r.errors);
+  }
+  return read;
 }

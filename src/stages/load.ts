@@ -4,7 +4,7 @@ import { FileUnreadableError, type RecordError } from "../errors.js";
 import type { CanonicalRecord, InputKind } from "../mapping/kinds.js";
 import type { Store } from "../state/store.js";
 import { mapRow, mapRows, type Mapped } from "../mapping/products.js";
-import type { SourceRow } from "../formats/types.js";
+import { withTable, type SourceRow, type TableReader } from "../formats/types.js";
 import { asOfProblem } from "../domain/as-of.js";
 import { MAX_QUANTITY } from "../domain/quantity.js";
 import { isoUtc } from "../util/time.js";
@@ -64,13 +64,25 @@ export async function loadFile(
   t: LoadTarget,
 ): Promise<LoadResult> {
   const mapping = feed.mapping;
-  const table = await mapping.format.openTable(path, mapping.columns, mapping.readerOptions, {
+  const opening = mapping.format.openTable(path, mapping.columns, mapping.readerOptions, {
     limits: mapping.limits,
     seenInterchange: (i) => {
       const { sender, receiver } = interchangeParties(i);
       return store.edi.findReceivedInterchange(sender, receiver, i.control);
     },
   });
+  // a file refused half-read (a missing column, a broken envelope) is released too
+  return withTable(opening, (table) => loadTable(store, feed, table, displayName, t));
+}
+
+async function loadTable(
+  store: Store,
+  feed: Feed,
+  table: TableReader,
+  displayName: string,
+  t: LoadTarget,
+): Promise<LoadResult> {
+  const mapping = feed.mapping;
   const missing = mapping.checkColumns(table.present);
   if (missing.length > 0) throw new FileUnreadableError(missing.join("; "), displayName);
 

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import Papa from "papaparse";
 import { z } from "zod";
 import { FileUnreadableError } from "../../errors.js";
-import { DEFAULT_LIMITS, LineTooLong } from "../../mapping/limits.js";
+import { DEFAULT_LIMITS, LineTooLong, type InputLimits } from "../../mapping/limits.js";
 import type { ReadContext, SourceRow, TableReader } from "../types.js";
 
 export const csvReaderOptions = z
@@ -164,10 +164,13 @@ async function* csvRows(
 }
 
 /** The file's text in chunks, BOM removed; the first chunk is returned for sniffing. */
-async function openText(
-  file: string,
-  encoding: BufferEncoding,
-): Promise<{ first: string; chunks: AsyncIterable<string>; close: () => void }> {
+interface OpenText {
+  first: string;
+  chunks: AsyncIterable<string>;
+  close: () => void;
+}
+
+async function openText(file: string, encoding: BufferEncoding): Promise<OpenText> {
   const source = createReadStream(file, { encoding, highWaterMark: 256 * 1024 });
   const it = source[Symbol.asyncIterator]();
   const head = await it.next();
@@ -185,14 +188,26 @@ export async function openCsvTable(
   options: CsvReaderOptions,
   context?: ReadContext,
 ): Promise<TableReader> {
-  const limits = context?.limits ?? DEFAULT_LIMITS;
-  const { first, chunks, close } = await openText(file, options.encoding);
+  const text = await openText(file, options.encoding);
+  try {
+    return await csvTable(file, wanted, options, context?.limits ?? DEFAULT_LIMITS, text);
+  } catch (e) {
+    // a header the file is refused for: the stream is released here, the caller never gets a reader
+    text.close();
+    throw e;
+  }
+}
+
+async function csvTable(
+  file: string,
+  wanted: readonly string[],
+  options: CsvReaderOptions,
+  limits: InputLimits,
+  { first, chunks, close }: OpenText,
+): Promise<TableReader> {
   const lines = first.split(NEWLINES);
   const headerLine = lines.slice(options.skipLines).find((l) => l.trim() !== "");
-  if (headerLine === undefined) {
-    close();
-    throw new FileUnreadableError("the file is empty: no header line", file);
-  }
+  if (headerLine === undefined) throw new FileUnreadableError("the file is empty: no header line", file);
   // NUL never occurs in text: quoting is off
   const quoteChar = options.quoteChar === "none" ? "\u0000" : options.quoteChar;
   const delimiter = options.delimiter === "auto" ? detectDelimiter(headerLine, quoteChar) : options.delimiter;
@@ -234,7 +249,6 @@ export async function openCsvTable(
   if (!header) throw new FileUnreadableError("the file is empty: no header line", file);
   const headerLength = header.reduce((n, h) => n + h.length + 1, 0);
   if (headerLength > limits.maxHeaderLength) {
-    close();
     throw new FileUnreadableError(
       `the header line (line ${headerLineNo}) is ${headerLength} characters, more than the mapping's limits.maxHeaderLength ` +
         `(${limits.maxHeaderLength}): the file is refused`,
@@ -278,7 +292,7 @@ export async function openCsvTable(
     }
   }
   const all = batches();
-  return { present: index.map((i) => i >= 0), rows: flatten(all), batches: all };
+  return { present: index.map((i) => i >= 0), rows: flatten(all), batches: all, close };
 }
 
 async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {

@@ -1,3 +1,4 @@
+import type { ReadStream } from "node:fs";
 import { z } from "zod";
 import { FileUnreadableError } from "../../errors.js";
 import type { ReadContext, SourceRow, TableReader } from "../types.js";
@@ -157,7 +158,9 @@ export async function openX12Table(
     note: (text: string): void => void notes.push(text),
   };
   const structure: X12Structure = { interchanges, outside: [] };
-  const transactions = x12Transactions(() => x12Segments(x12FileChunks(file), tokenize), {
+  // the file is walked twice (structure, then records): a reader dropped mid-walk closes what is open
+  const opened = new Set<ReadStream>();
+  const transactions = x12Transactions(() => x12Segments(x12FileChunks(file, opened), tokenize), {
     seenInterchange: context.seenInterchange,
     structure: (s) => {
       interchanges.push(...s.interchanges);
@@ -171,7 +174,11 @@ export async function openX12Table(
     structure,
     refs.length,
   );
-  return { present: refs.map(() => true), rows, interchanges, notes };
+  const close = (): void => {
+    for (const stream of opened) stream.destroy();
+    opened.clear();
+  };
+  return { present: refs.map(() => true), rows, interchanges, notes, close };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, type ReadStream } from "node:fs";
 import { DEFAULT_LIMITS } from "../../mapping/limits.js";
 
 /** The separators an interchange declares in its ISA segment. */
@@ -293,11 +293,17 @@ function segmentOf(raw: string, d: Delimiters, index: number, decode: TokenizeOp
   return segment;
 }
 
-/** The file's bytes in chunks, one character per byte. */
-export async function* x12FileChunks(file: string): AsyncGenerator<string> {
+/** The file's bytes in chunks, one character per byte; the stream is in `opened` while it is open. */
+export async function* x12FileChunks(file: string, opened?: Set<ReadStream>): AsyncGenerator<string> {
   // byte for byte: each segment is decoded in the feed's encoding once it is cut (see encoding.ts)
-  for await (const chunk of createReadStream(file, { encoding: "latin1", highWaterMark: 256 * 1024 }))
-    yield chunk as string;
+  const stream = createReadStream(file, { encoding: "latin1", highWaterMark: 256 * 1024 });
+  opened?.add(stream);
+  try {
+    for await (const chunk of stream) yield chunk as string;
+  } finally {
+    stream.destroy();
+    opened?.delete(stream);
+  }
 }
 
 export async function* stringChunks(text: string): AsyncGenerator<string> {

@@ -160,5 +160,6 @@ export async function openXmlTable(file: string, wanted: readonly string[], o: X
       yield { line: lines ? lines[i] : i + 1, values };
     }
   }
-  return { present: wanted.map(() => true), rows: rows() };
+  // the file was read whole: nothing stays open
+  return { present: wanted.map(() => true), rows: rows(), close: () => {} };
 }
