@@ -1,7 +1,8 @@
 import { renameSync, rmSync, unwatchFile, watchFile, writeFileSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { Cron } from "croner";
-import { loadConfig, type LoadedConfig } from "./config/load.js";
+import { loadConfig, type LoadedCart, type LoadedConfig } from "./config/load.js";
 import type { Logger } from "./log.js";
 import { feedsInOrder, runOnce, type RunOptions, type RunReport } from "./pipeline.js";
 import { processAlive, StateLock } from "./state/lock.js";
@@ -56,7 +57,7 @@ export interface DaemonOptions {
   configPath: string;
   log: Logger;
   heartbeatMs?: number;
-  /** after SIGTERM, how long the job in hand may take to finish before the process exits anyway */
+  /** after SIGTERM, how long the job in hand may take to finish before the process is ended (exit 1) */
   stopTimeoutMs?: number;
   /** how often the config file is checked for changes */
   watchMs?: number;
@@ -65,6 +66,40 @@ export interface DaemonOptions {
 }
 
 type Job = { key: string; options: RunOptions };
+type PlannedJob = { job: Job; seconds: number } | { job: Job; cart: LoadedCart };
+
+/** The jobs a config defines: each feed's poll (every `seconds`) and each cart's sync (on its schedule). */
+function jobsOf(config: LoadedConfig): PlannedJob[] {
+  const polls = [...pollSecondsOf(config)].map(([sourceKey, seconds]) => ({
+    job: {
+      key: `collect ${sourceKey}`,
+      options: { feeds: (f: { sourceKey: string }) => f.sourceKey === sourceKey, sync: false },
+    },
+    seconds,
+  }));
+  const syncs = config.merchants.flatMap((m) =>
+    m.carts.map((cart) => ({
+      job: { key: `sync ${m.config.id}/${cart.config.id}`, options: { feeds: () => false, carts: [cart.config.id] } },
+      cart,
+    })),
+  );
+  return [...polls, ...syncs];
+}
+
+/** A digest of the files' bytes (a file that cannot be read counts as such). */
+function fingerprintOf(files: string[]): string {
+  const hash = createHash("sha256");
+  for (const f of files) {
+    hash.update(f).update("\0");
+    try {
+      hash.update(readFileSync(f));
+    } catch (e) {
+      hash.update(`unreadable: ${(e as NodeJS.ErrnoException).code}`);
+    }
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
 
 /**
  * `stockfeed daemon`: polls every feed on its own interval and syncs every cart on its own
@@ -88,9 +123,12 @@ export class Daemon {
   private readonly skipped: Record<string, number> = {};
   private heartbeatTimer?: NodeJS.Timeout;
   private readonly heartbeatMs: number;
+  /** the bytes of the files the config was last read from (or tried): a reload of the same is skipped */
+  private fingerprint: string;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = loadConfig(options.configPath);
+    this.fingerprint = fingerprintOf(this.config.readFrom);
     this.lock = StateLock.acquire(this.config.statePath, "stockfeed daemon");
     this.heartbeatMs = options.heartbeatMs ?? 10_000;
   }
@@ -109,49 +147,65 @@ export class Daemon {
     this.log.info({ config: this.options.configPath, pid: process.pid }, "daemon started");
   }
 
-  /** Validates the config file again; a good one replaces every schedule, a bad one is refused. */
+  /**
+   * Validates the config again; a good one replaces every schedule, a bad one is refused. The
+   * jobs waiting stay in the queue (those whose feed or cart the new config no longer has are
+   * dropped, and logged). Unchanged files are not reloaded: a SIGHUP and the watcher seeing the
+   * same edit make one reload.
+   */
   reload(why: string): boolean {
     if (this.stoppingFlag) return false;
+    const fingerprint = fingerprintOf(this.config.readFrom);
+    if (fingerprint === this.fingerprint) {
+      this.log.info({ why }, "config unchanged since it was last read: not reloaded");
+      return false;
+    }
+    this.fingerprint = fingerprint;
+    const next = this.validated(why);
+    if (!next) return false;
+    const waiting = this.queue.splice(0);
+    this.unschedule();
+    this.config = next;
+    const jobs = new Map(jobsOf(next).map((j) => [j.job.key, j.job]));
+    const kept = waiting.filter((j) => jobs.has(j.key));
+    this.queue.push(...kept.map((j) => jobs.get(j.key)!));
+    this.schedule(next);
+    const dropped = waiting.filter((j) => !jobs.has(j.key)).map((j) => j.key);
+    this.log.info({ why, kept: kept.map((j) => j.key), dropped }, "config reloaded");
+    return true;
+  }
+
+  /** The config file read again, or undefined (logged) when it cannot replace the running one. */
+  private validated(why: string): LoadedConfig | undefined {
     let next: LoadedConfig;
     try {
       next = loadConfig(this.options.configPath);
     } catch (e) {
       this.log.error({ why, err: (e as Error).message }, "new config rejected: the running one stays");
-      return false;
+      return undefined;
     }
     if (next.statePath !== this.config.statePath) {
       this.log.error(
         { why, state: next.statePath },
         "new config rejected: it names another state database (restart the daemon for that)",
       );
-      return false;
+      return undefined;
     }
-    this.unschedule();
-    this.config = next;
-    this.schedule(next);
-    this.log.info({ why }, "config reloaded");
-    return true;
+    return next;
   }
 
   private schedule(config: LoadedConfig): void {
-    for (const [sourceKey, seconds] of pollSecondsOf(config)) {
-      const job = {
-        key: `collect ${sourceKey}`,
-        options: { feeds: (f: { sourceKey: string }) => f.sourceKey === sourceKey, sync: false },
-      };
-      this.enqueue(job);
-      this.timers.push(setInterval(() => this.enqueue(job), seconds * 1000));
-    }
-    for (const m of config.merchants)
-      for (const k of m.carts) {
-        const job = {
-          key: `sync ${m.config.id}/${k.config.id}`,
-          options: { feeds: () => false, carts: [k.config.id] },
-        };
-        this.crons.push(
-          new Cron(k.config.schedule, { timezone: k.config.timeZone, protect: true }, () => this.enqueue(job)),
-        );
+    for (const planned of jobsOf(config)) {
+      const { job } = planned;
+      if ("seconds" in planned) {
+        // every feed is polled at once, unless its poll already waits or runs
+        if (!this.has(job.key)) this.enqueue(job);
+        this.timers.push(setInterval(() => this.enqueue(job), planned.seconds * 1000));
+      } else {
+        const { schedule, timeZone } = planned.cart.config;
+        this.crons.push(new Cron(schedule, { timezone: timeZone, protect: true }, () => this.enqueue(job)));
       }
+    }
   }
 
   private unschedule(): void {
@@ -159,12 +213,15 @@ export class Daemon {
     for (const c of this.crons) c.stop();
     this.timers = [];
     this.crons = [];
-    this.queue.length = 0;
+  }
+
+  private has(key: string): boolean {
+    return this.running?.key === key || this.queue.some((j) => j.key === key);
   }
 
   private enqueue(job: Job): void {
     if (this.stoppingFlag) return;
-    if (this.running?.key === job.key || this.queue.some((j) => j.key === job.key)) {
+    if (this.has(job.key)) {
       this.skipped[job.key] = (this.skipped[job.key] ?? 0) + 1;
       this.log.warn(
         { job: job.key, state: this.running?.key === job.key ? "running" : "waiting" },
@@ -173,7 +230,9 @@ export class Daemon {
       return;
     }
     this.queue.push(job);
-    if (!this.running) this.drained = this.drain();
+    if (this.running)
+      this.beat(); // status shows what waits
+    else this.drained = this.drain();
   }
 
   private async drain(): Promise<void> {
@@ -225,16 +284,18 @@ export class Daemon {
   }
 
   /**
-   * Stops taking work, lets the job in hand finish (it stops between files and carts),
-   * then releases the state. Resolves false when the job did not finish within the bound.
+   * Stops taking work and lets the job in hand finish (it stops between files and carts), then
+   * releases the state and resolves true. When it has not finished within the stop timeout,
+   * resolves false with the heartbeat and the lock still in place: the caller ends the process
+   * at once (`cutShort`), as a kill would, and the crash safety makes the next run finish the job.
    */
   async stop(why: string): Promise<boolean> {
     if (this.stoppingFlag) return this.drained.then(() => true);
     this.stoppingFlag = true;
     this.log.info({ why, running: this.running?.key }, "stopping: no new work; finishing what is in hand");
     this.unschedule();
+    this.queue.length = 0;
     unwatchFile(this.options.configPath);
-    clearInterval(this.heartbeatTimer);
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       this.drained.then(() => true),
@@ -243,9 +304,26 @@ export class Daemon {
       }),
     ]);
     clearTimeout(timer);
+    if (!finished) return false;
+    clearInterval(this.heartbeatTimer);
     rmSync(heartbeatPath(this.config.statePath), { force: true });
-    if (finished) this.lock.release();
-    this.log.info({ finished }, finished ? "stopped" : "stopped with a job still running (its next run finishes it)");
-    return finished;
+    this.lock.release();
+    this.log.info({}, "stopped");
+    return true;
+  }
+
+  /**
+   * For the caller to run just before it ends the process when `stop` resolved false: the job
+   * still running is abandoned where it stands (the next run finishes it, as after a kill), the
+   * heartbeat and the lock are removed. Synchronous, so nothing of the job runs after it.
+   */
+  cutShort(): void {
+    clearInterval(this.heartbeatTimer);
+    this.log.warn(
+      { running: this.running?.key, stopTimeoutMs: this.options.stopTimeoutMs ?? 60_000 },
+      "stop timeout passed: exiting with the job in hand cut short (its next run finishes it)",
+    );
+    rmSync(heartbeatPath(this.config.statePath), { force: true });
+    this.lock.release();
   }
 }

@@ -14,7 +14,7 @@ interface Running {
   exit: Promise<{ code: number | null; ms: number }>;
 }
 
-function startDaemon(configPath: string, env: Record<string, string> = {}): Running {
+function startDaemon(configPath: string, env: Record<string, string> = {}, stopTimeoutSeconds = 10): Running {
   const child = spawn(
     process.execPath,
     [
@@ -27,7 +27,7 @@ function startDaemon(configPath: string, env: Record<string, string> = {}): Runn
       "--heartbeat-seconds",
       "1",
       "--stop-timeout-seconds",
-      "10",
+      String(stopTimeoutSeconds),
     ],
     {
       env: { ...process.env, ...env },
@@ -155,6 +155,37 @@ describe("stockfeed daemon", () => {
     expect(reasons).toEqual(["first-sync", "news", "settings-changed"]);
   });
 
+  it("a reload keeps the cart sync waiting in the queue and says so; one edit is one reload", async () => {
+    s = scenario();
+    // `slow` ticks once, a few seconds from now, while `fast`'s first sync (held 8 s) runs
+    const at = new Date(Date.now() + 4000);
+    s.patch((c) => {
+      const slow = (c.merchants as Array<Record<string, any>>)[0].carts[1];
+      slow.schedule = `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
+      slow.timeZone = "UTC";
+    });
+    s.inventory("east", "inv.csv", [`A,5,,,${T}`]);
+    d = startDaemon(s.configPath, { STOCKFEED_DELAY: "sync:before-render=8000" });
+    const queued = () => {
+      try {
+        return JSON.parse(readFileSync(s!.path("state/stockfeed.sqlite.heartbeat"), "utf8")).queued as string[];
+      } catch {
+        return [];
+      }
+    };
+    await until("the slow cart's sync to wait in the queue", () => queued().includes("sync acme/slow"));
+    // an operator's edit, then SIGHUP; the file watcher sees the same edit
+    writeFileSync(s.configPath, readFileSync(s.configPath, "utf8").replace("buffer: 0", "buffer: 1"));
+    d.child.kill("SIGHUP");
+    await until("the slow cart's file", () => s!.outputs("slow").length === 1, 30_000);
+    expect(d.log()).toMatch(/"kept":\[[^\]]*"sync acme\/slow"[^\]]*\],"dropped":\[\].*"msg":"config reloaded"/);
+    await new Promise((r) => setTimeout(r, 3000)); // the watcher's look at the file (every 2 s)
+    expect(d.log().match(/config reloaded/g)).toHaveLength(1);
+    expect(d.log()).toMatch(/config unchanged since it was last read: not reloaded/);
+    d.child.kill("SIGTERM");
+    expect((await d.exit).code).toBe(0);
+  }, 60_000);
+
   it("a tick that comes while the cart's previous sync is still running is skipped, and says so", async () => {
     s = scenario();
     s.inventory("east", "inv.csv", [`A,5,,,${T}`]);
@@ -202,6 +233,47 @@ describe("stopping", () => {
   });
 });
 
+describe("the stop timeout", () => {
+  it("bounds the exit: at --stop-timeout-seconds the daemon exits 1 at once, the job cut short; the next run finishes it", async () => {
+    const s = new Scenario({ carts: [{ id: "fast" }] });
+    s.patch((c) => {
+      const m = (c.merchants as Array<Record<string, any>>)[0];
+      m.carts[0].schedule = "* * * * * *";
+    });
+    s.inventory("east", "inv.csv", [`A,5,,,${T}`]);
+    const d = startDaemon(s.configPath, { STOCKFEED_DELAY: "sync:before-render=20000" }, 3);
+    const heartbeat = s.path("state/stockfeed.sqlite.heartbeat");
+    try {
+      const running = () => {
+        try {
+          return JSON.parse(readFileSync(heartbeat, "utf8")).running as string | null;
+        } catch {
+          return null;
+        }
+      };
+      await until("the cart's sync to be running", () => running() === "sync acme/fast");
+      d.child.kill("SIGTERM");
+      // within the bound the daemon is alive and says what it still runs
+      expect(JSON.parse(cli("status", "--config", s.configPath, "--json").stdout).daemon.alive).toBe(true);
+      const { code, ms } = await d.exit;
+      expect(code).toBe(1);
+      expect(ms).toBeGreaterThanOrEqual(3000);
+      expect(ms).toBeLessThan(6000);
+      expect(d.log()).toMatch(/stop timeout passed: exiting with the job in hand cut short/);
+      expect(existsSync(heartbeat)).toBe(false);
+      expect(existsSync(s.path("state/stockfeed.sqlite.lock"))).toBe(false);
+      expect(s.outputs("fast")).toEqual([]);
+      const next = cli("run", "--config", s.configPath);
+      expect(next.status, next.stderr).toBe(0);
+      expect(s.outputs("fast")).toHaveLength(1);
+      expect(s.latest("fast")).toEqual({ A: 5 });
+    } finally {
+      if (d.child.exitCode === null) d.child.kill("SIGKILL");
+      s.cleanup();
+    }
+  });
+});
+
 describe("one process per state", () => {
   it("a lock left by a process that died is taken over", () => {
     const s = new Scenario();
@@ -224,6 +296,31 @@ describe("one process per state", () => {
 });
 
 describe("stockfeed history", () => {
+  it("says when --limit cut the list, and hides runs that did nothing (empty polls) unless --all", async () => {
+    const s = new Scenario({ carts: [{ id: "shop" }] });
+    try {
+      s.inventory("east", "inv.csv", [`A,5,,,${T}`]);
+      await s.run();
+      // a daemon's polls that found nothing
+      for (let i = 0; i < 5; i++) await s.run({ sync: false });
+      await s.run();
+      const json = (...args: string[]) =>
+        JSON.parse(cli("history", "--config", s.configPath, "--json", ...args).stdout);
+      const shown = json();
+      expect(shown.runs.map((r: { run: number }) => r.run)).toEqual([1, 7]);
+      expect(shown).toMatchObject({ matching: 2, cut: false, emptyHidden: 5 });
+      expect(json("--all").runs).toHaveLength(7);
+      expect(json("--all", "--limit", "3")).toMatchObject({ matching: 7, cut: true, emptyHidden: 0 });
+      expect(json("--all", "--limit", "3").runs.map((r: { run: number }) => r.run)).toEqual([5, 6, 7]);
+      const text = cli("history", "--config", s.configPath, "--limit", "1", "--since", "2000-01-01T00:00:00Z").stdout;
+      expect(text).toMatch(/Showing the newest 1 of 2 runs since 2000-01-01T00:00:00Z: --limit 2 shows them all\./);
+      expect(text).toMatch(/5 run\(s\) that did nothing since 2000-01-01T00:00:00Z hidden .*--all shows them\./);
+      expect(cli("history", "--config", s.configPath, "--limit", "0").status).toBe(2);
+    } finally {
+      s.cleanup();
+    }
+  });
+
   it("lists past runs with what each did, newest last, and --since limits them", async () => {
     const s = new Scenario({ carts: [{ id: "shop" }] });
     try {

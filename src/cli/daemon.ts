@@ -4,7 +4,8 @@ import type { Io } from "./output.js";
 
 /**
  * `stockfeed daemon --config FILE`: runs until SIGTERM/SIGINT (exit 0 once the work in hand
- * is finished, 1 when it was still running at the bound); SIGHUP reloads the config.
+ * is finished; at the stop timeout the process ends at once with 1, the job cut short as by a
+ * kill); SIGHUP reloads the config.
  */
 export async function daemonCommand(
   args: { config: string; heartbeatSeconds?: string; stopTimeoutSeconds?: string },
@@ -23,12 +24,18 @@ export async function daemonCommand(
   process.on("SIGHUP", reload);
   const code = await new Promise<number>((resolve) => {
     const stop = (signal: string) => {
-      void daemon.stop(signal).then((finished) => resolve(finished ? 0 : 1));
+      void daemon.stop(signal).then((finished) => {
+        if (finished) return resolve(0);
+        // the bound is a bound: the job in hand is cut where it stands, as a kill would
+        daemon.cutShort();
+        io.err(`stockfeed daemon: stopped after ${args.stopTimeoutSeconds ?? 60} s with a job cut short`);
+        process.exit(1);
+      });
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
   process.off("SIGHUP", reload);
-  io.err(`stockfeed daemon: stopped${code === 0 ? "" : " with a job still running"}`);
+  io.err("stockfeed daemon: stopped");
   return code;
 }

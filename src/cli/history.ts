@@ -1,6 +1,6 @@
 import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
-import { openStore } from "../state/store.js";
+import { openStore, type RunRow } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
 
 interface RunSummary {
@@ -40,70 +40,92 @@ export function parseSince(text: string | undefined, now = Date.now()): number {
   return t;
 }
 
-/** `stockfeed history`: past runs (the CLI's and the daemon's jobs) with what each did. */
-export function historyCommand(
-  args: { config: string; since?: string; json?: boolean; limit?: string },
-  io: Io,
-): number {
+interface HistoryArgs {
+  config: string;
+  since?: string;
+  json?: boolean;
+  limit?: string;
+  all?: boolean;
+}
+
+/**
+ * `stockfeed history`: past runs (the CLI's and the daemon's jobs) with what each did. Runs that
+ * did nothing (a poll that found no file) are hidden unless --all; a list cut by --limit says so.
+ */
+export function historyCommand(args: HistoryArgs, io: Io): number {
   const config = loadConfig(args.config);
-  const since = parseSince(args.since);
   const limit = Number(args.limit ?? 50);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${args.limit}: give a whole number from 1`);
   const store = openStore(config.statePath);
   try {
-    const runs = store.queries.runs(since, limit).map((r) => {
-      const s = (r.summary ? JSON.parse(r.summary) : {}) as RunSummary;
-      return {
-        run: r.id,
-        startedAt: when(r.started_at),
-        finishedAt: r.finished_at === null ? null : when(r.finished_at),
-        // a run still 'running' with no finish was cut short (a crash, a kill): its work is finished by the next run
-        status: r.finished_at === null ? "interrupted or running" : r.status,
-        files: s.files ?? [],
-        carts: s.carts ?? [],
-        errors: s.errors ?? [],
-        stopped: !!s.stopped,
-      };
-    });
+    const list = store.queries.runs({ since: parseSince(args.since), limit, hideEmpty: !args.all });
+    const runs = list.rows.map(describeRun);
+    const cut = list.matching > runs.length;
     if (args.json) {
-      printJson(io, { runs });
+      printJson(io, { runs, matching: list.matching, cut, emptyHidden: list.emptyHidden });
       return 0;
     }
-    if (runs.length === 0) {
-      io.out(`No runs${args.since ? ` since ${args.since}` : ""}.`);
-      return 0;
-    }
-    io.out(
-      table(
-        ["run", "started", "seconds", "status", "files", "rejected", "carts sent", "carts failed", "what"],
-        runs.map((r) => {
-          const seconds = r.finishedAt ? ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : "";
-          const sent = r.carts.filter((c) => c.action === "sent");
-          const failed = r.carts.filter((c) => c.action === "failed");
-          const what = [
-            ...r.files.map((f) => `${f.name} ${f.status}`),
-            ...r.carts.flatMap((c) => (c.delivered ?? []).map((d) => deliveredText(c.cart, d))),
-            ...r.carts
-              .filter((c) => c.action !== "skipped")
-              .map((c) => `${c.cart} ${c.action}${c.file ? ` ${c.file}` : ""}`),
-            ...(r.stopped ? ["stopped early (signal)"] : []),
-          ];
-          return [
-            r.run,
-            r.startedAt,
-            seconds,
-            r.status,
-            r.files.length,
-            r.files.reduce((a, f) => a + f.rejected, 0),
-            sent.length,
-            failed.length,
-            what.slice(0, 4).join("; ") + (what.length > 4 ? `; +${what.length - 4}` : ""),
-          ];
-        }),
-      ),
-    );
-    for (const r of runs) for (const e of r.errors) io.out(`run ${r.run}: ${e}`);
+    if (runs.length === 0) io.out(`No runs${args.since ? ` since ${args.since}` : ""}.`);
+    else printRuns(io, runs);
+    const since = args.since ? ` since ${args.since}` : "";
+    if (cut)
+      io.out(
+        `Showing the newest ${runs.length} of ${list.matching} runs${since}: --limit ${list.matching} shows them all.`,
+      );
+    if (list.emptyHidden > 0)
+      io.out(`${list.emptyHidden} run(s) that did nothing${since} hidden (no file, cart or error): --all shows them.`);
     return 0;
   } finally {
     store.close();
   }
+}
+
+type RunView = ReturnType<typeof describeRun>;
+
+function describeRun(r: RunRow) {
+  const s = (r.summary ? JSON.parse(r.summary) : {}) as RunSummary;
+  return {
+    run: r.id,
+    startedAt: when(r.started_at),
+    finishedAt: r.finished_at === null ? null : when(r.finished_at),
+    // a run still 'running' with no finish was cut short (a crash, a kill): its work is finished by the next run
+    status: r.finished_at === null ? "interrupted or running" : r.status,
+    files: s.files ?? [],
+    carts: s.carts ?? [],
+    errors: s.errors ?? [],
+    stopped: !!s.stopped,
+  };
+}
+
+function printRuns(io: Io, runs: RunView[]): void {
+  io.out(
+    table(
+      ["run", "started", "seconds", "status", "files", "rejected", "carts sent", "carts failed", "what"],
+      runs.map((r) => {
+        const seconds = r.finishedAt ? ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : "";
+        const sent = r.carts.filter((c) => c.action === "sent");
+        const failed = r.carts.filter((c) => c.action === "failed");
+        const what = [
+          ...r.files.map((f) => `${f.name} ${f.status}`),
+          ...r.carts.flatMap((c) => (c.delivered ?? []).map((d) => deliveredText(c.cart, d))),
+          ...r.carts
+            .filter((c) => c.action !== "skipped")
+            .map((c) => `${c.cart} ${c.action}${c.file ? ` ${c.file}` : ""}`),
+          ...(r.stopped ? ["stopped early (signal)"] : []),
+        ];
+        return [
+          r.run,
+          r.startedAt,
+          seconds,
+          r.status,
+          r.files.length,
+          r.files.reduce((a, f) => a + f.rejected, 0),
+          sent.length,
+          failed.length,
+          what.slice(0, 4).join("; ") + (what.length > 4 ? `; +${what.length - 4}` : ""),
+        ];
+      }),
+    ),
+  );
+  for (const r of runs) for (const e of r.errors) io.out(`run ${r.run}: ${e}`);
 }

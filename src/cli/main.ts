@@ -95,7 +95,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description("past runs (and daemon jobs) with what each did")
     .requiredOption("--config <file>", "the configuration file")
     .option("--since <when>", "an ISO time or a span back from now: 30m, 12h, 7d")
-    .option("--limit <n>", "at most this many runs, newest kept", "50")
+    .option("--limit <n>", "at most this many runs, newest kept (the output says when it cut the list)", "50")
+    .option("--all", "include runs that did nothing (polls that found no file)")
     .option("--json", "print one JSON document")
     .action((o) => {
       code = historyCommand(o, io);

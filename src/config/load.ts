@@ -63,6 +63,8 @@ export interface LoadedMerchant {
 
 export interface LoadedConfig {
   file: string;
+  /** the files it was built from: the config file and every mapping it names */
+  readFrom: string[];
   raw: Config;
   statePath: string;
   workDir: string;
@@ -263,7 +265,10 @@ export function loadConfig(file: string): LoadedConfig {
   const c = resolvePaths(parsed, dirname(path));
 
   const compiled = new Map<string, unknown>();
-  const tryCompile = <T>(at: (string | number)[], key: string, build: () => T): T | undefined => {
+  const readFrom = new Set<string>([path]);
+  const tryCompile = <T>(at: (string | number)[], file: string, kind: string, build: () => T): T | undefined => {
+    readFrom.add(file);
+    const key = `${file}#${kind}`;
     if (compiled.has(key)) return compiled.get(key) as T;
     try {
       const m = build();
@@ -271,13 +276,13 @@ export function loadConfig(file: string): LoadedConfig {
       return m;
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      problems.push(problemAt(y, at, `mapping ${key} is invalid:`), ...e.problems.map((p) => `  ${p}`));
+      problems.push(problemAt(y, at, `mapping ${kind === "cart-inventory" ? file : key} is invalid:`), ...e.problems.map((p) => `  ${p}`));
       return undefined;
     }
   };
   const feed = <K extends InputKind>(at: (string | number)[], f: FeedConfig | undefined, kind: K, sourceKey: string): Feed<K> | undefined => {
     if (!f) return undefined;
-    const mapping = tryCompile([...at, "mapping"], `${f.mapping}#${kind}`, () => compileInputMapping(f.mapping, kind));
+    const mapping = tryCompile([...at, "mapping"], f.mapping, kind, () => compileInputMapping(f.mapping, kind));
     if (mapping && f.ack && mapping.format.name !== "x12") problems.push(problemAt(y, [...at, "ack"], `acknowledgments are for X12 feeds; this mapping reads ${mapping.format.name}`));
     return mapping ? { config: f, mapping, sourceKey } : undefined;
   };
@@ -287,7 +292,7 @@ export function loadConfig(file: string): LoadedConfig {
     const warehouses = m.warehouses.map((w, wi) => {
       const at = [...base, "warehouses", wi];
       const out = w.productOutput;
-      const productMapping = out ? tryCompile([...at, "productOutput", "mapping"], `${out.mapping}#products`, () => compileOutputMapping(out.mapping, "products")) : undefined;
+      const productMapping = out ? tryCompile([...at, "productOutput", "mapping"], out.mapping, "products", () => compileOutputMapping(out.mapping, "products")) : undefined;
       return {
         merchant: m.id,
         config: w,
@@ -298,7 +303,7 @@ export function loadConfig(file: string): LoadedConfig {
     });
     const carts = m.carts.map((k, ki) => {
       const at = [...base, "carts", ki];
-      const output = tryCompile([...at, "output", "mapping"], k.output.mapping, () => compileOutputMapping(k.output.mapping, "cart-inventory"))!;
+      const output = tryCompile([...at, "output", "mapping"], k.output.mapping, "cart-inventory", () => compileOutputMapping(k.output.mapping, "cart-inventory"))!;
       if (output && k.output.format && k.output.format !== output.format.name)
         problems.push(problemAt(y, [...at, "output", "format"], `format ${k.output.format} disagrees with its mapping's format ${output.format.name}`));
       const format = output?.format.name ?? k.output.format ?? "csv";
@@ -326,7 +331,7 @@ export function loadConfig(file: string): LoadedConfig {
   });
 
   if (problems.length > 0) throw new ConfigError(`${path}: ${problems.length} problem(s) in the configuration`, problems);
-  return { file: path, raw: c, statePath: c.state, workDir: c.workDir, merchants };
+  return { file: path, readFrom: [...readFrom], raw: c, statePath: c.state, workDir: c.workDir, merchants };
 }
 
 function asOfBounds(w: WarehouseConfig): AsOfBounds {

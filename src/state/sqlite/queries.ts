@@ -15,6 +15,18 @@ export interface RunRow {
   summary: string | null;
 }
 
+export interface RunFilter {
+  since: number;
+  limit: number;
+  hideEmpty: boolean;
+}
+
+export interface RunList {
+  rows: RunRow[];
+  matching: number;
+  emptyHidden: number;
+}
+
 /** The read models operators see (status, history, locations, view-sync, explain, sku): read only. */
 export class SqliteQueries {
   constructor(
@@ -30,14 +42,34 @@ export class SqliteQueries {
     return cartStatus(this.db, config);
   }
 
-  /** Runs started at or after `since`, the newest `limit` of them, oldest first. */
-  runs(since: number, limit: number): RunRow[] {
+  /**
+   * Runs started at or after `since`, the newest `limit` of them, oldest first. `matching`
+   * counts every run the filter takes (more than the rows when the limit cut the list); with
+   * `hideEmpty`, runs that did nothing (a poll that found no file: no file, cart, product or
+   * error) are left out and counted in `emptyHidden`.
+   */
+  runs(filter: RunFilter): RunList {
+    // json_* on the summary: SQLite's own; a second store keeps the same meaning in its dialect
+    const empty = `(finished_at IS NOT NULL AND status = 'ok' AND summary IS NOT NULL
+      AND COALESCE(json_array_length(summary, '$.files'), 0) = 0
+      AND COALESCE(json_array_length(summary, '$.carts'), 0) = 0
+      AND COALESCE(json_array_length(summary, '$.products'), 0) = 0
+      AND COALESCE(json_array_length(summary, '$.errors'), 0) = 0
+      AND NOT COALESCE(json_extract(summary, '$.stopped'), 0))`;
+    const shown = filter.hideEmpty ? `NOT ${empty}` : "1";
+    const counts = this.db
+      .prepare(
+        `SELECT COUNT(*) FILTER (WHERE ${shown}) AS matching, COUNT(*) FILTER (WHERE NOT (${shown})) AS hidden
+         FROM runs WHERE started_at >= ?`,
+      )
+      .get(filter.since) as { matching: number; hidden: number };
     const rows = this.db
       .prepare(
-        "SELECT id, started_at, finished_at, status, summary FROM runs WHERE started_at >= ? ORDER BY id DESC LIMIT ?",
+        `SELECT id, started_at, finished_at, status, summary FROM runs
+         WHERE started_at >= ? AND ${shown} ORDER BY id DESC LIMIT ?`,
       )
-      .all(since, limit) as RunRow[];
-    return rows.reverse();
+      .all(filter.since, filter.limit) as RunRow[];
+    return { rows: rows.reverse(), matching: counts.matching, emptyHidden: counts.hidden };
   }
 
   locationRows(warehouse: string, merchants: string[], page: SkuPage = {}) {
