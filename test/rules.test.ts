@@ -253,6 +253,22 @@ describe("rule 5: orders placed after the snapshot are subtracted", () => {
     await s.run();
     expect(s.latest("shop")).toEqual({ A: 18, B: 7 });
   });
+  it("with two warehouses, an order at the as-of instant of the older one is inside the snapshot; a second later counts", async () => {
+    s = new Scenario({ warehouses: [{ id: "east" }, { id: "west" }] });
+    s.inventory("east", "e.csv", [`A,10,,,2026-11-20T10:00:00Z`]);
+    s.inventory("west", "w.csv", [`A,10,,,2026-11-20T14:00:00Z`]);
+    s.orders("shop", "o.csv", ["1,1,A,2,2026-11-20T10:00:00Z,open", "2,1,A,3,2026-11-20T10:00:01Z,open"]);
+    await s.run();
+    expect(s.latest("shop")).toEqual({ A: 20 - 3 });
+  });
+  it("an order by an alias code that two products share counts against neither (never guessed)", async () => {
+    s = new Scenario({ aliases: true, carts: [{ id: "market", orders: true }] });
+    s.aliases("a.csv", ["A,upc,0001", "B,upc,0001", "C,upc,0003"]);
+    s.inventory("east", "inv.csv", [`A,10,,,${T}`, `B,10,,,${T}`, `C,10,,,${T}`]);
+    s.orders("market", "o.csv", ["M1,1,0001,3,2026-11-20T12:00:00Z,open", "M2,1,0003,4,2026-11-20T12:00:00Z,open"]);
+    await s.run();
+    expect(s.latest("market")).toEqual({ A: 10, B: 10, C: 6 });
+  });
   it("an order by an alias code counts against its product", async () => {
     s = new Scenario({ aliases: true, carts: [{ id: "market", orders: true }] });
     s.aliases("a.csv", ["A,upc,0001"]);
@@ -511,6 +527,19 @@ describe("rule 14: late files never win", () => {
     s.inventory("east", "b.csv", [`A,11,,,${T}`]);
     await s.run();
     expect(s.latest("shop")).toEqual({ A: 11 });
+  });
+  it("an equal as-of is not stale: in a later run it replaces the level and is not counted stale", async () => {
+    s = new Scenario();
+    s.inventory("east", "a.csv", [`A,10,,,${T}`, `B,4,,,${T}`]);
+    await s.run();
+    s.inventory("east", "b.csv", [`A,12,,,${T}`, `B,5,,,2026-11-20T10:59:59Z`]);
+    const r = await s.run();
+    expect(r.files[0]).toMatchObject({ name: "b.csv", rowsStale: 1 }); // B only
+    expect(r.carts[0]).toMatchObject({ action: "sent", reason: "news" });
+    expect(s.latest("shop")).toEqual({ A: 12, B: 4 });
+    expect(s.query("SELECT sku, reason FROM inventory_history WHERE reason = 'stale'")).toEqual([
+      { sku: "B", reason: "stale" },
+    ]);
   });
   it("a line without as-of takes the file's modification time", async () => {
     s = new Scenario();

@@ -78,6 +78,28 @@ describe("CSV in", () => {
     expect(r.rows[8999].values[1]).toBe('a\r\n"b",\r\nc');
     expect(r.rows[9000]).toEqual({ line: 7002 + 2000 * 3, values: ["LAST", "z", "3"], problem: undefined });
   });
+  it("a quoted line break, a quote or a line end exactly at the 256 KiB read boundary: rows stay whole", async () => {
+    const CHUNK = 256 * 1024;
+    for (const newline of ["\r\n", "\n"]) {
+      const field = `"a${newline}b"`; // a quoted field with a line break inside
+      // every character of `Q,"a<newline>b",2<newline>` lands on the boundary once
+      for (let shift = 0; shift < 12; shift++) {
+        const head = `sku,name,qty${newline}`;
+        const pad = CHUNK - head.length - 2 - shift - `P,,1${newline}`.length;
+        const text = `${head}P,${"p".repeat(pad)},1${newline}Q,${field},2${newline}R,r,3${newline}`;
+        expect(text.indexOf("Q,")).toBe(CHUNK - 2 - shift); // the boundary is at character 2 + shift of that line
+        const r = await read(text, ["sku", "name", "qty"]);
+        expect(
+          r.rows.map((x) => [x.line, x.values[0], x.values[1] === undefined ? "" : x.values[1].slice(0, 4), x.problem]),
+          `${JSON.stringify(newline)} shifted ${shift}`,
+        ).toEqual([
+          [2, "P", "pppp", undefined],
+          [3, "Q", `a${newline}b`.slice(0, 4), undefined],
+          [5, "R", "r", undefined],
+        ]);
+      }
+    }
+  });
   it("reads old Mac line ends (CR only) and a last line without a line end", async () => {
     const r = await read("sku,qty\rA,1\rB,2", ["sku", "qty"]);
     expect(r.rows.map((x) => [x.line, ...x.values])).toEqual([

@@ -55,6 +55,17 @@ describe("JSON in: paths into nested objects and arrays", () => {
     expect(rejects).toEqual([expect.objectContaining({ line: 6, field: "stock.available", value: "2.5" })]);
   });
 
+  it("a file that starts with a UTF-8 byte order mark reads as without it, lines counted the same", async () => {
+    const mapping = `kind: inventory\nformat: json\njson: { record: "results[].products[]" }\nfields:\n  sku: { column: sku }\n  available: { column: stock.available }\n`;
+    const plain = await read(mapping, file(NESTED));
+    const withBom = await read(mapping, file(`\uFEFF${NESTED}`));
+    expect(withBom).toEqual(plain);
+    expect(withBom.records.map((r) => [r.line, r.sku])).toEqual([
+      [5, "M-1"],
+      [9, "P-1"],
+    ]);
+  });
+
   it("[*] reads every element as a list; [0] one; a number keeps the digits the file wrote", async () => {
     const { records } = await read(
       `kind: catalog\nformat: json\njson: { record: "results[].products[]" }\nfields:\n  sku: { column: sku }\n  tags: { column: "$.results[].tags[*]" }\n  attributeNames: { column: "props[*].name" }\n  attributeValues: { column: "props[*].values[*]" }\n  productId: { column: "$.results[].id" }\n  retailPrice: { column: "$.results[0].price" }\n`,

@@ -175,6 +175,41 @@ describe("X12 846 out: the envelope", () => {
     ]);
     expect(segs.find((g) => g[0] === "CTT")).toEqual(["CTT", "2", "12"]);
   });
+  it("CTT02 totals each transaction set of a split 846 on its own, not the file", async () => {
+    const t = new Scenario({
+      aliases: true,
+      carts: [{ id: "edi", alias: "upc", filename: "846-{seq:4}.x12" }],
+      patch: (c) => {
+        const output = (c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output;
+        output.mapping = join(MAPPINGS, "carts/x12-846-retail.yaml");
+        output.x12 = {
+          sender: { qualifier: "ZZ", id: "ACME" },
+          receiver: { qualifier: "08", id: "9251750000" },
+          maxRecordsPerTransaction: 2,
+        };
+      },
+    });
+    scenarios.push(t);
+    const skus = ["A", "B", "C", "D", "E"];
+    t.aliases(
+      "aliases.csv",
+      skus.map((k, i) => `${k},upc,00000000000${i}`),
+    );
+    t.inventory(
+      "east",
+      "inv.csv",
+      skus.map((k, i) => `${k},${i + 1}`),
+      { header: "sku,quantity_available" },
+    );
+    await t.run();
+    const text = outputText(t);
+    expect(parseStrict(text).functionalGroups[0].transactions).toHaveLength(3);
+    expect(segments(text).filter((g) => g[0] === "CTT")).toEqual([
+      ["CTT", "2", "3"],
+      ["CTT", "2", "7"],
+      ["CTT", "1", "5"],
+    ]);
+  });
 });
 
 describe("rule 4, send-all: with nothing loaded since the last file, its lines go again without being recomputed", () => {

@@ -111,7 +111,10 @@ class LineCutter {
   push(chunk: string): string | undefined {
     if (this.overLimit) throw new LineTooLong(this.maxLine);
     const text = this.carry + chunk;
-    const from = Math.max(0, this.scanned - (this.newline.length - 1));
+    // a CR at the end of the last chunk may start a CRLF: look at it again (never at a quote:
+    // its state was taken, and scanning it twice would turn quoting off)
+    const split = this.newline.length > 1 && this.scanned > 0 && text[this.scanned - 1] === this.newline[0];
+    const from = split ? this.scanned - 1 : this.scanned;
     const { cut, quoted } = scanForCut(text, from, this.quoted, this.quote, this.newline);
     if (cut < 0) {
       [this.carry, this.scanned, this.quoted] = [text, text.length, quoted];
