@@ -117,11 +117,4 @@ export interface DiffRow {
   after: number | null;
 }
 
-export type SkipReason = "no-alias" | "duplicate-alias" | "inventory-disabled" | "unsendable";
-
-export const NO_SKIPS: Readonly<Record<SkipReason, number>> = {
-  "no-alias": 0,
-  "duplicate-alias": 0,
-  "inventory-disabled": 0,
-  unsendable: 0,
-};
+export { NO_SKIPS, type SkipReason } from "../domain/sendable.js";

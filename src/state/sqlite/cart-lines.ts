@@ -1,3 +1,4 @@
+import { skipReasonSql } from "../../domain/sendable.js";
 import { levelForCartSql } from "../../domain/allocation.js";
 import { NO_SKIPS, type CartComputation, type CartRow, type DiffRow, type SkipReason } from "../types.js";
 import type { RenderedFile, SqliteCarts } from "./carts.js";
@@ -73,35 +74,34 @@ function cartOutDefinition(db: Db, c: CartComputation, base: string): (withUnsen
   const hasCatalog = !!db
     .prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1")
     .get(c.merchant, c.cart);
-  const catalogOff = (code: string) =>
+  const disabled = (code: string) =>
     hasCatalog
-      ? `WHEN (SELECT inventory_enabled FROM catalog k WHERE k.merchant = ${q(c.merchant)} AND k.cart = ${q(c.cart)} AND k.sku = ${code}) = 0 THEN 'inventory-disabled'`
-      : "";
+      ? `(SELECT inventory_enabled FROM catalog k WHERE k.merchant = ${q(c.merchant)} AND k.cart = ${q(c.cart)} AND k.sku = ${code}) = 0`
+      : undefined;
   // lines the writer could not carry are looked up only once there are some (markUnsendable)
-  const unsendable = (code: string, sku: string) => (withUnsendable: boolean) =>
-    withUnsendable
-      ? `WHEN EXISTS (SELECT 1 FROM cart_unsendable u WHERE u.code = ${code} AND u.sku = ${sku}) THEN 'unsendable'`
-      : "";
+  const unsendable = (code: string, sku: string, withUnsendable: boolean) =>
+    withUnsendable ? `EXISTS (SELECT 1 FROM cart_unsendable u WHERE u.code = ${code} AND u.sku = ${sku})` : undefined;
   if (c.alias === null) {
-    const unsent = unsendable("l.sku", "l.sku");
     return (u) => `CREATE TEMP VIEW cart_out AS
         SELECT l.sku AS code, l.sku AS sku, l.available AS available, l.as_of AS as_of, l.ordered AS ordered, ${level} AS quantity,
-               CASE ${catalogOff("l.sku")} ${unsent(u)} WHEN false THEN NULL END AS skip
+               ${skipReasonSql({ inventoryDisabled: disabled("l.sku"), unsendable: unsendable("l.sku", "l.sku", u) })} AS skip
         FROM ${base} l`;
   }
   db.exec(CART_ALIASED);
+  // rule 9's reasons and the catalog's are judged once here; the writer's, after it wrote
+  const skip = skipReasonSql({
+    noAlias: "a.code IS NULL",
+    aliasShared: `EXISTS (SELECT 1 FROM aliases d WHERE d.merchant = @merchant AND d.alias_type = @alias AND d.code = a.code AND d.sku <> a.sku)`,
+    inventoryDisabled: disabled("a.code"),
+  });
   db.prepare(
     `INSERT INTO cart_aliased (code, sku, available, as_of, ordered, quantity, skip)
-       SELECT COALESCE(a.code, ''), l.sku, l.available, l.as_of, l.ordered, ${level},
-              CASE WHEN a.code IS NULL THEN 'no-alias'
-                   WHEN EXISTS (SELECT 1 FROM aliases d WHERE d.merchant = @merchant AND d.alias_type = @alias AND d.code = a.code AND d.sku <> a.sku) THEN 'duplicate-alias'
-                   ${catalogOff("a.code")}
-              END
+       SELECT COALESCE(a.code, ''), l.sku, l.available, l.as_of, l.ordered, ${level}, ${skip}
        FROM ${base} l LEFT JOIN aliases a ON a.merchant = @merchant AND a.sku = l.sku AND a.alias_type = @alias`,
   ).run({ merchant: c.merchant, alias: c.alias });
-  const unsent = unsendable("a.code", "a.sku");
   return (u) => `CREATE TEMP VIEW cart_out AS
-      SELECT a.code, a.sku, a.available, a.as_of, a.ordered, a.quantity, CASE WHEN a.skip IS NOT NULL THEN a.skip ${unsent(u)} END AS skip
+      SELECT a.code, a.sku, a.available, a.as_of, a.ordered, a.quantity,
+             COALESCE(a.skip, ${skipReasonSql({ unsendable: unsendable("a.code", "a.sku", u) })}) AS skip
       FROM cart_aliased a`;
 }
 
