@@ -1,8 +1,16 @@
+import { combineWarehousesSql, drawsFromSql, orderCountsSql, orderSkuSql } from "../../domain/availability.js";
 import type Database from "better-sqlite3";
 import type { CartComputation, LastDelivered, SkipReason } from "../types.js";
 import { computeCartLines, type CartLines } from "./cart-lines.js";
 import type { SqliteInventory } from "./inventory.js";
 import { Slice } from "./slice.js";
+
+/** The product of an order line `o` (rule 5 with rule 9's aliases): its SKU, or its alias code's one product. */
+export const ORDER_SKU = orderSkuSql({
+  code: "o.sku",
+  isProductSku: "EXISTS (SELECT 1 FROM products p WHERE p.merchant = o.merchant AND p.sku = o.sku)",
+  aliases: { from: "FROM aliases a WHERE a.merchant = o.merchant AND a.code = o.sku", sku: "a.sku" },
+});
 
 /** What the record of a rendered cart file carries. */
 export interface RenderedFile {
@@ -77,22 +85,24 @@ export class SqliteCarts extends Slice {
     db.exec(`DROP TABLE IF EXISTS temp.${table};
       CREATE TEMP TABLE ${table} (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL) WITHOUT ROWID;
       DELETE FROM cart_orders;`);
+    // rule 6: the cart's warehouses summed, as of the oldest of them
+    const combined = combineWarehousesSql({ available: "available", asOf: "as_of" });
     db.prepare(
       `INSERT INTO ${table} (sku, available, as_of, ordered)
-       SELECT sku, SUM(available), MIN(as_of), 0 FROM inventory
-       WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) GROUP BY sku`,
+       SELECT sku, ${combined.available}, ${combined.asOf}, 0 FROM inventory
+       WHERE merchant = @merchant AND ${drawsFromSql({ warehouse: "warehouse", cartWarehouse: "@warehouse" })} GROUP BY sku`,
     ).run(c);
     const oldest = (db.prepare(`SELECT MIN(as_of) AS t FROM ${table}`).get() as { t: number | null }).t;
     if (oldest !== null) {
+      // rule 5: the orders of each product placed after its as-of; those at or before the oldest
+      // as-of, or cancelled, never count, so the index on (merchant, ordered_at) takes only the rest
       db.prepare(
         `INSERT INTO cart_orders (sku, quantity)
          SELECT r.sku, SUM(r.quantity) FROM (
-           SELECT CASE WHEN EXISTS (SELECT 1 FROM products p WHERE p.merchant = o.merchant AND p.sku = o.sku) THEN o.sku
-                       ELSE (SELECT MIN(a.sku) FROM aliases a WHERE a.merchant = o.merchant AND a.code = o.sku HAVING COUNT(DISTINCT a.sku) = 1)
-                  END AS sku, o.quantity, o.ordered_at
+           SELECT ${ORDER_SKU} AS sku, o.quantity, o.ordered_at, o.status
            FROM orders o WHERE o.merchant = @merchant AND o.ordered_at > @oldest AND o.status <> 'cancelled'
          ) r JOIN ${table} l ON l.sku = r.sku
-         WHERE r.ordered_at > l.as_of GROUP BY r.sku`,
+         WHERE ${orderCountsSql({ orderedAt: "r.ordered_at", status: "r.status", asOf: "l.as_of" })} GROUP BY r.sku`,
       ).run({ merchant: c.merchant, oldest });
       // only the SKUs with orders after their as-of change
       db.exec(`UPDATE ${table} SET available = ${table}.available - o.quantity, ordered = o.quantity FROM cart_orders o WHERE o.sku = ${table}.sku;

@@ -1,8 +1,8 @@
 import { Cron } from "croner";
 import type { LoadedCart, LoadedConfig } from "../../../config/load.js";
 import type { ExplainFacts } from "../../../domain/explain.js";
-import type { OrderStatus } from "../../../domain/availability.js";
-import type { SqliteCarts } from "../carts.js";
+import { drawsFrom, type OrderStatus } from "../../../domain/availability.js";
+import { ORDER_SKU, type SqliteCarts } from "../carts.js";
 import type { SqliteInventory } from "../inventory.js";
 import type { Db } from "../slice.js";
 
@@ -65,8 +65,8 @@ export function explainFacts(
         )
         .all(m, asSku) as ExplainFacts["levels"])
     : [];
-  const inCart = levels.filter((l) => warehouses.includes(l.warehouse));
-  const elsewhere = levels.filter((l) => !warehouses.includes(l.warehouse)).map((l) => l.warehouse);
+  const inCart = levels.filter((l) => drawsFrom(cart.warehouse, l.warehouse));
+  const elsewhere = levels.filter((l) => !drawsFrom(cart.warehouse, l.warehouse)).map((l) => l.warehouse);
   const asOf = inCart.length ? Math.min(...inCart.map((l) => l.asOf)) : null;
 
   const stale = asSku
@@ -84,12 +84,11 @@ export function explainFacts(
     )
     .all(m, asSku ?? code, code) as ExplainFacts["rejects"];
 
-  // the product's order lines: by its SKU, or by an alias code that is its alone and not another SKU
+  // the product's order lines, as the cart counts them (ORDER_SKU): among those carrying its SKU or one of its codes
   const orderSql = `SELECT o.cart, o.order_id AS orderId, o.line, o.sku, o.quantity, o.ordered_at AS orderedAt, o.status, o.times_seen AS timesSeen, f.name AS file
     FROM orders o JOIN files f ON f.id = o.file_id
-    WHERE o.merchant = @m AND (o.sku = @sku OR (o.sku IN (SELECT code FROM aliases WHERE merchant = @m AND sku = @sku)
-      AND NOT EXISTS (SELECT 1 FROM products p WHERE p.merchant = @m AND p.sku = o.sku)
-      AND (SELECT COUNT(DISTINCT a.sku) FROM aliases a WHERE a.merchant = @m AND a.code = o.sku) = 1))`;
+    WHERE o.merchant = @m AND (o.sku = @sku OR o.sku IN (SELECT code FROM aliases WHERE merchant = @m AND sku = @sku))
+      AND ${ORDER_SKU} = @sku`;
   let orders: ExplainFacts["orders"] = [];
   let olderOrdersNotListed = 0;
   if (sku && asOf !== null) {

@@ -1,3 +1,4 @@
+import { drawsFromSql } from "../../../domain/availability.js";
 /**
  * View Product Sync (DOMAIN.md "What an operator must be able to see"), read a page at a time
  * in code order: linear in the cart's codes, whatever their number, and streamed.
@@ -58,7 +59,7 @@ function pageSql(aliasCart: boolean): string {
       arm(
         `SELECT p.sku AS code FROM products p WHERE p.merchant = @m
            AND NOT EXISTS (SELECT 1 FROM aliases a WHERE a.merchant = @m AND a.sku = p.sku AND a.alias_type = @alias)
-           AND EXISTS (SELECT 1 FROM inventory i WHERE i.merchant = @m AND i.sku = p.sku AND (@w IS NULL OR i.warehouse = @w))`,
+           AND EXISTS (SELECT 1 FROM inventory i WHERE i.merchant = @m AND i.sku = p.sku AND ${drawsFromSql({ warehouse: "i.warehouse", cartWarehouse: "@w" })})`,
         "p.sku",
       ),
     );
@@ -121,7 +122,7 @@ function stockedAsOf(db: Db, cart: LoadedCart): (sku: string) => number | null {
   const q = db
     .prepare(
       `SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku
-       WHERE merchant = @m AND sku = @sku AND (@w IS NULL OR warehouse = @w)`,
+       WHERE merchant = @m AND sku = @sku AND ${drawsFromSql({ warehouse: "warehouse", cartWarehouse: "@w" })}`,
     )
     .pluck();
   return (sku) => q.get({ m: cart.merchant, sku, w: cart.warehouse }) as number | null;
