@@ -1,9 +1,9 @@
-import { drawsFromSql } from "../../../domain/availability.js";
 /**
  * View Product Sync (DOMAIN.md "What an operator must be able to see"), read a page at a time
  * in code order: linear in the cart's codes, whatever their number, and streamed.
  */
 import type { LoadedCart } from "../../../config/load.js";
+import { drawsFromSql } from "../../../domain/availability.js";
 import type { Db } from "../slice.js";
 
 export interface ProductSyncRow {
