@@ -13,6 +13,7 @@ import { syncProducts, type ProductReport } from "./stages/products.js";
 import { openStore, type Store } from "./state/store.js";
 import { Connections } from "./transports/connections.js";
 import { isoUtc } from "./util/time.js";
+import { WorkDir } from "./workdir.js";
 
 export interface RunOptions {
   /** only these carts are synced (files are still collected for everyone) */
@@ -151,7 +152,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
     };
     const ctx: StageContext = {
       store,
-      workDir: config.workDir,
+      workDir: new WorkDir(config.workDir),
       runId,
       now: startedAt,
       dryRun,

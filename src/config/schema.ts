@@ -3,6 +3,7 @@ import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
 import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_OLDEST_AS_OF } from "../domain/as-of.js";
 import { parseIso } from "../util/time.js";
 import { destinationSchema, sourceSchema } from "../transports/index.js";
+import { RESERVED_MERCHANT_IDS } from "../workdir.js";
 
 /** Ids name folders (archive/<merchant>/warehouse/<id>): letters, digits, dot, dash, underscore. */
 const id = z
@@ -87,7 +88,11 @@ const cart = z.strictObject({
 });
 
 const merchant = z.strictObject({
-  id: id.describe("the merchant's id, unique in the file; {merchant} in file names"),
+  id: id
+    .refine((v) => !RESERVED_MERCHANT_IDS.includes(v), {
+      message: `${RESERVED_MERCHANT_IDS.join(" and ")} are kept for the work folder's own use (outbox/products/, outbox/acks/): choose another merchant id`,
+    })
+    .describe("the merchant's id, unique in the file; {merchant} in file names (not products or acks)"),
   name: z.string().optional().describe("a display name"),
   inventorySync: z.enum(["on", "off", "automatic"]).default("on").describe("rule 11"),
   aliases: feed.optional().describe("the merchant's alias list: sku, alias type, code"),

@@ -74,12 +74,8 @@ export interface FeedOwner {
   fullSnapshot?: boolean;
 }
 
-function datePath(now: number): string {
-  return isoUtc(now).slice(0, 10).replace(/-/g, "/");
-}
-
 function spoolDir(ctx: StageContext, feed: Feed): string {
-  return join(ctx.workDir, "spool", feed.sourceKey);
+  return ctx.workDir.spool(feed.sourceKey);
 }
 
 /** Writes `<archived>.rejects.csv`: line, field, value, reason, from the store (every reject, not just the first). */
@@ -402,7 +398,7 @@ function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: 
 async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed["config"]["ack"]>): Promise<void> {
   const pending = ctx.store.edi.pendingAcks(feed.sourceKey);
   if (pending.length === 0) return;
-  const outbox = join(ctx.workDir, "outbox", "acks", feed.sourceKey);
+  const outbox = ctx.workDir.ackOutbox(feed.sourceKey);
   await mkdir(outbox, { recursive: true });
   const destination = createDestination(ack.destination, { connections: ctx.connections, log: ctx.log });
   for (const a of pending) {
@@ -449,7 +445,7 @@ async function takeOne(
     takenAt: ctx.now,
   };
   const base = blankReport(feed, owner, file.path, "loaded");
-  const archiveDir = join(ctx.workDir, "archive", datePath(ctx.now), feed.sourceKey);
+  const archiveDir = ctx.workDir.archive(feed.sourceKey, ctx.now);
   faultPoint("collect:before-load");
 
   const earlier = store.ledger.findLoaded(feed.sourceKey, sha256);
@@ -511,7 +507,7 @@ async function takeOne(
     const report = withFault({ ...base, status: "failed" }, fault);
     ctx.log.error({ file: file.path, source: feed.sourceKey, reason }, "file quarantined");
     if (!ctx.dryRun) {
-      const qDir = join(ctx.workDir, "quarantine", feed.sourceKey);
+      const qDir = ctx.workDir.quarantine(feed.sourceKey);
       await mkdir(qDir, { recursive: true });
       const name = await freeName(qDir, posix.basename(path));
       const dest = join(qDir, name);
@@ -581,7 +577,7 @@ async function archiveLoaded(
   path: string,
   problems: number,
 ): Promise<{ storedAt: string; rejectsFile?: string }> {
-  const archiveDir = join(ctx.workDir, "archive", datePath(ctx.now), feed.sourceKey);
+  const archiveDir = ctx.workDir.archive(feed.sourceKey, ctx.now);
   await mkdir(archiveDir, { recursive: true });
   const storedAt = join(archiveDir, await freeName(archiveDir, posix.basename(path)));
   const rejectsFile = problems > 0 ? `${storedAt}.rejects.csv` : undefined;

@@ -1,11 +1,13 @@
 import type { Logger } from "../log.js";
 import type { Store } from "../state/store.js";
 import type { Connections } from "../transports/connections.js";
+import type { WorkDir } from "../workdir.js";
 
 /** What every stage of one run works with. */
 export interface StageContext {
   store: Store;
-  workDir: string;
+  /** the folders under workDir: spool, archive, quarantine, outbox, kept */
+  workDir: WorkDir;
   runId: number;
   /** the run's clock, epoch ms */
   now: number;

@@ -16,7 +16,7 @@ export function keepsCopy(cart: LoadedCart): boolean {
 }
 
 function keptDir(ctx: StageContext, cart: LoadedCart): string {
-  return join(ctx.workDir, "kept", cart.merchant, cart.config.id);
+  return ctx.workDir.kept(cart.merchant, cart.config.id);
 }
 
 /** The sha256 to record with a rendered file, for the carts whose files are kept. */

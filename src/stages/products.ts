@@ -43,7 +43,7 @@ export interface ProductReport {
 const PREVIEW = 20;
 
 function outboxDir(ctx: StageContext, merchant: string, warehouse: string): string {
-  return join(ctx.workDir, "outbox", "products", merchant, warehouse);
+  return ctx.workDir.productOutbox(merchant, warehouse);
 }
 
 /**

@@ -420,7 +420,7 @@ type FiledAs = Pick<
  */
 async function nextOutboxFile(ctx: StageContext, cart: LoadedCart): Promise<{ name: string; local: string }> {
   const c = cart.config;
-  const outbox = join(ctx.workDir, "outbox", cart.merchant, c.id);
+  const outbox = ctx.workDir.cartOutbox(cart.merchant, c.id);
   await mkdir(outbox, { recursive: true });
   const seq = ctx.store.carts.nextSeq(cart.merchant, c.id);
   const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });

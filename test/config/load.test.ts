@@ -69,6 +69,12 @@ describe("configuration is validated before anything moves", () => {
     expect(p).toEqual([expect.stringMatching(/carts\[0\]\.timeZone: unknown time zone "Mars\/Base": use an IANA name/)]);
     expect(problems(good().replace("warehouse: east", "warehouse: east\n        timeZone: America/New_York"))).toEqual([]);
   });
+  it("refuses a merchant id the work folder keeps for itself (its outbox would share folders with product files or acks)", () => {
+    for (const id of ["products", "acks"]) {
+      const p = problems(good().replace("  - id: acme", `  - id: ${id}`));
+      expect(p).toEqual([expect.stringMatching(/merchants\[0\]\.id.*kept for the work folder's own use.*choose another/)]);
+    }
+  });
   it("names an unknown key with its path and line", () => {
     const p = problems(good().replace("        warehouse: east\n", "        warehouse: east\n        minimumLevl: 5\n"));
     expect(p).toEqual([`${join(dir, "c.yaml")}:13: merchants[0].carts[0].minimumLevl: unknown key (check its spelling and place)`]);
