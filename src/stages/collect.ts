@@ -6,14 +6,13 @@ import { FileUnreadableError, type RecordError } from "../errors.js";
 import { csvFormat } from "../formats/csv/index.js";
 import { csvWriterOptions } from "../formats/csv/writer.js";
 import { timed, type StageContext } from "./context.js";
+import { clearStrays, deliverOutbox, type Outbox } from "./outbox.js";
 import type { FileEntry, FileStatus } from "../state/store.js";
 import { stateFault } from "../state/errors.js";
 import { faultOrThrow, type ReportedError } from "../faults.js";
 import {
   archivePathFor,
-  createDestination,
   createSource,
-  deliverFile,
   doneFileFor,
   completeFiles,
   type ListedFile,
@@ -400,26 +399,41 @@ async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed[
   if (pending.length === 0) return;
   const outbox = ctx.workDir.ackOutbox(feed.sourceKey);
   await mkdir(outbox, { recursive: true });
-  const destination = createDestination(ack.destination, { connections: ctx.connections, log: ctx.log });
-  for (const a of pending) {
-    const local = join(outbox, a.name);
-    try {
-      await writeFile(local, a.content, "latin1");
+  const content = new Map(pending.map((a) => [a.id, a.content]));
+  const files = pending.map((a) => ({ id: a.id, name: a.name, path: join(outbox, a.name) }));
+  await clearStrays(outbox, files);
+  await deliverOutbox(ctx, ackOutbox(ctx, feed, ack, content), files);
+}
+
+/**
+ * A feed's acknowledgments: their bytes are in the state and written to the outbox as each is
+ * sent; one that fails does not hold back the others (each answers its own interchange).
+ */
+function ackOutbox(
+  ctx: StageContext,
+  feed: Feed,
+  ack: NonNullable<Feed["config"]["ack"]>,
+  content: Map<number, string>,
+): Outbox {
+  const edi = ctx.store.edi;
+  return {
+    what: "acknowledgment",
+    where: { source: feed.sourceKey },
+    destination: ack.destination,
+    afterPublish: "ack:after-publish",
+    materialize: async (w) => {
+      await writeFile(w.path, content.get(w.id)!, "latin1");
       faultPoint("ack:before-deliver");
-      const { location } = await deliverFile(destination, ack.destination, local, a.name);
-      faultPoint("ack:after-publish");
-      await rm(local, { force: true });
-      ctx.store.edi.ackDelivered(a.id, ctx.now, location);
-      ctx.log.info({ source: feed.sourceKey, file: a.name, location }, "acknowledgment delivered");
-    } catch (e) {
-      const f = faultOrThrow(e, "sending", a.name);
-      ctx.store.edi.ackFailed(a.id, f.message);
-      ctx.log.error(
-        { source: feed.sourceKey, file: a.name, err: f.message },
-        "acknowledgment not delivered; retried next run",
-      );
-    }
-  }
+    },
+    delivered: (w, d) => edi.ackDelivered(w.id, d.at, d.location),
+    failed: (w, message) => edi.ackFailed(w.id, message),
+    afterDelivered: (w) => rm(w.path, { force: true }),
+    stopAt: { lost: false, failure: false },
+    said: {
+      delivered: "acknowledgment delivered",
+      failed: "acknowledgment not delivered; retried next run",
+    },
+  };
 }
 
 async function takeOne(

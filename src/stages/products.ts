@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import { faultOrThrow, type ReportedError } from "../faults.js";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedCart, LoadedMerchant, LoadedWarehouse } from "../config/load.js";
 import type { RecordWriter } from "../formats/index.js";
 import { PRICE_FIELDS } from "../mapping/kinds.js";
-import { createDestination, deliverFile } from "../transports/index.js";
 import { faultPoint } from "../util/fault.js";
 import type { StageContext } from "./context.js";
+import { clearStrays, deliverOutbox, type Outbox } from "./outbox.js";
 import { renderFileName } from "./sync.js";
 
 /** import: the whole catalog, once, on request; sync: new products (and changed ones with downloadUpdates) */
@@ -93,6 +93,7 @@ export async function syncProducts(
         ...report,
         action: "failed",
         error: `${pending.error}; an earlier product file is still waiting in the outbox, so no new one was made`,
+        fault: pending.fault,
       };
   }
 
@@ -231,6 +232,7 @@ export async function syncProducts(
       ...report,
       action: "failed",
       error: `${sentNow.error}; the product file waits in the outbox and is delivered as it is on the next run`,
+      fault: sentNow.fault,
     };
   const mine = sentNow.files.find((f) => f.asked === name);
   return { ...report, action: "sent", file: mine?.name ?? name, location: mine?.location };
@@ -251,44 +253,35 @@ async function deliverPending(
   fault?: ReportedError;
 }> {
   const store = ctx.store.products;
-  const out = warehouse.productOutput!;
-  const pending = store.pendingFiles(warehouse.merchant, warehouse.config.id);
-  const dir = outboxDir(ctx, warehouse.merchant, warehouse.config.id);
-  const known = new Set(pending.map((p) => p.outbox_path));
-  for (const f of await readdir(dir).catch(() => [] as string[]))
-    if (!known.has(join(dir, f))) await rm(join(dir, f), { force: true });
-  const result: {
-    delivered: string[];
-    files: Array<{ asked: string; name: string; location: string }>;
-    error?: string;
-    fault?: ReportedError;
-  } = { delivered: [], files: [] };
-  if (pending.length === 0) return result;
-  const destination = createDestination(out.config.destination, { connections: ctx.connections, log: ctx.log });
-  for (const p of pending) {
-    const where = { merchant: warehouse.merchant, warehouse: warehouse.config.id, file: p.name };
-    if (!(await stat(p.outbox_path).catch(() => undefined))) {
-      store.lost(p.id, `the outbox file ${p.outbox_path} is gone`);
-      ctx.log.error(
-        where,
-        "product file missing from the outbox: its products count as unsent and go in the next file",
-      );
-      continue;
-    }
-    try {
-      const d = await deliverFile(destination, out.config.destination, p.outbox_path, p.name);
-      faultPoint("products:after-publish");
-      store.delivered(p.id, { at: ctx.now, name: d.name, location: d.location });
-      await rm(p.outbox_path, { force: true });
-      ctx.log.info({ ...where, location: d.location }, "product file delivered");
-      result.delivered.push(d.name);
-      result.files.push({ asked: p.name, name: d.name, location: d.location });
-    } catch (e) {
-      const fault = faultOrThrow(e, "sending", p.name);
-      store.deliveryFailed(p.id, fault.message);
-      ctx.log.error({ ...where, err: fault.message }, "product file not delivered; retried next run");
-      return { ...result, error: fault.message, fault };
-    }
-  }
-  return result;
+  const pending = store
+    .pendingFiles(warehouse.merchant, warehouse.config.id)
+    .map((p) => ({ id: p.id, name: p.name, path: p.outbox_path }));
+  await clearStrays(outboxDir(ctx, warehouse.merchant, warehouse.config.id), pending);
+  const round = await deliverOutbox(ctx, productOutbox(ctx, warehouse), pending);
+  return {
+    delivered: round.delivered.map((d) => d.name),
+    files: round.delivered.map((d) => ({ asked: d.waiting.name, name: d.name, location: d.location })),
+    ...(round.failure ? { error: round.failure.error, fault: round.failure.fault } : {}),
+  };
+}
+
+/** A WMS's product outbox: files in order (a failure stops the round; a lost file's products count as unsent). */
+function productOutbox(ctx: StageContext, warehouse: LoadedWarehouse): Outbox {
+  const store = ctx.store.products;
+  return {
+    what: "product file",
+    where: { merchant: warehouse.merchant, warehouse: warehouse.config.id },
+    destination: warehouse.productOutput!.config.destination,
+    afterPublish: "products:after-publish",
+    delivered: (w, d) => store.delivered(w.id, d),
+    failed: (w, message) => store.deliveryFailed(w.id, message),
+    lost: (w, message) => store.lost(w.id, message),
+    afterDelivered: (w) => rm(w.path, { force: true }),
+    stopAt: { lost: false, failure: true },
+    said: {
+      delivered: "product file delivered",
+      failed: "product file not delivered; retried next run",
+      lost: "product file missing from the outbox: its products count as unsent and go in the next file",
+    },
+  };
 }

@@ -6,11 +6,10 @@ import { DETAIL_FIELDS } from "../mapping/kinds.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
 import { timed, type StageContext } from "./context.js";
 import { NO_SKIPS, type CartLines, type RenderedFile, type SkipReason, type Store } from "../state/store.js";
-import { createDestination, deliverFile } from "../transports/index.js";
 import { delayPoint, faultPoint } from "../util/fault.js";
 import { fileStamp, isoUtc } from "../util/time.js";
-import { exists } from "../util/fs.js";
 import { keepOrRemove, keptCopy, keptHash } from "./kept.js";
+import { deliverOutbox, type Outbox } from "./outbox.js";
 import { faultOrThrow, type ReportedError } from "../faults.js";
 import type { RecordWriter, WriteContext } from "../formats/index.js";
 import { x12Partner } from "../formats/x12/interchange.js";
@@ -189,21 +188,50 @@ function blankCartReport(cart: LoadedCart): CartReport {
 
 /** Files an earlier run rendered but could not deliver go first, unchanged (same name, same control numbers); false when one still fails. */
 async function deliverWaiting(ctx: StageContext, cart: LoadedCart, report: CartReport): Promise<boolean> {
-  for (const p of ctx.store.carts.pendingDeliveries(cart.merchant, cart.config.id)) {
-    const sent = await deliverRendered(ctx, cart, p);
-    if ("error" in sent) {
-      Object.assign(report, {
-        action: "failed",
-        file: p.file_name,
-        error: `${sent.error}; an earlier file is still waiting in the outbox, so no new one was made`,
-        fault: sent.fault,
-      });
-      return false;
-    }
-    report.delivered.push(sent.name);
-    report.outboxDeliveries.push({ file: sent.name, madeAt: isoUtc(p.synced_at), deliveredAt: isoUtc(ctx.now) });
+  const pending = ctx.store.carts.pendingDeliveries(cart.merchant, cart.config.id);
+  const madeAt = new Map(pending.map((p) => [p.id, p.synced_at]));
+  const round = await deliverOutbox(
+    ctx,
+    cartOutbox(ctx, cart),
+    pending.map((p) => ({ id: p.id, name: p.file_name, path: p.outbox_path })),
+  );
+  for (const d of round.delivered) {
+    report.delivered.push(d.name);
+    report.outboxDeliveries.push({
+      file: d.name,
+      madeAt: isoUtc(madeAt.get(d.waiting.id)!),
+      deliveredAt: isoUtc(ctx.now),
+    });
   }
-  return true;
+  if (!round.failure) return true;
+  Object.assign(report, {
+    action: "failed",
+    file: round.failure.waiting.name,
+    error: `${round.failure.error}; an earlier file is still waiting in the outbox, so no new one was made`,
+    fault: round.failure.fault,
+  });
+  return false;
+}
+
+/** A cart's outbox: files in order (a lost or failed one stops the round), kept or removed once delivered. */
+function cartOutbox(ctx: StageContext, cart: LoadedCart): Outbox {
+  const carts = ctx.store.carts;
+  return {
+    what: "cart file",
+    where: { merchant: cart.merchant, cart: cart.config.id },
+    destination: cart.config.output.destination,
+    afterPublish: "sync:after-publish",
+    delivered: (w, d) => carts.markDelivered(w.id, { fileName: d.name, location: d.location, at: d.at }),
+    failed: (w, message) => carts.deliveryFailed(w.id, message),
+    lost: (w, message) => carts.deliveryLost(w.id, `${message}; the cart gets a new file`),
+    afterDelivered: (w) => keepOrRemove(ctx, cart, { id: w.id, outbox_path: w.path }),
+    stopAt: { lost: true, failure: true },
+    said: {
+      delivered: "cart file delivered",
+      failed: "cart file not delivered; retried next run",
+      lost: "outbox file missing: not delivered; a new file will be made",
+    },
+  };
 }
 
 async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
@@ -390,20 +418,20 @@ async function deliverNew(
 ): Promise<CartReport> {
   faultPoint("sync:after-render");
   const t2 = performance.now();
-  const sent = await deliverRendered(ctx, cart, { id: r.syncId, file_name: report.file!, outbox_path: r.local });
+  const round = await deliverOutbox(ctx, cartOutbox(ctx, cart), [{ id: r.syncId, name: report.file!, path: r.local }]);
   report.stages = {
     computeMs: Math.round(r.computeMs),
     renderMs: Math.round(r.renderMs),
     deliverMs: Math.round(performance.now() - t2),
   };
-  if ("error" in sent) {
+  if (round.failure) {
     report.action = "failed";
-    report.error = `${sent.error}; the file waits in the outbox and is delivered as it is on the next run`;
-    report.fault = sent.fault;
+    report.error = `${round.failure.error}; the file waits in the outbox and is delivered as it is on the next run`;
+    report.fault = round.failure.fault;
   } else {
     report.action = "sent";
-    report.file = sent.name;
-    report.location = sent.location;
+    report.file = round.delivered[0].name;
+    report.location = round.delivered[0].location;
   }
   return report;
 }
@@ -496,49 +524,5 @@ async function repeatLastFile(
       "the kept copy of the last file could not be sent again: the file is made anew",
     );
     return undefined;
-  }
-}
-
-/**
- * Publishes a rendered file from the outbox (deliver.ts: temp name, rename, nothing sent
- * twice) and only then records it as delivered; a failure leaves it pending for the next run.
- */
-async function deliverRendered(
-  ctx: StageContext,
-  cart: LoadedCart,
-  p: { id: number; file_name: string; outbox_path: string },
-): Promise<{ name: string; location: string } | { error: string; fault: ReportedError }> {
-  const { store } = ctx;
-  const where = { merchant: cart.merchant, cart: cart.config.id, file: p.file_name };
-  if (!(await exists(p.outbox_path))) {
-    store.carts.deliveryLost(p.id, `the outbox file ${p.outbox_path} is gone; the cart gets a new file`);
-    ctx.log.error(where, "outbox file missing: not delivered; a new file will be made");
-    const message = `the outbox file ${p.outbox_path} is gone`;
-    return {
-      error: message,
-      fault: { stage: "sending", kind: "io_failed", retriable: false, message, file: p.file_name },
-    };
-  }
-  const config = cart.config.output.destination;
-  try {
-    const d = await deliverFile(
-      createDestination(config, { connections: ctx.connections, log: ctx.log }),
-      config,
-      p.outbox_path,
-      p.file_name,
-    );
-    faultPoint("sync:after-publish");
-    store.carts.markDelivered(p.id, { fileName: d.name, location: d.location, at: ctx.now });
-    await keepOrRemove(ctx, cart, p);
-    ctx.log.info(
-      { ...where, location: d.location, alreadyThere: d.alreadyThere || undefined },
-      d.alreadyThere ? "cart file was already delivered (an earlier attempt's answer was lost)" : "cart file delivered",
-    );
-    return d;
-  } catch (e) {
-    const fault = faultOrThrow(e, "sending", p.file_name);
-    store.carts.deliveryFailed(p.id, fault.message);
-    ctx.log.error({ ...where, err: fault.message }, "cart file not delivered; retried next run");
-    return { error: fault.message, fault };
   }
 }
