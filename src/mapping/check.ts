@@ -6,7 +6,7 @@ import { formats } from "../formats/index.js";
 import { withTable, type TableReader } from "../formats/types.js";
 import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
 import { readYaml } from "../config/yaml.js";
-import { mapRows } from "./products.js";
+import { mapRows } from "./apply.js";
 import { compileInputMapping, compileOutputMapping, type InputMapping, type OutputMapping } from "./compile.js";
 import { DETAIL_FIELDS, OUTPUT_KINDS, type InputKind, type OutputKind } from "./kinds.js";
 

@@ -3,7 +3,7 @@ import type { Feed } from "../config/load.js";
 import { FileUnreadableError, type RecordError } from "../errors.js";
 import type { CanonicalRecord, InputKind } from "../mapping/kinds.js";
 import type { Store } from "../state/store.js";
-import { mapRow, mapRows, type Mapped } from "../mapping/products.js";
+import { mapRow, mapRows, type Mapped } from "../mapping/apply.js";
 import { withTable, type SourceRow, type TableReader } from "../formats/types.js";
 import { asOfProblem } from "../domain/as-of.js";
 import { MAX_QUANTITY } from "../domain/quantity.js";

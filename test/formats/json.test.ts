@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileInputMapping, compileOutputMapping } from "../../src/mapping/compile.js";
-import { mapRows } from "../../src/mapping/products.js";
+import { mapRows } from "../../src/mapping/apply.js";
 import { formats } from "../../src/formats/index.js";
 import { ConfigError, FileUnreadableError } from "../../src/errors.js";
 

@@ -12,7 +12,7 @@ import { goldenFile } from "../helpers/golden.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkMapping, renderCartRecords, type InputCheck } from "../../src/mapping/check.js";
 import { compileInputMapping, compileOutputMapping } from "../../src/mapping/compile.js";
-import { mapRows } from "../../src/mapping/products.js";
+import { mapRows } from "../../src/mapping/apply.js";
 import { MAPPINGS, ROOT, SAMPLES } from "../helpers/scenario.js";
 import { isoUtc } from "../../src/util/time.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileInputMapping } from "../../src/mapping/compile.js";
-import { mapRows, type Product } from "../../src/mapping/products.js";
+import { mapRows, type Product } from "../../src/mapping/apply.js";
 import { ConfigError, type RecordError } from "../../src/errors.js";
 import { MAPPINGS, SAMPLES } from "../helpers/scenario.js";
 

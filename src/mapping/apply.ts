@@ -1,10 +1,13 @@
+/**
+ * A compiled input mapping applied to a file's rows: each row becomes a canonical record or
+ * the rejects of its line; a catalog's variant rows are assembled into products.
+ */
 import type { RecordError } from "../errors.js";
 import type { SourceRow } from "../formats/types.js";
 import type { InputMapping } from "./compile.js";
 import type { CanonicalRecord, InputKind } from "./kinds.js";
 import type { VariantsSpec } from "./schema.js";
 
-/** One mapped row: a record, or the rejects of its line. */
 /** One mapped row: a record (with warnings about advisory values left empty), or the rejects of its line. */
 export type Mapped<K extends InputKind> =
   { line: number; record: CanonicalRecord<K>; warnings?: RecordError[] } | { line: number; errors: RecordError[] };
