@@ -30,7 +30,6 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** Runs the CLI with these arguments (without node and script); returns the exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  let code: number = EXIT.ok;
   const program = new Command()
     .name("stockfeed")
     .description("Tells shopping carts and EDI partners how much stock they may sell, with files.")
@@ -44,14 +43,59 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const o = program.opts<{ verbose?: boolean; logLevel?: string; logFile?: string }>();
     return createLogger(o.logLevel ?? (o.verbose ? "info" : defaultLevel), o.logFile);
   };
+  const c: Cli = { io, logger, code: EXIT.ok };
+  addWorkCommands(program, c);
+  addRunViews(program, c);
+  addCartViews(program, c);
+  addStockViews(program, c);
+  addToolCommands(program, c);
 
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return c.code;
+  } catch (e) {
+    return exitCodeOf(e, io);
+  }
+}
+
+/** What a command that threw exits with, said on stderr: 2 config or usage, 1 a known fault, 3 a bug. */
+function exitCodeOf(e: unknown, io: Io): number {
+  if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.config;
+  if (e instanceof ConfigError) {
+    io.err(`stockfeed: bad configuration, nothing was moved:`);
+    for (const p of e.problems) io.err(`  ${p}`);
+    return EXIT.config;
+  }
+  if (e instanceof UsageError) {
+    io.err(`stockfeed: ${e.message}`);
+    return EXIT.config;
+  }
+  const known = e instanceof StockfeedError ? e : stateFault(e);
+  if (known) {
+    io.err(`stockfeed: ${known.message}${known.retriable ? " (may succeed if tried again)" : ""}`);
+    return EXIT.problems;
+  }
+  io.err(`stockfeed: internal error (a bug; please report it with this trace):\n${(e as Error).stack ?? e}`);
+  return EXIT.internal;
+}
+
+/** What the commands share: where they print, the logger the global options make, and the exit code they set. */
+interface Cli {
+  io: Io;
+  logger: (defaultLevel?: string) => ReturnType<typeof createLogger>;
+  code: number;
+}
+
+/** The commands that move files: check the config, one run, a product import, the daemon. */
+function addWorkCommands(program: Command, c: Cli): void {
+  const { io, logger } = c;
   program
     .command("check")
     .description("validate the config and every mapping it names, every problem at once; writes nothing (exit 0, or 2)")
     .requiredOption("--config <file>", "the configuration file")
     .option("--json", "print one JSON document")
     .action((o) => {
-      code = checkCommand(o, io);
+      c.code = checkCommand(o, io);
     });
   program
     .command("run")
@@ -62,7 +106,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "pretend the time is this (tests, replays)").hideHelp())
     .action(async (o) => {
-      code = await runCommand(o, io, logger());
+      c.code = await runCommand(o, io, logger());
     });
   program
     .command("product-import")
@@ -76,9 +120,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "pretend the time is this (tests, replays)").hideHelp())
     .action(async (o) => {
-      code = await productImportCommand(o, io, logger());
+      c.code = await productImportCommand(o, io, logger());
     });
-
   program
     .command("daemon")
     .description(
@@ -88,8 +131,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--heartbeat-seconds <n>", "how often the daemon says it is alive (status reads it)", "10")
     .option("--stop-timeout-seconds <n>", "after SIGTERM, how long the work in hand may take", "60")
     .action(async (o) => {
-      code = await daemonCommand(o, io, logger("info"));
+      c.code = await daemonCommand(o, io, logger("info"));
     });
+}
+
+/** What ran and what runs now: history, status. */
+function addRunViews(program: Command, c: Cli): void {
+  const { io } = c;
   program
     .command("history")
     .description("past runs (and daemon jobs) with what each did")
@@ -99,7 +147,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--all", "include runs that did nothing (polls that found no file)")
     .option("--json", "print one JSON document")
     .action((o) => {
-      code = historyCommand(o, io);
+      c.code = historyCommand(o, io);
     });
   program
     .command("status")
@@ -108,8 +156,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "pretend the time is this (next syncs from then)").hideHelp())
     .action((o) => {
-      code = statusCommand(o, io);
+      c.code = statusCommand(o, io);
     });
+}
+
+/** One cart's view: View Product Sync, the next file's diff, a SKU's explanation. */
+function addCartViews(program: Command, c: Cli): void {
+  const { io } = c;
   program
     .command("view-sync")
     .description("View Product Sync: the cart's SKUs, inventory enabled, last cart sync or NEVER and why")
@@ -127,7 +180,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "pretend the time is this (tests)").hideHelp())
     .action((o) => {
-      code = viewSyncCommand(o, io);
+      c.code = viewSyncCommand(o, io);
     });
   program
     .command("diff")
@@ -137,7 +190,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--merchant <id>", "the merchant, when several have a cart of that id")
     .option("--json", "print one JSON document")
     .action(async (o) => {
-      code = await diffCommand(o, io);
+      c.code = await diffCommand(o, io);
     });
   program
     .command("explain")
@@ -149,8 +202,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "pretend the time is this (tests)").hideHelp())
     .action((o) => {
-      code = explainCommand(o, io);
+      c.code = explainCommand(o, io);
     });
+}
+
+/** The merchant's stock: per warehouse and summed, and where a code appears. */
+function addStockViews(program: Command, c: Cli): void {
+  const { io } = c;
   program
     .command("locations")
     .description("Locations & Products: levels per warehouse SKU, or the summary over all warehouses")
@@ -162,8 +220,22 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--search <text>", "only SKUs containing this text")
     .option("--json", "print one JSON document")
     .action((o) => {
-      code = locationsCommand(o, io);
+      c.code = locationsCommand(o, io);
     });
+  program
+    .command("sku")
+    .description("where a SKU or alias code appears; an alias code on several products is flagged")
+    .argument("<code>", "the SKU or alias code")
+    .requiredOption("--config <file>", "the configuration file")
+    .option("--json", "print one JSON document")
+    .action((codeArg: string, o) => {
+      c.code = skuCommand({ ...o, code: codeArg }, io);
+    });
+}
+
+/** Tools for mapping authors and editors: mapping check, the config schema. */
+function addToolCommands(program: Command, c: Cli): void {
+  const { io } = c;
   program
     .command("mapping")
     .description("mapping files")
@@ -179,7 +251,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "the snapshot time of a rendered sample").hideHelp())
     .action(async (mappingArg: string, o) => {
-      code = await mappingCheckCommand({ ...o, mapping: mappingArg }, io);
+      c.code = await mappingCheckCommand({ ...o, mapping: mappingArg }, io);
     });
   program
     .command("schema")
@@ -190,38 +262,6 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .action((o: { markdown?: boolean }) => {
       io.out(o.markdown ? configReference() : JSON.stringify(configJsonSchema(), null, 2));
     });
-  program
-    .command("sku")
-    .description("where a SKU or alias code appears; an alias code on several products is flagged")
-    .argument("<code>", "the SKU or alias code")
-    .requiredOption("--config <file>", "the configuration file")
-    .option("--json", "print one JSON document")
-    .action((codeArg: string, o) => {
-      code = skuCommand({ ...o, code: codeArg }, io);
-    });
-
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return code;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.config;
-    if (e instanceof ConfigError) {
-      io.err(`stockfeed: bad configuration, nothing was moved:`);
-      for (const p of e.problems) io.err(`  ${p}`);
-      return EXIT.config;
-    }
-    if (e instanceof UsageError) {
-      io.err(`stockfeed: ${e.message}`);
-      return EXIT.config;
-    }
-    const known = e instanceof StockfeedError ? e : stateFault(e);
-    if (known) {
-      io.err(`stockfeed: ${known.message}${known.retriable ? " (may succeed if tried again)" : ""}`);
-      return EXIT.problems;
-    }
-    io.err(`stockfeed: internal error (a bug; please report it with this trace):\n${(e as Error).stack ?? e}`);
-    return EXIT.internal;
-  }
 }
 
 const invokedDirectly = (() => {
