@@ -375,117 +375,8 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
 
   const canonical: Record<string, CanonicalField> = INPUT_KINDS[m.kind];
   const columns: string[] = [];
-  const fields: CompiledField[] = [];
-  for (const [name, spec] of Object.entries(m.fields)) {
-    const path = ["fields", name];
-    const c = canonical[name];
-    if (!c) {
-      problems.push(
-        problemAt(
-          y,
-          ["fields"],
-          `${m.kind} records have no field ${JSON.stringify(name)} (fields: ${Object.keys(canonical).join(", ")})`,
-          name,
-        ),
-      );
-      continue;
-    }
-    let convert = converterFor(y, path, c, spec, problems);
-    if (spec.pattern !== undefined) {
-      let re: RegExp | undefined;
-      try {
-        re = new RegExp(spec.pattern);
-      } catch (e) {
-        problems.push(problemAt(y, [...path, "pattern"], `not a regular expression: ${(e as Error).message}`));
-      }
-      const inner = convert;
-      const shown = spec.pattern;
-      if (re)
-        convert = (t) => {
-          const m = re.exec(t);
-          return m ? inner(m[1] ?? m[0]) : { ok: false, reason: `does not match the pattern ${shown}` };
-        };
-    }
-    if (spec.split !== undefined && c.type !== "list")
-      problems.push(
-        problemAt(
-          y,
-          [...path, "split"],
-          "only list fields (tags, categories, imageUrls, attributeNames, attributeValues) take split",
-        ),
-      );
-    if (spec.unit !== undefined && !c.unit)
-      problems.push(problemAt(y, [...path, "unit"], "only measure fields (weight, length, width, height) take a unit"));
-    if (spec.divideBy !== undefined && c.type !== "decimal")
-      problems.push(problemAt(y, [...path, "divideBy"], "only decimal fields take divideBy"));
-    const prepare = (raw: string) => {
-      let t = spec.trim ? raw.trim() : raw;
-      if (spec.case === "upper") t = t.toUpperCase();
-      else if (spec.case === "lower") t = t.toLowerCase();
-      return t;
-    };
-    let constant: Value | undefined;
-    if (spec.constant !== undefined) {
-      const r = convert(prepare(String(spec.constant)));
-      if (r.ok) constant = r.value;
-      else problems.push(problemAt(y, [...path, "constant"], r.reason));
-    }
-    const defaultText = spec.default === undefined ? undefined : prepare(String(spec.default));
-    if (defaultText !== undefined && !convert(defaultText).ok)
-      problems.push(problemAt(y, [...path, "default"], "default is not a valid value for this field"));
-    const sources = spec.column === undefined ? [] : typeof spec.column === "string" ? [spec.column] : spec.column;
-    const column: number[] = [];
-    sources.forEach((src, i) => {
-      const bad =
-        format?.checkColumn && readerOptions !== undefined ? format.checkColumn(src, readerOptions) : undefined;
-      if (bad)
-        problems.push(
-          problemAt(y, typeof spec.column === "string" ? [...path, "column"] : [...path, "column", i], bad),
-        );
-      column.push(columns.length);
-      columns.push(src);
-    });
-    const extraColumn = (key: string, src: string) => {
-      const bad =
-        format?.checkColumn && readerOptions !== undefined ? format.checkColumn(src, readerOptions) : undefined;
-      if (bad) problems.push(problemAt(y, [...path, key, "column"], bad));
-      columns.push(src);
-      return columns.length - 1;
-    };
-    const divisorColumn = typeof spec.divideBy === "object" ? extraColumn("divideBy", spec.divideBy.column) : undefined;
-    const unitColumn = typeof spec.unit === "object" && c.unit ? extraColumn("unit", spec.unit.column) : undefined;
-    if (spec.perUnit && c.type !== "integer")
-      problems.push(problemAt(y, [...path, "perUnit"], "only whole-number fields (quantities) take perUnit"));
-    const perUnit = spec.perUnit && {
-      column: extraColumn("perUnit", spec.perUnit.column),
-      factors: new Map(Object.entries(spec.perUnit.factors).map(([u, n]) => [u.toUpperCase(), n])),
-      whenMissing: spec.perUnit.whenMissing,
-    };
-    if (spec.filled && c.type !== "boolean")
-      problems.push(problemAt(y, [...path, "filled"], "only yes/no fields take filled"));
-    const filled = spec.filled === true;
-    const firstFilled = spec.firstFilled === true;
-    fields.push({
-      name,
-      canonical: c,
-      column,
-      columnName: sources.join(" + ") || undefined,
-      constant,
-      defaultText,
-      prepare,
-      convert,
-      split: spec.split,
-      divisorColumn,
-      unitColumn,
-      filled,
-      firstFilled,
-      combine: spec.combine,
-      perUnit,
-    });
-    if (spec.combine === "sum" && c.type !== "integer" && c.type !== "decimal") {
-      problems.push(problemAt(y, [...path, "combine"], "only number fields (quantities, decimals) can be summed"));
-    }
-  }
+  const at: FieldContext = { y, kind: m.kind, canonical, format, readerOptions, columns, problems };
+  const fields = Object.entries(m.fields).flatMap(([name, spec]) => compileField(name, spec, at) ?? []);
   for (const [name, c] of Object.entries(canonical)) {
     if (c.required && !m.fields[name])
       problems.push(problemAt(y, ["fields"], `required field ${JSON.stringify(name)} is not mapped`));
@@ -494,6 +385,7 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
   if (problems.length > 0 || !format) fail(problems);
 
   const kind = m.kind as K;
+  const names = Object.keys(canonical);
   return {
     file,
     kind,
@@ -512,164 +404,286 @@ export function compileInputMapping<K extends InputKind>(file: string, expected?
       }
       return out;
     },
-    map(row, sourceFile) {
-      const record: Record<string, Value> = {};
-      const errors: RecordError[] = [];
-      let warnings: RecordError[] | undefined;
-      for (const f of fields) {
-        if (f.column.length === 0) {
-          record[f.name] = f.constant ?? null;
-          continue;
-        }
-        const line = row.valueLines?.[f.column[0]] ?? row.line;
-        if (f.canonical.type === "list") {
-          const list = readList(f, row.values, sourceFile, line, errors, m.limits);
-          record[f.name] = list.length > 0 ? list : null;
-          continue;
-        }
-        let raw = f.firstFilled
-          ? f.column
-              .map((i) => joined(row.values, [i]))
-              .find((v) => v !== undefined && (Array.isArray(v) || v.trim() !== ""))
-          : joined(row.values, f.column);
-        if (Array.isArray(raw) && f.combine === "first") raw = raw[0];
-        if (Array.isArray(raw) && f.combine === "sum") {
-          const sum = sumOf(f, raw.map(f.prepare));
-          if ("reason" in sum)
-            errors.push({
-              file: sourceFile,
-              line,
-              field: f.columnName!,
-              value: shownValue(sum.value),
-              reason: sum.reason,
-            });
-          record[f.name] = "value" in sum && !("reason" in sum) ? sum.value : null;
-          continue;
-        }
-        if (Array.isArray(raw)) {
-          errors.push({
-            file: sourceFile,
-            line,
-            field: f.columnName!,
-            value: raw.join(" | "),
-            reason: `${raw.length} values where ${f.name} takes one (the mapping may say combine: sum, or pick one with a where clause)`,
-          });
-          record[f.name] = null;
-          continue;
-        }
-        let text = raw === undefined ? "" : f.prepare(raw);
-        const tooLong = lengthProblem(f, text, m.limits);
-        if (tooLong) {
-          const e: RecordError = {
-            file: sourceFile,
-            line,
-            field: f.columnName!,
-            value: shownValue(text),
-            reason: tooLong,
-          };
-          if (f.canonical.advisory) (warnings ??= []).push({ ...e, severity: "warning" });
-          else errors.push(e);
-          record[f.name] = null;
-          continue;
-        }
-        if (f.filled) {
-          record[f.name] = text !== "";
-          continue;
-        }
-        if (text === "" && f.defaultText !== undefined) text = f.defaultText;
-        if (text === "") {
-          if (f.canonical.required)
-            errors.push({
-              file: sourceFile,
-              line,
-              field: f.columnName!,
-              value: raw ?? "",
-              reason: `${f.name} is required and empty`,
-            });
-          record[f.name] = null;
-          continue;
-        }
-        const r = f.convert(text);
-        if (r.ok && f.unitColumn !== undefined) {
-          const unit = joined(row.values, [f.unitColumn]);
-          const factor =
-            typeof unit === "string"
-              ? conversion(f.canonical, unit.trim().toLowerCase())
-              : `no unit in ${columns[f.unitColumn]}`;
-          if (typeof factor === "string")
-            errors.push({
-              file: sourceFile,
-              line,
-              field: columns[f.unitColumn],
-              value: String(unit ?? ""),
-              reason: factor,
-            });
-          else r.value = roundedDecimal(Number(r.value) * factor, 4);
-        }
-        if (r.ok && f.perUnit) {
-          const scaled = inSingleUnits(f, f.perUnit, Number(r.value), joined(row.values, [f.perUnit.column]));
-          if (typeof scaled === "number") r.value = scaled;
-          else errors.push({ file: sourceFile, line, field: columns[f.perUnit.column], ...scaled });
-        }
-        if (r.ok && f.divisorColumn !== undefined) {
-          const by = joined(row.values, [f.divisorColumn]);
-          const d = typeof by === "string" && DECIMAL.test(by.trim()) ? Number(by) : NaN;
-          if (!(d > 0))
-            errors.push({
-              file: sourceFile,
-              line,
-              field: columns[f.divisorColumn],
-              value: String(by ?? ""),
-              reason: "the divisor is not a positive number",
-            });
-          else record[f.name] = divided(Number(r.value), d);
-        } else if (r.ok) record[f.name] = r.value;
-        else if (f.canonical.advisory) {
-          record[f.name] = null;
-          const reason = `${r.reason}; left empty, the line still loads (${f.name} is shown only)`;
-          (warnings ??= []).push({
-            file: sourceFile,
-            line,
-            field: f.columnName!,
-            value: shownValue(raw ?? ""),
-            reason,
-            severity: "warning",
-          });
-        } else
-          errors.push({ file: sourceFile, line, field: f.columnName!, value: shownValue(raw ?? ""), reason: r.reason });
-      }
-      for (const [name] of Object.entries(canonical)) if (!(name in record)) record[name] = null;
-      // a rejected line lists its advisory problems too
-      if (errors.length > 0 && warnings) errors.push(...warnings);
-      // a line whose shape is wrong (field count, envelope, encoding) is that one reject: its values mean nothing
-      if (row.problem)
-        errors.splice(0, errors.length, {
-          file: sourceFile,
-          line: row.line,
-          field: "(line)",
-          value: "",
-          reason: row.problem,
-        });
-      if (errors.length > 0) {
-        // two fields reading one bad cell (weight in kg and in lb) make one reject
-        const seen = new Set<string>();
-        errors.splice(
-          0,
-          errors.length,
-          ...errors.filter((e) => {
-            const k = `${e.line}\u0000${e.field}\u0000${e.value}\u0000${e.reason}`;
-            return seen.has(k) ? false : (seen.add(k), true);
-          }),
-        );
-        return {
-          errors: errors.map((e) => ({ ...e, ...recordKeys(record) })),
-          partial: record as Partial<CanonicalRecord<K>>,
-        };
-      }
-      if (warnings) warnings = warnings.map((w) => ({ ...w, ...recordKeys(record) }));
-      return warnings ? { record: record as CanonicalRecord<K>, warnings } : { record: record as CanonicalRecord<K> };
-    },
+    map: (row, sourceFile) => mapRecord<K>({ fields, names, columns, limits: m.limits }, row, sourceFile),
   };
+}
+
+/** What compiling one field needs of its mapping: the YAML (for problems' lines), the format, the columns so far. */
+interface FieldContext {
+  y: LocatedYaml;
+  kind: InputKind;
+  canonical: Record<string, CanonicalField>;
+  format: FormatDefinition | undefined;
+  readerOptions: unknown;
+  /** the columns the reader is asked for: a field's are appended */
+  columns: string[];
+  problems: string[];
+}
+
+/** One field of an input mapping, compiled; undefined (with a problem) when its kind has no such field. */
+function compileField(name: string, spec: FieldSpec, at: FieldContext): CompiledField | undefined {
+  const { y, problems } = at;
+  const path = ["fields", name];
+  const c = at.canonical[name];
+  if (!c) {
+    const known = Object.keys(at.canonical).join(", ");
+    problems.push(
+      problemAt(y, ["fields"], `${at.kind} records have no field ${JSON.stringify(name)} (fields: ${known})`, name),
+    );
+    return undefined;
+  }
+  checkFieldOptions(y, path, c, spec, problems);
+  const convert = fieldConverter(y, path, c, spec, problems);
+  const prepare = preparer(spec);
+  let constant: Value | undefined;
+  if (spec.constant !== undefined) {
+    const r = convert(prepare(String(spec.constant)));
+    if (r.ok) constant = r.value;
+    else problems.push(problemAt(y, [...path, "constant"], r.reason));
+  }
+  const defaultText = spec.default === undefined ? undefined : prepare(String(spec.default));
+  if (defaultText !== undefined && !convert(defaultText).ok)
+    problems.push(problemAt(y, [...path, "default"], "default is not a valid value for this field"));
+  return {
+    name,
+    canonical: c,
+    ...fieldColumns(spec, c, path, at),
+    constant,
+    defaultText,
+    prepare,
+    convert,
+    split: spec.split,
+    filled: spec.filled === true,
+    firstFilled: spec.firstFilled === true,
+    combine: spec.combine,
+  };
+}
+
+/** Options the field's type does not take are problems. */
+function checkFieldOptions(
+  y: LocatedYaml,
+  path: string[],
+  c: CanonicalField,
+  spec: FieldSpec,
+  problems: string[],
+): void {
+  const refuse = (key: string, why: string) => problems.push(problemAt(y, [...path, key], why));
+  if (spec.split !== undefined && c.type !== "list")
+    refuse("split", "only list fields (tags, categories, imageUrls, attributeNames, attributeValues) take split");
+  if (spec.unit !== undefined && !c.unit)
+    refuse("unit", "only measure fields (weight, length, width, height) take a unit");
+  if (spec.divideBy !== undefined && c.type !== "decimal") refuse("divideBy", "only decimal fields take divideBy");
+  if (spec.perUnit && c.type !== "integer") refuse("perUnit", "only whole-number fields (quantities) take perUnit");
+  if (spec.filled && c.type !== "boolean") refuse("filled", "only yes/no fields take filled");
+  if (spec.combine === "sum" && c.type !== "integer" && c.type !== "decimal")
+    refuse("combine", "only number fields (quantities, decimals) can be summed");
+}
+
+/** The field's converter: its type's, behind the mapping's pattern when it has one. */
+function fieldConverter(
+  y: LocatedYaml,
+  path: string[],
+  c: CanonicalField,
+  spec: FieldSpec,
+  problems: string[],
+): Converter {
+  const convert = converterFor(y, path, c, spec, problems);
+  if (spec.pattern === undefined) return convert;
+  let re: RegExp;
+  try {
+    re = new RegExp(spec.pattern);
+  } catch (e) {
+    problems.push(problemAt(y, [...path, "pattern"], `not a regular expression: ${(e as Error).message}`));
+    return convert;
+  }
+  const shown = spec.pattern;
+  return (t) => {
+    const m = re.exec(t);
+    return m ? convert(m[1] ?? m[0]) : { ok: false, reason: `does not match the pattern ${shown}` };
+  };
+}
+
+/** A cell's text as the field reads it: trimmed, cased, as the mapping says. */
+function preparer(spec: FieldSpec): (raw: string) => string {
+  return (raw) => {
+    const t = spec.trim ? raw.trim() : raw;
+    return spec.case === "upper" ? t.toUpperCase() : spec.case === "lower" ? t.toLowerCase() : t;
+  };
+}
+
+/** The field's columns, and those of its unit, divisor and pack size, appended to the mapping's, each checked by the format. */
+function fieldColumns(
+  spec: FieldSpec,
+  c: CanonicalField,
+  path: string[],
+  at: FieldContext,
+): Pick<CompiledField, "column" | "columnName" | "divisorColumn" | "unitColumn" | "perUnit"> {
+  const { y, format, readerOptions, columns, problems } = at;
+  const add = (src: string, where: Array<string | number>) => {
+    const bad = format?.checkColumn && readerOptions !== undefined ? format.checkColumn(src, readerOptions) : undefined;
+    if (bad) problems.push(problemAt(y, where, bad));
+    columns.push(src);
+    return columns.length - 1;
+  };
+  const sources = spec.column === undefined ? [] : typeof spec.column === "string" ? [spec.column] : spec.column;
+  const column = sources.map((src, i) =>
+    add(src, typeof spec.column === "string" ? [...path, "column"] : [...path, "column", i]),
+  );
+  const divisorColumn =
+    typeof spec.divideBy === "object" ? add(spec.divideBy.column, [...path, "divideBy", "column"]) : undefined;
+  const unitColumn =
+    typeof spec.unit === "object" && c.unit ? add(spec.unit.column, [...path, "unit", "column"]) : undefined;
+  const perUnit = spec.perUnit && {
+    column: add(spec.perUnit.column, [...path, "perUnit", "column"]),
+    factors: new Map(Object.entries(spec.perUnit.factors).map(([u, n]) => [u.toUpperCase(), n])),
+    whenMissing: spec.perUnit.whenMissing,
+  };
+  return { column, columnName: sources.join(" + ") || undefined, divisorColumn, unitColumn, perUnit };
+}
+
+/** A compiled input mapping's fields and columns, as mapping a row needs them. */
+interface CompiledInput {
+  fields: CompiledField[];
+  /** every field of the kind: those not mapped are null */
+  names: string[];
+  columns: string[];
+  limits: InputLimits;
+}
+
+/** What a row's fields said that is not a value: rejects, and warnings about advisory values left empty. */
+interface Said {
+  errors: RecordError[];
+  warnings?: RecordError[];
+}
+
+/** One row to a canonical record (with warnings), or the rejects of its line with what could be read of it. */
+function mapRecord<K extends InputKind>(
+  m: CompiledInput,
+  row: SourceRow,
+  sourceFile: string,
+): ReturnType<InputMapping<K>["map"]> {
+  const record: Record<string, Value> = {};
+  const said: Said = { errors: [] };
+  for (const f of m.fields) record[f.name] = fieldValue(f, row, sourceFile, m, said);
+  for (const name of m.names) if (!(name in record)) record[name] = null;
+  const { errors } = said;
+  // a rejected line lists its advisory problems too
+  if (errors.length > 0 && said.warnings) errors.push(...said.warnings);
+  // a line whose shape is wrong (field count, envelope, encoding) is that one reject: its values mean nothing
+  if (row.problem)
+    errors.splice(0, errors.length, {
+      file: sourceFile,
+      line: row.line,
+      field: "(line)",
+      value: "",
+      reason: row.problem,
+    });
+  if (errors.length > 0) {
+    // two fields reading one bad cell (weight in kg and in lb) make one reject
+    const seen = new Set<string>();
+    const once = errors.filter((e) => {
+      const k = `${e.line}\u0000${e.field}\u0000${e.value}\u0000${e.reason}`;
+      return seen.has(k) ? false : (seen.add(k), true);
+    });
+    return {
+      errors: once.map((e) => ({ ...e, ...recordKeys(record) })),
+      partial: record as Partial<CanonicalRecord<K>>,
+    };
+  }
+  const warnings = said.warnings?.map((w) => ({ ...w, ...recordKeys(record) }));
+  return warnings ? { record: record as CanonicalRecord<K>, warnings } : { record: record as CanonicalRecord<K> };
+}
+
+/** One field's value in a row, or null with what was wrong said in `said`. */
+function fieldValue(f: CompiledField, row: SourceRow, file: string, m: CompiledInput, said: Said): Value {
+  if (f.column.length === 0) return f.constant ?? null;
+  const line = row.valueLines?.[f.column[0]] ?? row.line;
+  if (f.canonical.type === "list") {
+    const list = readList(f, row.values, file, line, said.errors, m.limits);
+    return list.length > 0 ? list : null;
+  }
+  let raw = f.firstFilled
+    ? f.column.map((i) => joined(row.values, [i])).find((v) => v !== undefined && (Array.isArray(v) || v.trim() !== ""))
+    : joined(row.values, f.column);
+  if (Array.isArray(raw) && f.combine === "first") raw = raw[0];
+  if (Array.isArray(raw) && f.combine === "sum") {
+    const sum = sumOf(f, raw.map(f.prepare));
+    if ("reason" in sum) refuse(said, file, line, f.columnName!, shownValue(sum.value), sum.reason);
+    return "value" in sum && !("reason" in sum) ? sum.value : null;
+  }
+  if (Array.isArray(raw)) {
+    const why = `${raw.length} values where ${f.name} takes one (the mapping may say combine: sum, or pick one with a where clause)`;
+    refuse(said, file, line, f.columnName!, raw.join(" | "), why);
+    return null;
+  }
+  let text = raw === undefined ? "" : f.prepare(raw);
+  const tooLong = lengthProblem(f, text, m.limits);
+  if (tooLong) {
+    const e: RecordError = { file, line, field: f.columnName!, value: shownValue(text), reason: tooLong };
+    if (f.canonical.advisory) (said.warnings ??= []).push({ ...e, severity: "warning" });
+    else said.errors.push(e);
+    return null;
+  }
+  if (f.filled) return text !== "";
+  if (text === "" && f.defaultText !== undefined) text = f.defaultText;
+  if (text === "") {
+    if (f.canonical.required) refuse(said, file, line, f.columnName!, raw ?? "", `${f.name} is required and empty`);
+    return null;
+  }
+  const r = f.convert(text);
+  if (r.ok && f.unitColumn === undefined && !f.perUnit && f.divisorColumn === undefined) return r.value;
+  if (r.ok) return scaled(f, r.value, row, m.columns, { said, file, line });
+  if (!f.canonical.advisory) refuse(said, file, line, f.columnName!, shownValue(raw ?? ""), r.reason);
+  else {
+    const reason = `${r.reason}; left empty, the line still loads (${f.name} is shown only)`;
+    (said.warnings ??= []).push({
+      file,
+      line,
+      field: f.columnName!,
+      value: shownValue(raw ?? ""),
+      reason,
+      severity: "warning",
+    });
+  }
+  return null;
+}
+
+/** A value in the field's own terms: from another column's unit, per pack, or divided by another column. */
+function scaled(
+  f: CompiledField,
+  read: Value,
+  row: SourceRow,
+  columns: string[],
+  at: { said: Said; file: string; line: number },
+): Value {
+  const reject = (field: string, value: string, reason: string) =>
+    refuse(at.said, at.file, at.line, field, value, reason);
+  let value = read;
+  if (f.unitColumn !== undefined) {
+    const unit = joined(row.values, [f.unitColumn]);
+    const factor =
+      typeof unit === "string"
+        ? conversion(f.canonical, unit.trim().toLowerCase())
+        : `no unit in ${columns[f.unitColumn]}`;
+    if (typeof factor === "string") reject(columns[f.unitColumn], String(unit ?? ""), factor);
+    else value = roundedDecimal(Number(value) * factor, 4);
+  }
+  if (f.perUnit) {
+    const units = inSingleUnits(f, f.perUnit, Number(value), joined(row.values, [f.perUnit.column]));
+    if (typeof units === "number") value = units;
+    else reject(columns[f.perUnit.column], units.value, units.reason);
+  }
+  if (f.divisorColumn === undefined) return value;
+  const by = joined(row.values, [f.divisorColumn]);
+  const d = typeof by === "string" && DECIMAL.test(by.trim()) ? Number(by) : NaN;
+  if (d > 0) return divided(Number(value), d);
+  reject(columns[f.divisorColumn], String(by ?? ""), "the divisor is not a positive number");
+  return null;
+}
+
+/** Records a reject of the line (this runs per cell: a plain function, no closure). */
+function refuse(said: Said, file: string, line: number, field: string, value: string, reason: string): void {
+  said.errors.push({ file, line, field, value, reason });
 }
 
 /** A quantity counted in packs or cases, in single units (rule 3: the product stays a whole number, bounded). */
