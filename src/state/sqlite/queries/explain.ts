@@ -1,7 +1,7 @@
 import { Cron } from "croner";
 import type { LoadedCart, LoadedConfig } from "../../../config/load.js";
 import type { ExplainFacts } from "../../../domain/explain.js";
-import { drawsFrom, type OrderStatus } from "../../../domain/availability.js";
+import { combineWarehouses, drawsFrom, type OrderStatus } from "../../../domain/availability.js";
 import { ORDER_SKU, type SqliteCarts } from "../carts.js";
 import type { SqliteInventory } from "../inventory.js";
 import type { Db } from "../slice.js";
@@ -21,42 +21,79 @@ export function explainFacts(
   const m = cart.merchant;
   const merchant = config.merchants.find((x) => x.config.id === m)!;
   const warehouses = cart.warehouse ? [cart.warehouse] : merchant.warehouses.map((w) => w.config.id);
-  const c = cart.config;
+  const match = matchCode(db, m, cart.config.alias, code);
+  const catalog = catalogFacts(db, m, cart.config.id, code);
+  const stock = stockFacts(db, cart, match.asSku);
+  return {
+    code,
+    merchant: { id: m, inventorySync: merchant.config.inventorySync },
+    inventoryRuns: inventoryRuns(db, m, warehouses),
+    cart: cartFacts(cart, warehouses, catalog.hasCatalog, now),
+    matchedSkus: match.matchedSkus,
+    codeIsSku: match.codeIsSku,
+    aliasCodesOfSku: match.aliasCodesOfSku,
+    catalog: catalog.catalog,
+    ...stock.facts,
+    rejects: db
+      .prepare(
+        `SELECT f.name AS file, r.line, r.field, r.value, r.reason FROM rejects r JOIN files f ON f.id = r.file_id
+         WHERE f.merchant = ? AND r.sku IN (?, ?) ORDER BY r.file_id DESC, r.line LIMIT 20`,
+      )
+      .all(m, match.asSku ?? code, code) as ExplainFacts["rejects"],
+    ...orderFacts(db, m, match.sku, stock.asOf),
+    ...deliveryFacts(db, slices, cart, code),
+  };
+}
 
+/** The last inventory run (file taken) of each warehouse, or N/A. */
+function inventoryRuns(db: Db, m: string, warehouses: string[]): ExplainFacts["inventoryRuns"] {
   const lastRun = db.prepare(
     `SELECT taken_at AS at, name AS file, status FROM files WHERE merchant = ? AND kind = 'inventory' AND warehouse = ? AND status <> 'duplicate' ORDER BY id DESC LIMIT 1`,
   );
-  const inventoryRuns = warehouses.map((w) => {
+  return warehouses.map((w) => {
     const r = lastRun.get(m, w) as { at: number; file: string; status: string } | undefined;
     return r ? { warehouse: w, ...r } : { warehouse: w, at: null };
   });
+}
 
+/**
+ * The products the code names for the cart (rule 9: by alias code for an alias cart, by SKU
+ * otherwise), and for a SKU given to an alias cart, its codes of the cart's alias type.
+ */
+function matchCode(db: Db, m: string, alias: string | null, code: string) {
   const codeIsSku = !!db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?").get(m, code);
-  const matchedSkus = c.alias
-    ? (
-        db
-          .prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku")
-          .all(m, c.alias, code) as Array<{ sku: string }>
-      ).map((r) => r.sku)
+  const matchedSkus = alias
+    ? (db
+        .prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku")
+        .pluck()
+        .all(m, alias, code) as string[])
     : codeIsSku
       ? [code]
       : [];
   const sku = matchedSkus.length === 1 ? matchedSkus[0] : null;
-  // rule 9: a SKU given to an alias cart: its records are shown, and its codes of the cart's alias type
-  const asSku = sku ?? (c.alias && codeIsSku ? code : null);
   const aliasCodesOfSku =
-    c.alias && codeIsSku && !sku
+    alias && codeIsSku && !sku
       ? (db
           .prepare("SELECT code FROM aliases WHERE merchant = ? AND sku = ? AND alias_type = ? ORDER BY code")
           .pluck()
-          .all(m, code, c.alias) as string[])
+          .all(m, code, alias) as string[])
       : [];
+  // the SKU whose records are shown: the match, or the code itself when it is a SKU the alias cart does not know
+  const asSku = sku ?? (alias && codeIsSku ? code : null);
+  return { codeIsSku, matchedSkus, sku, asSku, aliasCodesOfSku };
+}
 
-  const hasCatalog = !!db.prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1").get(m, c.id);
+function catalogFacts(db: Db, m: string, cart: string, code: string) {
+  const hasCatalog = !!db.prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1").get(m, cart);
   const cat = db
     .prepare("SELECT inventory_enabled AS e FROM catalog WHERE merchant = ? AND cart = ? AND sku = ?")
-    .get(m, c.id, code) as { e: number } | undefined;
+    .get(m, cart, code) as { e: number } | undefined;
+  return { hasCatalog, catalog: { inCatalog: !!cat, inventoryEnabled: cat ? cat.e === 1 : null } };
+}
 
+/** The SKU's levels in the cart's warehouses (rule 6) and elsewhere, its stale records, and the as-of orders are judged by. */
+function stockFacts(db: Db, cart: LoadedCart, asSku: string | null) {
+  const m = cart.merchant;
   const levels = asSku
     ? (db
         .prepare(
@@ -66,9 +103,6 @@ export function explainFacts(
         .all(m, asSku) as ExplainFacts["levels"])
     : [];
   const inCart = levels.filter((l) => drawsFrom(cart.warehouse, l.warehouse));
-  const elsewhere = levels.filter((l) => !drawsFrom(cart.warehouse, l.warehouse)).map((l) => l.warehouse);
-  const asOf = inCart.length ? Math.min(...inCart.map((l) => l.asOf)) : null;
-
   const stale = asSku
     ? (db
         .prepare(
@@ -77,88 +111,95 @@ export function explainFacts(
         )
         .all(m, asSku) as ExplainFacts["stale"])
     : [];
-  const rejects = db
-    .prepare(
-      `SELECT f.name AS file, r.line, r.field, r.value, r.reason FROM rejects r JOIN files f ON f.id = r.file_id
-       WHERE f.merchant = ? AND r.sku IN (?, ?) ORDER BY r.file_id DESC, r.line LIMIT 20`,
-    )
-    .all(m, asSku ?? code, code) as ExplainFacts["rejects"];
+  return {
+    asOf: combineWarehouses(inCart)?.asOf ?? null,
+    facts: {
+      levels: inCart,
+      elsewhere: levels.filter((l) => !drawsFrom(cart.warehouse, l.warehouse)).map((l) => l.warehouse),
+      stale,
+    },
+  };
+}
 
-  // the product's order lines, as the cart counts them (ORDER_SKU): among those carrying its SKU or one of its codes
+/**
+ * The product's order lines as the cart counts them (ORDER_SKU), among those carrying its SKU
+ * or one of its codes: every one after the as-of, the newest few at or before it, the rest counted.
+ */
+function orderFacts(
+  db: Db,
+  m: string,
+  sku: string | null,
+  asOf: number | null,
+): Pick<ExplainFacts, "orders" | "olderOrdersNotListed"> {
+  if (!sku || asOf === null) return { orders: [], olderOrdersNotListed: 0 };
   const orderSql = `SELECT o.cart, o.order_id AS orderId, o.line, o.sku, o.quantity, o.ordered_at AS orderedAt, o.status, o.times_seen AS timesSeen, f.name AS file
     FROM orders o JOIN files f ON f.id = o.file_id
     WHERE o.merchant = @m AND (o.sku = @sku OR o.sku IN (SELECT code FROM aliases WHERE merchant = @m AND sku = @sku))
       AND ${ORDER_SKU} = @sku`;
-  let orders: ExplainFacts["orders"] = [];
-  let olderOrdersNotListed = 0;
-  if (sku && asOf !== null) {
-    type Row = Omit<ExplainFacts["orders"][number], "status"> & { status: OrderStatus };
-    const after = db
-      .prepare(`${orderSql} AND o.ordered_at > @asOf ORDER BY o.ordered_at, o.cart, o.order_id, o.line`)
-      .all({ m, sku, asOf }) as Row[];
-    const before = db
-      .prepare(`${orderSql} AND o.ordered_at <= @asOf ORDER BY o.ordered_at DESC LIMIT @n`)
-      .all({ m, sku, asOf, n: OLDER_ORDERS_LISTED }) as Row[];
-    const beforeCount = (
-      db.prepare(`SELECT COUNT(*) AS n FROM (${orderSql} AND o.ordered_at <= @asOf)`).get({ m, sku, asOf }) as {
-        n: number;
-      }
-    ).n;
-    orders = [...before.reverse(), ...after];
-    olderOrdersNotListed = beforeCount - before.length;
-  }
+  type Row = Omit<ExplainFacts["orders"][number], "status"> & { status: OrderStatus };
+  const after = db
+    .prepare(`${orderSql} AND o.ordered_at > @asOf ORDER BY o.ordered_at, o.cart, o.order_id, o.line`)
+    .all({ m, sku, asOf }) as Row[];
+  const before = db
+    .prepare(`${orderSql} AND o.ordered_at <= @asOf ORDER BY o.ordered_at DESC LIMIT @n`)
+    .all({ m, sku, asOf, n: OLDER_ORDERS_LISTED }) as Row[];
+  const beforeCount = db
+    .prepare(`SELECT COUNT(*) FROM (${orderSql} AND o.ordered_at <= @asOf)`)
+    .pluck()
+    .get({ m, sku, asOf }) as number;
+  return { orders: [...before.reverse(), ...after], olderOrdersNotListed: beforeCount - before.length };
+}
 
-  const lastSentOfCode = db
-    .prepare(
-      `SELECT s.synced_at AS at, c.file_name AS file, s.quantity FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.merchant = ? AND s.cart = ? AND s.code = ?`,
-    )
-    .get(m, c.id, code) as ExplainFacts["lastSentOfCode"] | undefined;
-  const last = slices.carts.lastDelivered(m, c.id);
-  const newest = slices.inventory.newestInventoryFile(m, cart.warehouse);
+/** The cart's settings as explain shows them, with its next scheduled sync. */
+function cartFacts(cart: LoadedCart, warehouses: string[], hasCatalog: boolean, now: number): ExplainFacts["cart"] {
+  const c = cart.config;
   let nextRun: number | null = null;
   try {
     nextRun = new Cron(c.schedule, { paused: true }).nextRun(new Date(now))?.getTime() ?? null;
   } catch {
     nextRun = null;
   }
-
   return {
-    code,
-    merchant: { id: m, inventorySync: merchant.config.inventorySync },
-    inventoryRuns,
-    cart: {
-      id: c.id,
-      inventoryUpload: c.inventoryUpload,
-      warehouse: cart.warehouse,
-      warehouses,
-      alias: c.alias,
-      minimumLevel: c.minimumLevel,
-      buffer: c.buffer,
-      percent: c.percent,
-      maximum: c.maximum,
-      sendAll: cart.sendAll,
-      schedule: c.schedule,
-      nextRun,
-      hasCatalog,
-    },
-    matchedSkus,
-    codeIsSku,
-    aliasCodesOfSku,
-    catalog: { inCatalog: !!cat, inventoryEnabled: cat ? cat.e === 1 : null },
-    levels: inCart,
-    elsewhere,
-    stale,
-    rejects,
-    orders,
-    olderOrdersNotListed,
+    id: c.id,
+    inventoryUpload: c.inventoryUpload,
+    warehouse: cart.warehouse,
+    warehouses,
+    alias: c.alias,
+    minimumLevel: c.minimumLevel,
+    buffer: c.buffer,
+    percent: c.percent,
+    maximum: c.maximum,
+    sendAll: cart.sendAll,
+    schedule: c.schedule,
+    nextRun,
+    hasCatalog,
+  };
+}
+
+/** What the cart was last sent of the code, whether its last file left it out, and whether news waits. */
+function deliveryFacts(
+  db: Db,
+  slices: { carts: SqliteCarts; inventory: SqliteInventory },
+  cart: LoadedCart,
+  code: string,
+): Pick<ExplainFacts, "lastSentOfCode" | "unsendableInLastFile" | "lastCartSync" | "newsPending"> {
+  const [m, id] = [cart.merchant, cart.config.id];
+  const lastSentOfCode = db
+    .prepare(
+      `SELECT s.synced_at AS at, c.file_name AS file, s.quantity FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.merchant = ? AND s.cart = ? AND s.code = ?`,
+    )
+    .get(m, id, code) as ExplainFacts["lastSentOfCode"] | undefined;
+  const unsendable = db
+    .prepare(
+      `SELECT c.file_name AS file, k.detail FROM cart_state cs JOIN cart_syncs c ON c.id = cs.last_sync_id
+       JOIN sync_skipped k ON k.sync_id = c.lines_set WHERE cs.merchant = ? AND cs.cart = ? AND k.code = ? AND k.reason = 'unsendable'`,
+    )
+    .get(m, id, code) as ExplainFacts["unsendableInLastFile"] | undefined;
+  const last = slices.carts.lastDelivered(m, id);
+  const newest = slices.inventory.newestInventoryFile(m, cart.warehouse);
+  return {
     lastSentOfCode: lastSentOfCode ?? null,
-    unsendableInLastFile:
-      (db
-        .prepare(
-          `SELECT c.file_name AS file, k.detail FROM cart_state cs JOIN cart_syncs c ON c.id = cs.last_sync_id
-           JOIN sync_skipped k ON k.sync_id = c.lines_set WHERE cs.merchant = ? AND cs.cart = ? AND k.code = ? AND k.reason = 'unsendable'`,
-        )
-        .get(m, c.id, code) as ExplainFacts["unsendableInLastFile"] | undefined) ?? null,
+    unsendableInLastFile: unsendable ?? null,
     lastCartSync: last ? { at: last.synced_at, file: last.file_name } : null,
     newsPending: newest !== null && (last?.inventory_file_id ?? 0) < newest,
   };
