@@ -4,9 +4,7 @@ import { ConfigError, UsageError } from "../errors.js";
 import { compileInputMapping, compileOutputMapping, type InputMapping, type OutputMapping } from "../mapping/compile.js";
 import type { InputKind } from "../mapping/kinds.js";
 import { formats } from "../formats/index.js";
-import { checkDelims, delimsOf } from "../formats/x12/interchange.js";
-import { cartQualifierProblems } from "../formats/x12/qualifiers.js";
-import { isValidTimeZone, parseIso } from "../util/time.js";
+import { parseIso } from "../util/time.js";
 import { configSchema, type CartConfig, type Config, type FeedConfig, type MerchantConfig, type WarehouseConfig } from "./schema.js";
 import { destinationCollisions, type Writer } from "./destinations.js";
 import { mappingProblems } from "./named-mappings.js";
@@ -71,8 +69,32 @@ export interface LoadedConfig {
   merchants: LoadedMerchant[];
 }
 
-/** Formats whose partners expect a full file on every scheduled run (X12 846 joins later). */
-const ALWAYS_SEND_ALL = new Set<string>(["x12"]);
+
+/** The formats whose feeds can be acknowledged, by name: "X12". */
+const ACKNOWLEDGING = Object.values(formats)
+  .filter((f) => f.acknowledge)
+  .map((f) => f.name.toUpperCase())
+  .join(" or ");
+
+/**
+ * A cart's output and its partner's envelope agree: a format that needs one has it (and its
+ * own checks pass), a format that has none is not given one. Paths are under `output:`.
+ */
+function envelopeProblems(k: CartConfig, output: OutputMapping): Array<{ at: string[]; message: string }> {
+  const format = output.format;
+  const needs = format.envelope;
+  const given = Object.values(formats).flatMap((f) => (f.envelope && k.output[f.envelope.key] ? [f.envelope.key] : []));
+  const out = given
+    .filter((key) => key !== needs?.key)
+    .map((key) => ({ at: [key], message: `output.${key} is for ${key.toUpperCase()} outputs; this mapping writes ${format.name}` }));
+  if (!needs) return out;
+  const settings = k.output[needs.key];
+  if (!settings) {
+    const what = `an ${format.name.toUpperCase()} output needs the partner's envelope under output.${needs.key} (sender, receiver...)`;
+    return [...out, { at: [], message: what }];
+  }
+  return [...out, ...needs.problems(settings, output.columns, k.alias)];
+}
 
 function duplicates<T>(items: T[], key: (t: T) => string): number[] {
   const seen = new Set<string>();
@@ -283,7 +305,7 @@ export function loadConfig(file: string): LoadedConfig {
   const feed = <K extends InputKind>(at: (string | number)[], f: FeedConfig | undefined, kind: K, sourceKey: string): Feed<K> | undefined => {
     if (!f) return undefined;
     const mapping = tryCompile([...at, "mapping"], f.mapping, kind, () => compileInputMapping(f.mapping, kind));
-    if (mapping && f.ack && mapping.format.name !== "x12") problems.push(problemAt(y, [...at, "ack"], `acknowledgments are for X12 feeds; this mapping reads ${mapping.format.name}`));
+    if (mapping && f.ack && !mapping.format.acknowledge) problems.push(problemAt(y, [...at, "ack"], `acknowledgments are for ${ACKNOWLEDGING} feeds; this mapping reads ${mapping.format.name}`));
     return mapping ? { config: f, mapping, sourceKey } : undefined;
   };
 
@@ -307,14 +329,7 @@ export function loadConfig(file: string): LoadedConfig {
       if (output && k.output.format && k.output.format !== output.format.name)
         problems.push(problemAt(y, [...at, "output", "format"], `format ${k.output.format} disagrees with its mapping's format ${output.format.name}`));
       const format = output?.format.name ?? k.output.format ?? "csv";
-      if (format === "x12" && !k.output.x12) problems.push(problemAt(y, [...at, "output"], "an X12 output needs the partner's envelope under output.x12 (sender, receiver...)"));
-      if (format !== "x12" && k.output.x12) problems.push(problemAt(y, [...at, "output", "x12"], `output.x12 is for X12 outputs; this mapping writes ${format}`));
-      if (k.output.x12) {
-        const bad = checkDelims(delimsOf(k.output.x12));
-        if (bad) problems.push(problemAt(y, [...at, "output", "x12", "delimiters"], bad));
-        for (const p of output ? cartQualifierProblems(output.columns, k.alias) : []) problems.push(problemAt(y, [...at, "output", "mapping"], p));
-        if (!isValidTimeZone(k.output.x12.timeZone)) problems.push(problemAt(y, [...at, "output", "x12", "timeZone"], `unknown time zone ${JSON.stringify(k.output.x12.timeZone)}`));
-      }
+      if (output) for (const p of envelopeProblems(k, output)) problems.push(problemAt(y, [...at, "output", ...p.at], p.message));
       return {
         merchant: m.id,
         config: k,
@@ -322,7 +337,7 @@ export function loadConfig(file: string): LoadedConfig {
         catalog: feed([...at, "catalog"], k.catalog, "catalog", `${m.id}/catalog/${k.id}`),
         output,
         warehouse: k.warehouse === "all" ? null : k.warehouse,
-        sendAll: k.sendAll || ALWAYS_SEND_ALL.has(format),
+        sendAll: k.sendAll || !!formats[format]?.fullFileEveryRun,
         warehouseIds: k.warehouse === "all" ? m.warehouses.map((w) => w.id) : [k.warehouse],
         productLocation: k.productSync?.inventoryLocation ?? (m.warehouses.filter((w) => w.productOutput).length === 1 ? m.warehouses.find((w) => w.productOutput)!.id : null),
       };

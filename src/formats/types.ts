@@ -56,11 +56,44 @@ export interface WriteContext {
   now: number;
   /** how many records will be written (X12 plans its transaction sets by it) */
   plannedRecords: number;
-  x12?: {
-    envelope: X12Envelope;
+  /** a format whose files carry a partner's envelope (`envelope` below): its settings and control numbers */
+  envelope?: {
+    settings: X12Envelope;
     /** reserves the control numbers of one interchange with `transactions` sets; committed at once, never reused */
     reserve(transactions: number): ControlNumbers;
   };
+}
+
+/** An acknowledgment to send back for an interchange read: who from and to (ids), its control number, its bytes. */
+export interface Acknowledgment {
+  sender: string;
+  receiver: string;
+  control: string;
+  content: string;
+}
+
+/** A column of an output mapping, as format checks see it. */
+export interface OutputColumnSpec {
+  target: string;
+  field?: string;
+  constant?: string;
+}
+
+/**
+ * The partner's envelope an output of the format needs (X12: ids, qualifiers, delimiters,
+ * version), under `output.<key>` of a cart; the generic code asks it, never the format's name.
+ */
+export interface OutputEnvelope {
+  /** the key under a cart's `output:` that holds it */
+  key: "x12";
+  /** the settings' problems for this cart, each at its path under `output:` */
+  problems(
+    settings: X12Envelope,
+    columns: readonly OutputColumnSpec[],
+    alias: string | null,
+  ): Array<{ at: string[]; message: string }>;
+  /** whose control numbers a file uses: one sequence per partner */
+  partner(settings: X12Envelope): string;
 }
 
 export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.ZodType = z.ZodType> {
@@ -80,7 +113,19 @@ export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.Z
   /** checks, when the mapping is compiled, that an output column's target suits this format */
   checkTarget?(target: string, options: z.output<W>): string | undefined;
   /** checks, when the mapping is compiled, the columns together (an X12 qualifier and the value beside it) */
-  checkColumns?(columns: ReadonlyArray<{ target: string; field?: string; constant?: string }>): string[];
+  checkColumns?(columns: readonly OutputColumnSpec[]): string[];
+  /** the partners of this format expect a full file on every scheduled run: its carts are always send-all */
+  fullFileEveryRun?: boolean;
+  /** its outputs need a partner's envelope */
+  envelope?: OutputEnvelope;
+  /** what it reads can be acknowledged to the sender (a feed's `ack:`: X12 997 and TA1) */
+  acknowledge?(
+    interchange: InterchangeSummary,
+    readerOptions: z.output<R>,
+    settings: { interchangeErrors: "ta1" | "997" },
+    reserve: (partner: string, groups: number, sets: number) => ControlNumbers,
+    now: number,
+  ): Acknowledgment | undefined;
   /**
    * Writes `file` as a new file with the same records as `from`, an earlier file of this
    * writer with the same options: what a send-all cart gets when nothing changed since its

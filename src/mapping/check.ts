@@ -54,8 +54,8 @@ export async function renderCartRecords(
   const writer = await mapping.format.createWriter(file, mapping.headers, mapping.writerOptions, {
     now: options.now,
     plannedRecords: records.length,
-    x12: {
-      envelope: options.envelope ?? PREVIEW_ENVELOPE,
+    envelope: {
+      settings: options.envelope ?? PREVIEW_ENVELOPE,
       reserve: () => ({ isa: control, gs: control, st: control }),
     },
   });

@@ -21,10 +21,7 @@ import {
 import { faultPoint } from "../util/fault.js";
 import { freeName, moveFile, sha256File } from "../util/fs.js";
 import { fileStamp, isoUtc } from "../util/time.js";
-import { ackParties, ackPlan, buildAck } from "../formats/x12/ack.js";
 import type { InterchangeSummary } from "../formats/x12/envelope.js";
-import { controlText } from "../formats/x12/interchange.js";
-import type { X12ReaderOptions } from "../formats/x12/reader.js";
 import { loadFile, type LoadResult } from "./load.js";
 
 export interface FileReport {
@@ -369,27 +366,26 @@ async function finishOnServer(
  */
 function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: InterchangeSummary[]): void {
   const settings = feed.config.ack!;
-  const expected = (feed.mapping.readerOptions as X12ReaderOptions).transaction;
+  const { format, readerOptions } = feed.mapping;
+  const reserve = (partner: string, groups: number, sets: number) =>
+    ctx.store.edi.reserveControlNumbers(partner, groups, sets);
   for (const i of interchanges) {
-    const plan = ackPlan(i, settings);
-    if (!plan.ta1 && plan.groups.length === 0) continue;
-    const { sender, receiver, partner } = ackParties(i);
-    const control = ctx.store.edi.reserveControlNumbers(partner, plan.groups.length, Math.max(1, plan.groups.length));
-    const content = buildAck(i, expected, control, ctx.now, settings)!;
+    const ack = format.acknowledge!(i, readerOptions, settings, reserve, ctx.now);
+    if (!ack) continue;
     const safe = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, "_");
     const values: Record<string, string> = {
       merchant: feed.sourceKey.split("/")[0],
       source: feed.sourceKey.replace(/\//g, "-"),
-      sender: safe(sender.id),
-      receiver: safe(receiver.id),
-      control: controlText(control.isa, 9),
+      sender: safe(ack.sender),
+      receiver: safe(ack.receiver),
+      control: ack.control,
       timestamp: fileStamp(ctx.now),
     };
     const name = settings.filename.replace(
       /\{(merchant|source|sender|receiver|control|timestamp)\}/g,
       (_, k: string) => values[k],
     );
-    ctx.store.edi.addAck({ fileId, source: feed.sourceKey, name, content, createdAt: ctx.now });
+    ctx.store.edi.addAck({ fileId, source: feed.sourceKey, name, content: ack.content, createdAt: ctx.now });
   }
 }
 

@@ -12,7 +12,6 @@ import { keepOrRemove, keptCopy, keptHash } from "./kept.js";
 import { deliverOutbox, type Outbox } from "./outbox.js";
 import { faultOrThrow, type ReportedError } from "../faults.js";
 import type { RecordWriter, WriteContext } from "../formats/index.js";
-import { x12Partner } from "../formats/x12/interchange.js";
 
 export interface CartReport {
   merchant: string;
@@ -72,9 +71,17 @@ export function settingsHash(cart: LoadedCart): string {
     ...cartRules(cart),
     mapping: cart.output.text,
     filename: c.output.filename,
-    ...(c.output.x12 ? { x12: c.output.x12 } : {}),
+    // the partner's envelope (X12) shapes the file too
+    ...envelopeSettings(cart),
   };
   return createHash("sha256").update(JSON.stringify(relevant)).digest("hex").slice(0, 16);
+}
+
+/** The cart's envelope settings under their key (`{ x12: ... }`), where its format has one. */
+function envelopeSettings(cart: LoadedCart): Record<string, unknown> {
+  const key = cart.output.format.envelope?.key;
+  const settings = key && cart.config.output[key];
+  return key && settings ? { [key]: settings } : {};
 }
 
 /** An output file name from its template: {merchant} {cart} {warehouse} {timestamp} {seq} {seq:N}. */
@@ -97,15 +104,16 @@ export function renderFileName(
 const PREVIEW_ROWS = 10;
 const SKIPPED_EXAMPLES = 5;
 
-/** What the cart's writer needs besides its lines: the snapshot time and, for X12, its envelope and control numbers. */
+/** What the cart's writer needs besides its lines: the snapshot time and, where its format has one, the partner's envelope. */
 function writeContext(ctx: StageContext, cart: LoadedCart, plannedRecords: number): WriteContext {
-  const envelope = cart.config.output.x12;
-  if (!envelope) return { now: ctx.now, plannedRecords };
-  const partner = x12Partner(envelope.sender, envelope.receiver);
+  const envelope = cart.output.format.envelope;
+  const settings = envelope && cart.config.output[envelope.key];
+  if (!envelope || !settings) return { now: ctx.now, plannedRecords };
+  const partner = envelope.partner(settings);
   return {
     now: ctx.now,
     plannedRecords,
-    x12: { envelope, reserve: (n) => ctx.store.edi.reserveControlNumbers(partner, n) },
+    envelope: { settings, reserve: (n) => ctx.store.edi.reserveControlNumbers(partner, n) },
   };
 }
 

@@ -560,7 +560,7 @@ describe("restampX12: an earlier file of the writer, as a new interchange", () =
         const ctx = (n: number, now: string) => ({
           now: Date.parse(now),
           plannedRecords: 10,
-          x12: { envelope, reserve: () => ({ isa: n, gs: n, st: n * 10 }) },
+          envelope: { settings: envelope, reserve: () => ({ isa: n, gs: n, st: n * 10 }) },
         });
         const render = async (name: string, c: ReturnType<typeof ctx>) => {
           const w = await createX12Writer(join(dir, name), headers, o, c);

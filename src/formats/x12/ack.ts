@@ -1,3 +1,4 @@
+import type { Acknowledgment } from "../types.js";
 import type { GroupSummary, InterchangeSummary, TransactionSummary } from "./envelope.js";
 import {
   cleanValue,
@@ -194,4 +195,25 @@ export function buildAck(
     out += segmentText(["GE", "1", String(gsControl)], d);
   });
   return out + segmentText(["IEA", String(plan.groups.length), controlText(control.isa, 9)], d);
+}
+
+/**
+ * The acknowledgment of one interchange read by a feed (a TA1 and/or a 997 per group), with
+ * the control numbers it takes from `reserve`; undefined when the interchange calls for none
+ * (a 997 or TA1 coming back). The format's `acknowledge` capability.
+ */
+export function acknowledge(
+  i: InterchangeSummary,
+  readerOptions: unknown,
+  settings: AckSettings,
+  reserve: (partner: string, groups: number, sets: number) => ControlNumbers,
+  now: number,
+): Acknowledgment | undefined {
+  const plan = ackPlan(i, settings);
+  if (!plan.ta1 && plan.groups.length === 0) return undefined;
+  const { sender, receiver, partner } = ackParties(i);
+  const control = reserve(partner, plan.groups.length, Math.max(1, plan.groups.length));
+  const expected = (readerOptions as { transaction: string }).transaction;
+  const content = buildAck(i, expected, control, now, settings)!;
+  return { sender: sender.id, receiver: receiver.id, control: controlText(control.isa, 9), content };
 }

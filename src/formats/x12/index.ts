@@ -1,4 +1,6 @@
 import type { FormatDefinition } from "../types.js";
+import { x12EnvelopeProblems, x12Partner } from "./interchange.js";
+import { acknowledge } from "./ack.js";
 import { checkX12Column, openX12Table, x12ReaderOptions } from "./reader.js";
 import { mappingQualifierProblems } from "./qualifiers.js";
 import { createX12Writer, x12WriterOptions, checkX12Target, restampX12 } from "./writer.js";
@@ -13,4 +15,11 @@ export const x12Format: FormatDefinition<typeof x12ReaderOptions, typeof x12Writ
   checkTarget: checkX12Target,
   checkColumns: mappingQualifierProblems,
   restamp: restampX12,
+  fullFileEveryRun: true,
+  acknowledge,
+  envelope: {
+    key: "x12",
+    problems: x12EnvelopeProblems,
+    partner: (e) => x12Partner(e.sender, e.receiver),
+  },
 };

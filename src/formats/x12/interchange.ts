@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { isValidTimeZone } from "../../util/time.js";
+import { cartQualifierProblems, type OutputColumn } from "./qualifiers.js";
 
 /**
  * What a trading partner's agreement fixes for the interchanges we send them: ids and
@@ -242,4 +244,22 @@ export function closingSegments(d: Delims, control: ControlNumbers, transactions
 /** The key control numbers are kept under: one sequence per sender and receiver pair. */
 export function x12Partner(sender: Party, receiver: Party): string {
   return `${sender.qualifier}:${sender.id}>${receiver.qualifier}:${receiver.id}`;
+}
+
+/**
+ * A cart's X12 envelope checked for that cart: delimiters a partner can read, qualifiers that
+ * agree with what the cart sends as its code (qualifiers.ts), a known time zone.
+ */
+export function x12EnvelopeProblems(
+  e: X12Envelope,
+  columns: readonly OutputColumn[],
+  alias: string | null,
+): Array<{ at: string[]; message: string }> {
+  const out: Array<{ at: string[]; message: string }> = [];
+  const bad = checkDelims(delimsOf(e));
+  if (bad) out.push({ at: ["x12", "delimiters"], message: bad });
+  for (const p of cartQualifierProblems(columns, alias)) out.push({ at: ["mapping"], message: p });
+  if (!isValidTimeZone(e.timeZone))
+    out.push({ at: ["x12", "timeZone"], message: `unknown time zone ${JSON.stringify(e.timeZone)}` });
+  return out;
 }

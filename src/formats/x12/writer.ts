@@ -84,14 +84,14 @@ export async function createX12Writer(
   o: X12WriterOptions,
   ctx: WriteContext,
 ): Promise<RecordWriter> {
-  if (!ctx.x12) throw new Error("an X12 output needs the cart's x12 envelope (output.x12 in the config)");
-  const envelope = ctx.x12.envelope;
+  if (!ctx.envelope) throw new Error("an X12 output needs the cart's x12 envelope (output.x12 in the config)");
+  const envelope = ctx.envelope.settings;
   const d = delimsOf(envelope);
   const bad = checkDelims(d);
   if (bad) throw new Error(bad);
   const perTransaction = envelope.maxRecordsPerTransaction;
   const transactions = Math.max(1, Math.ceil(ctx.plannedRecords / perTransaction));
-  const control = ctx.x12.reserve(transactions);
+  const control = ctx.envelope.reserve(transactions);
   const clock = x12Clock(ctx.now, envelope.timeZone);
 
   // where each column's value goes: segment of the record template, element position
@@ -174,12 +174,12 @@ export async function createX12Writer(
  * Throws when the earlier file does not have the shape this writer gives files.
  */
 export async function restampX12(from: string, file: string, o: X12WriterOptions, ctx: WriteContext): Promise<number> {
-  if (!ctx.x12) throw new Error("an X12 output needs the cart's x12 envelope (output.x12 in the config)");
-  const envelope = ctx.x12.envelope;
+  if (!ctx.envelope) throw new Error("an X12 output needs the cart's x12 envelope (output.x12 in the config)");
+  const envelope = ctx.envelope.settings;
   const d = delimsOf(envelope);
   const encoding = envelope.charset === "utf8" ? "utf8" : "latin1";
   const transactions = Math.max(1, Math.ceil(ctx.plannedRecords / envelope.maxRecordsPerTransaction));
-  const control = ctx.x12.reserve(transactions);
+  const control = ctx.envelope.reserve(transactions);
   const headers = headerSegmentsOf(o, control, x12Clock(ctx.now, envelope.timeZone));
   const out = await createOutputFile(file, encoding);
   try {
