@@ -211,6 +211,35 @@ describe("automated product sync: new products, updates, prices", () => {
   });
 });
 
+describe("status shows product files waiting", () => {
+  it("a product file waiting in the outbox is listed by status, with its attempts and error, until delivered", async () => {
+    const s = shopScenario({ enabled: true });
+    s.write("in/catalog/shop/a.csv", SHOPIFY);
+    mkdirSync(s.path("out"), { recursive: true });
+    writeFileSync(s.path("out", "wms-east"), "a file where the WMS folder should be");
+    await s.run();
+    const status = () => JSON.parse(stockfeed("status", "--config", s.configPath, "--json").stdout);
+    expect(status().productFiles).toEqual([
+      expect.objectContaining({
+        merchant: "acme",
+        warehouse: "east",
+        cart: "shop",
+        file: "products-shop-001.csv",
+        products: 6,
+        attempts: 1,
+        error: expect.any(String),
+      }),
+    ]);
+    expect(stockfeed("status", "--config", s.configPath).stdout).toMatch(
+      /Product files waiting in the outbox[\s\S]*acme\s+east\s+shop\s+products-shop-001\.csv\s+6\s+\S+\s+1/,
+    );
+    rmSync(s.path("out", "wms-east"));
+    await s.run();
+    expect(status().productFiles).toEqual([]);
+    expect(stockfeed("status", "--config", s.configPath).stdout).not.toMatch(/Product files waiting/);
+  });
+});
+
 describe("one-time product import", () => {
   it("product-import takes the cart's catalog and sends every product; a later sync sends only what is new", async () => {
     const s = shopScenario({ enabled: false, inventoryLocation: "east" });

@@ -1,7 +1,7 @@
 import { Cron } from "croner";
 import { loadConfig, type LoadedConfig } from "../config/load.js";
 import { heartbeatAlive, readHeartbeat } from "../daemon.js";
-import { openStore } from "../state/store.js";
+import { openStore, type ProductFileWaiting } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
 
 /** Whether a daemon owns this state and is alive, from its heartbeat file. */
@@ -44,8 +44,9 @@ export function statusCommand(args: { config: string; json?: boolean; now?: stri
       return { ...c, schedule: s.schedule, timeZone: s.timeZone, nextSync: nextSync(s.schedule, s.timeZone, now) };
     });
     const daemon = daemonStatus(config);
+    const productFiles = store.queries.productFilesWaiting(config);
     if (args.json) {
-      printJson(io, { daemon, warehouses, carts });
+      printJson(io, { daemon, warehouses, carts, productFiles });
       return 0;
     }
     io.out(daemon.text + "\n");
@@ -93,8 +94,30 @@ export function statusCommand(args: { config: string; json?: boolean; now?: stri
         ]),
       ),
     );
+    printProductFiles(io, productFiles);
     return 0;
   } finally {
     store.close();
   }
+}
+
+/** Product files for a WMS that wait in the outbox: shown only when there are some. */
+function printProductFiles(io: Io, files: ProductFileWaiting[]): void {
+  if (files.length === 0) return;
+  io.out("\nProduct files waiting in the outbox (delivered first on the next run)");
+  io.out(
+    table(
+      ["merchant", "warehouse", "cart", "file", "products", "made", "attempts", "last error"],
+      files.map((f) => [
+        f.merchant,
+        f.warehouse,
+        f.cart,
+        f.file,
+        f.products,
+        when(f.madeAt),
+        f.attempts,
+        f.error ?? "",
+      ]),
+    ),
+  );
 }

@@ -19,7 +19,13 @@ export type { RenderedFile } from "./sqlite/carts.js";
 export type { ProductSyncRow, ProductSyncOptions } from "./sqlite/queries/product-sync.js";
 export type { LocationRow, ProductSummaryRow, SkuPage } from "./sqlite/queries/locations.js";
 export type { RunFilter, RunList, RunRow } from "./sqlite/queries.js";
-export type { CartStatus, WarehouseStatus, SkuSearch, SearchedCart } from "./sqlite/queries/reports.js";
+export type {
+  CartStatus,
+  ProductFileWaiting,
+  WarehouseStatus,
+  SkuSearch,
+  SearchedCart,
+} from "./sqlite/queries/reports.js";
 
 /** The public face of a slice: its methods, not how it keeps its connection. */
 type Face<T> = Pick<T, keyof T>;

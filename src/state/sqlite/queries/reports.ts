@@ -25,6 +25,27 @@ export interface CartStatus {
   waitingInOutbox: number;
 }
 
+/** A product file for a WMS that waits in the outbox (its delivery failed; it goes first on the next run). */
+export interface ProductFileWaiting {
+  merchant: string;
+  warehouse: string;
+  cart: string;
+  file: string;
+  products: number;
+  madeAt: number;
+  attempts: number;
+  error: string | null;
+}
+
+/** Product files waiting in the outbox, for the config's merchants, oldest first. */
+export function productFilesWaiting(db: Db, config: LoadedConfig): ProductFileWaiting[] {
+  const q = db.prepare(
+    `SELECT merchant, warehouse, cart, name AS file, products, created_at AS madeAt, attempts, error
+     FROM product_files WHERE merchant = ? AND status = 'pending' ORDER BY id`,
+  );
+  return config.merchants.flatMap((m) => q.all(m.config.id) as ProductFileWaiting[]);
+}
+
 export function warehouseStatus(db: Db, config: LoadedConfig): WarehouseStatus[] {
   const q = db.prepare(
     `SELECT taken_at AS at, name AS file, status, rows_read AS rows, rows_rejected AS rejected, rows_stale AS stale, error
