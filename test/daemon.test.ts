@@ -147,11 +147,10 @@ describe("stockfeed daemon", () => {
     expect(s.latest("fast")).toEqual({ A: 0 });
     d.child.kill("SIGTERM");
     expect((await d.exit).code).toBe(0);
-    const reasons = s
-      .query<{ reason: string }>(
-        "SELECT reason FROM cart_syncs WHERE cart = 'fast' AND status = 'delivered' ORDER BY id",
-      )
-      .map((r) => r.reason);
+    const history = JSON.parse(cli("history", "--config", s.configPath, "--json").stdout);
+    const reasons = history.runs.flatMap((r: { carts: Array<{ cart: string; action: string; reason: string }> }) =>
+      r.carts.filter((c) => c.cart === "fast" && c.action === "sent").map((c) => c.reason),
+    );
     expect(reasons).toEqual(["first-sync", "news", "settings-changed"]);
   });
 

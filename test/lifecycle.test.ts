@@ -67,7 +67,8 @@ describe("folder lifecycle", () => {
     expect(report[1]).toBe(`3,reject,B,,quantity_available,"'=1+1",quantity is not a number`); // formula neutralised for spreadsheets
     expect(report[2]).toMatch(/^4,reject,C,,quantity_available,2\.5,quantity is not a whole number/);
     expect(report[3]).toMatch(/^5,reject,D,,as_of,not-a-date,not an ISO 8601 date-time$/);
-    expect(s.query("SELECT line, sku FROM rejects ORDER BY line")).toEqual([
+    const [file] = s.files();
+    expect(s.read((store) => [...store.ledger.rejectsOf(file.id)].map((x) => ({ line: x.line, sku: x.sku })))).toEqual([
       { line: 3, sku: "B" },
       { line: 4, sku: "C" },
       { line: 5, sku: "D" },
@@ -143,7 +144,9 @@ describe("folder lifecycle", () => {
     expect(readFileSync(`${q}.error.txt`, "utf8")).toMatch(
       /^bad\.csv: required column "quantity_available" \(field available\) is missing from the header/,
     );
-    expect(s.query("SELECT status, error IS NOT NULL AS e FROM files")).toEqual([{ status: "failed", e: 1 }]);
+    expect(s.files().map((f) => ({ status: f.status, error: f.error !== null }))).toEqual([
+      { status: "failed", error: true },
+    ]);
   });
 
   it("a quarantined file leaves no descriptor open: a daemon quarantining for months never reaches EMFILE", async () => {
@@ -188,7 +191,7 @@ describe("folder lifecycle", () => {
     ]);
     expect(r.exitCode).toBe(0);
     expect(archived(s).filter((p) => p.includes("duplicate"))).toHaveLength(2);
-    expect(s.query("SELECT SUM(quantity) AS q FROM orders")).toEqual([{ q: 3 }]);
+    expect(s.facts("shop", "A").orders.map((o) => [o.orderId, o.quantity, o.timesSeen])).toEqual([["1", 3, 1]]);
   });
 
   it("finishes a file an interrupted run left in the spool, once", async () => {
@@ -217,7 +220,7 @@ describe("folder lifecycle", () => {
     copyFileSync(r.files.find((f) => f.name === "o.csv")!.storedAt!, join(spool, "o.csv"));
     const again = await s.run();
     expect(again.files.map((f) => [f.name, f.status])).toEqual([["o.csv", "duplicate"]]);
-    expect(s.query("SELECT times_seen FROM orders")).toEqual([{ times_seen: 1 }]);
+    expect(s.facts("shop", "A").orders.map((o) => o.timesSeen)).toEqual([1]);
   });
 
   it("writes cart files under a temporary name and renames them when complete", async () => {
@@ -248,17 +251,12 @@ describe("folder lifecycle", () => {
     expect(readFileSync(s.path("out/shop/stock.csv"), "utf8")).toBe("someone else's file\n");
     expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual(["stock.csv"]);
     // not recorded as sent while it waits
-    expect(s.query("SELECT status FROM cart_syncs WHERE cart = 'shop'")).toEqual([{ status: "pending" }]);
-    expect(s.query("SELECT COUNT(*) AS n FROM sku_sync WHERE cart = 'shop'")).toEqual([{ n: 0 }]);
-    const store = openStore(s.path("state/stockfeed.sqlite"));
-    try {
-      expect(store.queries.cartStatus(loadConfig(s.configPath)).find((c) => c.cart === "shop")).toMatchObject({
-        waitingInOutbox: 1,
-        lastAttempt: { status: "pending" },
-      });
-    } finally {
-      store.close();
-    }
+    expect(s.productSync("shop").map((x) => [x.sku, x.lastCartSyncAt, x.lastQuantity])).toEqual([["A", "NEVER", null]]);
+    expect(s.read((store, config) => store.queries.cartStatus(config).find((c) => c.cart === "shop"))).toMatchObject({
+      lastSync: "NEVER",
+      waitingInOutbox: 1,
+      lastAttempt: { status: "pending" },
+    });
     // a run while the name is still taken tries again and makes no second file
     const blocked = await s.run();
     expect(blocked.carts[0]).toMatchObject({ action: "failed", file: "stock.csv" });
@@ -275,7 +273,7 @@ describe("folder lifecycle", () => {
     expect(s.query("SELECT status, attempts FROM cart_syncs WHERE cart = 'shop'")).toEqual([
       { status: "delivered", attempts: 3 },
     ]);
-    expect(s.query("SELECT code, quantity FROM sku_sync WHERE cart = 'shop'")).toEqual([{ code: "A", quantity: 10 }]);
+    expect(s.productSync("shop").map((x) => [x.sku, x.lastQuantity])).toEqual([["A", 10]]);
   });
 });
 

@@ -21,6 +21,7 @@ export type { LocationRow, ProductSummaryRow, SkuPage } from "./sqlite/queries/l
 export type { RunFilter, RunList, RunRow } from "./sqlite/queries.js";
 export type {
   CartStatus,
+  FileRow,
   ProductFileWaiting,
   WarehouseStatus,
   SkuSearch,

@@ -364,7 +364,12 @@ describe("X12 846 out: data that fights the format never breaks the interchange"
       1,
     );
     // View Product Sync does not claim they were sent
-    expect(s.query<{ code: string }>("SELECT code FROM sku_sync ORDER BY code").map((r) => r.code)).toEqual(["GOOD-1"]);
+    expect(
+      s
+        .productSync("edi")
+        .filter((r) => r.lastCartSyncAt !== "NEVER")
+        .map((r) => r.sku),
+    ).toEqual(["GOOD-1"]);
     // and explain says why the cart never got it
     const out: string[] = [];
     await main(["explain", "--config", s.configPath, "--cart", "edi", "--sku", "BAD*2", "--json"], {

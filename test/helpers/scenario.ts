@@ -6,6 +6,9 @@ import { parse, stringify } from "yaml";
 import Papa from "papaparse";
 import { loadConfig } from "../../src/config/load.js";
 import { runOnce, type RunOptions, type RunReport } from "../../src/pipeline.js";
+import type { LoadedConfig } from "../../src/config/load.js";
+import type { ExplainFacts } from "../../src/domain/explain.js";
+import { openStore, type FileRow, type LocationRow, type ProductSyncRow, type Store } from "../../src/state/store.js";
 import Database from "better-sqlite3";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -153,6 +156,43 @@ export class Scenario {
     const text = readFileSync(this.path("out", cart, names[names.length - 1]), "utf8");
     const rows = Papa.parse<string[]>(text.trim(), { delimiter: "," }).data;
     return Object.fromEntries(rows.slice(1).map(([code, q]) => [code, Number(q)]));
+  }
+
+  /** Reads the state through the Store's interface, as the CLI does. */
+  read<T>(fn: (store: Store, config: LoadedConfig) => T): T {
+    const config = loadConfig(this.configPath);
+    const store = openStore(config.statePath);
+    try {
+      return fn(store, config);
+    } finally {
+      store.close();
+    }
+  }
+
+  /** One warehouse's levels (Locations & Products), SKU by SKU. */
+  levels(warehouse = "east"): LocationRow[] {
+    return this.read((store) => [...store.queries.locationRows(warehouse, [this.merchant])]);
+  }
+
+  /** The files in the ledger, in the order taken. */
+  files(): FileRow[] {
+    return this.read((store) => [...store.queries.files([this.merchant])]);
+  }
+
+  /** What explain knows of a code for a cart: its levels, stale records, order lines... */
+  facts(cart: string, code: string): ExplainFacts {
+    return this.read((store, config) => {
+      const k = config.merchants.flatMap((m) => m.carts).find((c) => c.config.id === cart)!;
+      return store.queries.explainFacts(config, k, code, Date.now());
+    });
+  }
+
+  /** View Product Sync of a cart: each code with its last sync and last quantity. */
+  productSync(cart: string): ProductSyncRow[] {
+    return this.read((store, config) => {
+      const k = config.merchants.flatMap((m) => m.carts).find((c) => c.config.id === cart)!;
+      return [...store.queries.productSync(k)];
+    });
   }
 
   /**

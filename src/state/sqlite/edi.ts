@@ -52,10 +52,11 @@ export class SqliteEdi extends Slice {
       .run(a);
   }
 
-  pendingAcks(source: string): Array<{ id: number; name: string; content: string }> {
+  /** Acknowledgments not delivered yet, oldest first, with why the last attempt failed (null before one). */
+  pendingAcks(source: string): Array<{ id: number; name: string; content: string; error: string | null }> {
     return this.db
-      .prepare("SELECT id, name, content FROM acks WHERE source = ? AND delivered_at IS NULL ORDER BY id")
-      .all(source) as Array<{ id: number; name: string; content: string }>;
+      .prepare("SELECT id, name, content, error FROM acks WHERE source = ? AND delivered_at IS NULL ORDER BY id")
+      .all(source) as Array<{ id: number; name: string; content: string; error: string | null }>;
   }
 
   ackDelivered(id: number, at: number, location: string): void {

@@ -4,7 +4,14 @@ import type { SqliteInventory } from "./inventory.js";
 import { explainFacts } from "./queries/explain.js";
 import { locationRows, productSummary, type SkuPage } from "./queries/locations.js";
 import { productSyncRows, type ProductSyncOptions } from "./queries/product-sync.js";
-import { cartStatus, productFilesWaiting, searchSku, warehouseStatus, type SearchedCart } from "./queries/reports.js";
+import {
+  cartStatus,
+  fileRows,
+  productFilesWaiting,
+  searchSku,
+  warehouseStatus,
+  type SearchedCart,
+} from "./queries/reports.js";
 import type { Db } from "./slice.js";
 
 export interface RunRow {
@@ -40,6 +47,10 @@ export class SqliteQueries {
 
   cartStatus(config: LoadedConfig) {
     return cartStatus(this.db, config);
+  }
+
+  files(merchants: string[]) {
+    return fileRows(this.db, merchants);
   }
 
   productFilesWaiting(config: LoadedConfig) {

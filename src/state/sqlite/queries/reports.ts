@@ -25,6 +25,32 @@ export interface CartStatus {
   waitingInOutbox: number;
 }
 
+/** A file in the ledger: taken from a feed, with what became of it. */
+export interface FileRow {
+  id: number;
+  source: string;
+  kind: string;
+  name: string;
+  takenAt: number;
+  status: string;
+  rowsRead: number;
+  rowsRejected: number;
+  rowsStale: number;
+  error: string | null;
+  /** where it is kept: the archive, or the quarantine */
+  storedAt: string | null;
+}
+
+/** The merchants' files in the ledger, in the order they were taken (History, a file's page). */
+export function* fileRows(db: Db, merchants: string[]): Generator<FileRow> {
+  const q = db.prepare(
+    `SELECT id, source, kind, name, taken_at AS takenAt, status, rows_read AS rowsRead, rows_rejected AS rowsRejected,
+            rows_stale AS rowsStale, error, stored_at AS storedAt
+     FROM files WHERE merchant = ? ORDER BY id`,
+  );
+  for (const m of merchants) yield* q.iterate(m) as IterableIterator<FileRow>;
+}
+
 /** A product file for a WMS that waits in the outbox (its delivery failed; it goes first on the next run). */
 export interface ProductFileWaiting {
   merchant: string;
