@@ -51,7 +51,7 @@ let worst = 0;
 const code = stockfeed(["run", "--config", config, "--now", at(NOW)], {
   1: "on purpose: the samples hold lines that must be rejected (12.5, abc); their reports are beside the archived files",
 });
-for (const cart of ["webshop", "market", "outlet", "retailer", "retailer-997"]) {
+for (const cart of ["webshop", "market", "outlet", "shopify", "retailer", "retailer-997", "wms-east-products"]) {
   const dir = join(demo, "out", cart);
   let names = [];
   try {

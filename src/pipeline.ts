@@ -172,15 +172,9 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
         feedFaults.push(fault);
       }
     }
-    for (const cart of carts) {
-      if (stopping()) break;
-      progress.current = cart.config.id;
-      options.progress?.({ ...progress });
-      report.carts.push(await syncCart({ ...ctx, now: now() }, cart));
-      progress.carts++;
-      options.progress?.({ ...progress });
-    }
-    // product sync rides on the cart's job (its schedule); product-import is asked for by hand
+    // product sync rides on the cart's job (its schedule); product-import is asked for by hand.
+    // It goes before the cart files: the WMS learns new products without waiting for every
+    // cart's render, and a run's last act stays a cart's delivery
     const productCarts = options.productImport
       ? [findCart(config, options.productImport.cart, options.productImport.merchant)]
       : carts.filter((c) => c.config.productSync?.enabled);
@@ -190,6 +184,14 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
       report.products.push(
         await syncProducts({ ...ctx, now: now() }, merchant, cart, options.productImport ? "import" : "sync"),
       );
+    }
+    for (const cart of carts) {
+      if (stopping()) break;
+      progress.current = cart.config.id;
+      options.progress?.({ ...progress });
+      report.carts.push(await syncCart({ ...ctx, now: now() }, cart));
+      progress.carts++;
+      options.progress?.({ ...progress });
     }
     if (stopping()) report.stopped = true;
 
