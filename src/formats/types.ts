@@ -1,6 +1,5 @@
 import type { z } from "zod";
 import type { InputLimits } from "../mapping/limits.js";
-import type { InterchangeSummary } from "./x12/envelope.js";
 import type { ControlNumbers, X12Envelope } from "./x12/interchange.js";
 
 /** One data row of an input file, its values aligned with the columns the mapping asked for. */
@@ -18,7 +17,7 @@ export interface SourceRow {
 /** What a reader may ask of the pipeline while it reads. */
 export interface ReadContext {
   /** X12: where this interchange (sender and control number) was loaded before, if it was */
-  seenInterchange?(i: InterchangeSummary): string | undefined;
+  seenInterchange?(i: Interchange): string | undefined;
   /** the mapping's limits on lines and headers (default: DEFAULT_LIMITS) */
   limits?: InputLimits;
 }
@@ -30,7 +29,7 @@ export interface TableReader {
   /** the same rows a chunk at a time, where the reader has them so (CSV): read one or the other */
   batches?: AsyncIterable<SourceRow[]>;
   /** X12: the interchanges read, filled in as rows are read (for acknowledgments) */
-  interchanges?: InterchangeSummary[];
+  interchanges?: Interchange[];
   /** things the reader noticed that are not rejects (the encoding it chose, bytes ignored at the end), filled as rows are read */
   notes?: string[];
   /** releases the file, read to its end or not; the caller calls it on every path (calling it twice is harmless) */
@@ -62,6 +61,24 @@ export interface WriteContext {
     /** reserves the control numbers of one interchange with `transactions` sets; committed at once, never reused */
     reserve(transactions: number): ControlNumbers;
   };
+}
+
+/**
+ * An envelope a file's records arrived in (X12: an ISA interchange): who sent it to whom and
+ * under which control number, as the ledger keys it; a format's summary extends it.
+ */
+export interface Interchange {
+  /** the sender, as the ledger keys it (X12: ISA05:ISA06) */
+  from: string;
+  /** the receiver (X12: ISA07:ISA08) */
+  to: string;
+  control: string;
+  /** the same sender's control number was received before: where (nothing in it is loaded) */
+  duplicateOf?: string;
+  /** the sender as reports name it (X12: ZZ/WAREHOUSE) */
+  sentBy: string;
+  /** the envelope is broken: nothing in it is loaded */
+  problem?: { text: string };
 }
 
 /** An acknowledgment to send back for an interchange read: who from and to (ids), its control number, its bytes. */
@@ -120,7 +137,7 @@ export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.Z
   envelope?: OutputEnvelope;
   /** what it reads can be acknowledged to the sender (a feed's `ack:`: X12 997 and TA1) */
   acknowledge?(
-    interchange: InterchangeSummary,
+    interchange: Interchange,
     readerOptions: z.output<R>,
     settings: { interchangeErrors: "ta1" | "997" },
     reserve: (partner: string, groups: number, sets: number) => ControlNumbers,

@@ -21,7 +21,7 @@ import {
 import { faultPoint } from "../util/fault.js";
 import { freeName, moveFile, sha256File } from "../util/fs.js";
 import { fileStamp, isoUtc } from "../util/time.js";
-import type { InterchangeSummary } from "../formats/x12/envelope.js";
+import type { Interchange } from "../formats/types.js";
 import { loadFile, type LoadResult } from "./load.js";
 
 export interface FileReport {
@@ -364,7 +364,7 @@ async function finishOnServer(
  * transaction: its control numbers are taken with the load, or not at all. An interchange
  * that calls for none (a 997 or TA1 coming back) gets none.
  */
-function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: InterchangeSummary[]): void {
+function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: Interchange[]): void {
   const settings = feed.config.ack!;
   const { format, readerOptions } = feed.mapping;
   const reserve = (partner: string, groups: number, sets: number) =>
@@ -536,7 +536,7 @@ async function takeOne(
     ...base,
     interchanges: result.interchanges?.map(
       (i) =>
-        `${i.senderQualifier}/${i.senderId} ${i.control}` +
+        `${i.sentBy} ${i.control}` +
         (i.duplicateOf ? " (duplicate, not loaded)" : i.problem ? ` (rejected: ${i.problem.text})` : ""),
     ),
     notes: result.notes,

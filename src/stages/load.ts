@@ -4,12 +4,11 @@ import { FileUnreadableError, type RecordError } from "../errors.js";
 import type { CanonicalRecord, InputKind } from "../mapping/kinds.js";
 import type { Store } from "../state/store.js";
 import { mapRow, mapRows, type Mapped } from "../mapping/apply.js";
-import { withTable, type SourceRow, type TableReader } from "../formats/types.js";
+import { withTable, type Interchange, type SourceRow, type TableReader } from "../formats/types.js";
 import { asOfProblem } from "../domain/as-of.js";
 import { MAX_QUANTITY } from "../domain/quantity.js";
 import { isoUtc } from "../util/time.js";
 import type { AsOfBounds } from "../config/load.js";
-import { interchangeParties, type InterchangeSummary } from "../formats/x12/envelope.js";
 
 const BATCH = 2000;
 /** rejects kept in memory for the run's report; all of them go to the store and the rejects file */
@@ -47,7 +46,7 @@ export interface LoadResult {
   /** the first warnings, for the report */
   warnings: RecordError[];
   /** X12: the interchanges the file held */
-  interchanges?: InterchangeSummary[];
+  interchanges?: Interchange[];
   /** what the reader noticed that is not a reject (the encoding it chose, bytes ignored at the end) */
   notes?: string[];
 }
@@ -67,8 +66,7 @@ export async function loadFile(
   const opening = mapping.format.openTable(path, mapping.columns, mapping.readerOptions, {
     limits: mapping.limits,
     seenInterchange: (i) => {
-      const { sender, receiver } = interchangeParties(i);
-      return store.edi.findReceivedInterchange(sender, receiver, i.control);
+      return store.edi.findReceivedInterchange(i.from, i.to, i.control);
     },
   });
   // a file refused half-read (a missing column, a broken envelope) is released too
@@ -158,8 +156,7 @@ async function loadTable(
     for (const i of table.interchanges) {
       // a rejected interchange is not "received": the partner's corrected resend may carry its control number
       if (i.duplicateOf || i.problem) continue;
-      const { sender, receiver } = interchangeParties(i);
-      store.edi.recordReceivedInterchange(sender, receiver, i.control, t.fileId);
+      store.edi.recordReceivedInterchange(i.from, i.to, i.control, t.fileId);
     }
   }
   return result;

@@ -1,3 +1,4 @@
+import type { Interchange } from "../types.js";
 import type { SyntaxError } from "./syntax.js";
 import type { Delimiters, Segment } from "./tokenize.js";
 
@@ -64,7 +65,7 @@ export interface GroupSummary {
   problem?: EnvelopeProblem;
 }
 
-export interface InterchangeSummary {
+export interface InterchangeSummary extends Interchange {
   senderQualifier: string;
   senderId: string;
   receiverQualifier: string;
@@ -242,6 +243,9 @@ class EnvelopeWalk {
       );
     }
     const i: InterchangeSummary = {
+      from: `${el(s, 5)}:${el(s, 6)}`,
+      to: `${el(s, 7)}:${el(s, 8)}`,
+      sentBy: `${el(s, 5)}/${el(s, 6)}`,
       senderQualifier: el(s, 5),
       senderId: el(s, 6),
       receiverQualifier: el(s, 7),
@@ -469,9 +473,4 @@ export async function* x12Transactions(
   }
   const last = second.end();
   if (last) yield verdict(last);
-}
-
-/** How the ledger of received interchanges names its two parties: qualifier:id. */
-export function interchangeParties(i: InterchangeSummary): { sender: string; receiver: string } {
-  return { sender: `${i.senderQualifier}:${i.senderId}`, receiver: `${i.receiverQualifier}:${i.receiverId}` };
 }
