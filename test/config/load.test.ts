@@ -42,7 +42,7 @@ function problems(text: string, name = "c.yaml"): string[] {
 describe("configuration is validated before anything moves", () => {
   it("loads the demo config", () => {
     const c = loadConfig(join(ROOT, "config/demo.yaml"));
-    expect(c.merchants[0].carts.map((k) => k.config.id)).toEqual(["webshop", "market", "outlet", "retailer"]);
+    expect(c.merchants[0].carts.map((k) => k.config.id)).toEqual(["webshop", "market", "outlet", "shopify", "retailer"]);
   });
   it("resolves relative paths against the config file's folder", () => {
     writeFileSync(join(dir, "c.yaml"), good());
