@@ -60,20 +60,7 @@ export async function syncProducts(
   cart: LoadedCart,
   mode: ProductMode,
 ): Promise<ProductReport> {
-  const ps = cart.config.productSync;
-  const report: ProductReport = {
-    merchant: cart.merchant,
-    cart: cart.config.id,
-    warehouse: cart.productLocation,
-    mode,
-    action: "nothing-to-send",
-    products: 0,
-    newProducts: 0,
-    updatedProducts: 0,
-    unchanged: 0,
-    priceIncluded: !!ps?.syncPrice,
-    delivered: [],
-  };
+  const report = blankProductReport(cart, mode);
   const warehouse = merchant.warehouses.find((w) => w.config.id === cart.productLocation);
   if (!warehouse?.productOutput) {
     return {
@@ -82,9 +69,6 @@ export async function syncProducts(
       error: `no warehouse to send products to: give a warehouse of merchant ${cart.merchant} a productOutput (and the cart productSync.inventoryLocation when several have one)`,
     };
   }
-  const out = warehouse.productOutput;
-  const store = ctx.store.products;
-
   if (!ctx.dryRun) {
     const pending = await deliverPending(ctx, warehouse);
     report.delivered = pending.delivered;
@@ -96,20 +80,96 @@ export async function syncProducts(
         fault: pending.fault,
       };
   }
+  const { headers, chosen, catalogSize } = chooseProducts(ctx, cart, warehouse, mode, report);
+  if (catalogSize === 0)
+    return {
+      ...report,
+      reason: cart.catalog
+        ? "the cart's catalog has not arrived yet (no catalog file loaded)"
+        : `cart ${cart.config.id} has no catalog feed`,
+    };
+  if (chosen.length === 0)
+    return {
+      ...report,
+      reason: cart.config.productSync?.downloadUpdates
+        ? "no new or changed products since the last product file"
+        : "no new products since the last product file (downloadUpdates is off: changed ones are not sent)",
+    };
+  const file = { seq: ctx.store.products.nextSeq(cart.merchant, warehouse.config.id), name: "" };
+  file.name = renderFileName(warehouse.productOutput.config.filename, {
+    merchant: cart.merchant,
+    cart: cart.config.id,
+    warehouse: warehouse.config.id,
+    now: ctx.now,
+    seq: file.seq,
+  });
+  report.file = file.name;
+  if (ctx.dryRun)
+    return {
+      ...report,
+      action: "would-send",
+      preview: chosen.slice(0, PREVIEW).map((c) => ({ sku: c.sku, change: c.change, name: c.name })),
+    };
+  const failed = await writeProductFile(ctx, cart, warehouse, mode, { ...file, headers, chosen }, report);
+  if (failed) return failed;
+  const sentNow = await deliverPending(ctx, warehouse);
+  if (sentNow.error)
+    return {
+      ...report,
+      action: "failed",
+      error: `${sentNow.error}; the product file waits in the outbox and is delivered as it is on the next run`,
+      fault: sentNow.fault,
+    };
+  const mine = sentNow.files.find((f) => f.asked === file.name);
+  return { ...report, action: "sent", file: mine?.name ?? file.name, location: mine?.location };
+}
 
+function blankProductReport(cart: LoadedCart, mode: ProductMode): ProductReport {
+  return {
+    merchant: cart.merchant,
+    cart: cart.config.id,
+    warehouse: cart.productLocation,
+    mode,
+    action: "nothing-to-send",
+    products: 0,
+    newProducts: 0,
+    updatedProducts: 0,
+    unchanged: 0,
+    priceIncluded: !!cart.config.productSync?.syncPrice,
+    delivered: [],
+  };
+}
+
+/** A product the file will carry: its values in the WMS's columns and the hash recorded for it. */
+interface ChosenProduct {
+  sku: string;
+  hash: string;
+  values: string[];
+  name: string;
+  change: "new" | "updated" | "import";
+}
+
+/**
+ * The catalog's products the WMS gets: every one for an import; for a sync, those it was never
+ * sent and, with downloadUpdates, those whose columns changed. Counts them in the report.
+ */
+function chooseProducts(
+  ctx: StageContext,
+  cart: LoadedCart,
+  warehouse: LoadedWarehouse,
+  mode: ProductMode,
+  report: ProductReport,
+): { headers: string[]; chosen: ChosenProduct[]; catalogSize: number } {
+  const ps = cart.config.productSync;
+  const out = warehouse.productOutput!;
+  const store = ctx.store.products;
   // rule: price travels only with syncPrice (the columns are left out, not sent empty)
   const keep = out.mapping.fields.map(
     (f) => ps?.syncPrice || f === undefined || !(PRICE_FIELDS as readonly string[]).includes(f),
   );
   const headers = out.mapping.headers.filter((_, i) => keep[i]);
   const sent = store.sentHashes(cart.merchant, warehouse.config.id);
-  const chosen: Array<{
-    sku: string;
-    hash: string;
-    values: string[];
-    name: string;
-    change: "new" | "updated" | "import";
-  }> = [];
+  const chosen: ChosenProduct[] = [];
   let catalogSize = 0;
   for (const row of store.catalogProducts(cart.merchant, cart.config.id)) {
     catalogSize++;
@@ -137,37 +197,23 @@ export async function syncProducts(
   report.newProducts = chosen.filter((c) => c.change === "new").length;
   report.updatedProducts = chosen.filter((c) => c.change === "updated").length;
   report.products = chosen.length;
-  if (catalogSize === 0)
-    return {
-      ...report,
-      reason: cart.catalog
-        ? "the cart's catalog has not arrived yet (no catalog file loaded)"
-        : `cart ${cart.config.id} has no catalog feed`,
-    };
-  if (chosen.length === 0)
-    return {
-      ...report,
-      reason: ps?.downloadUpdates
-        ? "no new or changed products since the last product file"
-        : "no new products since the last product file (downloadUpdates is off: changed ones are not sent)",
-    };
+  return { headers, chosen, catalogSize };
+}
 
-  const seq = store.nextSeq(cart.merchant, warehouse.config.id);
-  const name = renderFileName(out.config.filename, {
-    merchant: cart.merchant,
-    cart: cart.config.id,
-    warehouse: warehouse.config.id,
-    now: ctx.now,
-    seq,
-  });
-  report.file = name;
-  if (ctx.dryRun)
-    return {
-      ...report,
-      action: "would-send",
-      preview: chosen.slice(0, PREVIEW).map((c) => ({ sku: c.sku, change: c.change, name: c.name })),
-    };
-
+/**
+ * Writes the product file into the outbox and records it with its products in one
+ * transaction; undefined when it is, else the failed report (nothing is left behind).
+ */
+async function writeProductFile(
+  ctx: StageContext,
+  cart: LoadedCart,
+  warehouse: LoadedWarehouse,
+  mode: ProductMode,
+  file: { name: string; seq: number; headers: string[]; chosen: ChosenProduct[] },
+  report: ProductReport,
+): Promise<ProductReport | undefined> {
+  const out = warehouse.productOutput!;
+  const { name, seq, headers, chosen } = file;
   const dir = outboxDir(ctx, cart.merchant, warehouse.config.id);
   await mkdir(dir, { recursive: true });
   // a unique outbox name: a file a killed run left here (never recorded) cannot be mistaken for this one
@@ -187,7 +233,7 @@ export async function syncProducts(
     writer = undefined;
     faultPoint("products:before-record");
     ctx.store.transaction(() =>
-      store.recordProductFile(
+      ctx.store.products.recordProductFile(
         {
           runId: ctx.runId,
           merchant: cart.merchant,
@@ -226,16 +272,7 @@ export async function syncProducts(
     },
     "product file made",
   );
-  const sentNow = await deliverPending(ctx, warehouse);
-  if (sentNow.error)
-    return {
-      ...report,
-      action: "failed",
-      error: `${sentNow.error}; the product file waits in the outbox and is delivered as it is on the next run`,
-      fault: sentNow.fault,
-    };
-  const mine = sentNow.files.find((f) => f.asked === name);
-  return { ...report, action: "sent", file: mine?.name ?? name, location: mine?.location };
+  return undefined;
 }
 
 /**
