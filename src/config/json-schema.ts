@@ -49,7 +49,8 @@ function typeOf(s: JsonSchema): string {
 function bounds(s: JsonSchema): string[] {
   const max = s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? s.maximum : undefined;
   if (s.minimum !== undefined && max !== undefined) return [`${s.minimum}-${max}`];
-  const lower = s.minimum !== undefined ? `>= ${s.minimum}` : s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : "";
+  const lower =
+    s.minimum !== undefined ? `>= ${s.minimum}` : s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : "";
   const upper = max !== undefined ? `at most ${max}` : "";
   return [[lower, upper].filter(Boolean).join(", ")].filter(Boolean);
 }
@@ -66,7 +67,13 @@ function rows(s: JsonSchema, prefix: string, stopAt: Set<string>): string[] {
     const def = raw.default === undefined ? "" : `\`${JSON.stringify(raw.default)}\``;
     const object = p.type === "object" && p.properties;
     const listOfObjects = p.type === "array" && p.items?.type === "object" && p.items.properties;
-    const type = stopAt.has(key) ? `see ${key === "x12" ? "X12 envelope" : "transports"}` : object ? "object" : listOfObjects ? "list of objects" : typeOf(p);
+    const type = stopAt.has(key)
+      ? `see ${key === "x12" ? "X12 envelope" : "transports"}`
+      : object
+        ? "object"
+        : listOfObjects
+          ? "list of objects"
+          : typeOf(p);
     out.push(`| \`${path}\`${required} | ${cell(type)} | ${def} | ${cell(raw.description ?? p.description ?? "")} |`);
     if (stopAt.has(key)) continue;
     if (object) out.push(...rows(p, `${path}.`, stopAt));
@@ -88,10 +95,22 @@ export function configReference(): string {
     parts.push(`### ${title}`, "");
     for (const variant of toJson(schema).oneOf ?? toJson(schema).anyOf ?? []) {
       const name = variant.properties?.transport?.const;
-      parts.push(`\`transport: ${name}\``, "", HEAD, ...rows(variant, "", new Set()).filter((r) => !r.startsWith("| `transport`")), "");
+      parts.push(
+        `\`transport: ${name}\``,
+        "",
+        HEAD,
+        ...rows(variant, "", new Set()).filter((r) => !r.startsWith("| `transport`")),
+        "",
+      );
     }
   }
-  parts.push("### X12 envelope (`output.x12:` of a cart)", "", HEAD, ...rows(toJson(x12EnvelopeSchema), "", new Set()), "");
+  parts.push(
+    "### X12 envelope (`output.x12:` of a cart)",
+    "",
+    HEAD,
+    ...rows(toJson(x12EnvelopeSchema), "", new Set()),
+    "",
+  );
   return parts.join("\n");
 }
 

@@ -14,7 +14,8 @@ type Named = { at: Array<string | number>; file: string; input?: InputKind; outp
 /** The mappings a (possibly malformed) config names, where it names them. */
 function namedMappings(data: unknown): Named[] {
   const out: Named[] = [];
-  const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const obj = (v: unknown): Record<string, unknown> | undefined =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
   const add = (at: Array<string | number>, holder: unknown, kind: Pick<Named, "input" | "output">) => {
     const mapping = obj(holder)?.mapping;

@@ -30,7 +30,11 @@ export function readYaml(file: string, kind: ErrorKind = "config_invalid"): Loca
     // an alias expanded past the limit is refused: a "billion laughs" file would exhaust memory
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
-    throw new ConfigError(`${file}: ${(e as Error).message} (YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes)`, undefined, kind);
+    throw new ConfigError(
+      `${file}: ${(e as Error).message} (YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes)`,
+      undefined,
+      kind,
+    );
   }
   return { file, text, doc, lines, data };
 }
@@ -81,7 +85,11 @@ export function zodProblems(y: LocatedYaml, error: z.ZodError): string[] {
 }
 
 /** Validates parsed YAML with a zod schema, or throws one ConfigError listing every problem. */
-export function parseWith<S extends z.ZodType>(y: LocatedYaml, schema: S, kind: ErrorKind = "config_invalid"): z.output<S> {
+export function parseWith<S extends z.ZodType>(
+  y: LocatedYaml,
+  schema: S,
+  kind: ErrorKind = "config_invalid",
+): z.output<S> {
   const r = schema.safeParse(y.data ?? {});
   if (!r.success) {
     const problems = zodProblems(y, r.error);

@@ -42,7 +42,13 @@ function problems(text: string, name = "c.yaml"): string[] {
 describe("configuration is validated before anything moves", () => {
   it("loads the demo config", () => {
     const c = loadConfig(join(ROOT, "config/demo.yaml"));
-    expect(c.merchants[0].carts.map((k) => k.config.id)).toEqual(["webshop", "market", "outlet", "shopify", "retailer"]);
+    expect(c.merchants[0].carts.map((k) => k.config.id)).toEqual([
+      "webshop",
+      "market",
+      "outlet",
+      "shopify",
+      "retailer",
+    ]);
   });
   it("resolves relative paths against the config file's folder", () => {
     writeFileSync(join(dir, "c.yaml"), good());
@@ -66,26 +72,42 @@ describe("configuration is validated before anything moves", () => {
   });
   it("names an unknown time zone at its own key, not as a bad schedule", () => {
     const p = problems(good().replace("warehouse: east", "warehouse: east\n        timeZone: Mars/Base"));
-    expect(p).toEqual([expect.stringMatching(/carts\[0\]\.timeZone: unknown time zone "Mars\/Base": use an IANA name/)]);
-    expect(problems(good().replace("warehouse: east", "warehouse: east\n        timeZone: America/New_York"))).toEqual([]);
+    expect(p).toEqual([
+      expect.stringMatching(/carts\[0\]\.timeZone: unknown time zone "Mars\/Base": use an IANA name/),
+    ]);
+    expect(problems(good().replace("warehouse: east", "warehouse: east\n        timeZone: America/New_York"))).toEqual(
+      [],
+    );
   });
   it("refuses a merchant id the work folder keeps for itself (its outbox would share folders with product files or acks)", () => {
     for (const id of ["products", "acks"]) {
       const p = problems(good().replace("  - id: acme", `  - id: ${id}`));
-      expect(p).toEqual([expect.stringMatching(/merchants\[0\]\.id.*kept for the work folder's own use.*choose another/)]);
+      expect(p).toEqual([
+        expect.stringMatching(/merchants\[0\]\.id.*kept for the work folder's own use.*choose another/),
+      ]);
     }
   });
   it("names an unknown key with its path and line", () => {
-    const p = problems(good().replace("        warehouse: east\n", "        warehouse: east\n        minimumLevl: 5\n"));
-    expect(p).toEqual([`${join(dir, "c.yaml")}:13: merchants[0].carts[0].minimumLevl: unknown key (check its spelling and place)`]);
+    const p = problems(
+      good().replace("        warehouse: east\n", "        warehouse: east\n        minimumLevl: 5\n"),
+    );
+    expect(p).toEqual([
+      `${join(dir, "c.yaml")}:13: merchants[0].carts[0].minimumLevl: unknown key (check its spelling and place)`,
+    ]);
   });
   it("names a cart pointing at a missing warehouse", () => {
     const p = problems(good().replace("warehouse: east", "warehouse: west"));
-    expect(p).toEqual([`${join(dir, "c.yaml")}:12: merchants[0].carts[0].warehouse: no warehouse "west" in merchant acme (warehouses: east, or all)`]);
+    expect(p).toEqual([
+      `${join(dir, "c.yaml")}:12: merchants[0].carts[0].warehouse: no warehouse "west" in merchant acme (warehouses: east, or all)`,
+    ]);
   });
   it("refuses two carts of one merchant with the same id", () => {
-    const twice = good() + `      - id: shop\n        output:\n          mapping: ${MAPPINGS}/carts/generic-csv.yaml\n          destination: { transport: local, dir: out2 }\n`;
-    expect(problems(twice)).toEqual([`${join(dir, "c.yaml")}:16: merchants[0].carts[1].id: cart id "shop" is used twice in merchant acme`]);
+    const twice =
+      good() +
+      `      - id: shop\n        output:\n          mapping: ${MAPPINGS}/carts/generic-csv.yaml\n          destination: { transport: local, dir: out2 }\n`;
+    expect(problems(twice)).toEqual([
+      `${join(dir, "c.yaml")}:16: merchants[0].carts[1].id: cart id "shop" is used twice in merchant acme`,
+    ]);
   });
   it("names a wrong type with its line", () => {
     const p = problems(good().replace("warehouse: east", "warehouse: east\n        minimumLevel: five"));
@@ -96,28 +118,47 @@ describe("configuration is validated before anything moves", () => {
     expect(problems(good().replace("warehouse: east", "warehouse: east\n        buffer: 1.5"))[0]).toMatch(/buffer/);
   });
   it("refuses a cart that pushes by alias when the merchant has no alias list", () => {
-    expect(problems(good().replace("warehouse: east", "warehouse: east\n        alias: upc"))[0]).toMatch(/carts\[0\]\.alias: .*no aliases source/);
+    expect(problems(good().replace("warehouse: east", "warehouse: east\n        alias: upc"))[0]).toMatch(
+      /carts\[0\]\.alias: .*no aliases source/,
+    );
   });
   it("refuses a YAML syntax error with its line", () => {
     expect(problems("state: a\nmerchants: [\n")[0]).toMatch(/c\.yaml:\d+: /);
   });
   it("refuses two sources on the same folder and match", () => {
-    const p = problems(good().replace("        warehouse: east\n", "        warehouse: east\n        orders:\n          source: { transport: local, dir: in/east }\n          mapping: " + MAPPINGS + "/orders/generic-csv.yaml\n"));
+    const p = problems(
+      good().replace(
+        "        warehouse: east\n",
+        "        warehouse: east\n        orders:\n          source: { transport: local, dir: in/east }\n          mapping: " +
+          MAPPINGS +
+          "/orders/generic-csv.yaml\n",
+      ),
+    );
     expect(p[0]).toMatch(/carts\[0\]\.orders\.source: the same folder and match/);
   });
   it("refuses ids that would escape their folders", () => {
-    expect(problems(good().replace("- id: east", "- id: ../../etc"))[0]).toMatch(/c\.yaml:6: merchants\[0\]\.warehouses\[0\]\.id: use letters, digits/);
+    expect(problems(good().replace("- id: east", "- id: ../../etc"))[0]).toMatch(
+      /c\.yaml:6: merchants\[0\]\.warehouses\[0\]\.id: use letters, digits/,
+    );
     expect(problems(good().replace("- id: acme", "- id: a/b"))[0]).toMatch(/merchants\[0\]\.id: use letters/);
   });
   it("refuses a file name that is a path, a dot file, or has an unknown placeholder", () => {
-    const withName = (n: string) => good().replace("destination: { transport: local, dir: out }", `destination: { transport: local, dir: out }\n          filename: "${n}"`);
+    const withName = (n: string) =>
+      good().replace(
+        "destination: { transport: local, dir: out }",
+        `destination: { transport: local, dir: out }\n          filename: "${n}"`,
+      );
     expect(problems(withName("../x-{seq}.csv"))[0]).toMatch(/output\.filename: a file name, not a path/);
     expect(problems(withName(".x-{seq}.csv"))[0]).toMatch(/output\.filename: a file name, not a path/);
-    expect(problems(withName("{merchant}-{date}.csv"))[0]).toMatch(/output\.filename: unknown placeholder\(s\) \{date\}/);
+    expect(problems(withName("{merchant}-{date}.csv"))[0]).toMatch(
+      /output\.filename: unknown placeholder\(s\) \{date\}/,
+    );
     expect(problems(withName("{merchant}-{cart}-{timestamp}-{seq:6}.csv"))).toEqual([]);
   });
   it("reports every problem at once", () => {
-    const p = problems(good().replace("warehouse: east", "warehouse: west\n        schedule: nope\n        colour: red"));
+    const p = problems(
+      good().replace("warehouse: east", "warehouse: west\n        schedule: nope\n        colour: red"),
+    );
     expect(p).toHaveLength(1); // strict schema errors come first, alone
     const q = problems(good().replace("warehouse: east", "warehouse: west\n        schedule: nope"));
     expect(q).toHaveLength(2);
@@ -130,7 +171,10 @@ describe("a bad mapping is a clear error before any data moves", () => {
     return join(dir, name);
   };
   it("names the mapping file, the line and the field", () => {
-    const m = mapping("m.yaml", "kind: inventory\nformat: csv\nfields:\n  sku: { column: sku }\n  availabel: { column: qty }\n");
+    const m = mapping(
+      "m.yaml",
+      "kind: inventory\nformat: csv\nfields:\n  sku: { column: sku }\n  availabel: { column: qty }\n",
+    );
     const p = problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, m));
     expect(p[0]).toMatch(/warehouses\[0\]\.inventory\.mapping: mapping .*m\.yaml#inventory is invalid:/);
     expect(p.join("\n")).toContain(`${m}:5: fields.availabel: inventory records have no field "availabel"`);
@@ -141,16 +185,31 @@ describe("a bad mapping is a clear error before any data moves", () => {
     expect(p.join("\n")).toMatch(/needs a mapping of kind inventory, this one is orders/);
   });
   it("refuses an unknown time zone and a date pattern without one", () => {
-    const m = mapping("m.yaml", "kind: inventory\nformat: csv\nfields:\n  sku: { column: sku }\n  available: { column: q }\n  asOf: { column: t, timeZone: Mars/Olympus }\n");
-    expect(problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, m)).join("\n")).toMatch(/m\.yaml:6: fields\.asOf\.timeZone: unknown time zone/);
-    const n = mapping("n.yaml", "kind: inventory\nformat: csv\nfields:\n  sku: { column: sku }\n  available: { column: q }\n  asOf: { column: t, format: MM/dd/yyyy }\n");
+    const m = mapping(
+      "m.yaml",
+      "kind: inventory\nformat: csv\nfields:\n  sku: { column: sku }\n  available: { column: q }\n  asOf: { column: t, timeZone: Mars/Olympus }\n",
+    );
+    expect(problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, m)).join("\n")).toMatch(
+      /m\.yaml:6: fields\.asOf\.timeZone: unknown time zone/,
+    );
+    const n = mapping(
+      "n.yaml",
+      "kind: inventory\nformat: csv\nfields:\n  sku: { column: sku }\n  available: { column: q }\n  asOf: { column: t, format: MM/dd/yyyy }\n",
+    );
     expect(problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, n)).join("\n")).toMatch(/needs a timeZone/);
   });
   it("refuses unknown format options and an output without a quantity", () => {
-    const m = mapping("m.yaml", "kind: inventory\nformat: csv\ncsv: { delimter: ';' }\nfields:\n  sku: { column: sku }\n  available: { column: q }\n");
-    expect(problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, m)).join("\n")).toMatch(/m\.yaml:3: csv\.delimter: unknown key/);
+    const m = mapping(
+      "m.yaml",
+      "kind: inventory\nformat: csv\ncsv: { delimter: ';' }\nfields:\n  sku: { column: sku }\n  available: { column: q }\n",
+    );
+    expect(problems(good().replace(`${MAPPINGS}/wms/generic-csv.yaml`, m)).join("\n")).toMatch(
+      /m\.yaml:3: csv\.delimter: unknown key/,
+    );
     const o = mapping("o.yaml", "kind: cart-inventory\nformat: csv\ncolumns:\n  - { header: sku, field: code }\n");
-    expect(problems(good().replace(`${MAPPINGS}/carts/generic-csv.yaml`, o)).join("\n")).toMatch(/needs a column with field: quantity/);
+    expect(problems(good().replace(`${MAPPINGS}/carts/generic-csv.yaml`, o)).join("\n")).toMatch(
+      /needs a column with field: quantity/,
+    );
   });
   it.each([
     ["wms", "inventory"],
@@ -189,7 +248,9 @@ merchants:
 `;
   it("two carts writing one folder with the same file-name pattern is a config error", () => {
     const p = problems(twoCarts("stock-{seq}.csv", "stock-{seq}.csv")).join("\n");
-    expect(p).toMatch(/carts\[1\]\.output: cart acme\/market's output writes into the same folder as cart acme\/shop's output/);
+    expect(p).toMatch(
+      /carts\[1\]\.output: cart acme\/market's output writes into the same folder as cart acme\/shop's output/,
+    );
     expect(p).toContain('"stock-1.csv"');
   });
   it("patterns that can still meet are caught: a counter beside a literal digit, a folder written two ways", () => {
