@@ -39,7 +39,10 @@ export function heartbeatAlive(h: Heartbeat, now = Date.now()): boolean {
   return h.host !== hostname() || processAlive(h.pid);
 }
 
-/** How often a feed is polled: its own pollSeconds, else 30 s for `automatic` merchants (the warehouse pushes), else 5 min. */
+/**
+ * How often a feed is polled: its own pollSeconds, else 30 s for `automatic` merchants (the warehouse pushes), else 5
+ * min.
+ */
 export function pollSecondsOf(config: LoadedConfig): Map<string, number> {
   const automatic = new Set(
     config.merchants.filter((m) => m.config.inventorySync === "automatic").map((m) => m.config.id),

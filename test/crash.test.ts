@@ -52,7 +52,10 @@ function run(config: string, env: Record<string, string> = {}) {
   });
 }
 
-/** Everything a run leaves: every state table but the run log (ids of runs aside), and every file under the folder but the config and state. */
+/**
+ * Everything a run leaves: every state table but the run log (ids of runs aside), and every file under the folder but
+ * the config and state.
+ */
 function endState(dir: string) {
   const db = new Database(join(dir, "stockfeed.sqlite"), { readonly: true });
   try {
@@ -105,7 +108,9 @@ function reference() {
 
 const ref = reference();
 
-/** Which pass of each point to kill at: all of them under test:chaos; otherwise the first four and a spread of the rest. */
+/**
+ * Which pass of each point to kill at: all of them under test:chaos; otherwise the first four and a spread of the rest.
+ */
 function plan(): Array<[string, number]> {
   const out: Array<[string, number]> = [];
   for (const [name, count] of [...ref.passes].sort()) {

@@ -19,7 +19,10 @@ export interface Writer {
   filename: string;
   /** placeholder values fixed for this writer */
   fixed: Record<string, string>;
-  /** names unique across writers of this kind by construction (acks naming both parties and the control number, which is per pair) */
+  /**
+   * names unique across writers of this kind by construction (acks naming both parties and the control number, which is
+   * per pair)
+   */
   uniqueAmong?: string;
 }
 

@@ -50,7 +50,10 @@ export interface LoadedCart {
   sendAll: boolean;
   /** the warehouses the cart draws from, in config order (rule 6): the first with a product's details gives them */
   warehouseIds: string[];
-  /** the warehouse that receives this cart's products (productSync.inventoryLocation, or the only one with productOutput) */
+  /**
+   * the warehouse that receives this cart's products (productSync.inventoryLocation, or the only one with
+   * productOutput)
+   */
   productLocation: string | null;
 }
 
@@ -121,7 +124,10 @@ function duplicates<T>(items: T[], key: (t: T) => string): number[] {
   return out;
 }
 
-/** Options of a transport that name files on this machine (a local folder, a CA, a key, known_hosts); a server's dir is the server's business. */
+/**
+ * Options of a transport that name files on this machine (a local folder, a CA, a key, known_hosts); a server's dir is
+ * the server's business.
+ */
 const LOCAL_FILE_OPTIONS = ["caPath", "knownHosts", "privateKeyPath"] as const;
 
 function resolveTransportPaths<T extends { transport: string; dir: string }>(t: T, abs: (p: string) => string): T {

@@ -30,7 +30,10 @@ export interface TableReader {
   batches?: AsyncIterable<SourceRow[]>;
   /** X12: the interchanges read, filled in as rows are read (for acknowledgments) */
   interchanges?: Interchange[];
-  /** things the reader noticed that are not rejects (the encoding it chose, bytes ignored at the end), filled as rows are read */
+  /**
+   * things the reader noticed that are not rejects (the encoding it chose, bytes ignored at the end), filled as rows
+   * are read
+   */
   notes?: string[];
   /** releases the file, read to its end or not; the caller calls it on every path (calling it twice is harmless) */
   close(): void;

@@ -188,7 +188,10 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Rule: one product per SKU. A repeat with the same data is dropped; with different data it is a conflict, the first kept. */
+/**
+ * Rule: one product per SKU. A repeat with the same data is dropped; with different data it is a conflict, the first
+ * kept.
+ */
 async function* firstOfEachSku(
   items: AsyncIterable<Row | Mapped<"catalog">>,
   file: string,

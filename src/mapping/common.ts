@@ -1,4 +1,7 @@
-/** What compiling any mapping file shares: its format and that format's options, unknown keys, failing with every problem. */
+/**
+ * What compiling any mapping file shares: its format and that format's options, unknown keys, failing with every
+ * problem.
+ */
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { formats, type FormatDefinition } from "../formats/index.js";

@@ -96,7 +96,9 @@ function joined(values: ReadonlyArray<string | string[] | undefined>, at: number
   return parts.length === 0 ? undefined : parts.map((p) => p.trim()).join(" ");
 }
 
-/** A list field's values: every column's values, split, prepared and renamed; empty ones dropped (then the default's). */
+/**
+ * A list field's values: every column's values, split, prepared and renamed; empty ones dropped (then the default's).
+ */
 function readList(
   f: CompiledField,
   values: ReadonlyArray<string | string[] | undefined>,
@@ -295,7 +297,10 @@ function preparer(spec: FieldSpec): (raw: string) => string {
   };
 }
 
-/** The field's columns, and those of its unit, divisor and pack size, appended to the mapping's, each checked by the format. */
+/**
+ * The field's columns, and those of its unit, divisor and pack size, appended to the mapping's, each checked by the
+ * format.
+ */
 function fieldColumns(
   spec: FieldSpec,
   c: CanonicalField,

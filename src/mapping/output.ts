@@ -1,4 +1,7 @@
-/** Output mappings: a cart's (or a WMS product file's) columns, each a canonical field or a constant, in the format's terms. */
+/**
+ * Output mappings: a cart's (or a WMS product file's) columns, each a canonical field or a constant, in the format's
+ * terms.
+ */
 import type { FormatDefinition } from "../formats/index.js";
 import { readYaml, parseWith, problemAt } from "../config/yaml.js";
 import { OUTPUT_FIELDS, PRODUCT_FIELDS, type OutputKind } from "./kinds.js";

@@ -18,7 +18,10 @@ export const fieldSpec = z
     default: scalar.optional(),
     trim: z.boolean().default(true),
     case: z.enum(["upper", "lower"]).optional(),
-    /** datetime: iso8601 (default), epoch-seconds, epoch-millis, x12 (CCYYMMDD [HHMM[SS]]), or a pattern such as "MM/dd/yyyy HH:mm" */
+    /**
+     * datetime: iso8601 (default), epoch-seconds, epoch-millis, x12 (CCYYMMDD [HHMM[SS]]), or a pattern such as
+     * "MM/dd/yyyy HH:mm"
+     */
     format: z.string().min(1).optional(),
     /** IANA zone for date-times written without a UTC offset */
     timeZone: z.string().min(1).optional(),
@@ -29,13 +32,21 @@ export const fieldSpec = z
     values: z.record(z.string(), z.string()).optional(),
     /** a regular expression the value must match; the value becomes its first group (e.g. "^(?:id:)?(.+)$") */
     pattern: z.string().min(1).optional(),
-    /** list fields: the separator between values inside one cell (e.g. ","); each value is trimmed, empty ones dropped */
+    /**
+     * list fields: the separator between values inside one cell (e.g. ","); each value is trimmed, empty ones dropped
+     */
     split: z.string().min(1).optional(),
-    /** decimal measures: the unit the column is written in (converted to the field's unit), or the column naming it per record */
+    /**
+     * decimal measures: the unit the column is written in (converted to the field's unit), or the column naming it per
+     * record
+     */
     unit: z.union([z.string().min(1), z.strictObject({ column: z.string().min(1) })]).optional(),
     /** with several columns: the first that has a value, instead of all joined (a sale price, else the regular one) */
     firstFilled: z.boolean().optional(),
-    /** booleans: yes when the cell holds any value, no when it is empty (Shopify's Variant Inventory Tracker, WooCommerce's Stock) */
+    /**
+     * booleans: yes when the cell holds any value, no when it is empty (Shopify's Variant Inventory Tracker,
+     * WooCommerce's Stock)
+     */
     filled: z.boolean().optional(),
     /**
      * where the source holds several values for the field (X12: two QTY*33 in one LIN loop, one per
@@ -70,9 +81,15 @@ export type FieldSpec = z.output<typeof fieldSpec>;
  */
 export const variantsSpec = z
   .strictObject({
-    /** rows with the same value of this field, one after the other, are one product; the first row holds the shared values */
+    /**
+     * rows with the same value of this field, one after the other, are one product; the first row holds the shared
+     * values
+     */
     groupBy: z.string().optional(),
-    /** a row whose value of this field is another row's productId (or SKU) is that row's variant; the parent row is not a product itself */
+    /**
+     * a row whose value of this field is another row's productId (or SKU) is that row's variant; the parent row is not
+     * a product itself
+     */
     parent: z.string().optional(),
     /** fields a variant takes from its product's row when its own cell is empty */
     inherit: z.array(z.string()).default([]),

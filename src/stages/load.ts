@@ -247,7 +247,8 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
       };
     }
     case "catalog": {
-      // a product list: a cart's catalog (each file the full list), or a WMS's product master (updates the products it lists)
+      // a product list: a cart's catalog (each file the full list), or a WMS's product master (updates the products it
+      // lists)
       const productJson = (r: CanonicalRecord<"catalog">) =>
         JSON.stringify(Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)));
       if (t.warehouse) {

@@ -32,7 +32,9 @@ export interface Outbox {
   materialize?: (w: Waiting) => Promise<void>;
   delivered(w: Waiting, d: { name: string; location: string; at: number }): void;
   failed(w: Waiting, message: string): void;
-  /** the outbox file is gone: its record says so (what was in it goes in a new file); none where files are materialized */
+  /**
+   * the outbox file is gone: its record says so (what was in it goes in a new file); none where files are materialized
+   */
   lost?: (w: Waiting, message: string) => void;
   afterDelivered(w: Waiting): Promise<void>;
   /** what ends the round: a cart stops at a lost file as at a failure (files go in order) */

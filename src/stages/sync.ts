@@ -104,7 +104,10 @@ export function renderFileName(
 const PREVIEW_ROWS = 10;
 const SKIPPED_EXAMPLES = 5;
 
-/** What the cart's writer needs besides its lines: the snapshot time and, where its format has one, the partner's envelope. */
+/**
+ * What the cart's writer needs besides its lines: the snapshot time and, where its format has one, the partner's
+ * envelope.
+ */
 function writeContext(ctx: StageContext, cart: LoadedCart, plannedRecords: number): WriteContext {
   const envelope = cart.output.format.envelope;
   const settings = envelope && cart.config.output[envelope.key];
@@ -194,7 +197,10 @@ function blankCartReport(cart: LoadedCart): CartReport {
   };
 }
 
-/** Files an earlier run rendered but could not deliver go first, unchanged (same name, same control numbers); false when one still fails. */
+/**
+ * Files an earlier run rendered but could not deliver go first, unchanged (same name, same control numbers); false when
+ * one still fails.
+ */
 async function deliverWaiting(ctx: StageContext, cart: LoadedCart, report: CartReport): Promise<boolean> {
   const pending = ctx.store.carts.pendingDeliveries(cart.merchant, cart.config.id);
   const madeAt = new Map(pending.map((p) => [p.id, p.synced_at]));

@@ -14,7 +14,10 @@ export interface Waiting {
   remote: string[];
 }
 
-/** The feeds whose files change what a cart is sent: its warehouses, every cart's orders (rule 5), its catalog, the aliases. */
+/**
+ * The feeds whose files change what a cart is sent: its warehouses, every cart's orders (rule 5), its catalog, the
+ * aliases.
+ */
 function feedsOf(config: LoadedConfig, cart: LoadedCart): Feed[] {
   const m = config.merchants.find((x) => x.config.id === cart.merchant)!;
   const inventory =

@@ -54,7 +54,10 @@ const ftpSource = z.strictObject({
 const ftpDestination = z.strictObject({ transport: z.literal("ftp"), ...ftpServer, ...deliveryOptions });
 type FtpServer = z.output<typeof ftpSource> | z.output<typeof ftpDestination>;
 
-/** FTP reply codes a retry may cure: service not available, cannot open data connection, transfer aborted, local error, busy */
+/**
+ * FTP reply codes a retry may cure: service not available, cannot open data connection, transfer aborted, local error,
+ * busy
+ */
 const TRANSIENT_REPLIES = new Set([421, 425, 426, 450, 451, 452]);
 
 function describeServer(c: FtpServer): string {
@@ -82,7 +85,8 @@ class FtpSession implements Session, ServerSession<Client> {
     if (e instanceof FTPError) {
       const code = (e as FTPError).code;
       if (code === 530) return new TransferError(`${this.name}: login refused (530): ${msg}`, false);
-      // a reply that reports a broken data connection is transient whatever its code (ftp-srv answers "551 read ECONNRESET")
+      // a reply that reports a broken data connection is transient whatever its code (ftp-srv answers "551 read
+      // ECONNRESET")
       return new TransferError(
         `${this.name}: ${msg}`,
         TRANSIENT_REPLIES.has(code) || /ECONNRESET|EPIPE|ETIMEDOUT|connection (closed|reset)/i.test(msg),
@@ -150,7 +154,9 @@ class FtpSession implements Session, ServerSession<Client> {
     this.client?.close();
   }
 
-  /** Runs one operation with the connection, reconnecting and retrying transient failures, within the transfer deadline. */
+  /**
+   * Runs one operation with the connection, reconnecting and retrying transient failures, within the transfer deadline.
+   */
   run<T>(what: string, op: (client: Client) => Promise<T>): Promise<T> {
     return runOnServer(this, what, op);
   }
@@ -176,7 +182,9 @@ function session(config: FtpServer, rt: TransportRuntime): FtpSession {
   return rt.connections.get(key, () => new FtpSession(config, rt.log));
 }
 
-/** A number that stands for a listing's date text when the server gives no exact time (only ever compared for equality). */
+/**
+ * A number that stands for a listing's date text when the server gives no exact time (only ever compared for equality).
+ */
 function rawTimeNumber(raw: string): number {
   return -parseInt(createHash("sha256").update(raw).digest("hex").slice(0, 12), 16);
 }

@@ -65,7 +65,10 @@ function segments(text: string, terminator = "~", element = "*"): string[][] {
     .map((x) => x.split(element));
 }
 
-/** node-x12, an X12 parser that is not ours, in strict mode: it checks SE01, SE02, GE01, GE02, IEA01, IEA02 and the ISA's width. */
+/**
+ * node-x12, an X12 parser that is not ours, in strict mode: it checks SE01, SE02, GE01, GE02, IEA01, IEA02 and the
+ * ISA's width.
+ */
 function parseStrict(text: string) {
   return new X12Parser(true).parse(text) as {
     functionalGroups: Array<{ transactions: Array<{ segments: Array<{ tag: string; valueOf(n: number): string }> }> }>;

@@ -261,7 +261,8 @@ export function transportContract(label: string, start: () => Promise<TestServer
           expect(proxy.cuts()).toBe(1);
           expect(Date.now() - started).toBeLessThan(8000);
           expect(r.files.map((f) => f.status)).toEqual(["failed"]);
-          // SFTP: our stall watchdog; FTP: the server may report the transfer done, and the size check refuses the half file
+          // SFTP: our stall watchdog; FTP: the server may report the transfer done, and the size check refuses the half
+          // file
           expect(r.files[0].error, r.files[0].error).toMatch(/timeout|stalled|no data|cut off/i);
           const spool = s!.path("work/spool/acme/inventory/east");
           expect(existsSync(spool) ? readdirSync(spool).filter((n) => n !== ".meta") : []).toEqual([]);

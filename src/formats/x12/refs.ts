@@ -45,7 +45,10 @@ function componentOf(value: string, ref: ElementRef, s: Segment): string {
   return value.split(s.delimiters.component)[ref.component - 1] ?? "";
 }
 
-/** The value `ref` points to in one segment (every pair's value for `[*]`), or undefined when that segment does not carry it. */
+/**
+ * The value `ref` points to in one segment (every pair's value for `[*]`), or undefined when that segment does not
+ * carry it.
+ */
 function valueIn(s: Segment, ref: ElementRef): string | string[] | undefined {
   if (ref.where && !ref.where.values.includes((s.elements[ref.where.element] ?? "").trim())) return undefined;
   if (ref.qualifiers?.[0] === "*") {

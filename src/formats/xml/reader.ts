@@ -136,7 +136,8 @@ export async function openXmlTable(file: string, wanted: readonly string[], o: X
   try {
     root = documentRoot(parser.parse(text) as Array<Record<string, unknown>>);
   } catch (e) {
-    // fast-xml-parser refuses names such as __proto__ that could pollute prototypes; an undeclared prefix is refused here
+    // fast-xml-parser refuses names such as __proto__ that could pollute prototypes; an undeclared prefix is refused
+    // here
     throw new FileUnreadableError(`XML refused: ${(e as Error).message}`, file);
   }
   const record = stepsOf(o.record, o.namespaces, file);

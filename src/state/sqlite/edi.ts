@@ -10,7 +10,9 @@ export class SqliteEdi extends Slice {
    * and `transactions` ST02 numbers. Committed at once (or with the caller's transaction):
    * a number handed out is never handed out again, even after a crash.
    */
-  /** The next control numbers for one interchange to the partner: its ISA13, `groups` GS06s and `transactions` ST02s. */
+  /**
+   * The next control numbers for one interchange to the partner: its ISA13, `groups` GS06s and `transactions` ST02s.
+   */
   reserveControlNumbers(partner: string, transactions: number, groups = 1): { isa: number; gs: number; st: number } {
     const run = () => {
       const last = (this.db.prepare("SELECT isa, gs, st FROM x12_control WHERE partner = ?").get(partner) as

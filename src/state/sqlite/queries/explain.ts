@@ -91,7 +91,10 @@ function catalogFacts(db: Db, m: string, cart: string, code: string) {
   return { hasCatalog, catalog: { inCatalog: !!cat, inventoryEnabled: cat ? cat.e === 1 : null } };
 }
 
-/** The SKU's levels in the cart's warehouses (rule 6) and elsewhere, its stale records, and the as-of orders are judged by. */
+/**
+ * The SKU's levels in the cart's warehouses (rule 6) and elsewhere, its stale records, and the as-of orders are judged
+ * by.
+ */
 function stockFacts(db: Db, cart: LoadedCart, asSku: string | null) {
   const m = cart.merchant;
   const levels = asSku

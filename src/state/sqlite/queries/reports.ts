@@ -172,7 +172,9 @@ export function searchSku(db: Db, code: string, carts: SearchedCart[]): SkuSearc
   };
 }
 
-/** Per cart, what it was last sent for the code (or for the SKU's alias codes): key lookups, never a scan of every line. */
+/**
+ * Per cart, what it was last sent for the code (or for the SKU's alias codes): key lookups, never a scan of every line.
+ */
 function lastSentIn(db: Db, code: string, carts: SearchedCart[]): SkuSearch["lastSent"] {
   const sent = db.prepare(
     "SELECT merchant, cart, code, quantity, synced_at AS at FROM sku_sync WHERE merchant = ? AND cart = ? AND code = ?",
