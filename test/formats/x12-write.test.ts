@@ -52,6 +52,25 @@ function x12Scenario(
   return s;
 }
 
+/** A cart by UPC on the retail 846 mapping (UPC and vendor item number, CTT02 the quantity total). */
+function retailScenario(envelope: Envelope = {}): Scenario {
+  const s = new Scenario({
+    aliases: true,
+    carts: [{ id: "edi", alias: "upc", filename: "846-{seq:4}.x12" }],
+    patch: (c) => {
+      const output = (c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output;
+      output.mapping = join(MAPPINGS, "carts/x12-846-retail.yaml");
+      output.x12 = {
+        sender: { qualifier: "ZZ", id: "ACME" },
+        receiver: { qualifier: "08", id: "9251750000" },
+        ...envelope,
+      };
+    },
+  });
+  scenarios.push(s);
+  return s;
+}
+
 function outputText(s: Scenario, cart = "edi", index = -1): string {
   const names = s.outputs(cart);
   return readFileSync(s.path("out", cart, names.at(index)!), "latin1");
@@ -158,16 +177,7 @@ describe("X12 846 out: the envelope", () => {
   });
 
   it("CTT02 carries the quantity total when the mapping asks for it; the retail mapping sends UPC and vendor item number", async () => {
-    const t = new Scenario({
-      aliases: true,
-      carts: [{ id: "edi", alias: "upc", filename: "846-{seq:4}.x12" }],
-      patch: (c) => {
-        const output = (c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output;
-        output.mapping = join(MAPPINGS, "carts/x12-846-retail.yaml");
-        output.x12 = { sender: { qualifier: "ZZ", id: "ACME" }, receiver: { qualifier: "08", id: "9251750000" } };
-      },
-    });
-    scenarios.push(t);
+    const t = retailScenario();
     t.aliases("aliases.csv", ["A-1,upc,012345678905", "B-2,upc,098765432109"]);
     t.inventory("east", "inv.csv", ["A-1,5", "B-2,7"], { header: "sku,quantity_available" });
     await t.run();
@@ -179,20 +189,7 @@ describe("X12 846 out: the envelope", () => {
     expect(segs.find((g) => g[0] === "CTT")).toEqual(["CTT", "2", "12"]);
   });
   it("CTT02 totals each transaction set of a split 846 on its own, not the file", async () => {
-    const t = new Scenario({
-      aliases: true,
-      carts: [{ id: "edi", alias: "upc", filename: "846-{seq:4}.x12" }],
-      patch: (c) => {
-        const output = (c.merchants as Array<{ carts: Array<{ output: Record<string, unknown> }> }>)[0].carts[0].output;
-        output.mapping = join(MAPPINGS, "carts/x12-846-retail.yaml");
-        output.x12 = {
-          sender: { qualifier: "ZZ", id: "ACME" },
-          receiver: { qualifier: "08", id: "9251750000" },
-          maxRecordsPerTransaction: 2,
-        };
-      },
-    });
-    scenarios.push(t);
+    const t = retailScenario({ maxRecordsPerTransaction: 2 });
     const skus = ["A", "B", "C", "D", "E"];
     t.aliases(
       "aliases.csv",
