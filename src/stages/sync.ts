@@ -77,11 +77,17 @@ export function settingsHash(cart: LoadedCart): string {
   return createHash("sha256").update(JSON.stringify(relevant)).digest("hex").slice(0, 16);
 }
 
+/** The cart's partner envelope: what its format asks for, and the settings under `output.<key>`; where it has one. */
+function cartEnvelope(cart: LoadedCart) {
+  const envelope = cart.output.format.envelope;
+  const settings = envelope && cart.config.output[envelope.key];
+  return envelope && settings ? { envelope, settings } : undefined;
+}
+
 /** The cart's envelope settings under their key (`{ x12: ... }`), where its format has one. */
 function envelopeSettings(cart: LoadedCart): Record<string, unknown> {
-  const key = cart.output.format.envelope?.key;
-  const settings = key && cart.config.output[key];
-  return key && settings ? { [key]: settings } : {};
+  const e = cartEnvelope(cart);
+  return e ? { [e.envelope.key]: e.settings } : {};
 }
 
 /** An output file name from its template: {merchant} {cart} {warehouse} {timestamp} {seq} {seq:N}. */
@@ -109,14 +115,13 @@ const SKIPPED_EXAMPLES = 5;
  * envelope.
  */
 function writeContext(ctx: StageContext, cart: LoadedCart, plannedRecords: number): WriteContext {
-  const envelope = cart.output.format.envelope;
-  const settings = envelope && cart.config.output[envelope.key];
-  if (!envelope || !settings) return { now: ctx.now, plannedRecords };
-  const partner = envelope.partner(settings);
+  const e = cartEnvelope(cart);
+  if (!e) return { now: ctx.now, plannedRecords };
+  const partner = e.envelope.partner(e.settings);
   return {
     now: ctx.now,
     plannedRecords,
-    envelope: { settings, reserve: (n) => ctx.store.edi.reserveControlNumbers(partner, n) },
+    envelope: { settings: e.settings, reserve: (n) => ctx.store.edi.reserveControlNumbers(partner, n) },
   };
 }
 
