@@ -6,7 +6,7 @@ import { FileUnreadableError, type RecordError } from "../errors.js";
 import { csvFormat } from "../formats/csv/index.js";
 import { csvWriterOptions } from "../formats/csv/writer.js";
 import { timed, type StageContext } from "./context.js";
-import { clearStrays, deliverOutbox, type Outbox } from "./outbox.js";
+import { deliverAcks, queueAcks } from "./acks.js";
 import type { FileEntry, FileStatus } from "../state/store.js";
 import { stateFault } from "../state/errors.js";
 import { faultOrThrow, type ReportedError } from "../faults.js";
@@ -21,7 +21,6 @@ import {
 import { faultPoint } from "../util/fault.js";
 import { freeName, moveFile, sha256File } from "../util/fs.js";
 import { fileStamp, isoUtc } from "../util/time.js";
-import type { Interchange } from "../formats/types.js";
 import { loadFile, type LoadResult } from "./load.js";
 
 export interface FileReport {
@@ -357,79 +356,6 @@ async function finishOnServer(
     const why = `loaded, but could not ${config.afterTake} it on the server (retried next run; it will not be loaded again)`;
     return { ...f, message: `${why}: ${f.message}` };
   }
-}
-
-/**
- * Builds the acknowledgment of every interchange of a loaded file inside the load's
- * transaction: its control numbers are taken with the load, or not at all. An interchange
- * that calls for none (a 997 or TA1 coming back) gets none.
- */
-function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: Interchange[]): void {
-  const settings = feed.config.ack!;
-  const { format, readerOptions } = feed.mapping;
-  const reserve = (partner: string, groups: number, sets: number) =>
-    ctx.store.edi.reserveControlNumbers(partner, groups, sets);
-  for (const i of interchanges) {
-    const ack = format.acknowledge!(i, readerOptions, settings, reserve, ctx.now);
-    if (!ack) continue;
-    const safe = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, "_");
-    const values: Record<string, string> = {
-      merchant: feed.sourceKey.split("/")[0],
-      source: feed.sourceKey.replace(/\//g, "-"),
-      sender: safe(ack.sender),
-      receiver: safe(ack.receiver),
-      control: ack.control,
-      timestamp: fileStamp(ctx.now),
-    };
-    const name = settings.filename.replace(
-      /\{(merchant|source|sender|receiver|control|timestamp)\}/g,
-      (_, k: string) => values[k],
-    );
-    ctx.store.edi.addAck({ fileId, source: feed.sourceKey, name, content: ack.content, createdAt: ctx.now });
-  }
-}
-
-/** Sends the feed's acknowledgments not sent yet (this run's, and any an earlier run could not deliver). */
-async function deliverAcks(ctx: StageContext, feed: Feed, ack: NonNullable<Feed["config"]["ack"]>): Promise<void> {
-  const pending = ctx.store.edi.pendingAcks(feed.sourceKey);
-  if (pending.length === 0) return;
-  const outbox = ctx.workDir.ackOutbox(feed.sourceKey);
-  await mkdir(outbox, { recursive: true });
-  const content = new Map(pending.map((a) => [a.id, a.content]));
-  const files = pending.map((a) => ({ id: a.id, name: a.name, path: join(outbox, a.name) }));
-  await clearStrays(outbox, files);
-  await deliverOutbox(ctx, ackOutbox(ctx, feed, ack, content), files);
-}
-
-/**
- * A feed's acknowledgments: their bytes are in the state and written to the outbox as each is
- * sent; one that fails does not hold back the others (each answers its own interchange).
- */
-function ackOutbox(
-  ctx: StageContext,
-  feed: Feed,
-  ack: NonNullable<Feed["config"]["ack"]>,
-  content: Map<number, string>,
-): Outbox {
-  const edi = ctx.store.edi;
-  return {
-    what: "acknowledgment",
-    where: { source: feed.sourceKey },
-    destination: ack.destination,
-    afterPublish: "ack:after-publish",
-    materialize: async (w) => {
-      await writeFile(w.path, content.get(w.id)!, "latin1");
-      faultPoint("ack:before-deliver");
-    },
-    delivered: (w, d) => edi.ackDelivered(w.id, d.at, d.location),
-    failed: (w, message) => edi.ackFailed(w.id, message),
-    afterDelivered: (w) => rm(w.path, { force: true }),
-    stopAt: { lost: false, failure: false },
-    said: {
-      delivered: "acknowledgment delivered",
-      failed: "acknowledgment not delivered; retried next run",
-    },
-  };
 }
 
 async function takeOne(
