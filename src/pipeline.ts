@@ -78,17 +78,17 @@ async function openState(
   dryRun: boolean,
 ): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (!dryRun) {
-    const store = openStore(config.statePath);
-    return { store, cleanup: async () => store.close() };
+    const store = await openStore(config.statePath);
+    return { store, cleanup: () => store.close() };
   }
   const dir = await mkdtemp(join(tmpdir(), "stockfeed-dry-run-"));
   const copy = join(dir, "state.sqlite");
   if (existsSync(config.statePath)) await copyFile(config.statePath, copy);
-  const store = openStore(copy);
+  const store = await openStore(copy);
   return {
     store,
     cleanup: async () => {
-      store.close();
+      await store.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -141,7 +141,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
   };
   const feedFaults: ReportedError[] = [];
   try {
-    const runId = store.ledger.startRun(startedAt);
+    const runId = await store.ledger.startRun(startedAt);
     report.runId = runId;
     const progress = { files: 0, rows: 0, carts: 0, cartsTotal: carts.length, current: "" };
     const onFile = (f: { name: string; rowsRead: number }) => {
@@ -210,7 +210,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
       ...report.products.map((p) => p.fault),
     ]);
     report.finishedAt = isoUtc(now());
-    store.ledger.finishRun(runId, now(), problems ? "with_problems" : "ok", {
+    await store.ledger.finishRun(runId, now(), problems ? "with_problems" : "ok", {
       files: report.files.map((f) => ({
         name: f.name,
         source: f.source,

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ROOT, Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
 import { loadConfig } from "../src/config/load.js";
-import { openStore } from "../src/state/store.js";
+import { collect } from "../src/util/iterate.js";
 import { stockfeed } from "./helpers/cli.js";
 
 const T = "2026-11-20T11:00:00Z";
@@ -67,8 +67,9 @@ describe("folder lifecycle", () => {
     expect(report[1]).toBe(`3,reject,B,,quantity_available,"'=1+1",quantity is not a number`); // formula neutralised for spreadsheets
     expect(report[2]).toMatch(/^4,reject,C,,quantity_available,2\.5,quantity is not a whole number/);
     expect(report[3]).toMatch(/^5,reject,D,,as_of,not-a-date,not an ISO 8601 date-time$/);
-    const [file] = s.files();
-    expect(s.read((store) => [...store.ledger.rejectsOf(file.id)].map((x) => ({ line: x.line, sku: x.sku })))).toEqual([
+    const [file] = await s.files();
+    const rejects = await s.read((store) => collect(store.ledger.rejectsOf(file.id)));
+    expect(rejects.map((x) => ({ line: x.line, sku: x.sku }))).toEqual([
       { line: 3, sku: "B" },
       { line: 4, sku: "C" },
       { line: 5, sku: "D" },
@@ -144,7 +145,7 @@ describe("folder lifecycle", () => {
     expect(readFileSync(`${q}.error.txt`, "utf8")).toMatch(
       /^bad\.csv: required column "quantity_available" \(field available\) is missing from the header/,
     );
-    expect(s.files().map((f) => ({ status: f.status, error: f.error !== null }))).toEqual([
+    expect((await s.files()).map((f) => ({ status: f.status, error: f.error !== null }))).toEqual([
       { status: "failed", error: true },
     ]);
   });
@@ -191,7 +192,7 @@ describe("folder lifecycle", () => {
     ]);
     expect(r.exitCode).toBe(0);
     expect(archived(s).filter((p) => p.includes("duplicate"))).toHaveLength(2);
-    expect(s.facts("shop", "A").orders.map((o) => [o.orderId, o.quantity, o.timesSeen])).toEqual([["1", 3, 1]]);
+    expect((await s.facts("shop", "A")).orders.map((o) => [o.orderId, o.quantity, o.timesSeen])).toEqual([["1", 3, 1]]);
   });
 
   it("finishes a file an interrupted run left in the spool, once", async () => {
@@ -220,7 +221,7 @@ describe("folder lifecycle", () => {
     copyFileSync(r.files.find((f) => f.name === "o.csv")!.storedAt!, join(spool, "o.csv"));
     const again = await s.run();
     expect(again.files.map((f) => [f.name, f.status])).toEqual([["o.csv", "duplicate"]]);
-    expect(s.facts("shop", "A").orders.map((o) => o.timesSeen)).toEqual([1]);
+    expect((await s.facts("shop", "A")).orders.map((o) => o.timesSeen)).toEqual([1]);
   });
 
   it("writes cart files under a temporary name and renames them when complete", async () => {
@@ -251,8 +252,11 @@ describe("folder lifecycle", () => {
     expect(readFileSync(s.path("out/shop/stock.csv"), "utf8")).toBe("someone else's file\n");
     expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual(["stock.csv"]);
     // not recorded as sent while it waits
-    expect(s.productSync("shop").map((x) => [x.sku, x.lastCartSyncAt, x.lastQuantity])).toEqual([["A", "NEVER", null]]);
-    expect(s.read((store, config) => store.queries.cartStatus(config).find((c) => c.cart === "shop"))).toMatchObject({
+    expect((await s.productSync("shop")).map((x) => [x.sku, x.lastCartSyncAt, x.lastQuantity])).toEqual([
+      ["A", "NEVER", null],
+    ]);
+    const carts = await s.read((store, config) => store.queries.cartStatus(config));
+    expect(carts.find((c) => c.cart === "shop")).toMatchObject({
       lastSync: "NEVER",
       waitingInOutbox: 1,
       lastAttempt: { status: "pending" },
@@ -273,7 +277,7 @@ describe("folder lifecycle", () => {
     expect(s.query("SELECT status, attempts FROM cart_syncs WHERE cart = 'shop'")).toEqual([
       { status: "delivered", attempts: 3 },
     ]);
-    expect(s.productSync("shop").map((x) => [x.sku, x.lastQuantity])).toEqual([["A", 10]]);
+    expect((await s.productSync("shop")).map((x) => [x.sku, x.lastQuantity])).toEqual([["A", 10]]);
   });
 });
 
@@ -312,7 +316,7 @@ describe("what a cart was last sent (View Product Sync)", () => {
     s.inventory("east", "a.csv", [`A,10,,,${T}`, `B,4,,,${T}`]);
     await s.run();
     const sent = () =>
-      s.query(
+      s.query<{ code: string; quantity: number; file: string }>(
         "SELECT s.code, s.quantity, c.file_name AS file FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.cart = 'shop' ORDER BY s.code",
       );
     expect(sent()).toEqual([

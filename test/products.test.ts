@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/load.js";
 import { ConfigError } from "../src/errors.js";
 import { openStore } from "../src/state/store.js";
+import { collect } from "../src/util/iterate.js";
 import { stockfeed } from "./helpers/cli.js";
 import { MAPPINGS, SAMPLES, Scenario } from "./helpers/scenario.js";
 
@@ -285,9 +286,9 @@ describe("the catalog's inventory-enabled flag", () => {
     expect(s.latest("shop")).toEqual({ "TSHIRT-RED-M": 5 });
     expect(r.carts[0].skipped["inventory-disabled"]).toBe(2);
     const config = loadConfig(s.configPath);
-    const store = openStore(config.statePath);
+    const store = await openStore(config.statePath);
     try {
-      const rows = [...store.queries.productSync(config.merchants[0].carts[0])];
+      const rows = await collect(store.queries.productSync(config.merchants[0].carts[0]));
       expect(rows.find((x) => x.sku === "MUG-WHITE")).toEqual(
         expect.objectContaining({
           inventoryEnabled: false,
@@ -299,7 +300,7 @@ describe("the catalog's inventory-enabled flag", () => {
         expect.objectContaining({ inventoryEnabled: true, lastQuantity: 5 }),
       );
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -29,7 +29,7 @@ describe("rule 1: quantity available, never on hand", () => {
     expect(file.warnings[0].reason).toMatch(/left empty, the line still loads/);
     expect(r.exitCode).toBe(0);
     expect(s.latest("shop")).toEqual({ A: 7, B: 3 });
-    expect(s.levels().map((l) => ({ sku: l.sku, onHand: l.onHand }))).toEqual([
+    expect((await s.levels()).map((l) => ({ sku: l.sku, onHand: l.onHand }))).toEqual([
       { sku: "A", onHand: null },
       { sku: "B", onHand: null },
     ]);
@@ -45,7 +45,9 @@ describe("rule 2: lot/batch lines are summarised", () => {
     s.inventory("east", "inv.csv", [`A,20,24,L1,${T}`, `A,15,15,L2,${T}`, `B,3,3,L3,${T}`, `A,1,1,L4,${T}`]);
     await s.run();
     expect(s.latest("shop")).toEqual({ A: 36, B: 3 });
-    expect(s.levels().filter((l) => l.sku === "A")).toEqual([expect.objectContaining({ available: 36, onHand: 40 })]);
+    expect((await s.levels()).filter((l) => l.sku === "A")).toEqual([
+      expect.objectContaining({ available: 36, onHand: 40 }),
+    ]);
   });
 });
 
@@ -209,7 +211,7 @@ describe("rule 5: orders placed after the snapshot are subtracted", () => {
     s.orders("shop", "o2.csv", ["1,1,A,5,2026-11-20T12:00:00Z,open", "1,1,A,5,2026-11-20T12:00:00Z,open"]);
     await s.run();
     expect(s.latest("shop")).toEqual({ A: 94 });
-    expect(s.facts("shop", "A").orders.map((o) => [o.orderId, o.line, o.timesSeen])).toEqual([
+    expect((await s.facts("shop", "A")).orders.map((o) => [o.orderId, o.line, o.timesSeen])).toEqual([
       ["1", 1, 3],
       ["1", 2, 1],
     ]);
@@ -445,7 +447,7 @@ describe("rule 13: full or partial warehouse snapshots", () => {
     s.inventory("east", "b.csv", [`A,3,,,2026-11-20T12:00:00Z`, `C,1,,,2026-11-20T08:00:00Z`]);
     const r = await s.run();
     expect(r.files[0]).toMatchObject({ rowsZeroed: 1, rowsStale: 1 });
-    expect(s.levels().filter((l) => l.sku === "B")).toEqual([
+    expect((await s.levels()).filter((l) => l.sku === "B")).toEqual([
       expect.objectContaining({ asOf: Date.parse("2026-11-20T12:00:00Z") }),
     ]);
     s.inventory("east", "late.csv", [`B,8,,,2026-11-20T11:00:00Z`], {});
@@ -519,8 +521,8 @@ describe("rule 14: late files never win", () => {
     expect(r.files[1]).toMatchObject({ name: "late.csv", rowsStale: 1 });
     expect(s.latest("shop")).toEqual({ A: 10, B: 2 });
     // kept as history: the stale records explain shows
-    expect(s.facts("shop", "A").stale).toEqual([expect.objectContaining({ available: 99, file: "late.csv" })]);
-    expect(s.facts("shop", "B").stale).toEqual([]);
+    expect((await s.facts("shop", "A")).stale).toEqual([expect.objectContaining({ available: 99, file: "late.csv" })]);
+    expect((await s.facts("shop", "B")).stale).toEqual([]);
   });
   it("a file with the same as-of replaces the level (not older)", async () => {
     s = new Scenario();
@@ -538,8 +540,8 @@ describe("rule 14: late files never win", () => {
     expect(r.files[0]).toMatchObject({ name: "b.csv", rowsStale: 1 }); // B only
     expect(r.carts[0]).toMatchObject({ action: "sent", reason: "news" });
     expect(s.latest("shop")).toEqual({ A: 12, B: 4 });
-    expect(s.facts("shop", "B").stale).toEqual([expect.objectContaining({ available: 5, file: "b.csv" })]);
-    expect(s.facts("shop", "A").stale).toEqual([]);
+    expect((await s.facts("shop", "B")).stale).toEqual([expect.objectContaining({ available: 5, file: "b.csv" })]);
+    expect((await s.facts("shop", "A")).stale).toEqual([]);
   });
   it("a line without as-of takes the file's modification time", async () => {
     s = new Scenario();

@@ -11,15 +11,15 @@ export async function diffCommand(
 ): Promise<number> {
   const config = loadConfig(args.config);
   const cart = findCart(config, args.cart, args.merchant);
-  const store = openStore(config.statePath);
+  const store = await openStore(config.statePath);
   try {
-    const { decision, text } = cartSyncDecision(store, cart);
-    const lines = computeCartLines(store, cart);
-    let diff: ReturnType<typeof lines.diffAgainstLastDelivery>;
+    const { decision, text } = await cartSyncDecision(store, cart);
+    const lines = await computeCartLines(store, cart);
+    let diff: Awaited<ReturnType<typeof lines.diffAgainstLastDelivery>>;
     try {
-      diff = lines.diffAgainstLastDelivery();
+      diff = await lines.diffAgainstLastDelivery();
     } finally {
-      lines.close();
+      await lines.close();
     }
     const next = { wouldSend: decision.sync, reason: decision.reason, reasonText: text };
     const waiting = await waitingFor(store, config, cart);
@@ -52,6 +52,6 @@ export async function diffCommand(
       );
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -3,15 +3,20 @@ import { explain } from "../domain/explain.js";
 import { openStore } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
 
-export function explainCommand(
+export async function explainCommand(
   args: { config: string; cart: string; sku: string; merchant?: string; json?: boolean; now?: string },
   io: Io,
-): number {
+): Promise<number> {
   const config = loadConfig(args.config);
   const cart = findCart(config, args.cart, args.merchant);
-  const store = openStore(config.statePath);
+  const store = await openStore(config.statePath);
   try {
-    const facts = store.queries.explainFacts(config, cart, args.sku, args.now ? Date.parse(args.now) : Date.now());
+    const facts = await store.queries.explainFacts(
+      config,
+      cart,
+      args.sku,
+      args.now ? Date.parse(args.now) : Date.now(),
+    );
     const e = explain(facts);
     if (args.json) {
       printJson(io, { facts, explanation: e });
@@ -102,7 +107,7 @@ export function explainCommand(
     io.out(out.join("\n"));
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

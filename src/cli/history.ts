@@ -52,13 +52,13 @@ interface HistoryArgs {
  * `stockfeed history`: past runs (the CLI's and the daemon's jobs) with what each did. Runs that
  * did nothing (a poll that found no file) are hidden unless --all; a list cut by --limit says so.
  */
-export function historyCommand(args: HistoryArgs, io: Io): number {
+export async function historyCommand(args: HistoryArgs, io: Io): Promise<number> {
   const config = loadConfig(args.config);
   const limit = Number(args.limit ?? 50);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${args.limit}: give a whole number from 1`);
-  const store = openStore(config.statePath);
+  const store = await openStore(config.statePath);
   try {
-    const list = store.queries.runs({ since: parseSince(args.since), limit, hideEmpty: !args.all });
+    const list = await store.queries.runs({ since: parseSince(args.since), limit, hideEmpty: !args.all });
     const runs = list.rows.map(describeRun);
     const cut = list.matching > runs.length;
     if (args.json) {
@@ -76,7 +76,7 @@ export function historyCommand(args: HistoryArgs, io: Io): number {
       io.out(`${list.emptyHidden} run(s) that did nothing${since} hidden (no file, cart or error): --all shows them.`);
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -13,7 +13,7 @@ export interface LocationsArgs extends PagingArgs {
 }
 
 /** `stockfeed locations`: one warehouse's SKUs, or the summary over all, streamed and paged by SKU. */
-export function locationsCommand(args: LocationsArgs, io: Io): number {
+export async function locationsCommand(args: LocationsArgs, io: Io): Promise<number> {
   const config = loadConfig(args.config);
   const limit = limitOf(args);
   if (args.merchant && !config.merchants.some((m) => m.config.id === args.merchant)) {
@@ -26,22 +26,23 @@ export function locationsCommand(args: LocationsArgs, io: Io): number {
   const merchants = args.merchant ? [args.merchant] : withIt.map((m) => m.config.id);
   if (args.after !== undefined && merchants.length > 1)
     throw new UsageError("--after pages one merchant's SKUs: add --merchant");
-  const store = openStore(config.statePath);
+  const store = await openStore(config.statePath);
   try {
     const page = { after: args.after, search: args.search };
     const more: { next?: unknown } = {};
     let last: string | undefined;
-    const take = <T extends { sku: string }>(rows: Iterable<T>) =>
+    const take = <T extends { sku: string }>(rows: AsyncIterable<T>) =>
       map(
         limited(rows, limit, () => true, more),
         (r) => ((last = r.sku), r),
       );
     if (args.warehouse) {
       const rows = take(store.queries.locationRows(args.warehouse, merchants, page));
-      if (args.json) streamJson(io, { warehouse: args.warehouse }, rows, () => (more.next ? { nextAfter: last } : {}));
+      if (args.json)
+        await streamJson(io, { warehouse: args.warehouse }, rows, () => (more.next ? { nextAfter: last } : {}));
       else {
         const headers = ["merchant", "sku", "available", "on hand", "as of", "last loaded", "file"];
-        const n = streamTable(
+        const n = await streamTable(
           headers,
           map(rows, (r) => [r.merchant, r.sku, r.available, r.onHand, when(r.asOf), when(r.loadedAt), r.file]),
           io.out,
@@ -54,9 +55,9 @@ export function locationsCommand(args: LocationsArgs, io: Io): number {
       }
     } else {
       const rows = take(store.queries.productSummary(merchants, page));
-      if (args.json) streamJson(io, {}, rows, () => (more.next ? { nextAfter: last } : {}), "summary");
+      if (args.json) await streamJson(io, {}, rows, () => (more.next ? { nextAfter: last } : {}), "summary");
       else {
-        const n = streamTable(
+        const n = await streamTable(
           ["merchant", "sku", "available", "on hand", "warehouses"],
           map(rows, (r) => [r.merchant, r.sku, r.available, r.onHand, r.warehouses]),
           io.out,
@@ -68,6 +69,6 @@ export function locationsCommand(args: LocationsArgs, io: Io): number {
     if (more.next && !args.json) io.out(`... more: the next page is --after ${JSON.stringify(last)}`);
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -146,8 +146,8 @@ function addRunViews(program: Command, c: Cli): void {
     .option("--limit <n>", "at most this many runs, newest kept (the output says when it cut the list)", "50")
     .option("--all", "include runs that did nothing (polls that found no file)")
     .option("--json", "print one JSON document")
-    .action((o) => {
-      c.code = historyCommand(o, io);
+    .action(async (o) => {
+      c.code = await historyCommand(o, io);
     });
   program
     .command("status")
@@ -155,8 +155,8 @@ function addRunViews(program: Command, c: Cli): void {
     .requiredOption("--config <file>", "the configuration file")
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "pretend the time is this (next syncs from then)").hideHelp())
-    .action((o) => {
-      c.code = statusCommand(o, io);
+    .action(async (o) => {
+      c.code = await statusCommand(o, io);
     });
 }
 
@@ -179,8 +179,8 @@ function addCartViews(program: Command, c: Cli): void {
     .option("--search <text>", "only codes containing this text")
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "pretend the time is this (tests)").hideHelp())
-    .action((o) => {
-      c.code = viewSyncCommand(o, io);
+    .action(async (o) => {
+      c.code = await viewSyncCommand(o, io);
     });
   program
     .command("diff")
@@ -201,8 +201,8 @@ function addCartViews(program: Command, c: Cli): void {
     .option("--merchant <id>", "the merchant, when several have a cart of that id")
     .option("--json", "print one JSON document")
     .addOption(new Option("--now <iso>", "pretend the time is this (tests)").hideHelp())
-    .action((o) => {
-      c.code = explainCommand(o, io);
+    .action(async (o) => {
+      c.code = await explainCommand(o, io);
     });
 }
 
@@ -219,8 +219,8 @@ function addStockViews(program: Command, c: Cli): void {
     .option("--after <sku>", "start after this SKU (keyset paging, in SKU order)")
     .option("--search <text>", "only SKUs containing this text")
     .option("--json", "print one JSON document")
-    .action((o) => {
-      c.code = locationsCommand(o, io);
+    .action(async (o) => {
+      c.code = await locationsCommand(o, io);
     });
   program
     .command("sku")
@@ -228,8 +228,8 @@ function addStockViews(program: Command, c: Cli): void {
     .argument("<code>", "the SKU or alias code")
     .requiredOption("--config <file>", "the configuration file")
     .option("--json", "print one JSON document")
-    .action((codeArg: string, o) => {
-      c.code = skuCommand({ ...o, code: codeArg }, io);
+    .action(async (codeArg: string, o) => {
+      c.code = await skuCommand({ ...o, code: codeArg }, io);
     });
 }
 
@@ -275,7 +275,7 @@ const invokedDirectly = (() => {
 })();
 
 if (invokedDirectly) {
-  main(process.argv.slice(2)).then((c) => {
+  void main(process.argv.slice(2)).then((c) => {
     process.exitCode = c;
   });
 }

@@ -20,14 +20,14 @@ export function limitOf(a: PagingArgs): number {
  * The first `limit` rows of a stream that pass `keep`, and whether more follow: reads one row
  * past the limit, never the rest.
  */
-export function* limited<T>(
-  rows: Iterable<T>,
+export async function* limited<T>(
+  rows: AsyncIterable<T>,
   limit: number,
   keep: (r: T) => boolean,
   more: { next?: unknown },
-): Generator<T> {
+): AsyncGenerator<T> {
   let n = 0;
-  for (const r of rows) {
+  for await (const r of rows) {
     if (!keep(r)) continue;
     if (n === limit) {
       more.next = r;
@@ -38,23 +38,23 @@ export function* limited<T>(
   }
 }
 
-export function* map<T, U>(rows: Iterable<T>, fn: (r: T) => U): Generator<U> {
-  for (const r of rows) yield fn(r);
+export async function* map<T, U>(rows: AsyncIterable<T>, fn: (r: T) => U): AsyncGenerator<U> {
+  for await (const r of rows) yield fn(r);
 }
 
 /** A JSON document `{ ...head, rows: [...], ...tail }` written a page of rows at a time, one line per row. */
-export function streamJson<T>(
+export async function streamJson<T>(
   io: Io,
   head: Record<string, unknown>,
-  rows: Iterable<T>,
+  rows: AsyncIterable<T>,
   tail: () => Record<string, unknown> = () => ({}),
   key = "rows",
-): void {
+): Promise<void> {
   const start = JSON.stringify(head, null, 2).replace(/\n?}$/, "");
   io.out(`${start}${Object.keys(head).length ? "," : ""}\n  ${JSON.stringify(key)}: [`);
   let lines: string[] = [];
   let pending: string | undefined;
-  for (const r of rows) {
+  for await (const r of rows) {
     if (pending !== undefined) lines.push(`${pending},`);
     pending = `    ${JSON.stringify(r)}`;
     if (lines.length >= 500) {

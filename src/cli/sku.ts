@@ -3,14 +3,14 @@ import { openStore } from "../state/store.js";
 import { printJson, table, when, type Io } from "./output.js";
 
 /** `stockfeed sku CODE`: exit 0 when found, 1 when nothing matches or an alias code is on several products. */
-export function skuCommand(args: { code: string; config: string; json?: boolean }, io: Io): number {
+export async function skuCommand(args: { code: string; config: string; json?: boolean }, io: Io): Promise<number> {
   const config = loadConfig(args.config);
-  const store = openStore(config.statePath);
+  const store = await openStore(config.statePath);
   try {
     const carts = config.merchants.flatMap((m) =>
       m.carts.map((k) => ({ merchant: m.config.id, cart: k.config.id, alias: k.config.alias })),
     );
-    const r = store.queries.searchSku(args.code, carts);
+    const r = await store.queries.searchSku(args.code, carts);
     const found = r.asSku.length + r.asAlias.length + r.inCatalogs.length + r.lastSent.length;
     const code = found === 0 || r.duplicateAlias.length > 0 ? 1 : 0;
     if (args.json) {
@@ -64,6 +64,6 @@ export function skuCommand(args: { code: string; config: string; json?: boolean 
       );
     return code;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -25,12 +25,12 @@ function nextSync(schedule: string, timeZone: string, now: number): string {
   );
 }
 
-export function statusCommand(args: { config: string; json?: boolean; now?: string }, io: Io): number {
+export async function statusCommand(args: { config: string; json?: boolean; now?: string }, io: Io): Promise<number> {
   const now = args.now ? Date.parse(args.now) : Date.now();
   const config = loadConfig(args.config);
-  const store = openStore(config.statePath);
+  const store = await openStore(config.statePath);
   try {
-    const warehouses = store.queries.warehouseStatus(config);
+    const warehouses = await store.queries.warehouseStatus(config);
     const schedules = new Map(
       config.merchants.flatMap((m) =>
         m.carts.map((k) => [
@@ -39,12 +39,12 @@ export function statusCommand(args: { config: string; json?: boolean; now?: stri
         ]),
       ),
     );
-    const carts = store.queries.cartStatus(config).map((c) => {
+    const carts = (await store.queries.cartStatus(config)).map((c) => {
       const s = schedules.get(`${c.merchant}/${c.cart}`)!;
       return { ...c, schedule: s.schedule, timeZone: s.timeZone, nextSync: nextSync(s.schedule, s.timeZone, now) };
     });
     const daemon = daemonStatus(config);
-    const productFiles = store.queries.productFilesWaiting(config);
+    const productFiles = await store.queries.productFilesWaiting(config);
     if (args.json) {
       printJson(io, { daemon, warehouses, carts, productFiles });
       return 0;
@@ -97,7 +97,7 @@ export function statusCommand(args: { config: string; json?: boolean; now?: stri
     printProductFiles(io, productFiles);
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -24,14 +24,14 @@ const cells = (r: ProductSyncRow) => [
 ];
 
 /** `stockfeed view-sync`: streamed in code order, `--limit`/`--after` pages, `--search` filters. */
-export function viewSyncCommand(args: ViewSyncArgs, io: Io): number {
+export async function viewSyncCommand(args: ViewSyncArgs, io: Io): Promise<number> {
   const config = loadConfig(args.config);
   const cart = findCart(config, args.cart, args.merchant);
   const hours = args.staleAfter === undefined ? 48 : Number(args.staleAfter);
   if (!Number.isFinite(hours) || hours <= 0)
     throw new UsageError(`--stale-after takes a number of hours, not ${JSON.stringify(args.staleAfter)}`);
   const limit = limitOf(args);
-  const store = openStore(config.statePath);
+  const store = await openStore(config.statePath);
   try {
     const now = args.now ? Date.parse(args.now) : Date.now();
     const all = store.queries.productSync(cart, {
@@ -46,12 +46,12 @@ export function viewSyncCommand(args: ViewSyncArgs, io: Io): number {
     const keep = (r: ProductSyncRow) => (seen++, !args.problems || r.problem);
     const rows = map(limited(all, limit, keep, more), (r) => ((lastShown = r.sku), r));
     if (args.json) {
-      streamJson(io, { merchant: cart.merchant, cart: args.cart }, rows, () =>
+      await streamJson(io, { merchant: cart.merchant, cart: args.cart }, rows, () =>
         more.next ? { nextAfter: lastShown } : {},
       );
       return 0;
     }
-    const printed = streamTable(
+    const printed = await streamTable(
       ["sku", "inventory enabled", "last cart sync", "last sent", "why"],
       map(rows, cells),
       io.out,
@@ -67,6 +67,6 @@ export function viewSyncCommand(args: ViewSyncArgs, io: Io): number {
     if (more.next) io.out(`... more: the next page is --after ${JSON.stringify(lastShown)}`);
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -17,7 +17,7 @@ export interface SourceRow {
 /** What a reader may ask of the pipeline while it reads. */
 export interface ReadContext {
   /** X12: where this interchange (sender and control number) was loaded before, if it was */
-  seenInterchange?(i: Interchange): string | undefined;
+  seenInterchange?(i: Interchange): Promise<string | undefined>;
   /** the mapping's limits on lines and headers (default: DEFAULT_LIMITS) */
   limits?: InputLimits;
 }
@@ -62,7 +62,7 @@ export interface WriteContext {
   envelope?: {
     settings: X12Envelope;
     /** reserves the control numbers of one interchange with `transactions` sets; committed at once, never reused */
-    reserve(transactions: number): ControlNumbers;
+    reserve(transactions: number): Promise<ControlNumbers>;
   };
 }
 
@@ -143,9 +143,9 @@ export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.Z
     interchange: Interchange,
     readerOptions: z.output<R>,
     settings: { interchangeErrors: "ta1" | "997" },
-    reserve: (partner: string, groups: number, sets: number) => ControlNumbers,
+    reserve: (partner: string, groups: number, sets: number) => Promise<ControlNumbers>,
     now: number,
-  ): Acknowledgment | undefined;
+  ): Promise<Acknowledgment | undefined>;
   /**
    * Writes `file` as a new file with the same records as `from`, an earlier file of this
    * writer with the same options: what a send-all cart gets when nothing changed since its

@@ -56,7 +56,7 @@ export async function renderCartRecords(
     plannedRecords: records.length,
     envelope: {
       settings: options.envelope ?? PREVIEW_ENVELOPE,
-      reserve: () => ({ isa: control, gs: control, st: control }),
+      reserve: async () => ({ isa: control, gs: control, st: control }),
     },
   });
   const left: Array<{ index: number; reason: string }> = [];

@@ -16,13 +16,18 @@ import { clearStrays, deliverOutbox, type Outbox } from "./outbox.js";
  * transaction: its control numbers are taken with the load, or not at all. An interchange
  * that calls for none (a 997 or TA1 coming back) gets none.
  */
-export function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interchanges: Interchange[]): void {
+export async function queueAcks(
+  ctx: StageContext,
+  feed: Feed,
+  fileId: number,
+  interchanges: Interchange[],
+): Promise<void> {
   const settings = feed.config.ack!;
   const { format, readerOptions } = feed.mapping;
   const reserve = (partner: string, groups: number, sets: number) =>
     ctx.store.edi.reserveControlNumbers(partner, groups, sets);
   for (const i of interchanges) {
-    const ack = format.acknowledge!(i, readerOptions, settings, reserve, ctx.now);
+    const ack = await format.acknowledge!(i, readerOptions, settings, reserve, ctx.now);
     if (!ack) continue;
     const safe = (id: string) => id.replace(/[^A-Za-z0-9._-]+/g, "_");
     const values: Record<string, string> = {
@@ -37,7 +42,7 @@ export function queueAcks(ctx: StageContext, feed: Feed, fileId: number, interch
       /\{(merchant|source|sender|receiver|control|timestamp)\}/g,
       (_, k: string) => values[k],
     );
-    ctx.store.edi.addAck({ fileId, source: feed.sourceKey, name, content: ack.content, createdAt: ctx.now });
+    await ctx.store.edi.addAck({ fileId, source: feed.sourceKey, name, content: ack.content, createdAt: ctx.now });
   }
 }
 
@@ -47,7 +52,7 @@ export async function deliverAcks(
   feed: Feed,
   ack: NonNullable<Feed["config"]["ack"]>,
 ): Promise<void> {
-  const pending = ctx.store.edi.pendingAcks(feed.sourceKey);
+  const pending = await ctx.store.edi.pendingAcks(feed.sourceKey);
   if (pending.length === 0) return;
   const outbox = ctx.workDir.ackOutbox(feed.sourceKey);
   await mkdir(outbox, { recursive: true });

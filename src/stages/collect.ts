@@ -78,7 +78,7 @@ async function writeRejects(ctx: StageContext, fileId: number, path: string): Pr
   const header = ["line", "severity", "sku", "order_id", "field", "value", "reason"];
   const options = csvWriterOptions.parse({ escapeFormulae: true });
   const w = await csvFormat.createWriter(path, header, options, { now: ctx.now, plannedRecords: 0 });
-  for (const r of ctx.store.ledger.rejectsOf(fileId)) {
+  for await (const r of ctx.store.ledger.rejectsOf(fileId)) {
     await w.write([String(r.line), r.severity, r.sku ?? "", r.order_id ?? "", r.field, r.value, r.reason]);
   }
   await w.close();
@@ -158,7 +158,7 @@ async function finishLeftovers(ctx: StageContext, feed: Feed, owner: FeedOwner, 
     const path = join(spool, name);
     const s = await stat(path);
     const file = (await readMeta(spool, name)) ?? { path: name, size: s.size, mtime: Math.floor(s.mtimeMs) };
-    const taken = ctx.store.ledger.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
+    const taken = await ctx.store.ledger.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
     if (
       taken &&
       taken.stored_at === null &&
@@ -219,7 +219,7 @@ export async function collectFeed(ctx: StageContext, feed: Feed, owner: FeedOwne
 
   for (const file of ready) {
     if (ctx.stopping?.()) break;
-    const taken = ctx.store.ledger.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
+    const taken = await ctx.store.ledger.findTaken(feed.sourceKey, file.path, file.size, file.mtime);
     if (taken) {
       // afterTake keep: the ledger's path, size and mtime say it is the file loaded before
       if (ctx.dryRun || config.afterTake === "keep") continue;
@@ -384,9 +384,9 @@ async function takeOne(
   const archiveDir = ctx.workDir.archive(feed.sourceKey, ctx.now);
   faultPoint("collect:before-load");
 
-  const earlier = store.ledger.findLoaded(feed.sourceKey, sha256);
+  const earlier = await store.ledger.findLoaded(feed.sourceKey, sha256);
   if (earlier) {
-    const id = store.ledger.insertFile(entry, "duplicate");
+    const id = await store.ledger.insertFile(entry, "duplicate");
     const report: FileReport = {
       ...base,
       status: "duplicate",
@@ -399,7 +399,7 @@ async function takeOne(
     if (!ctx.dryRun) {
       const dest = join(archiveDir, await freeName(archiveDir, `${posix.basename(path)}.duplicate`));
       await moveFile(path, dest);
-      store.ledger.setStoredAt(id, dest);
+      await store.ledger.setStoredAt(id, dest);
       report.storedAt = dest;
     }
     return report;
@@ -409,22 +409,22 @@ async function takeOne(
   let fileId = 0;
   const loadStart = performance.now();
   let loadEnd = loadStart;
-  store.begin();
+  await store.begin();
   try {
-    fileId = store.ledger.insertFile(entry, "loading" as FileStatus);
+    fileId = await store.ledger.insertFile(entry, "loading" as FileStatus);
     // a file without as-of times is as of its modification time, never later than now (a server
     // clock ahead of ours must not hide orders); a listing without exact times: as of now
     const asOfDefault = file.mtime > (feed.asOfBounds?.oldest ?? 0) ? Math.min(file.mtime, ctx.now) : ctx.now;
     const target = { fileId, ...owner, mtime: asOfDefault, now: ctx.now, asOfBounds: feed.asOfBounds };
     result = await loadFile(store, feed, path, file.path, target);
     const status: FileStatus = result.rowsRejected > 0 ? "loaded_with_rejects" : "loaded";
-    store.ledger.finishFile(fileId, { status, ...result });
-    if (result.interchanges && feed.config.ack) queueAcks(ctx, feed, fileId, result.interchanges);
-    store.commit();
+    await store.ledger.finishFile(fileId, { status, ...result });
+    if (result.interchanges && feed.config.ack) await queueAcks(ctx, feed, fileId, result.interchanges);
+    await store.commit();
     faultPoint("collect:after-load");
     loadEnd = performance.now();
   } catch (e) {
-    store.rollback();
+    await store.rollback();
     const unreadable = e instanceof FileUnreadableError;
     // anything but a known fault is a bug: it goes on to the CLI (exit 3), the file stays in the spool
     const fault = faultOrThrow(e, "processing", file.path);
@@ -435,11 +435,11 @@ async function takeOne(
         { file: file.path, source: feed.sourceKey, reason },
         "file not loaded; left in the spool for the next run",
       );
-      recordFailure(store, entry, reason);
+      await recordFailure(store, entry, reason);
       return withFault({ ...base, status: "failed" }, fault);
     }
-    const id = store.ledger.insertFile(entry, "failed");
-    store.ledger.finishFile(id, { status: "failed", error: reason });
+    const id = await store.ledger.insertFile(entry, "failed");
+    await store.ledger.finishFile(id, { status: "failed", error: reason });
     const report = withFault({ ...base, status: "failed" }, fault);
     ctx.log.error({ file: file.path, source: feed.sourceKey, reason }, "file quarantined");
     if (!ctx.dryRun) {
@@ -452,7 +452,7 @@ async function takeOne(
         `${dest}.error.txt`,
         `${file.path}: ${reason}\nsource: ${feed.sourceKey}\ntaken: ${isoUtc(ctx.now)}\nsha256: ${sha256}\n`,
       );
-      store.ledger.setStoredAt(id, dest);
+      await store.ledger.setStoredAt(id, dest);
       report.storedAt = dest;
     }
     return report;
@@ -494,9 +494,9 @@ async function takeOne(
 }
 
 /** The ledger's note of a file that could not be loaded, when the state can still take it. */
-function recordFailure(store: StageContext["store"], entry: FileEntry, reason: string): void {
+async function recordFailure(store: StageContext["store"], entry: FileEntry, reason: string): Promise<void> {
   try {
-    store.ledger.finishFile(store.ledger.insertFile(entry, "failed"), { status: "failed", error: reason });
+    await store.ledger.finishFile(await store.ledger.insertFile(entry, "failed"), { status: "failed", error: reason });
   } catch (e) {
     if (!stateFault(e)) throw e;
   }
@@ -523,7 +523,7 @@ async function archiveLoaded(
   }
   faultPoint("collect:before-archive-local");
   await moveFile(path, storedAt);
-  ctx.store.ledger.setStoredAt(fileId, storedAt);
+  await ctx.store.ledger.setStoredAt(fileId, storedAt);
   ctx.log.info({ source: feed.sourceKey, file: posix.basename(path), storedAt, rejectsFile }, "file archived");
   return { storedAt, rejectsFile };
 }

@@ -65,9 +65,7 @@ export async function loadFile(
   const mapping = feed.mapping;
   const opening = mapping.format.openTable(path, mapping.columns, mapping.readerOptions, {
     limits: mapping.limits,
-    seenInterchange: (i) => {
-      return store.edi.findReceivedInterchange(i.from, i.to, i.control);
-    },
+    seenInterchange: (i) => store.edi.findReceivedInterchange(i.from, i.to, i.control),
   });
   // a file refused half-read (a missing column, a broken envelope) is released too
   return withTable(opening, (table) => loadTable(store, feed, table, displayName, t));
@@ -97,21 +95,26 @@ async function loadTable(
     rejects: [],
     warnings: [],
   };
-  const sink = sinkFor(store, mapping.kind, t, (field) => mapping.columnOf(field) ?? field, displayName);
+  const sink = await sinkFor(store, mapping.kind, t, (field) => mapping.columnOf(field) ?? field, displayName);
+  // records, rejects and rejected SKUs gather here and go to the store a batch at a time
   let batch: Array<Lined<unknown>> = [];
   let rejectBatch: RecordError[] = [];
+  let rejectedSkus: Array<{ sku: string; line: number }> = [];
+  const full = () => batch.length >= BATCH || rejectBatch.length >= BATCH;
+  const flush = async () => {
+    if (batch.length) await sink.add(batch);
+    if (rejectedSkus.length) await sink.rejectedSkus(rejectedSkus);
+    if (rejectBatch.length) await store.ledger.addRejects(t.fileId, rejectBatch);
+    [batch, rejectBatch, rejectedSkus] = [[], [], []];
+  };
   const report = (errors: RecordError[], shown: RecordError[]) => {
     if (shown.length < REPORTED_REJECTS) shown.push(...errors.slice(0, REPORTED_REJECTS - shown.length));
     rejectBatch.push(...errors);
-    if (rejectBatch.length >= BATCH) {
-      store.ledger.addRejects(t.fileId, rejectBatch);
-      rejectBatch = [];
-    }
   };
   const reject = (line: number, errors: RecordError[]) => {
     result.rowsRejected++;
     report(errors, result.rejects);
-    if (errors[0].sku) sink.rejectedSku(errors[0].sku, line);
+    if (errors[0].sku) rejectedSkus.push({ sku: errors[0].sku, line });
   };
   const take = (mapped: Mapped<InputKind>) => {
     if ("errors" in mapped) return reject(mapped.line, mapped.errors);
@@ -122,10 +125,6 @@ async function loadTable(
       report(mapped.warnings, result.warnings);
     }
     batch.push({ record: mapped.record, line: mapped.line });
-    if (batch.length >= BATCH) {
-      sink.add(batch);
-      batch = [];
-    }
   };
   if (mapping.kind === "catalog") {
     // products are assembled across rows (variants), row by row
@@ -136,7 +135,10 @@ async function loadTable(
         yield row;
       }
     })();
-    for await (const mapped of mapRows(mapping, counted, displayName)) take(mapped);
+    for await (const mapped of mapRows(mapping, counted, displayName)) {
+      take(mapped);
+      if (full()) await flush();
+    }
   } else {
     // a record per row: mapped a chunk at a time, without an await per row
     for await (const rows of table.batches ?? inBatches(table.rows)) {
@@ -145,18 +147,18 @@ async function loadTable(
         result.rowsRead++;
         take(mapRow(mapping, row, displayName));
       }
+      if (full()) await flush();
     }
   }
-  if (batch.length) sink.add(batch);
-  if (rejectBatch.length) store.ledger.addRejects(t.fileId, rejectBatch);
-  Object.assign(result, sink.finish(result));
+  await flush();
+  Object.assign(result, await sink.finish(result));
   if (table.notes?.length) result.notes = table.notes;
   if (table.interchanges) {
     result.interchanges = table.interchanges;
     for (const i of table.interchanges) {
       // a rejected interchange is not "received": the partner's corrected resend may carry its control number
       if (i.duplicateOf || i.problem) continue;
-      store.edi.recordReceivedInterchange(i.from, i.to, i.control, t.fileId);
+      await store.edi.recordReceivedInterchange(i.from, i.to, i.control, t.fileId);
     }
   }
   return result;
@@ -183,19 +185,20 @@ interface Lined<R> {
 interface Sink {
   /** a record the mapping read but the kind's rules refuse (rule 14's as-of bounds) */
   vet?(record: unknown, line: number): RecordError | undefined;
-  add(records: Array<Lined<unknown>>): void;
-  rejectedSku(sku: string, line: number): void;
+  add(records: Array<Lined<unknown>>): Promise<void>;
+  /** SKUs of rejected lines, in line order (rule 3 holds back their other lines) */
+  rejectedSkus(seen: Array<{ sku: string; line: number }>): Promise<void>;
   /** applies what was staged; `sofar` has the counts and first rejects of the lines read */
-  finish(sofar: LoadResult): Partial<LoadResult>;
+  finish(sofar: LoadResult): Promise<Partial<LoadResult>>;
 }
 
 /** Column names for rejects, and the file they are in. */
 type ColumnOf = (field: string) => string;
 
-function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnOf, file: string): Sink {
+async function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnOf, file: string): Promise<Sink> {
   switch (kind) {
     case "inventory": {
-      store.inventory.clearInventoryStage();
+      await store.inventory.clearInventoryStage();
       const bounds = t.asOfBounds;
       return {
         vet(record, line) {
@@ -204,8 +207,8 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
           if (!problem) return undefined;
           return { file, line, field: columnOf("asOf"), value: isoUtc(r.asOf!), reason: problem, sku: r.sku };
         },
-        add(records) {
-          store.inventory.stageInventory(
+        async add(records) {
+          await store.inventory.stageInventory(
             (records as Array<Lined<CanonicalRecord<"inventory">>>).map(({ record: r, line }) => ({
               sku: r.sku,
               available: r.available,
@@ -216,17 +219,17 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
             })),
           );
         },
-        rejectedSku: (sku, line) => store.inventory.stageSeenSku(sku, line),
+        rejectedSkus: (seen) => store.inventory.stageSeenSkus(seen),
         finish: (sofar) => finishInventory(store, t, sofar, columnOf("sku"), file),
       };
     }
     case "orders": {
-      store.inventory.clearOrderStage();
+      await store.inventory.clearOrderStage();
       let staged = 0;
       return {
-        add(records) {
+        async add(records) {
           staged += records.length;
-          store.inventory.stageOrders(
+          await store.inventory.stageOrders(
             (records as Array<Lined<CanonicalRecord<"orders">>>).map(({ record: r, line }) => ({
               orderId: r.orderId,
               line: r.line ?? 1,
@@ -239,9 +242,9 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
             })),
           );
         },
-        rejectedSku: () => {},
-        finish() {
-          store.inventory.applyOrderStage({ fileId: t.fileId, merchant: t.merchant, cart: t.cart! });
+        rejectedSkus: async () => {},
+        async finish() {
+          await store.inventory.applyOrderStage({ fileId: t.fileId, merchant: t.merchant, cart: t.cart! });
           return { rowsLoaded: staged, linesLoaded: staged };
         },
       };
@@ -254,9 +257,9 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
       if (t.warehouse) {
         let n = 0;
         return {
-          add(records) {
+          async add(records) {
             n += records.length;
-            store.products.upsertWarehouseProducts({
+            await store.products.upsertWarehouseProducts({
               fileId: t.fileId,
               merchant: t.merchant,
               warehouse: t.warehouse!,
@@ -266,16 +269,16 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
               })),
             });
           },
-          rejectedSku: () => {},
-          finish: () => ({ rowsLoaded: n, linesLoaded: n, applied: n }),
+          rejectedSkus: async () => {},
+          finish: async () => ({ rowsLoaded: n, linesLoaded: n, applied: n }),
         };
       }
-      store.inventory.clearCatalog(t.merchant, t.cart!);
+      await store.inventory.clearCatalog(t.merchant, t.cart!);
       let n = 0;
       return {
-        add(records) {
+        async add(records) {
           n += records.length;
-          store.inventory.addCatalog({
+          await store.inventory.addCatalog({
             fileId: t.fileId,
             merchant: t.merchant,
             cart: t.cart!,
@@ -286,25 +289,25 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
             })),
           });
         },
-        rejectedSku: () => {},
-        finish: () => ({ rowsLoaded: n, linesLoaded: n }),
+        rejectedSkus: async () => {},
+        finish: async () => ({ rowsLoaded: n, linesLoaded: n }),
       };
     }
     case "aliases": {
-      store.inventory.clearAliases(t.merchant);
+      await store.inventory.clearAliases(t.merchant);
       let n = 0;
       return {
-        add(records) {
+        async add(records) {
           n += records.length;
-          store.inventory.addAliases({
+          await store.inventory.addAliases({
             fileId: t.fileId,
             merchant: t.merchant,
             rows: (records as Array<Lined<CanonicalRecord<"aliases">>>).map((l) => l.record),
           });
         },
-        rejectedSku: () => {},
-        finish: () => {
-          store.inventory.aliasProducts(t.merchant);
+        rejectedSkus: async () => {},
+        finish: async () => {
+          await store.inventory.aliasProducts(t.merchant);
           return { rowsLoaded: n, linesLoaded: n };
         },
       };
@@ -317,21 +320,21 @@ function sinkFor(store: Store, kind: InputKind, t: LoadTarget, columnOf: ColumnO
  * held back; a full snapshot with no line that loads is refused (it would zero the warehouse);
  * the rest is applied.
  */
-function finishInventory(
+async function finishInventory(
   store: Store,
   t: LoadTarget,
   sofar: LoadResult,
   skuField: string,
   file: string,
-): Partial<LoadResult> {
-  const held = store.inventory.holdIncompleteSkus(t.fileId, skuField, MAX_QUANTITY);
+): Promise<Partial<LoadResult>> {
+  const held = await store.inventory.holdIncompleteSkus(t.fileId, skuField, MAX_QUANTITY);
   const rejects = [...sofar.rejects];
   for (const h of held.examples) {
     if (rejects.length >= REPORTED_REJECTS) break;
     rejects.push({ file, line: h.line, field: skuField, value: h.sku, reason: h.reason, sku: h.sku });
   }
   rejects.sort((a, b) => a.line - b.line);
-  const lines = store.inventory.stagedInventoryLines();
+  const lines = await store.inventory.stagedInventoryLines();
   if (lines === 0 && t.fullSnapshot) {
     const why = sofar.rowsRead === 0 ? "it has no data lines" : `all ${sofar.rowsRead} of its lines were rejected`;
     const first = rejects.slice(0, 3).map((e) => `line ${e.line}: ${e.reason}`);
@@ -341,7 +344,7 @@ function finishInventory(
       file,
     );
   }
-  const r = store.inventory.applyInventoryStage({
+  const r = await store.inventory.applyInventoryStage({
     fileId: t.fileId,
     merchant: t.merchant,
     warehouse: t.warehouse!,

@@ -30,12 +30,12 @@ export interface Outbox {
   afterPublish: string;
   /** the file is written into the outbox from the state first (acknowledgments keep their bytes there) */
   materialize?: (w: Waiting) => Promise<void>;
-  delivered(w: Waiting, d: { name: string; location: string; at: number }): void;
-  failed(w: Waiting, message: string): void;
+  delivered(w: Waiting, d: { name: string; location: string; at: number }): Promise<void>;
+  failed(w: Waiting, message: string): Promise<void>;
   /**
    * the outbox file is gone: its record says so (what was in it goes in a new file); none where files are materialized
    */
-  lost?: (w: Waiting, message: string) => void;
+  lost?: (w: Waiting, message: string) => Promise<void>;
   afterDelivered(w: Waiting): Promise<void>;
   /** what ends the round: a cart stops at a lost file as at a failure (files go in order) */
   stopAt: { lost: boolean; failure: boolean };
@@ -58,7 +58,7 @@ export async function deliverOutbox(ctx: StageContext, box: Outbox, files: reado
     const where = { ...box.where, file: w.name };
     if (!box.materialize && !(await exists(w.path))) {
       const message = `the outbox file ${w.path} is gone`;
-      box.lost?.(w, message);
+      await box.lost?.(w, message);
       ctx.log.error(where, box.said.lost ?? `${box.what} missing from the outbox`);
       const fault: ReportedError = { stage: "sending", kind: "io_failed", retriable: false, message, file: w.name };
       if (box.stopAt.lost) return { ...round, failure: { waiting: w, error: message, fault } };
@@ -68,7 +68,7 @@ export async function deliverOutbox(ctx: StageContext, box: Outbox, files: reado
       await box.materialize?.(w);
       const d = await deliverFile(destination, box.destination, w.path, w.name);
       faultPoint(box.afterPublish);
-      box.delivered(w, { name: d.name, location: d.location, at: ctx.now });
+      await box.delivered(w, { name: d.name, location: d.location, at: ctx.now });
       await box.afterDelivered(w);
       ctx.log.info(
         { ...where, location: d.location, alreadyThere: d.alreadyThere || undefined },
@@ -79,7 +79,7 @@ export async function deliverOutbox(ctx: StageContext, box: Outbox, files: reado
       round.delivered.push({ waiting: w, name: d.name, location: d.location });
     } catch (e) {
       const fault = faultOrThrow(e, "sending", w.name);
-      box.failed(w, fault.message);
+      await box.failed(w, fault.message);
       ctx.log.error({ ...where, err: fault.message }, box.said.failed);
       if (box.stopAt.failure) return { ...round, failure: { waiting: w, error: fault.message, fault } };
     }

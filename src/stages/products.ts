@@ -80,7 +80,7 @@ export async function syncProducts(
         fault: pending.fault,
       };
   }
-  const { headers, chosen, catalogSize } = chooseProducts(ctx, cart, warehouse, mode, report);
+  const { headers, chosen, catalogSize } = await chooseProducts(ctx, cart, warehouse, mode, report);
   if (catalogSize === 0)
     return {
       ...report,
@@ -95,7 +95,7 @@ export async function syncProducts(
         ? "no new or changed products since the last product file"
         : "no new products since the last product file (downloadUpdates is off: changed ones are not sent)",
     };
-  const file = { seq: ctx.store.products.nextSeq(cart.merchant, warehouse.config.id), name: "" };
+  const file = { seq: await ctx.store.products.nextSeq(cart.merchant, warehouse.config.id), name: "" };
   file.name = renderFileName(warehouse.productOutput.config.filename, {
     merchant: cart.merchant,
     cart: cart.config.id,
@@ -153,13 +153,13 @@ interface ChosenProduct {
  * The catalog's products the WMS gets: every one for an import; for a sync, those it was never
  * sent and, with downloadUpdates, those whose columns changed. Counts them in the report.
  */
-function chooseProducts(
+async function chooseProducts(
   ctx: StageContext,
   cart: LoadedCart,
   warehouse: LoadedWarehouse,
   mode: ProductMode,
   report: ProductReport,
-): { headers: string[]; chosen: ChosenProduct[]; catalogSize: number } {
+): Promise<{ headers: string[]; chosen: ChosenProduct[]; catalogSize: number }> {
   const ps = cart.config.productSync;
   const out = warehouse.productOutput!;
   const store = ctx.store.products;
@@ -168,10 +168,10 @@ function chooseProducts(
     (f) => ps?.syncPrice || f === undefined || !(PRICE_FIELDS as readonly string[]).includes(f),
   );
   const headers = out.mapping.headers.filter((_, i) => keep[i]);
-  const sent = store.sentHashes(cart.merchant, warehouse.config.id);
+  const sent = await store.sentHashes(cart.merchant, warehouse.config.id);
   const chosen: ChosenProduct[] = [];
   let catalogSize = 0;
-  for (const row of store.catalogProducts(cart.merchant, cart.config.id)) {
+  for await (const row of store.catalogProducts(cart.merchant, cart.config.id)) {
     catalogSize++;
     const product = row.product ? (JSON.parse(row.product) as Record<string, unknown>) : { sku: row.sku };
     const values = out.mapping.row(product).filter((_, i) => keep[i]);
@@ -232,7 +232,7 @@ async function writeProductFile(
     await writer.close();
     writer = undefined;
     faultPoint("products:before-record");
-    ctx.store.transaction(() =>
+    await ctx.store.transaction(() =>
       ctx.store.products.recordProductFile(
         {
           runId: ctx.runId,
@@ -290,9 +290,11 @@ async function deliverPending(
   fault?: ReportedError;
 }> {
   const store = ctx.store.products;
-  const pending = store
-    .pendingFiles(warehouse.merchant, warehouse.config.id)
-    .map((p) => ({ id: p.id, name: p.name, path: p.outbox_path }));
+  const pending = (await store.pendingFiles(warehouse.merchant, warehouse.config.id)).map((p) => ({
+    id: p.id,
+    name: p.name,
+    path: p.outbox_path,
+  }));
   await clearStrays(outboxDir(ctx, warehouse.merchant, warehouse.config.id), pending);
   const round = await deliverOutbox(ctx, productOutbox(ctx, warehouse), pending);
   return {

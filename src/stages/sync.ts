@@ -142,10 +142,13 @@ function detailFields(cart: LoadedCart): Array<keyof typeof DETAIL_FIELDS> {
  * name or description, each line's values from the product file of the first of the cart's
  * warehouses that has the SKU (empty when none has). Nothing is looked up otherwise.
  */
-function productDetails(store: Store, cart: LoadedCart): ((sku: string) => Record<string, unknown>) | undefined {
+async function productDetails(
+  store: Store,
+  cart: LoadedCart,
+): Promise<((sku: string) => Record<string, unknown>) | undefined> {
   const fields = detailFields(cart);
   if (fields.length === 0) return undefined;
-  const lookup = store.products.warehouseProductLookup(cart.merchant);
+  const lookup = await store.products.warehouseProductLookup(cart.merchant);
   return (sku) => {
     const found = lookup(sku);
     const json = cart.warehouseIds.map((w) => found.get(w)).find((p) => p !== undefined);
@@ -155,23 +158,23 @@ function productDetails(store: Store, cart: LoadedCart): ((sku: string) => Recor
 }
 
 /** Rules 4 and 10 over recorded state: would this cart be sent a file now, and why. */
-export function cartSyncDecision(
+export async function cartSyncDecision(
   store: Store,
   cart: LoadedCart,
   opts: { sendAllSatisfied?: boolean } = {},
-): { decision: SyncDecision; text: string; hash: string; newest: number | null } {
+): Promise<{ decision: SyncDecision; text: string; hash: string; newest: number | null }> {
   const hash = settingsHash(cart);
-  const last = store.carts.lastDelivered(cart.merchant, cart.config.id);
+  const last = await store.carts.lastDelivered(cart.merchant, cart.config.id);
   // a cart file carrying product details (price, weight...) also has news when the WMS's product file changed
   const newestProducts =
-    detailFields(cart).length > 0 ? store.products.newestProductFile(cart.merchant, cart.warehouse) : null;
-  const inventory = store.inventory.newestInventoryFile(cart.merchant, cart.warehouse);
+    detailFields(cart).length > 0 ? await store.products.newestProductFile(cart.merchant, cart.warehouse) : null;
+  const inventory = await store.inventory.newestInventoryFile(cart.merchant, cart.warehouse);
   const newest = newestProducts !== null && inventory !== null ? Math.max(inventory, newestProducts) : inventory;
   const decision = decideSync({
     inventoryUpload: cart.config.inventoryUpload,
     // a file delivered from the outbox in this run is this run's file for a send-all cart
     sendAll: cart.sendAll && !opts.sendAllSatisfied,
-    hasInventory: store.inventory.hasInventory(cart.merchant, cart.warehouse),
+    hasInventory: await store.inventory.hasInventory(cart.merchant, cart.warehouse),
     newestInventoryFileId: newest,
     lastSyncedInventoryFileId: last ? (last.inventory_file_id ?? 0) : null,
     settingsChanged: !!last && last.settings_hash !== hash,
@@ -181,7 +184,7 @@ export function cartSyncDecision(
 }
 
 /** The computation every cart file and `diff` share: rules 5-9 and 15, as a handle on the lines (close it). */
-export function computeCartLines(store: Store, cart: LoadedCart): CartLines {
+export function computeCartLines(store: Store, cart: LoadedCart): Promise<CartLines> {
   return store.carts.compute({ merchant: cart.merchant, cart: cart.config.id, ...cartRules(cart) });
 }
 
@@ -207,7 +210,7 @@ function blankCartReport(cart: LoadedCart): CartReport {
  * one still fails.
  */
 async function deliverWaiting(ctx: StageContext, cart: LoadedCart, report: CartReport): Promise<boolean> {
-  const pending = ctx.store.carts.pendingDeliveries(cart.merchant, cart.config.id);
+  const pending = await ctx.store.carts.pendingDeliveries(cart.merchant, cart.config.id);
   const madeAt = new Map(pending.map((p) => [p.id, p.synced_at]));
   const round = await deliverOutbox(
     ctx,
@@ -258,7 +261,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   const c = cart.config;
   const report = blankCartReport(cart);
   if (!ctx.dryRun && !(await deliverWaiting(ctx, cart, report))) return report;
-  const { decision, text, hash, newest } = cartSyncDecision(store, cart, {
+  const { decision, text, hash, newest } = await cartSyncDecision(store, cart, {
     sendAllSatisfied: report.delivered.length > 0,
   });
   Object.assign(report, { reason: decision.reason, reasonText: text });
@@ -276,7 +279,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
     reason: decision.reason,
     inventoryFileId: newest,
     settingsHash: hash,
-    stateAt: store.inventory.dataStamp(cart.merchant),
+    stateAt: await store.inventory.dataStamp(cart.merchant),
   };
   if (!ctx.dryRun && decision.reason === "send-all") {
     const repeated = await repeatLastFile(ctx, cart, filed, report);
@@ -284,27 +287,31 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   }
 
   const t0 = performance.now();
-  const lines = computeCartLines(store, cart);
+  const lines = await computeCartLines(store, cart);
   let rendered: { syncId: number; local: string } | undefined;
   const t1 = performance.now();
   try {
-    describeLines(ctx, cart, lines, report);
-    if (ctx.dryRun) return preview(ctx, cart, lines, report);
+    await describeLines(ctx, cart, lines, report);
+    if (ctx.dryRun) return await preview(ctx, cart, lines, report);
     rendered = await renderFile(ctx, cart, lines, filed, report);
   } finally {
-    lines.close();
+    await lines.close();
   }
   if (!rendered) return report;
   return deliverNew(ctx, cart, { ...rendered, computeMs: t1 - t0, renderMs: performance.now() - t1 }, report);
 }
 
 /** The computed lines' totals and the products left out, into the report and the log. */
-function describeLines(ctx: StageContext, cart: LoadedCart, lines: CartLines, report: CartReport): void {
+async function describeLines(ctx: StageContext, cart: LoadedCart, lines: CartLines, report: CartReport): Promise<void> {
   const computed = lines.totals();
   Object.assign(report, { rows: computed.rows, units: computed.units, skipped: { ...computed.skipped } });
   const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
   if (skippedTotal === 0) return;
-  report.skippedExamples = lines.examples(SKIPPED_EXAMPLES).map((r) => ({ sku: r.sku, code: r.code, reason: r.skip }));
+  report.skippedExamples = (await lines.examples(SKIPPED_EXAMPLES)).map((r) => ({
+    sku: r.sku,
+    code: r.code,
+    reason: r.skip,
+  }));
   ctx.log.info(
     { merchant: cart.merchant, cart: cart.config.id, ...computed.skipped },
     "products left out of the cart's file",
@@ -312,13 +319,13 @@ function describeLines(ctx: StageContext, cart: LoadedCart, lines: CartLines, re
 }
 
 /** A dry run: the name the file would take and its first lines. */
-function preview(ctx: StageContext, cart: LoadedCart, lines: CartLines, report: CartReport): CartReport {
+async function preview(ctx: StageContext, cart: LoadedCart, lines: CartLines, report: CartReport): Promise<CartReport> {
   const c = cart.config;
-  const seq = ctx.store.carts.nextSeq(cart.merchant, c.id);
+  const seq = await ctx.store.carts.nextSeq(cart.merchant, c.id);
   report.file = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
   report.action = "would-send";
   report.preview = [];
-  for (const r of lines.rows()) {
+  for await (const r of lines.rows()) {
     report.preview.push({ code: r.code, quantity: r.quantity });
     if (report.preview.length >= PREVIEW_ROWS) break;
   }
@@ -342,7 +349,7 @@ async function renderFile(
   faultPoint("sync:before-render");
   let writer: RecordWriter | undefined;
   let local = "";
-  store.begin();
+  await store.begin();
   try {
     const next = await nextOutboxFile(ctx, cart);
     report.file = next.name;
@@ -357,20 +364,20 @@ async function renderFile(
     const unsendable = await writeLines(store, cart, lines, writer);
     const bytes = await writer.close();
     writer = undefined;
-    if (unsendable.length > 0) leaveOut(ctx, cart, lines, unsendable, report);
+    if (unsendable.length > 0) await leaveOut(ctx, cart, lines, unsendable, report);
     const sha256 = await keptHash(cart, local);
     const file = { fileName: report.file, outboxPath: local, rows: report.rows, units: report.units, bytes, sha256 };
-    const syncId = lines.record({ ...filed, ...file, skipped: report.skipped });
-    store.commit();
+    const syncId = await lines.record({ ...filed, ...file, skipped: report.skipped });
+    await store.commit();
     return { syncId, local };
   } catch (e) {
-    store.rollback();
+    await store.rollback();
     await writer?.abort();
     if (local) await rm(local, { force: true });
     // anything but a known fault (a full outbox disk...) is a bug: on to the CLI, exit 3
     const f = faultOrThrow(e, "processing", report.file);
     Object.assign(report, { action: "failed", error: f.message, fault: f });
-    store.carts.recordFailedSync({ ...filed, fileName: report.file ?? null, error: f.message });
+    await store.carts.recordFailedSync({ ...filed, fileName: report.file ?? null, error: f.message });
     ctx.log.error(
       { merchant: cart.merchant, cart: cart.config.id, err: report.error },
       "cart file could not be written",
@@ -392,28 +399,30 @@ async function writeLines(
   // most lines share an as-of: its text is made once per distinct value, not per line
   let asOfMs = NaN;
   let asOfText = "";
-  const details = productDetails(store, cart);
+  const details = await productDetails(store, cart);
   const want = { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") };
-  for (const [code, sku, quantity, available, asOf] of lines.pages(want)) {
-    faultPoint("sync:mid-render");
-    if (asOf !== null && asOf !== asOfMs) [asOfMs, asOfText] = [asOf, isoUtc(asOf)];
-    const line = { code, sku, quantity, available, asOf: asOfText };
-    const written = writer.write(cart.output.row(details ? { ...details(sku), ...line } : line));
-    const left = written instanceof Promise ? await written : written;
-    if (left !== undefined) unsendable.push({ code, sku, quantity, reason: left });
+  for await (const page of lines.pages(want)) {
+    for (const [code, sku, quantity, available, asOf] of page) {
+      faultPoint("sync:mid-render");
+      if (asOf !== null && asOf !== asOfMs) [asOfMs, asOfText] = [asOf, isoUtc(asOf)];
+      const line = { code, sku, quantity, available, asOf: asOfText };
+      const written = writer.write(cart.output.row(details ? { ...details(sku), ...line } : line));
+      const left = written instanceof Promise ? await written : written;
+      if (left !== undefined) unsendable.push({ code, sku, quantity, reason: left });
+    }
   }
   return unsendable;
 }
 
 /** Lines the format could not carry: out of the file, out of what is recorded as sent, into the report. */
-function leaveOut(
+async function leaveOut(
   ctx: StageContext,
   cart: LoadedCart,
   lines: CartLines,
   unsendable: Unsendable[],
   report: CartReport,
-): void {
-  lines.markUnsendable(unsendable);
+): Promise<void> {
+  await lines.markUnsendable(unsendable);
   report.rows -= unsendable.length;
   report.units -= unsendable.reduce((a, u) => a + u.quantity, 0);
   report.skipped.unsendable = unsendable.length;
@@ -469,7 +478,7 @@ async function nextOutboxFile(ctx: StageContext, cart: LoadedCart): Promise<{ na
   const c = cart.config;
   const outbox = ctx.workDir.cartOutbox(cart.merchant, c.id);
   await mkdir(outbox, { recursive: true });
-  const seq = ctx.store.carts.nextSeq(cart.merchant, c.id);
+  const seq = await ctx.store.carts.nextSeq(cart.merchant, c.id);
   const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
   const local = join(outbox, name);
   await rm(local, { force: true });
@@ -492,7 +501,7 @@ async function repeatLastFile(
   const { store } = ctx;
   const c = cart.config;
   const restamp = cart.output.format.restamp;
-  const last = store.carts.lastDelivered(cart.merchant, c.id);
+  const last = await store.carts.lastDelivered(cart.merchant, c.id);
   if (!restamp || !last || last.settings_hash !== filed.settingsHash || last.state_at !== filed.stateAt)
     return undefined;
   const kept = await keptCopy(ctx, cart, last);
@@ -503,13 +512,13 @@ async function repeatLastFile(
   }
   const t0 = performance.now();
   let local = "";
-  store.begin();
+  await store.begin();
   try {
     const next = await nextOutboxFile(ctx, cart);
     local = next.local;
     const bytes = await restamp(kept.path, local, cart.output.writerOptions, writeContext(ctx, cart, last.rows));
     if (bytes === undefined) {
-      store.rollback();
+      await store.rollback();
       return undefined;
     }
     const sha256 = await keptHash(cart, local);
@@ -517,7 +526,7 @@ async function repeatLastFile(
       ...NO_SKIPS,
       ...(last.skipped_by ? (JSON.parse(last.skipped_by) as Record<SkipReason, number>) : {}),
     };
-    const syncId = store.carts.recordRepeat({
+    const syncId = await store.carts.recordRepeat({
       ...filed,
       fileName: next.name,
       outboxPath: local,
@@ -528,7 +537,7 @@ async function repeatLastFile(
       sha256,
       linesOf: last.lines_set,
     });
-    store.commit();
+    await store.commit();
     Object.assign(report, { file: next.name, rows: last.rows, units: last.units, skipped, repeated: last.file_name });
     ctx.log.info(
       { merchant: cart.merchant, cart: c.id, file: next.name, repeats: last.file_name },
@@ -536,7 +545,7 @@ async function repeatLastFile(
     );
     return { syncId, local, computeMs: 0, renderMs: performance.now() - t0 };
   } catch (e) {
-    store.rollback();
+    await store.rollback();
     if (local) await rm(local, { force: true });
     ctx.log.warn(
       { merchant: cart.merchant, cart: c.id, err: (e as Error).message },

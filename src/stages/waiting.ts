@@ -47,7 +47,7 @@ export async function waitingFor(store: Store, config: LoadedConfig, cart: Loade
     for (const f of listed) {
       if (f.notRegular || unsafePathReason(f.path) || (archive && f.path.startsWith(archive))) continue;
       if (f.path.split("/").some(isTransientName) || !pattern.test(posix.basename(f.path))) continue;
-      if (store.ledger.findTaken(feed.sourceKey, f.path, f.size, f.mtime)) continue;
+      if (await store.ledger.findTaken(feed.sourceKey, f.path, f.size, f.mtime)) continue;
       out.files.push({ source: feed.sourceKey, name: f.path });
     }
   }

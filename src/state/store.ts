@@ -1,5 +1,7 @@
 /**
- * stockfeed's state, behind one interface: the stages call its slices, never SQL. Each
+ * stockfeed's state, behind one interface: the stages call its slices, never SQL. Every
+ * method returns a promise, so that a store on a server (PostgreSQL) fits the same callers;
+ * the SQLite one answers at once. Each
  * slice is one concern (the file ledger; inventory and orders; the carts' computation, sent
  * lines and outbox; X12 control numbers, interchanges and acks; product sync) and `queries`
  * holds the read models operators see. The SQLite implementation is in sqlite/; nothing
@@ -45,16 +47,17 @@ export interface Store {
   readonly edi: Edi;
   readonly products: Products;
   readonly queries: Queries;
-  /** `fn` in one transaction */
-  transaction<T>(fn: () => T): T;
+  /** `fn` in one transaction: committed when it resolves, rolled back when it throws */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** a transaction around async work (a file streamed into the state): commit or rollback closes it */
-  begin(): void;
-  commit(): void;
-  rollback(): void;
-  close(): void;
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  /** rolls back the open transaction, if one is open */
+  rollback(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Opens (or creates) the state at `path` (a SQLite file). */
-export function openStore(path: string): Store {
+export async function openStore(path: string): Promise<Store> {
   return SqliteStore.open(path);
 }

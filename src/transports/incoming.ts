@@ -14,9 +14,9 @@ export interface TakingConfig {
 
 /** What was seen of a source's files in earlier listings, by path (kept in the state DB). */
 export interface ListingMemory {
-  recall(): Map<string, { size: number; mtime: number; seenAt: number }>;
+  recall(): Promise<Map<string, { size: number; mtime: number; seenAt: number }>>;
   /** records this listing; a path whose size and mtime did not change keeps its first seenAt */
-  remember(files: ListedFile[], now: number): void;
+  remember(files: ListedFile[], now: number): Promise<void>;
 }
 
 export interface CompleteFiles {
@@ -125,14 +125,14 @@ export async function completeFiles(
   }
   if (config.stableSeconds === 0) return { ready: candidates.sort(byServerTime), waiting: [], unsafe, skipped };
 
-  const known = memory.recall();
+  const known = await memory.recall();
   const stableAlready = (f: ListedFile) => {
     const k = known.get(f.path);
     return !!k && k.size === f.size && k.mtime === f.mtime && now - k.seenAt >= config.stableSeconds * 1000;
   };
   let ready = candidates.filter(stableAlready);
   let waiting = candidates.filter((f) => !stableAlready(f));
-  memory.remember(candidates, now);
+  await memory.remember(candidates, now);
   if (waiting.length > 0 && config.stableSeconds <= maxWaitSeconds) {
     await sleep(config.stableSeconds * 1000);
     const second = new Map(sort(await source.list()).candidates.map((f) => [f.path, f]));
@@ -143,7 +143,7 @@ export async function completeFiles(
     ready = [...ready, ...unchanged];
     waiting = waiting.filter((f) => !unchanged.includes(f));
     // the second listing is the newer observation of whatever is still changing
-    memory.remember([...second.values()], now + config.stableSeconds * 1000);
+    await memory.remember([...second.values()], now + config.stableSeconds * 1000);
   }
   return { ready: ready.sort(byServerTime), waiting, unsafe: dedupe(unsafe), skipped };
 }

@@ -34,13 +34,13 @@ export function formatTable(headers: string[], rows: Array<Cell[]>): string {
  * far (a later, wider cell widens its column from there on). Memory stays one page whatever
  * the number of rows. Nothing is printed for no rows. Returns how many rows were printed.
  */
-export function streamTable(
+export async function streamTable(
   headers: string[],
-  rows: Iterable<Cell[]>,
+  rows: AsyncIterable<Cell[]> | Iterable<Cell[]>,
   write: (text: string) => void,
   stop: () => boolean = () => false,
   page = 500,
-): number {
+): Promise<number> {
   let widths: number[] | undefined;
   let batch: string[][] = [];
   let n = 0;
@@ -60,7 +60,7 @@ export function streamTable(
     if (batch.length) write(batch.map((r) => lineOf(r, widths!)).join("\n"));
     batch = [];
   };
-  for (const r of rows) {
+  for await (const r of rows) {
     batch.push(r.map(text));
     n++;
     if (batch.length >= page) {

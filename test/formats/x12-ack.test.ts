@@ -80,7 +80,7 @@ describe("997 functional acknowledgment for every X12 interchange taken in", () 
     s.write("in/wms/east/inv-1.x12", text);
     const report = await s.run({ now: () => Date.parse("2026-11-20T10:00:00Z") });
     expect(report.files[0].status).toBe("loaded_with_rejects");
-    expect(s.levels().map((r) => r.sku)).toEqual(["A-1", "D-4"]);
+    expect((await s.levels()).map((r) => r.sku)).toEqual(["A-1", "D-4"]);
     // the operator hears of both: the business reject and the syntax error, each naming its segment
     expect(report.files[0].rejects.map((r) => r.reason)).toEqual([
       expect.stringMatching(/not a whole number/),
@@ -226,7 +226,7 @@ describe("997 functional acknowledgment for every X12 interchange taken in", () 
     expect(report.files[0].rejects[0].reason).toMatch(
       /interchange 000000777 from ZZ\/WAREHOUSE was already received \(in inv-1\.x12/,
     );
-    expect(s.levels().map((l) => l.available)).toEqual([5]);
+    expect((await s.levels()).map((l) => l.available)).toEqual([5]);
     const [, second] = acks(s);
     expect(segs(second)).toEqual([
       expect.stringMatching(/^ISA\*/),
@@ -241,7 +241,7 @@ describe("997 functional acknowledgment for every X12 interchange taken in", () 
     s.write("in/wms/east/inv-1.x12", interchange("000000101", [[BIA, "LIN**SK*A-1", "QTY*33*5"]]));
     const first = await s.run();
     expect(first.files[0].status).toBe("loaded");
-    expect(s.read((store) => store.edi.pendingAcks("acme/warehouse/east"))[0].error).toBeTruthy();
+    expect((await s.read((store) => store.edi.pendingAcks("acme/warehouse/east")))[0].error).toBeTruthy();
     rmSync(s.path("out"));
     await s.run();
     const sent = acks(s);

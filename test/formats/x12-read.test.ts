@@ -197,7 +197,7 @@ describe("X12 input as real partners send it", () => {
       expect.stringMatching(/^interchange 000000202 rejected: IEA02 "000000299" does not match ISA13/),
       expect.stringMatching(/^interchange 000000202 rejected/),
     ]);
-    expect(interchanges.map((i) => [i.control, i.problem?.code])).toEqual([
+    expect(interchanges.map((i) => [i.control, (i.problem as { code?: string } | undefined)?.code])).toEqual([
       ["000000201", undefined],
       ["000000202", "001"],
       ["000000203", undefined],

@@ -129,9 +129,9 @@ describe("X12 846 out: the envelope", () => {
     s.inventory("east", "inv.csv", ["A-1,5,,,2026-11-20T08:00:00Z"]);
     await s.run();
     // a run that reserved numbers and died before its file was delivered
-    const store = openStore(s.path("state", "stockfeed.sqlite"));
-    expect(store.edi.reserveControlNumbers("ZZ:ACME>01:123456789", 1)).toEqual({ isa: 2, gs: 2, st: 2 });
-    store.close();
+    const store = await openStore(s.path("state", "stockfeed.sqlite"));
+    expect(await store.edi.reserveControlNumbers("ZZ:ACME>01:123456789", 1)).toEqual({ isa: 2, gs: 2, st: 2 });
+    await store.close();
     await s.run();
     const [first, second] = [outputText(s, "edi", 0), outputText(s, "edi", 1)].map((t) => segments(t));
     expect([first[0][13], first[1][6], first[2][2]]).toEqual(["000000001", "1", "0001"]);
@@ -364,12 +364,9 @@ describe("X12 846 out: data that fights the format never breaks the interchange"
       1,
     );
     // View Product Sync does not claim they were sent
-    expect(
-      s
-        .productSync("edi")
-        .filter((r) => r.lastCartSyncAt !== "NEVER")
-        .map((r) => r.sku),
-    ).toEqual(["GOOD-1"]);
+    expect((await s.productSync("edi")).filter((r) => r.lastCartSyncAt !== "NEVER").map((r) => r.sku)).toEqual([
+      "GOOD-1",
+    ]);
     // and explain says why the cart never got it
     const out: string[] = [];
     await main(["explain", "--config", s.configPath, "--cart", "edi", "--sku", "BAD*2", "--json"], {
@@ -565,7 +562,7 @@ describe("restampX12: an earlier file of the writer, as a new interchange", () =
         const ctx = (n: number, now: string) => ({
           now: Date.parse(now),
           plannedRecords: 10,
-          envelope: { settings: envelope, reserve: () => ({ isa: n, gs: n, st: n * 10 }) },
+          envelope: { settings: envelope, reserve: async () => ({ isa: n, gs: n, st: n * 10 }) },
         });
         const render = async (name: string, c: ReturnType<typeof ctx>) => {
           const w = await createX12Writer(join(dir, name), headers, o, c);

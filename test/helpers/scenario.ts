@@ -8,6 +8,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { runOnce, type RunOptions, type RunReport } from "../../src/pipeline.js";
 import type { LoadedConfig } from "../../src/config/load.js";
 import type { ExplainFacts } from "../../src/domain/explain.js";
+import { collect } from "../../src/util/iterate.js";
 import { openStore, type FileRow, type LocationRow, type ProductSyncRow, type Store } from "../../src/state/store.js";
 import Database from "better-sqlite3";
 
@@ -159,28 +160,28 @@ export class Scenario {
   }
 
   /** Reads the state through the Store's interface, as the CLI does. */
-  read<T>(fn: (store: Store, config: LoadedConfig) => T): T {
+  async read<T>(fn: (store: Store, config: LoadedConfig) => Promise<T>): Promise<T> {
     const config = loadConfig(this.configPath);
-    const store = openStore(config.statePath);
+    const store = await openStore(config.statePath);
     try {
-      return fn(store, config);
+      return await fn(store, config);
     } finally {
-      store.close();
+      await store.close();
     }
   }
 
   /** One warehouse's levels (Locations & Products), SKU by SKU. */
-  levels(warehouse = "east"): LocationRow[] {
-    return this.read((store) => [...store.queries.locationRows(warehouse, [this.merchant])]);
+  levels(warehouse = "east"): Promise<LocationRow[]> {
+    return this.read((store) => collect(store.queries.locationRows(warehouse, [this.merchant])));
   }
 
   /** The files in the ledger, in the order taken. */
-  files(): FileRow[] {
-    return this.read((store) => [...store.queries.files([this.merchant])]);
+  files(): Promise<FileRow[]> {
+    return this.read((store) => collect(store.queries.files([this.merchant])));
   }
 
   /** What explain knows of a code for a cart: its levels, stale records, order lines... */
-  facts(cart: string, code: string): ExplainFacts {
+  facts(cart: string, code: string): Promise<ExplainFacts> {
     return this.read((store, config) => {
       const k = config.merchants.flatMap((m) => m.carts).find((c) => c.config.id === cart)!;
       return store.queries.explainFacts(config, k, code, Date.now());
@@ -188,10 +189,10 @@ export class Scenario {
   }
 
   /** View Product Sync of a cart: each code with its last sync and last quantity. */
-  productSync(cart: string): ProductSyncRow[] {
+  productSync(cart: string): Promise<ProductSyncRow[]> {
     return this.read((store, config) => {
       const k = config.merchants.flatMap((m) => m.carts).find((c) => c.config.id === cart)!;
-      return [...store.queries.productSync(k)];
+      return collect(store.queries.productSync(k));
     });
   }
 

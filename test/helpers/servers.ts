@@ -148,23 +148,20 @@ export async function startFtpServer(
     log: quietLog as never,
     ...(cert ? { tls: { key: readFileSync(cert.keyPath), cert: readFileSync(cert.certPath) } } : {}),
   });
-  server.on(
-    "login",
-    (
-      { connection, username, password: given }: { connection: never; username: string; password: string },
-      resolve: (r: { root: string }) => void,
-      reject: (e: Error) => void,
-    ) => {
-      if (username !== user || given !== password) return reject(new Error("Login incorrect"));
-      if (!opts.extraNames) return resolve({ root });
-      class HostileFileSystem extends FileSystem {
-        override async list(path = ".") {
-          return [...(await super.list(path)), ...opts.extraNames!.map(fakeStat)];
-        }
+  server.on("login", ((
+    { connection, username, password: given }: { connection: never; username: string; password: string },
+    resolve: (r: { root: string }) => void,
+    reject: (e: Error) => void,
+  ) => {
+    if (username !== user || given !== password) return reject(new Error("Login incorrect"));
+    if (!opts.extraNames) return resolve({ root });
+    class HostileFileSystem extends FileSystem {
+      override async list(path = ".") {
+        return [...(await super.list(path)), ...opts.extraNames!.map(fakeStat)];
       }
-      resolve({ fs: new HostileFileSystem(connection, { root, cwd: "/" }) } as never);
-    },
-  );
+    }
+    resolve({ fs: new HostileFileSystem(connection, { root, cwd: "/" }) } as never);
+  }) as never);
   server.on("client-error", () => undefined);
   await server.listen();
   const passwordEnv = secretEnv(password);
@@ -303,7 +300,7 @@ function serveSftp(sftp: ssh2.SFTPWrapper, root: string, extraNames: string[]): 
   let nextHandle = 1;
   const local = (p: string) => join(root, posix.resolve("/", p));
   const handleOf = (buf: Buffer) => (buf.length === 4 ? handles.get(buf.readUInt32BE(0)) : undefined);
-  const newHandle = (h: { fd?: number; dir?: string; path: string }) => {
+  const newHandle = (h: { fd?: number; dir?: string; entries?: string[]; extra?: string[]; path: string }) => {
     const id = nextHandle++;
     handles.set(id, h);
     const b = Buffer.alloc(4);

@@ -14,7 +14,7 @@ let dir: string | undefined;
 afterEach(() => dir && rmSync(dir, { recursive: true, force: true }));
 
 describe("migrations", () => {
-  it("carry what carts were sent, and the lines of a file still waiting in the outbox, into schema 5", () => {
+  it("carry what carts were sent, and the lines of a file still waiting in the outbox, into schema 5", async () => {
     dir = mkdtempSync(join(tmpdir(), "stockfeed-migrate-"));
     const path = join(dir, "state.sqlite");
     const old = new Database(path);
@@ -43,27 +43,28 @@ describe("migrations", () => {
       .run();
     old.close();
 
-    const store = openStore(path);
+    const store = await openStore(path);
+    // the migration test reads the tables themselves: what the schema holds is its subject
+    const db = new Database(path, { readonly: true });
     try {
       const view = () =>
-        store.db.prepare("SELECT code, quantity, sync_id AS sync, synced_at AS at FROM sku_sync ORDER BY code").all();
+        db.prepare("SELECT code, quantity, sync_id AS sync, synced_at AS at FROM sku_sync ORDER BY code").all();
       // while file 2 waits, what counts as sent is file 1
       expect(view()).toEqual([
         { code: "A", quantity: 10, sync: 1, at: 1000 },
         { code: "B", quantity: 4, sync: 1, at: 1000 },
       ]);
       // once it is delivered, its lines count, without touching them
-      store.carts.markDelivered(2, { fileName: "shop-2.csv", location: "/out/shop-2.csv" });
+      await store.carts.markDelivered(2, { fileName: "shop-2.csv", location: "/out/shop-2.csv", at: 2500 });
       expect(view()).toEqual([
         { code: "A", quantity: 7, sync: 2, at: 2000 },
         { code: "B", quantity: 4, sync: 1, at: 1000 },
         { code: "C", quantity: 2, sync: 2, at: 2000 },
       ]);
-      expect(store.db.prepare("SELECT sku, reason FROM sync_skipped").all()).toEqual([
-        { sku: "E", reason: "unsendable" },
-      ]);
+      expect(db.prepare("SELECT sku, reason FROM sync_skipped").all()).toEqual([{ sku: "E", reason: "unsendable" }]);
     } finally {
-      store.close();
+      db.close();
+      await store.close();
     }
   });
 });

@@ -119,7 +119,7 @@ export function transportContract(label: string, start: () => Promise<TestServer
       expect(s.latest("shop")).toEqual({ A: 10 });
       const again = await s.run();
       expect(again.files).toEqual([]);
-      expect(s.files().map((f) => ({ name: f.name, status: f.status }))).toEqual([
+      expect((await s.files()).map((f) => ({ name: f.name, status: f.status }))).toEqual([
         { name: "inv.csv", status: "loaded" },
       ]);
     });
@@ -168,7 +168,7 @@ export function transportContract(label: string, start: () => Promise<TestServer
       const r = await s.run();
       expect(r.files.map((f) => f.name).sort()).toEqual(["ahead.csv", "behind.csv"]);
       expect((await s.run()).files).toEqual([]);
-      const asOf = s.levels("east");
+      const asOf = await s.levels("east");
       expect(asOf[0].asOf).toBeLessThanOrEqual(Date.now());
       expect(asOf[0].asOf).toBeGreaterThanOrEqual(before - 1000);
     });
@@ -225,7 +225,7 @@ export function transportContract(label: string, start: () => Promise<TestServer
           expect(proxy.cuts()).toBe(1);
           expect(r.exitCode).toBe(1);
           expect(r.files.map((f) => [f.name, f.status])).toEqual([["big.csv", "failed"]]);
-          expect(s.files()).toEqual([]);
+          expect(await s!.files()).toEqual([]);
           const spool = s!.path("work/spool/acme/inventory/east");
           expect(existsSync(spool) ? readdirSync(spool).filter((n) => n !== ".meta") : []).toEqual([]);
           const again = await s!.run();
@@ -295,7 +295,7 @@ export function transportContract(label: string, start: () => Promise<TestServer
       expect(r.errors).toEqual([]);
       expect(r.files).toEqual([]);
       expect(existsSync(join(server.root, dir, "in/east/archive/inv.csv"))).toBe(true);
-      expect(s.files().map((f) => ({ name: f.name, status: f.status }))).toEqual([
+      expect((await s.files()).map((f) => ({ name: f.name, status: f.status }))).toEqual([
         { name: "inv.csv", status: "loaded" },
       ]);
       expect(s.latest("shop")).toEqual({ A: 10 });
@@ -311,7 +311,7 @@ export function transportContract(label: string, start: () => Promise<TestServer
       expect(r.files.map((f) => [f.name, f.status])).toEqual([["inv.csv", "loaded"]]);
       expect(existsSync(join(server.root, dir, "in/east/archive/inv.csv"))).toBe(true);
       expect((await s.run()).files).toEqual([]);
-      expect(s.files()).toHaveLength(1);
+      expect(await s.files()).toHaveLength(1);
     });
 
     it("delivers a cart file under a temporary name then renames it: a reader polling the folder never sees part of it", async () => {
@@ -390,7 +390,7 @@ export function transportContract(label: string, start: () => Promise<TestServer
       const r = await s.run();
       expect(r.carts[0]).toMatchObject({ action: "skipped", delivered: ["shop-0001.csv"] });
       expect(readdirSync(join(server.root, dir, "out/shop"))).toEqual(["shop-0001.csv"]);
-      expect(s.read((store, config) => store.queries.cartStatus(config))).toEqual([
+      expect(await s.read((store, config) => store.queries.cartStatus(config))).toEqual([
         expect.objectContaining({
           cart: "shop",
           lastSync: expect.objectContaining({ file: "shop-0001.csv" }),

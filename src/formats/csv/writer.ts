@@ -47,7 +47,7 @@ export async function createCsvWriter(
     flushBatch();
     return out.maybeFlush()?.then(() => undefined);
   };
-  if (headers && o.header) write(headers);
+  if (headers && o.header) void write(headers); // the header alone never fills a batch
   return {
     write,
     close: () => {

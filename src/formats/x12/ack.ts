@@ -202,17 +202,17 @@ export function buildAck(
  * the control numbers it takes from `reserve`; undefined when the interchange calls for none
  * (a 997 or TA1 coming back). The format's `acknowledge` capability.
  */
-export function acknowledge(
+export async function acknowledge(
   i: InterchangeSummary,
   readerOptions: unknown,
   settings: AckSettings,
-  reserve: (partner: string, groups: number, sets: number) => ControlNumbers,
+  reserve: (partner: string, groups: number, sets: number) => Promise<ControlNumbers>,
   now: number,
-): Acknowledgment | undefined {
+): Promise<Acknowledgment | undefined> {
   const plan = ackPlan(i, settings);
   if (!plan.ta1 && plan.groups.length === 0) return undefined;
   const { sender, receiver, partner } = ackParties(i);
-  const control = reserve(partner, plan.groups.length, Math.max(1, plan.groups.length));
+  const control = await reserve(partner, plan.groups.length, Math.max(1, plan.groups.length));
   const expected = (readerOptions as { transaction: string }).transaction;
   const content = buildAck(i, expected, control, now, settings)!;
   return { sender: sender.id, receiver: receiver.id, control: controlText(control.isa, 9), content };

@@ -137,10 +137,7 @@ class EnvelopeWalk {
   /** ISA13s of this file by sender, and where first seen */
   private seen = new Map<string, number>();
 
-  constructor(
-    private readonly collect: boolean,
-    private readonly seenBefore?: (i: InterchangeSummary) => string | undefined,
-  ) {}
+  constructor(private readonly collect: boolean) {}
 
   /** Feeds one segment; returns the transaction set it closed, if any. */
   push(s: Segment): Transaction | undefined {
@@ -279,10 +276,7 @@ class EnvelopeWalk {
     const key = `${i.senderQualifier}:${i.senderId}:${i.receiverQualifier}:${i.receiverId}:${num(i.control) ?? i.control}`;
     const first = this.seen.get(key);
     if (first !== undefined) i.duplicateOf = `this file, the interchange at segment ${first}`;
-    else {
-      this.seen.set(key, s.index);
-      i.duplicateOf = this.seenBefore?.(i);
-    }
+    else this.seen.set(key, s.index);
     return closed;
   }
 
@@ -449,15 +443,17 @@ export async function* x12Transactions(
   open: () => AsyncIterable<Segment>,
   options: {
     /** where the same interchange was loaded before, if it was */
-    seenInterchange?: (i: InterchangeSummary) => string | undefined;
+    seenInterchange?: (i: InterchangeSummary) => Promise<string | undefined>;
     /** receives the file's structure once checked, for acknowledgments and the report */
     structure?: (s: X12Structure) => void;
   } = {},
 ): AsyncGenerator<Transaction> {
-  const first = new EnvelopeWalk(false, options.seenInterchange);
+  const first = new EnvelopeWalk(false);
   for await (const s of open()) first.push(s);
   first.end();
   const checked = first.structure;
+  // an interchange not repeated within the file may have been received in an earlier one
+  if (options.seenInterchange) for (const i of checked.interchanges) i.duplicateOf ??= await options.seenInterchange(i);
   options.structure?.(checked);
 
   const second = new EnvelopeWalk(true);

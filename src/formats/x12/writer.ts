@@ -91,7 +91,7 @@ export async function createX12Writer(
   if (bad) throw new Error(bad);
   const perTransaction = envelope.maxRecordsPerTransaction;
   const transactions = Math.max(1, Math.ceil(ctx.plannedRecords / perTransaction));
-  const control = ctx.envelope.reserve(transactions);
+  const control = await ctx.envelope.reserve(transactions);
   const clock = x12Clock(ctx.now, envelope.timeZone);
 
   // where each column's value goes: segment of the record template, element position
@@ -179,7 +179,7 @@ export async function restampX12(from: string, file: string, o: X12WriterOptions
   const d = delimsOf(envelope);
   const encoding = envelope.charset === "utf8" ? "utf8" : "latin1";
   const transactions = Math.max(1, Math.ceil(ctx.plannedRecords / envelope.maxRecordsPerTransaction));
-  const control = ctx.envelope.reserve(transactions);
+  const control = await ctx.envelope.reserve(transactions);
   const headers = headerSegmentsOf(o, control, x12Clock(ctx.now, envelope.timeZone));
   const out = await createOutputFile(file, encoding);
   try {

@@ -1,7 +1,7 @@
 import { skipReasonSql } from "../../domain/sendable.js";
 import { levelForCartSql } from "../../domain/allocation.js";
 import { NO_SKIPS, type CartComputation, type CartRow, type DiffRow, type SkipReason } from "../types.js";
-import type { RenderedFile, SqliteCarts } from "./carts.js";
+import { insertCartSync, type RenderedFile } from "./carts.js";
 import type { Db } from "./slice.js";
 
 /**
@@ -17,20 +17,23 @@ export interface CartLines {
   /** lines and units the file will carry, and the products left out by reason */
   totals(): { rows: number; units: number; skipped: Record<SkipReason, number> };
   /** the lines in code order */
-  rows(): IterableIterator<CartRow>;
+  rows(): AsyncGenerator<CartRow>;
   /** the lines for the render loop, a page at a time: [code, sku, quantity, available, asOf] */
-  pages(want: { available: boolean; asOf: boolean }): Generator<[string, string, number, number | null, number | null]>;
+  pages(want: { available: boolean; asOf: boolean }): AsyncGenerator<CartPageRow[]>;
   /** up to `perReason` of the products left out for each reason */
-  examples(perReason: number): Array<{ sku: string; code: string | null; skip: SkipReason }>;
+  examples(perReason: number): Promise<Array<{ sku: string; code: string | null; skip: SkipReason }>>;
   /** lines the writer could not carry: left out of the file and of what it records as sent */
-  markUnsendable(lines: Array<{ code: string; sku: string; reason?: string }>): void;
+  markUnsendable(lines: Array<{ code: string; sku: string; reason?: string }>): Promise<void>;
   /** what the lines change against the last file delivered to the cart */
-  diffAgainstLastDelivery(): { added: DiffRow[]; removed: DiffRow[]; changed: DiffRow[]; unchanged: number };
+  diffAgainstLastDelivery(): Promise<{ added: DiffRow[]; removed: DiffRow[]; changed: DiffRow[]; unchanged: number }>;
   /** records the rendered file (pending in the outbox) and every line it carries; returns its sync id */
-  record(file: RenderedFile): number;
+  record(file: RenderedFile): Promise<number>;
   /** drops the temporary tables */
-  close(): void;
+  close(): Promise<void>;
 }
+
+/** a line as the render loop takes it: [code, sku, quantity, available, asOf] */
+export type CartPageRow = [string, string, number, number | null, number | null];
 
 /**
  * Makes temp.cart_out every line of the cart's next file, in file order, with why a product
@@ -39,13 +42,7 @@ export interface CartLines {
  * domain's levelForCart, as SQL). cart_out is a view: over the levels themselves for a cart
  * by SKU (no copy of a million lines), over a table built here for a cart by alias code.
  */
-export function computeCartLines(
-  db: Db,
-  c: CartComputation,
-  base: string,
-  carts: SqliteCarts,
-  closed: () => void,
-): CartLines {
+export function computeCartLines(db: Db, c: CartComputation, base: string, closed: () => void): CartLines {
   db.exec("DROP VIEW IF EXISTS temp.cart_out; DROP TABLE IF EXISTS temp.cart_aliased; DELETE FROM cart_unsendable;");
   const cartOutSql = cartOutDefinition(db, c, base);
   db.exec(cartOutSql(false));
@@ -58,7 +55,7 @@ export function computeCartLines(
     if (r.skip === null) Object.assign(totals, { rows: r.n, units: r.units });
     else skipped[r.skip] = r.n;
   }
-  return new SqliteCartLines(db, c, carts, { ...totals, skipped }, cartOutSql, closed);
+  return new SqliteCartLines(db, c, { ...totals, skipped }, cartOutSql, closed);
 }
 
 /**
@@ -109,7 +106,6 @@ class SqliteCartLines implements CartLines {
   constructor(
     private readonly db: Db,
     private readonly c: CartComputation,
-    private readonly carts: SqliteCarts,
     private readonly computed: { rows: number; units: number; skipped: Record<SkipReason, number> },
     private readonly cartOutSql: (withUnsendable: boolean) => string,
     private readonly closed: () => void,
@@ -120,8 +116,8 @@ class SqliteCartLines implements CartLines {
   }
 
   /** The computed lines of the cart's file, in code order (read-only while iterating). */
-  rows(): IterableIterator<CartRow> {
-    return this.db
+  async *rows(): AsyncGenerator<CartRow> {
+    yield* this.db
       .prepare(
         "SELECT code, sku, available, as_of AS asOf, ordered, quantity FROM cart_out WHERE skip IS NULL ORDER BY code",
       )
@@ -133,10 +129,7 @@ class SqliteCartLines implements CartLines {
    * arrays faster than it steps a row at a time): [code, sku, quantity, available, asOf], with
    * available and asOf only when `want` asks for them (null otherwise).
    */
-  *pages(want: {
-    available: boolean;
-    asOf: boolean;
-  }): Generator<[string, string, number, number | null, number | null]> {
+  async *pages(want: { available: boolean; asOf: boolean }): AsyncGenerator<CartPageRow[]> {
     // codes are unique among the lines sent (one code on two SKUs is a duplicate alias, left out)
     const page = this.db
       .prepare(
@@ -148,14 +141,14 @@ class SqliteCartLines implements CartLines {
     for (;;) {
       const rows = page.all(after) as Array<[string, string | null, number, number | null, number | null]>;
       for (const r of rows) r[1] ??= r[0];
-      yield* rows as Array<[string, string, number, number | null, number | null]>;
+      yield rows as CartPageRow[];
       if (rows.length < CART_PAGE) return;
       after = rows[rows.length - 1][0];
     }
   }
 
   /** Up to `perReason` of the products left out for each reason (the first in file order). */
-  examples(perReason: number): Array<{ sku: string; code: string | null; skip: SkipReason }> {
+  async examples(perReason: number): Promise<Array<{ sku: string; code: string | null; skip: SkipReason }>> {
     const some = this.db.prepare("SELECT sku, NULLIF(code, '') AS code, skip FROM cart_out WHERE skip = ? LIMIT ?");
     return (Object.keys(NO_SKIPS) as SkipReason[]).flatMap(
       (reason) => some.all(reason, perReason) as Array<{ sku: string; code: string | null; skip: SkipReason }>,
@@ -166,7 +159,12 @@ class SqliteCartLines implements CartLines {
    * What the computed cart lines change against the last file delivered to the cart: codes
    * added, removed, and levels changed (every code of a delivered file carries its sync id).
    */
-  diffAgainstLastDelivery(): { added: DiffRow[]; removed: DiffRow[]; changed: DiffRow[]; unchanged: number } {
+  async diffAgainstLastDelivery(): Promise<{
+    added: DiffRow[];
+    removed: DiffRow[];
+    changed: DiffRow[];
+    unchanged: number;
+  }> {
     const last =
       (
         this.db
@@ -200,9 +198,9 @@ class SqliteCartLines implements CartLines {
     };
   }
 
-  record(file: RenderedFile): number {
+  async record(file: RenderedFile): Promise<number> {
     return this.db.transaction(() => {
-      const id = this.carts.insertSync(file);
+      const id = insertCartSync(this.db, file);
       const s = file;
       // the code's newest line becomes its previous one only if a file with that line set was
       // delivered (one file per cart is pending at a time, this one: older ones were delivered or lost)
@@ -230,7 +228,7 @@ class SqliteCartLines implements CartLines {
     })();
   }
 
-  markUnsendable(lines: Array<{ code: string; sku: string; reason?: string }>): void {
+  async markUnsendable(lines: Array<{ code: string; sku: string; reason?: string }>): Promise<void> {
     const mark = this.db.prepare("INSERT OR IGNORE INTO cart_unsendable (code, sku, detail) VALUES (?, ?, ?)");
     this.db.transaction(() => {
       for (const l of lines) mark.run(l.code, l.sku, l.reason ?? null);
@@ -238,7 +236,7 @@ class SqliteCartLines implements CartLines {
     })();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     // dropped, not emptied: a DELETE of a million lines would touch every page
     this.db.exec(
       "DROP VIEW IF EXISTS temp.cart_out; DROP TABLE IF EXISTS temp.cart_aliased; DELETE FROM cart_unsendable;",

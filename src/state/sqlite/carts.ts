@@ -3,7 +3,7 @@ import type Database from "better-sqlite3";
 import type { CartComputation, LastDelivered, SkipReason } from "../types.js";
 import { computeCartLines, type CartLines } from "./cart-lines.js";
 import type { SqliteInventory } from "./inventory.js";
-import { Slice } from "./slice.js";
+import { Slice, type Db } from "./slice.js";
 
 /** The product of an order line `o` (rule 5 with rule 9's aliases): its SKU, or its alias code's one product. */
 export const ORDER_SKU = orderSkuSql({
@@ -41,7 +41,7 @@ export class SqliteCarts extends Slice {
     super(db);
   }
 
-  lastDelivered(merchant: string, cart: string): LastDelivered | undefined {
+  async lastDelivered(merchant: string, cart: string): Promise<LastDelivered | undefined> {
     return this.db
       .prepare(
         `SELECT s.id, s.synced_at, s.file_name, s.inventory_file_id, s.settings_hash, s.rows, s.units, s.skipped, s.skipped_by,
@@ -52,7 +52,7 @@ export class SqliteCarts extends Slice {
   }
 
   /** The next {seq} for the cart's file name; persisted so it never repeats. */
-  nextSeq(merchant: string, cart: string): number {
+  async nextSeq(merchant: string, cart: string): Promise<number> {
     return this.transaction(() => {
       this.db
         .prepare("INSERT INTO cart_state (merchant, cart, seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING")
@@ -75,10 +75,10 @@ export class SqliteCarts extends Slice {
    */
   private baseTables = new Map<string, { table: string; stamp: number }>();
 
-  private cartBase(c: CartComputation): string {
+  private async cartBase(c: CartComputation): Promise<string> {
     const db = this.db;
     const key = `${c.merchant}\u0000${c.warehouse ?? ""}`;
-    const stamp = this.inventory.dataStamp(c.merchant);
+    const stamp = await this.inventory.dataStamp(c.merchant);
     const known = this.baseTables.get(key);
     if (known?.stamp === stamp) return known.table;
     const table = known?.table ?? `cart_base_${this.baseTables.size}`;
@@ -113,31 +113,31 @@ export class SqliteCarts extends Slice {
   }
 
   /** Cart files rendered but not delivered yet, oldest first. */
-  pendingDeliveries(
+  async pendingDeliveries(
     merchant: string,
     cart: string,
-  ): Array<{ id: number; file_name: string; outbox_path: string; synced_at: number }> {
+  ): Promise<Array<{ id: number; file_name: string; outbox_path: string; synced_at: number }>> {
     return this.db
       .prepare(
         "SELECT id, file_name, outbox_path, synced_at FROM cart_syncs WHERE status = 'pending' AND merchant = ? AND cart = ? ORDER BY id",
       )
-      .all(merchant, cart) as ReturnType<SqliteCarts["pendingDeliveries"]>;
+      .all(merchant, cart) as Awaited<ReturnType<SqliteCarts["pendingDeliveries"]>>;
   }
 
   /** A delivery attempt failed: the file stays pending for the next run. */
-  deliveryFailed(id: number, error: string): void {
+  async deliveryFailed(id: number, error: string): Promise<void> {
     this.db.prepare("UPDATE cart_syncs SET attempts = attempts + 1, error = ? WHERE id = ?").run(error, id);
   }
 
   /** The outbox file of a pending sync is gone: that sync is failed, so the cart's next run makes a new one. */
-  deliveryLost(id: number, error: string): void {
+  async deliveryLost(id: number, error: string): Promise<void> {
     this.db
       .prepare("UPDATE cart_syncs SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'")
       .run(error, id);
   }
 
   /** The file is published: its lines now count as sent (View Product Sync), and it is the cart's last sync. */
-  markDelivered(id: number, d: { fileName: string; location: string; at: number }): void {
+  async markDelivered(id: number, d: { fileName: string; location: string; at: number }): Promise<void> {
     this.transaction(() => {
       const s = this.db.prepare("SELECT merchant, cart FROM cart_syncs WHERE id = ? AND status = 'pending'").get(id) as
         { merchant: string; cart: string } | undefined;
@@ -155,7 +155,7 @@ export class SqliteCarts extends Slice {
     });
   }
 
-  recordFailedSync(s: {
+  async recordFailedSync(s: {
     runId: number;
     merchant: string;
     cart: string;
@@ -163,7 +163,7 @@ export class SqliteCarts extends Slice {
     reason: string;
     fileName: string | null;
     error: string;
-  }): void {
+  }): Promise<void> {
     this.db
       .prepare(
         `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, error)
@@ -172,49 +172,49 @@ export class SqliteCarts extends Slice {
       .run(s);
   }
 
-  /**
-   * A cart file's record, waiting in the outbox (pending) with its line set: its own, or
-   * (`linesOf`) the set of the earlier file whose lines it repeats, which writes no lines.
-   */
-  insertSync(s: RenderedFile & { linesOf?: number }): number {
-    const { linesOf, skipped, ...rest } = s;
-    const row = {
-      sha256: null,
-      ...rest,
-      skipped: Object.values(skipped).reduce((a, b) => a + b, 0),
-      skippedBy: JSON.stringify(skipped),
-    };
-    return this.transaction(() => {
-      const id = Number(
-        this.db
-          .prepare(
-            `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows, units, skipped,
-               bytes, sha256, inventory_file_id, settings_hash, state_at, skipped_by)
-             VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units, @skipped,
-               @bytes, @sha256, @inventoryFileId, @settingsHash, @stateAt, @skippedBy)`,
-          )
-          .run(row).lastInsertRowid,
-      );
-      this.db.prepare("UPDATE cart_syncs SET lines_set = ? WHERE id = ?").run(linesOf ?? id, id);
-      return id;
-    });
-  }
-
   /** A send-all file that repeats the lines of an earlier one (restamped): recorded with that file's line set. */
-  recordRepeat(s: RenderedFile & { linesOf: number }): number {
-    return this.insertSync(s);
+  async recordRepeat(s: RenderedFile & { linesOf: number }): Promise<number> {
+    return insertCartSync(this.db, s);
   }
 
   /**
    * Computes the lines of a cart's next file (rules 5-9, 15): a handle that owns the temporary
    * tables holding them until it is closed. One computation is open at a time.
    */
-  compute(c: CartComputation): CartLines {
+  async compute(c: CartComputation): Promise<CartLines> {
     if (this.open) throw new Error(`the lines of cart ${this.open} are still open: close them first`);
-    const lines = computeCartLines(this.db, c, this.cartBase(c), this, () => (this.open = undefined));
+    const lines = computeCartLines(this.db, c, await this.cartBase(c), () => (this.open = undefined));
     this.open = c.cart;
     return lines;
   }
 
   private open: string | undefined;
+}
+
+/**
+ * A cart file's record, waiting in the outbox (pending) with its line set: its own, or
+ * (`linesOf`) the set of the earlier file whose lines it repeats, which writes no lines.
+ */
+export function insertCartSync(db: Db, s: RenderedFile & { linesOf?: number }): number {
+  const { linesOf, skipped, ...rest } = s;
+  const row = {
+    sha256: null,
+    ...rest,
+    skipped: Object.values(skipped).reduce((a, b) => a + b, 0),
+    skippedBy: JSON.stringify(skipped),
+  };
+  return db.transaction(() => {
+    const id = Number(
+      db
+        .prepare(
+          `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows, units, skipped,
+             bytes, sha256, inventory_file_id, settings_hash, state_at, skipped_by)
+           VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units, @skipped,
+             @bytes, @sha256, @inventoryFileId, @settingsHash, @stateAt, @skippedBy)`,
+        )
+        .run(row).lastInsertRowid,
+    );
+    db.prepare("UPDATE cart_syncs SET lines_set = ? WHERE id = ?").run(linesOf ?? id, id);
+    return id;
+  })();
 }

@@ -13,7 +13,11 @@ export class SqliteEdi extends Slice {
   /**
    * The next control numbers for one interchange to the partner: its ISA13, `groups` GS06s and `transactions` ST02s.
    */
-  reserveControlNumbers(partner: string, transactions: number, groups = 1): { isa: number; gs: number; st: number } {
+  async reserveControlNumbers(
+    partner: string,
+    transactions: number,
+    groups = 1,
+  ): Promise<{ isa: number; gs: number; st: number }> {
     const run = () => {
       const last = (this.db.prepare("SELECT isa, gs, st FROM x12_control WHERE partner = ?").get(partner) as
         { isa: number; gs: number; st: number } | undefined) ?? { isa: 0, gs: 0, st: 0 };
@@ -31,7 +35,7 @@ export class SqliteEdi extends Slice {
   }
 
   /** Where an interchange (sender, receiver, control number) was received and loaded before. */
-  findReceivedInterchange(sender: string, receiver: string, control: string): string | undefined {
+  async findReceivedInterchange(sender: string, receiver: string, control: string): Promise<string | undefined> {
     const r = this.db
       .prepare(
         "SELECT f.name, f.taken_at FROM x12_received x JOIN files f ON f.id = x.file_id WHERE x.sender = ? AND x.receiver = ? AND x.control = ?",
@@ -40,13 +44,13 @@ export class SqliteEdi extends Slice {
     return r ? `in ${r.name}, taken ${new Date(r.taken_at).toISOString()}` : undefined;
   }
 
-  recordReceivedInterchange(sender: string, receiver: string, control: string, fileId: number): void {
+  async recordReceivedInterchange(sender: string, receiver: string, control: string, fileId: number): Promise<void> {
     this.db
       .prepare("INSERT OR IGNORE INTO x12_received (sender, receiver, control, file_id) VALUES (?, ?, ?, ?)")
       .run(sender, receiver, control, fileId);
   }
 
-  addAck(a: { fileId: number; source: string; name: string; content: string; createdAt: number }): void {
+  async addAck(a: { fileId: number; source: string; name: string; content: string; createdAt: number }): Promise<void> {
     this.db
       .prepare(
         "INSERT INTO acks (file_id, source, name, content, created_at) VALUES (@fileId, @source, @name, @content, @createdAt)",
@@ -55,17 +59,19 @@ export class SqliteEdi extends Slice {
   }
 
   /** Acknowledgments not delivered yet, oldest first, with why the last attempt failed (null before one). */
-  pendingAcks(source: string): Array<{ id: number; name: string; content: string; error: string | null }> {
+  async pendingAcks(
+    source: string,
+  ): Promise<Array<{ id: number; name: string; content: string; error: string | null }>> {
     return this.db
       .prepare("SELECT id, name, content, error FROM acks WHERE source = ? AND delivered_at IS NULL ORDER BY id")
       .all(source) as Array<{ id: number; name: string; content: string; error: string | null }>;
   }
 
-  ackDelivered(id: number, at: number, location: string): void {
+  async ackDelivered(id: number, at: number, location: string): Promise<void> {
     this.db.prepare("UPDATE acks SET delivered_at = ?, location = ?, error = NULL WHERE id = ?").run(at, location, id);
   }
 
-  ackFailed(id: number, error: string): void {
+  async ackFailed(id: number, error: string): Promise<void> {
     this.db.prepare("UPDATE acks SET error = ? WHERE id = ?").run(error, id);
   }
 }

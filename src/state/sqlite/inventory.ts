@@ -5,11 +5,11 @@ import { Slice } from "./slice.js";
 export class SqliteInventory extends Slice {
   // ---- inventory (rules 2, 13, 14) ---------------------------------------
 
-  clearInventoryStage(): void {
+  async clearInventoryStage(): Promise<void> {
     this.db.exec("DELETE FROM stage_inventory; DELETE FROM stage_seen;");
   }
 
-  stageInventory(rows: readonly StagedInventory[]): void {
+  async stageInventory(rows: readonly StagedInventory[]): Promise<void> {
     const insert = this.db.prepare(
       "INSERT INTO stage_inventory (sku, available, on_hand, as_of, written_as_of, line) VALUES (?, ?, ?, ?, ?, ?)",
     );
@@ -17,8 +17,10 @@ export class SqliteInventory extends Slice {
   }
 
   /** a SKU named by a rejected line: it keeps its level, and a full snapshot must not zero it */
-  stageSeenSku(sku: string, line: number): void {
-    this.db.prepare("INSERT OR IGNORE INTO stage_seen (sku, line) VALUES (?, ?)").run(sku, line);
+  /** SKUs named by rejected lines of the file being loaded, in line order (the first line of each is kept) */
+  async stageSeenSkus(seen: ReadonlyArray<{ sku: string; line: number }>): Promise<void> {
+    const put = this.db.prepare("INSERT OR IGNORE INTO stage_seen (sku, line) VALUES (?, ?)");
+    for (const r of seen) put.run(r.sku, r.line);
   }
 
   /**
@@ -26,7 +28,7 @@ export class SqliteInventory extends Slice {
    * whose lots add up beyond `maxSum`, are not applied (a partial or overflowing sum would be
    * a wrong level): each becomes a reject naming why, and the SKU keeps its previous level.
    */
-  holdIncompleteSkus(fileId: number, skuField: string, maxSum: number): HeldLines {
+  async holdIncompleteSkus(fileId: number, skuField: string, maxSum: number): Promise<HeldLines> {
     const db = this.db;
     // TOTAL is a float and never overflows: it finds the sums to refuse before any exact SUM runs
     db.prepare(
@@ -57,7 +59,7 @@ export class SqliteInventory extends Slice {
   }
 
   /** Lines staged (after holdIncompleteSkus: the lines that load). */
-  stagedInventoryLines(): number {
+  async stagedInventoryLines(): Promise<number> {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM stage_inventory").get() as { n: number }).n;
   }
 
@@ -68,20 +70,20 @@ export class SqliteInventory extends Slice {
    * list, as of the snapshot's time: the newest as-of written on its lines (the file's time
    * when none carries one); a level newer than that is kept.
    */
-  applyInventoryStage(p: {
+  async applyInventoryStage(p: {
     fileId: number;
     merchant: string;
     warehouse: string;
     full: boolean;
     defaultAsOf: number;
     now: number;
-  }): {
+  }): Promise<{
     loaded: number;
     stale: number;
     zeroed: number;
     applied: number;
     asOf: number;
-  } {
+  }> {
     const db = this.db;
     db.exec("DROP TABLE IF EXISTS temp.stage_sum");
     db.exec(`CREATE TEMP TABLE stage_sum AS
@@ -137,11 +139,11 @@ export class SqliteInventory extends Slice {
 
   // ---- orders (rule 5: one order line counts once) -----------------------
 
-  clearOrderStage(): void {
+  async clearOrderStage(): Promise<void> {
     this.db.exec("DELETE FROM stage_orders");
   }
 
-  stageOrders(rows: readonly StagedOrder[]): void {
+  async stageOrders(rows: readonly StagedOrder[]): Promise<void> {
     const insert = this.db.prepare(
       "INSERT INTO stage_orders (order_id, line, sku, quantity, ordered_at, status, file_line, replace) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -154,7 +156,7 @@ export class SqliteInventory extends Slice {
    * never added twice. An order whose lines replace its earlier ones (a replace PO) has its
    * earlier lines that are not repeated cancelled: they are no longer ordered (rule 5).
    */
-  applyOrderStage(p: { fileId: number; merchant: string; cart: string }): void {
+  async applyOrderStage(p: { fileId: number; merchant: string; cart: string }): Promise<void> {
     this.db
       .prepare(
         `UPDATE orders SET status = 'cancelled', file_id = @fileId, times_seen = times_seen + 1
@@ -176,17 +178,17 @@ export class SqliteInventory extends Slice {
 
   // ---- catalogs and aliases: each file is the full list ------------------
 
-  clearCatalog(merchant: string, cart: string): void {
+  async clearCatalog(merchant: string, cart: string): Promise<void> {
     this.db.prepare("DELETE FROM catalog WHERE merchant = ? AND cart = ?").run(merchant, cart);
   }
 
   /** `product`: the product's canonical fields as JSON (product sync sends them to a WMS) */
-  addCatalog(p: {
+  async addCatalog(p: {
     fileId: number;
     merchant: string;
     cart: string;
     rows: Iterable<{ sku: string; inventoryEnabled: boolean; product?: string }>;
-  }): void {
+  }): Promise<void> {
     const insert = this.db.prepare(
       `INSERT INTO catalog (merchant, cart, sku, inventory_enabled, file_id, product) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (merchant, cart, sku) DO UPDATE SET inventory_enabled = excluded.inventory_enabled, product = excluded.product`,
@@ -195,15 +197,15 @@ export class SqliteInventory extends Slice {
       insert.run(p.merchant, p.cart, r.sku, r.inventoryEnabled ? 1 : 0, p.fileId, r.product ?? null);
   }
 
-  clearAliases(merchant: string): void {
+  async clearAliases(merchant: string): Promise<void> {
     this.db.prepare("DELETE FROM aliases WHERE merchant = ?").run(merchant);
   }
 
-  addAliases(p: {
+  async addAliases(p: {
     fileId: number;
     merchant: string;
     rows: Iterable<{ sku: string; aliasType: string; code: string }>;
-  }): void {
+  }): Promise<void> {
     const insert = this.db.prepare(
       "INSERT OR IGNORE INTO aliases (merchant, sku, alias_type, code, file_id) VALUES (?, ?, ?, ?, ?)",
     );
@@ -211,7 +213,7 @@ export class SqliteInventory extends Slice {
   }
 
   /** Every SKU of the alias list is a product of the merchant (after the list's last addAliases). */
-  aliasProducts(merchant: string): void {
+  async aliasProducts(merchant: string): Promise<void> {
     this.db
       .prepare(
         "INSERT OR IGNORE INTO products (merchant, sku) SELECT DISTINCT merchant, sku FROM aliases WHERE merchant = ?",
@@ -220,7 +222,7 @@ export class SqliteInventory extends Slice {
   }
 
   /** The newest inventory file that changed a level in the cart's warehouses (rule 4's news). */
-  newestInventoryFile(merchant: string, warehouse: string | null): number | null {
+  async newestInventoryFile(merchant: string, warehouse: string | null): Promise<number | null> {
     const r = this.db
       .prepare(
         `SELECT MAX(id) AS id FROM files WHERE merchant = @merchant AND kind = 'inventory' AND applied > 0
@@ -230,7 +232,7 @@ export class SqliteInventory extends Slice {
     return r.id;
   }
 
-  hasInventory(merchant: string, warehouse: string | null): boolean {
+  async hasInventory(merchant: string, warehouse: string | null): Promise<boolean> {
     return !!this.db
       .prepare(
         "SELECT 1 FROM inventory WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse) LIMIT 1",
@@ -239,7 +241,7 @@ export class SqliteInventory extends Slice {
   }
 
   /** The merchant's newest file (any kind, any outcome): cart lines computed at the same stamp are the same lines. */
-  dataStamp(merchant: string): number {
+  async dataStamp(merchant: string): Promise<number> {
     return (
       (this.db.prepare("SELECT MAX(id) AS id FROM files WHERE merchant = ?").get(merchant) as { id: number | null })
         .id ?? 0

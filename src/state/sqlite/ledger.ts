@@ -17,12 +17,12 @@ const NO_COUNTS: Required<FileCounts> = {
 export class SqliteLedger extends Slice {
   // ---- runs ---------------------------------------------------------------
 
-  startRun(now: number): number {
+  async startRun(now: number): Promise<number> {
     return Number(
       this.db.prepare("INSERT INTO runs (started_at, status) VALUES (?, 'running')").run(now).lastInsertRowid,
     );
   }
-  finishRun(id: number, now: number, status: string, summary: unknown): void {
+  async finishRun(id: number, now: number, status: string, summary: unknown): Promise<void> {
     this.db
       .prepare("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?")
       .run(now, status, JSON.stringify(summary), id);
@@ -30,7 +30,10 @@ export class SqliteLedger extends Slice {
 
   // ---- the file ledger ----------------------------------------------------
 
-  findLoaded(source: string, sha256: string): { id: number; name: string; taken_at: number } | undefined {
+  async findLoaded(
+    source: string,
+    sha256: string,
+  ): Promise<{ id: number; name: string; taken_at: number } | undefined> {
     return this.db
       .prepare(
         "SELECT id, name, taken_at FROM files WHERE source = ? AND sha256 = ? AND status IN ('loaded','loaded_with_rejects')",
@@ -39,23 +42,25 @@ export class SqliteLedger extends Slice {
   }
 
   /** The ledger's entry for this exact file of this source (path, size, server mtime), if it was taken before. */
-  findTaken(
+  async findTaken(
     source: string,
     name: string,
     size: number,
     mtime: number,
-  ): { id: number; status: string; sha256: string; stored_at: string | null; rows_rejected: number } | undefined {
+  ): Promise<
+    { id: number; status: string; sha256: string; stored_at: string | null; rows_rejected: number } | undefined
+  > {
     return this.db
       .prepare(
         "SELECT id, status, sha256, stored_at, rows_rejected FROM files WHERE source = ? AND name = ? AND size = ? AND mtime = ? AND status <> 'loading' ORDER BY id LIMIT 1",
       )
-      .get(source, name, size, mtime) as ReturnType<SqliteLedger["findTaken"]>;
+      .get(source, name, size, mtime) as Awaited<ReturnType<SqliteLedger["findTaken"]>>;
   }
 
   /** What earlier listings of a source showed (see transports/incoming.ts). */
   listingMemory(source: string): ListingMemory {
     return {
-      recall: () =>
+      recall: async () =>
         new Map(
           (
             this.db
@@ -63,7 +68,7 @@ export class SqliteLedger extends Slice {
               .all(source) as Array<{ path: string; size: number; mtime: number; seen_at: number }>
           ).map((r) => [r.path, { size: r.size, mtime: r.mtime, seenAt: r.seen_at }]),
         ),
-      remember: (files, now) =>
+      remember: async (files, now) =>
         this.transaction(() => {
           this.db
             .prepare("DELETE FROM source_listing WHERE source = ? AND path NOT IN (SELECT value FROM json_each(?))")
@@ -78,7 +83,7 @@ export class SqliteLedger extends Slice {
     };
   }
 
-  insertFile(f: FileEntry, status: FileStatus | "loading"): number {
+  async insertFile(f: FileEntry, status: FileStatus | "loading"): Promise<number> {
     return Number(
       this.db
         .prepare(
@@ -89,10 +94,10 @@ export class SqliteLedger extends Slice {
     );
   }
 
-  finishFile(
+  async finishFile(
     id: number,
     r: FileCounts & { status: FileStatus; asOf?: number | null; error?: string | null; storedAt?: string | null },
-  ): void {
+  ): Promise<void> {
     this.db
       .prepare(
         `UPDATE files SET status = @status, rows_read = @rowsRead, rows_loaded = @rowsLoaded, rows_rejected = @rowsRejected,
@@ -102,11 +107,11 @@ export class SqliteLedger extends Slice {
       .run({ ...NO_COUNTS, asOf: null, error: null, storedAt: null, ...r, id });
   }
 
-  setStoredAt(id: number, path: string): void {
+  async setStoredAt(id: number, path: string): Promise<void> {
     this.db.prepare("UPDATE files SET stored_at = ? WHERE id = ?").run(path, id);
   }
 
-  addRejects(fileId: number, errors: readonly RecordError[]): void {
+  async addRejects(fileId: number, errors: readonly RecordError[]): Promise<void> {
     const insert = this.db.prepare(
       "INSERT INTO rejects (file_id, line, field, value, reason, sku, order_id, severity) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -116,8 +121,8 @@ export class SqliteLedger extends Slice {
   }
 
   /** A file's rejects and warnings in line order. */
-  rejectsOf(fileId: number): IterableIterator<StoredReject> {
-    return this.db
+  async *rejectsOf(fileId: number): AsyncGenerator<StoredReject> {
+    yield* this.db
       .prepare(
         "SELECT line, field, value, reason, sku, order_id, severity FROM rejects WHERE file_id = ? ORDER BY line, rowid",
       )

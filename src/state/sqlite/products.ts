@@ -15,12 +15,12 @@ export class ProductStore {
   constructor(private readonly db: Database.Database) {}
 
   /** Upserts a WMS's product master: a product file updates the products it lists. */
-  upsertWarehouseProducts(p: {
+  async upsertWarehouseProducts(p: {
     fileId: number;
     merchant: string;
     warehouse: string;
     rows: Iterable<{ sku: string; product: string }>;
-  }): void {
+  }): Promise<void> {
     const upsert = this.db.prepare(
       `INSERT INTO warehouse_products (merchant, warehouse, sku, product, file_id) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (merchant, warehouse, sku) DO UPDATE SET product = excluded.product, file_id = excluded.file_id`,
@@ -29,7 +29,7 @@ export class ProductStore {
   }
 
   /** The product master entries of one SKU, by warehouse. */
-  warehouseProductLookup(merchant: string): (sku: string) => Map<string, string> {
+  async warehouseProductLookup(merchant: string): Promise<(sku: string) => Map<string, string>> {
     const q = this.db.prepare("SELECT warehouse, product FROM warehouse_products WHERE merchant = ? AND sku = ?");
     return (sku) =>
       new Map(
@@ -38,7 +38,7 @@ export class ProductStore {
   }
 
   /** The newest product master file of the merchant's warehouses (news for carts carrying product details). */
-  newestProductFile(merchant: string, warehouse: string | null): number | null {
+  async newestProductFile(merchant: string, warehouse: string | null): Promise<number | null> {
     const r = this.db
       .prepare(
         "SELECT MAX(file_id) AS id FROM warehouse_products WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse)",
@@ -48,21 +48,21 @@ export class ProductStore {
   }
 
   /** A cart's catalog products (canonical fields, JSON), in SKU order. */
-  catalogProducts(merchant: string, cart: string): Iterable<{ sku: string; product: string | null }> {
-    return this.db
+  async *catalogProducts(merchant: string, cart: string): AsyncGenerator<{ sku: string; product: string | null }> {
+    yield* this.db
       .prepare("SELECT sku, product FROM catalog WHERE merchant = ? AND cart = ? ORDER BY sku")
       .iterate(merchant, cart) as Iterable<{ sku: string; product: string | null }>;
   }
 
   /** What the warehouse's WMS was last sent of each product: sku -> content hash. */
-  sentHashes(merchant: string, warehouse: string): Map<string, string> {
+  async sentHashes(merchant: string, warehouse: string): Promise<Map<string, string>> {
     const rows = this.db
       .prepare("SELECT sku, hash FROM product_sent WHERE merchant = ? AND warehouse = ?")
       .all(merchant, warehouse) as Array<{ sku: string; hash: string }>;
     return new Map(rows.map((r) => [r.sku, r.hash]));
   }
 
-  nextSeq(merchant: string, warehouse: string): number {
+  async nextSeq(merchant: string, warehouse: string): Promise<number> {
     const r = this.db
       .prepare("SELECT seq FROM product_seq WHERE merchant = ? AND warehouse = ?")
       .get(merchant, warehouse) as { seq: number } | undefined;
@@ -74,7 +74,7 @@ export class ProductStore {
    * once committed the file waits in the outbox and is retried until delivered, and these
    * products count as sent (their hashes are what "changed" is measured against).
    */
-  recordProductFile(
+  async recordProductFile(
     f: {
       runId: number;
       merchant: string;
@@ -89,7 +89,7 @@ export class ProductStore {
       createdAt: number;
     },
     sent: Array<{ sku: string; hash: string }>,
-  ): number {
+  ): Promise<number> {
     const id = Number(
       this.db
         .prepare(
@@ -111,7 +111,7 @@ export class ProductStore {
     return id;
   }
 
-  pendingFiles(merchant: string, warehouse: string): PendingProductFile[] {
+  async pendingFiles(merchant: string, warehouse: string): Promise<PendingProductFile[]> {
     return this.db
       .prepare(
         "SELECT id, cart, name, outbox_path FROM product_files WHERE merchant = ? AND warehouse = ? AND status = 'pending' ORDER BY id",
@@ -119,7 +119,7 @@ export class ProductStore {
       .all(merchant, warehouse) as PendingProductFile[];
   }
 
-  delivered(id: number, p: { at: number; name: string; location: string }): void {
+  async delivered(id: number, p: { at: number; name: string; location: string }): Promise<void> {
     this.db
       .prepare(
         "UPDATE product_files SET status = 'delivered', delivered_at = @at, name = @name, location = @location, attempts = attempts + 1, error = NULL WHERE id = @id",
@@ -127,12 +127,12 @@ export class ProductStore {
       .run({ ...p, id });
   }
 
-  deliveryFailed(id: number, error: string): void {
+  async deliveryFailed(id: number, error: string): Promise<void> {
     this.db.prepare("UPDATE product_files SET attempts = attempts + 1, error = ? WHERE id = ?").run(error, id);
   }
 
   /** The outbox file is gone: the products it carried were never sent, so they count as unsent again. */
-  lost(id: number, error: string): void {
+  async lost(id: number, error: string): Promise<void> {
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM product_sent WHERE product_file_id = ?").run(id);
       this.db.prepare("UPDATE product_files SET status = 'lost', error = ? WHERE id = ?").run(error, id);

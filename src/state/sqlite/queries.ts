@@ -41,19 +41,19 @@ export class SqliteQueries {
     private readonly slices: { carts: SqliteCarts; inventory: SqliteInventory },
   ) {}
 
-  warehouseStatus(config: LoadedConfig) {
+  async warehouseStatus(config: LoadedConfig) {
     return warehouseStatus(this.db, config);
   }
 
-  cartStatus(config: LoadedConfig) {
+  async cartStatus(config: LoadedConfig) {
     return cartStatus(this.db, config);
   }
 
-  files(merchants: string[]) {
-    return fileRows(this.db, merchants);
+  async *files(merchants: string[]) {
+    yield* fileRows(this.db, merchants);
   }
 
-  productFilesWaiting(config: LoadedConfig) {
+  async productFilesWaiting(config: LoadedConfig) {
     return productFilesWaiting(this.db, config);
   }
 
@@ -63,7 +63,7 @@ export class SqliteQueries {
    * `hideEmpty`, runs that did nothing (a poll that found no file: no file, cart, product or
    * error) are left out and counted in `emptyHidden`.
    */
-  runs(filter: RunFilter): RunList {
+  async runs(filter: RunFilter): Promise<RunList> {
     // json_* on the summary: SQLite's own; a second store keeps the same meaning in its dialect
     const empty = `(finished_at IS NOT NULL AND status = 'ok' AND summary IS NOT NULL
       AND COALESCE(json_array_length(summary, '$.files'), 0) = 0
@@ -87,23 +87,23 @@ export class SqliteQueries {
     return { rows: rows.reverse(), matching: counts.matching, emptyHidden: counts.hidden };
   }
 
-  locationRows(warehouse: string, merchants: string[], page: SkuPage = {}) {
-    return locationRows(this.db, warehouse, merchants, page);
+  async *locationRows(warehouse: string, merchants: string[], page: SkuPage = {}) {
+    yield* locationRows(this.db, warehouse, merchants, page);
   }
 
-  productSummary(merchants: string[], page: SkuPage = {}) {
-    return productSummary(this.db, merchants, page);
+  async *productSummary(merchants: string[], page: SkuPage = {}) {
+    yield* productSummary(this.db, merchants, page);
   }
 
-  productSync(cart: LoadedCart, options: ProductSyncOptions = {}) {
-    return productSyncRows(this.db, cart, options);
+  async *productSync(cart: LoadedCart, options: ProductSyncOptions = {}) {
+    yield* productSyncRows(this.db, cart, options);
   }
 
-  explainFacts(config: LoadedConfig, cart: LoadedCart, code: string, now: number) {
+  async explainFacts(config: LoadedConfig, cart: LoadedCart, code: string, now: number) {
     return explainFacts(this.db, this.slices, config, cart, code, now);
   }
 
-  searchSku(code: string, carts: SearchedCart[]) {
+  async searchSku(code: string, carts: SearchedCart[]) {
     return searchSku(this.db, code, carts);
   }
 }

@@ -70,7 +70,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 
@@ -112,16 +112,24 @@ export class SqliteStore implements Store {
 
   // ---- transactions -------------------------------------------------------
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.begin();
+    try {
+      const result = await fn();
+      await this.commit();
+      return result;
+    } catch (e) {
+      await this.rollback();
+      throw e;
+    }
   }
-  begin(): void {
+  async begin(): Promise<void> {
     this.db.exec("BEGIN IMMEDIATE");
   }
-  commit(): void {
+  async commit(): Promise<void> {
     this.db.exec("COMMIT");
   }
-  rollback(): void {
+  async rollback(): Promise<void> {
     if (this.db.inTransaction) this.db.exec("ROLLBACK");
   }
 }

@@ -10,14 +10,14 @@ import type { Db } from "../slice.js";
 const OLDER_ORDERS_LISTED = 10;
 
 /** Every fact `explain` needs about one cart and one code, from recorded state only. */
-export function explainFacts(
+export async function explainFacts(
   db: Db,
   slices: { carts: SqliteCarts; inventory: SqliteInventory },
   config: LoadedConfig,
   cart: LoadedCart,
   code: string,
   now: number,
-): ExplainFacts {
+): Promise<ExplainFacts> {
   const m = cart.merchant;
   const merchant = config.merchants.find((x) => x.config.id === m)!;
   const warehouses = cart.warehouse ? [cart.warehouse] : merchant.warehouses.map((w) => w.config.id);
@@ -41,7 +41,7 @@ export function explainFacts(
       )
       .all(m, match.asSku ?? code, code) as ExplainFacts["rejects"],
     ...orderFacts(db, m, match.sku, stock.asOf),
-    ...deliveryFacts(db, slices, cart, code),
+    ...(await deliveryFacts(db, slices, cart, code)),
   };
 }
 
@@ -180,12 +180,12 @@ function cartFacts(cart: LoadedCart, warehouses: string[], hasCatalog: boolean, 
 }
 
 /** What the cart was last sent of the code, whether its last file left it out, and whether news waits. */
-function deliveryFacts(
+async function deliveryFacts(
   db: Db,
   slices: { carts: SqliteCarts; inventory: SqliteInventory },
   cart: LoadedCart,
   code: string,
-): Pick<ExplainFacts, "lastSentOfCode" | "unsendableInLastFile" | "lastCartSync" | "newsPending"> {
+): Promise<Pick<ExplainFacts, "lastSentOfCode" | "unsendableInLastFile" | "lastCartSync" | "newsPending">> {
   const [m, id] = [cart.merchant, cart.config.id];
   const lastSentOfCode = db
     .prepare(
@@ -198,8 +198,8 @@ function deliveryFacts(
        JOIN sync_skipped k ON k.sync_id = c.lines_set WHERE cs.merchant = ? AND cs.cart = ? AND k.code = ? AND k.reason = 'unsendable'`,
     )
     .get(m, id, code) as ExplainFacts["unsendableInLastFile"] | undefined;
-  const last = slices.carts.lastDelivered(m, id);
-  const newest = slices.inventory.newestInventoryFile(m, cart.warehouse);
+  const last = await slices.carts.lastDelivered(m, id);
+  const newest = await slices.inventory.newestInventoryFile(m, cart.warehouse);
   return {
     lastSentOfCode: lastSentOfCode ?? null,
     unsendableInLastFile: unsendable ?? null,
