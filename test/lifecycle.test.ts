@@ -274,7 +274,7 @@ describe("folder lifecycle", () => {
     ]);
     expect(readFileSync(s.path("out/shop/stock.csv"), "utf8")).toBe("sku,quantity\nA,10\n");
     expect(readdirSync(s.path("work/outbox/acme/shop"))).toEqual([]);
-    expect(s.query("SELECT status, attempts FROM cart_syncs WHERE cart = 'shop'")).toEqual([
+    expect((await s.outbox({ owner: "shop" })).map((f) => ({ status: f.status, attempts: f.attempts }))).toEqual([
       { status: "delivered", attempts: 3 },
     ]);
     expect((await s.productSync("shop")).map((x) => [x.sku, x.lastQuantity])).toEqual([["A", 10]]);
@@ -315,11 +315,8 @@ describe("what a cart was last sent (View Product Sync)", () => {
     s = new Scenario({ carts: [{ id: "shop", filename: "stock-{seq}.csv" }] });
     s.inventory("east", "a.csv", [`A,10,,,${T}`, `B,4,,,${T}`]);
     await s.run();
-    const sent = () =>
-      s.query<{ code: string; quantity: number; file: string }>(
-        "SELECT s.code, s.quantity, c.file_name AS file FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.cart = 'shop' ORDER BY s.code",
-      );
-    expect(sent()).toEqual([
+    const sent = () => s.lastSent("shop");
+    expect(await sent()).toEqual([
       { code: "A", quantity: 10, file: "stock-1.csv" },
       { code: "B", quantity: 4, file: "stock-1.csv" },
     ]);
@@ -327,7 +324,7 @@ describe("what a cart was last sent (View Product Sync)", () => {
     s.write("out/shop/stock-2.csv", "someone else's file\n");
     s.inventory("east", "b.csv", [`A,7,,,2026-11-20T12:00:00Z`, `C,2,,,2026-11-20T12:00:00Z`]);
     expect((await s.run()).carts[0].action).toBe("failed");
-    expect(sent().map((r) => [r.code, r.quantity, r.file])).toEqual([
+    expect((await sent()).map((r) => [r.code, r.quantity, r.file])).toEqual([
       ["A", 10, "stock-1.csv"],
       ["B", 4, "stock-1.csv"],
     ]);
@@ -336,10 +333,10 @@ describe("what a cart was last sent (View Product Sync)", () => {
     rmSync(s.path("out/shop/stock-2.csv"));
     const r = await s.run();
     expect(r.carts[0]).toMatchObject({ action: "failed", error: expect.stringMatching(/is gone/) });
-    expect(sent().map((x) => x.file)).toEqual(["stock-1.csv", "stock-1.csv"]);
+    expect((await sent()).map((x) => x.file)).toEqual(["stock-1.csv", "stock-1.csv"]);
     const next = await s.run();
     expect(next.carts[0]).toMatchObject({ action: "sent", file: "stock-3.csv" });
-    expect(sent().map((x) => [x.code, x.quantity, x.file])).toEqual([
+    expect((await sent()).map((x) => [x.code, x.quantity, x.file])).toEqual([
       ["A", 7, "stock-3.csv"],
       ["B", 4, "stock-3.csv"],
       ["C", 2, "stock-3.csv"],

@@ -210,6 +210,23 @@ describe("automated product sync: new products, updates, prices", () => {
     expect(productFiles(s).map((f) => f.name)).toEqual(["products-shop-001.csv"]);
     expect(skus(productFiles(s)[0])).toHaveLength(6);
   });
+
+  it("the outbox ledger shows a product file like any outbox file: pending with its error, then delivered", async () => {
+    const s = shopScenario({ enabled: true });
+    s.write("in/catalog/shop/a.csv", SHOPIFY);
+    mkdirSync(s.path("out"), { recursive: true });
+    writeFileSync(s.path("out", "wms-east"), "a file where the WMS folder should be");
+    await s.run();
+    expect(await s.outbox({ kind: "products" })).toEqual([
+      expect.objectContaining({ owner: "east", name: "products-shop-001.csv", status: "pending", attempts: 1 }),
+    ]);
+    expect((await s.outbox({ kind: "products" }))[0].error).toBeTruthy();
+    rmSync(s.path("out", "wms-east"));
+    await s.run();
+    expect(await s.outbox({ kind: "products" })).toEqual([
+      expect.objectContaining({ status: "delivered", attempts: 2, error: null, deliveredAt: expect.any(Number) }),
+    ]);
+  });
 });
 
 describe("status shows product files waiting", () => {

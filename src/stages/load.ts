@@ -146,8 +146,9 @@ async function loadTable(
         faultPoint("load:mid-parse");
         result.rowsRead++;
         take(mapRow(mapping, row, displayName));
+        // an await only when a batch is full: a reader's chunk may hold many batches
+        if (full()) await flush();
       }
-      if (full()) await flush();
     }
   }
   await flush();

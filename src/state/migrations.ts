@@ -351,4 +351,24 @@ export const migrations: string[] = [
   -- when a cart file was published (synced_at is when it was made: a file may wait in the outbox)
   ALTER TABLE cart_syncs ADD COLUMN delivered_at INTEGER;
   `,
+  `
+  -- the outbox, one ledger shape over its three kinds of file (cart files, product files for a
+  -- WMS, acknowledgments): each waits (pending) until delivered; a failed attempt keeps it
+  -- pending with its error; a file gone from the outbox is lost (what it carried goes in a new
+  -- one). A cart's failed render leaves no file, so it is not in the outbox.
+  ALTER TABLE acks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  UPDATE acks SET attempts = 1 WHERE delivered_at IS NOT NULL OR error IS NOT NULL;
+  CREATE VIEW outbox_files AS
+    SELECT 'cart' AS kind, merchant, cart AS owner, id, file_name AS name,
+           CASE status WHEN 'failed' THEN 'lost' ELSE status END AS status,
+           attempts, synced_at AS made_at, delivered_at, location, error
+      FROM cart_syncs WHERE outbox_path IS NOT NULL
+    UNION ALL
+    SELECT 'products', merchant, warehouse, id, name, status, attempts, created_at, delivered_at, location, error
+      FROM product_files
+    UNION ALL
+    SELECT 'ack', f.merchant, a.source, a.id, a.name, CASE WHEN a.delivered_at IS NULL THEN 'pending' ELSE 'delivered' END,
+           a.attempts, a.created_at, a.delivered_at, a.location, a.error
+      FROM acks a JOIN files f ON f.id = a.file_id;
+  `,
 ];

@@ -24,6 +24,7 @@ export type { RunFilter, RunList, RunRow } from "./sqlite/queries.js";
 export type {
   CartStatus,
   FileRow,
+  OutboxFile,
   ProductFileWaiting,
   WarehouseStatus,
   SkuSearch,

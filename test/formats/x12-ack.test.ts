@@ -248,4 +248,21 @@ describe("997 functional acknowledgment for every X12 interchange taken in", () 
     expect(sent).toHaveLength(1);
     expect(segs(sent[0]).at(-1)).toBe("IEA*1*000000001");
   });
+
+  it("the outbox ledger shows an acknowledgment like any outbox file: pending with its error, then delivered", async () => {
+    const s = ediWarehouse();
+    writeFileSync(s.path("out"), "a file where the ack folder should be");
+    s.write("in/wms/east/inv-1.x12", interchange("000000101", [[BIA, "LIN**SK*A-1", "QTY*33*5"]]));
+    await s.run();
+    const [waiting] = await s.outbox({ kind: "ack" });
+    expect(waiting).toMatchObject({ owner: "acme/warehouse/east", status: "pending", attempts: 1, deliveredAt: null });
+    expect(waiting.error).toBeTruthy();
+    rmSync(s.path("out"));
+    await s.run();
+    expect(await s.outbox({ kind: "ack" })).toEqual([
+      expect.objectContaining({ name: waiting.name, status: "delivered", attempts: 2, error: null }),
+    ]);
+    // the cart's own files are in the same ledger
+    expect((await s.outbox()).map((f) => f.kind)).toContain("cart");
+  });
 });

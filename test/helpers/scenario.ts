@@ -9,8 +9,14 @@ import { runOnce, type RunOptions, type RunReport } from "../../src/pipeline.js"
 import type { LoadedConfig } from "../../src/config/load.js";
 import type { ExplainFacts } from "../../src/domain/explain.js";
 import { collect } from "../../src/util/iterate.js";
-import { openStore, type FileRow, type LocationRow, type ProductSyncRow, type Store } from "../../src/state/store.js";
-import Database from "better-sqlite3";
+import {
+  openStore,
+  type FileRow,
+  type LocationRow,
+  type OutboxFile,
+  type ProductSyncRow,
+  type Store,
+} from "../../src/state/store.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const MAPPINGS = join(ROOT, "mappings");
@@ -196,17 +202,23 @@ export class Scenario {
     });
   }
 
-  /**
-   * Read-only look at the SQLite file itself, for assertions the Store's interface has no
-   * query for yet (to be replaced by the queries: the Store's tables are its own business).
-   */
-  query<T>(sql: string, ...params: unknown[]): T[] {
-    const db = new Database(this.path("state", "stockfeed.sqlite"), { readonly: true });
-    try {
-      return db.prepare(sql).all(...params) as T[];
-    } finally {
-      db.close();
-    }
+  /** The outbox ledger of the merchant: every file made to be delivered, of every kind. */
+  outbox(filter: { kind?: "cart" | "products" | "ack"; owner?: string } = {}): Promise<OutboxFile[]> {
+    return this.read((store) => store.queries.outbox([this.merchant], filter));
+  }
+
+  /** What the cart was last sent of each code (View Product Sync with explain's file name), in code order. */
+  async lastSent(cart: string): Promise<Array<{ code: string; quantity: number; file: string }>> {
+    return this.read(async (store, config) => {
+      const k = config.merchants.flatMap((m) => m.carts).find((c) => c.config.id === cart)!;
+      const out: Array<{ code: string; quantity: number; file: string }> = [];
+      for await (const row of store.queries.productSync(k)) {
+        if (row.lastCartSyncAt === "NEVER") continue;
+        const sent = (await store.queries.explainFacts(config, k, row.sku, Date.now())).lastSentOfCode!;
+        out.push({ code: row.sku, quantity: sent.quantity, file: sent.file });
+      }
+      return out;
+    });
   }
 
   cleanup(): void {

@@ -68,10 +68,12 @@ export class SqliteEdi extends Slice {
   }
 
   async ackDelivered(id: number, at: number, location: string): Promise<void> {
-    this.db.prepare("UPDATE acks SET delivered_at = ?, location = ?, error = NULL WHERE id = ?").run(at, location, id);
+    this.db
+      .prepare("UPDATE acks SET delivered_at = ?, location = ?, error = NULL, attempts = attempts + 1 WHERE id = ?")
+      .run(at, location, id);
   }
 
   async ackFailed(id: number, error: string): Promise<void> {
-    this.db.prepare("UPDATE acks SET error = ? WHERE id = ?").run(error, id);
+    this.db.prepare("UPDATE acks SET error = ?, attempts = attempts + 1 WHERE id = ?").run(error, id);
   }
 }

@@ -7,9 +7,11 @@ import { productSyncRows, type ProductSyncOptions } from "./queries/product-sync
 import {
   cartStatus,
   fileRows,
+  outboxFiles,
   productFilesWaiting,
   searchSku,
   warehouseStatus,
+  type OutboxFile,
   type SearchedCart,
 } from "./queries/reports.js";
 import type { Db } from "./slice.js";
@@ -51,6 +53,11 @@ export class SqliteQueries {
 
   async *files(merchants: string[]) {
     yield* fileRows(this.db, merchants);
+  }
+
+  /** every file of the outbox (cart files, product files, acknowledgments) in one shape */
+  async outbox(merchants: string[], filter: Parameters<typeof outboxFiles>[2] = {}): Promise<OutboxFile[]> {
+    return outboxFiles(this.db, merchants, filter);
   }
 
   async productFilesWaiting(config: LoadedConfig) {

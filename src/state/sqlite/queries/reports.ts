@@ -189,3 +189,36 @@ function lastSentIn(db: Db, code: string, carts: SearchedCart[]): SkuSearch["las
   }
   return out;
 }
+
+/** A file of the outbox, whatever its kind, as the one outbox ledger shows it. */
+export interface OutboxFile {
+  kind: "cart" | "products" | "ack";
+  merchant: string;
+  /** the cart, the warehouse (product files) or the feed (acknowledgments) it goes to */
+  owner: string;
+  id: number;
+  name: string;
+  status: "pending" | "delivered" | "lost";
+  attempts: number;
+  madeAt: number;
+  deliveredAt: number | null;
+  location: string | null;
+  /** the last failed attempt's error (a delivered file has none) */
+  error: string | null;
+}
+
+/** The outbox of the merchants, oldest first: every file made to be delivered, of every kind. */
+export function outboxFiles(
+  db: Db,
+  merchants: string[],
+  filter: { kind?: OutboxFile["kind"]; owner?: string; status?: OutboxFile["status"] } = {},
+): OutboxFile[] {
+  const q = db.prepare(
+    `SELECT kind, merchant, owner, id, name, status, attempts, made_at AS madeAt, delivered_at AS deliveredAt, location, error
+     FROM outbox_files WHERE merchant = @merchant AND (@kind IS NULL OR kind = @kind)
+       AND (@owner IS NULL OR owner = @owner) AND (@status IS NULL OR status = @status)
+     ORDER BY made_at, kind, id`,
+  );
+  const f = { kind: null, owner: null, status: null, ...filter };
+  return merchants.flatMap((merchant) => q.all({ merchant, ...f }) as OutboxFile[]);
+}
