@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { destinationSchema, sourceSchema } from "../transports/index.js";
-import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
+import { formats } from "../formats/index.js";
 import { configSchema } from "./schema.js";
 
 type JsonSchema = {
@@ -104,13 +104,15 @@ export function configReference(): string {
       );
     }
   }
-  parts.push(
-    "### X12 envelope (`output.x12:` of a cart)",
-    "",
-    HEAD,
-    ...rows(toJson(x12EnvelopeSchema), "", new Set()),
-    "",
-  );
+  for (const e of Object.values(formats).flatMap((f) => (f.envelope ? [f.envelope] : []))) {
+    parts.push(
+      `### ${e.key.toUpperCase()} envelope (\`output.${e.key}:\` of a cart)`,
+      "",
+      HEAD,
+      ...rows(toJson(e.schema), "", new Set()),
+      "",
+    );
+  }
   return parts.join("\n");
 }
 

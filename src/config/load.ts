@@ -12,6 +12,7 @@ import { formats } from "../formats/index.js";
 import { parseIso } from "../util/time.js";
 import {
   configSchema,
+  envelopeSettingsOf,
   type CartConfig,
   type Config,
   type FeedConfig,
@@ -97,7 +98,9 @@ const ACKNOWLEDGING = Object.values(formats)
 function envelopeProblems(k: CartConfig, output: OutputMapping): Array<{ at: string[]; message: string }> {
   const format = output.format;
   const needs = format.envelope;
-  const given = Object.values(formats).flatMap((f) => (f.envelope && k.output[f.envelope.key] ? [f.envelope.key] : []));
+  const given = Object.values(formats).flatMap((f) =>
+    f.envelope && envelopeSettingsOf(k.output, f.envelope.key) ? [f.envelope.key] : [],
+  );
   const out = given
     .filter((key) => key !== needs?.key)
     .map((key) => ({
@@ -105,7 +108,7 @@ function envelopeProblems(k: CartConfig, output: OutputMapping): Array<{ at: str
       message: `output.${key} is for ${key.toUpperCase()} outputs; this mapping writes ${format.name}`,
     }));
   if (!needs) return out;
-  const settings = k.output[needs.key];
+  const settings = envelopeSettingsOf(k.output, needs.key);
   if (!settings) {
     const what = `an ${format.name.toUpperCase()} output needs the partner's envelope under output.${needs.key} (sender, receiver...)`;
     return [...out, { at: [], message: what }];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { x12EnvelopeSchema } from "../formats/x12/interchange.js";
+import { formats } from "../formats/index.js";
 import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_OLDEST_AS_OF } from "../domain/as-of.js";
 import { parseIso } from "../util/time.js";
 import { destinationSchema, sourceSchema } from "../transports/index.js";
@@ -117,10 +117,18 @@ const output = z.strictObject({
     .min(1)
     .default("{merchant}-{cart}-{timestamp}.csv")
     .describe("{merchant} {cart} {timestamp} {seq}"),
-  x12: x12EnvelopeSchema
-    .optional()
-    .describe("X12 outputs: the partner's envelope (ids, qualifiers, version, delimiters, character set)"),
+  // a format's partner envelope under its own key (output.x12), from the format registry
+  ...Object.fromEntries(
+    Object.values(formats).flatMap((f) =>
+      f.envelope ? [[f.envelope.key, f.envelope.schema.optional().describe(f.envelope.description)]] : [],
+    ),
+  ),
 });
+
+/** The settings under `output.<key>` of a cart, for the format whose envelope has that key. */
+export function envelopeSettingsOf(output: CartConfig["output"], key: string): unknown {
+  return (output as Record<string, unknown>)[key];
+}
 
 const cart = z.strictObject({
   id: id.describe("the cart's id, unique in its merchant"),

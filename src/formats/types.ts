@@ -1,6 +1,5 @@
 import type { z } from "zod";
 import type { InputLimits } from "../mapping/limits.js";
-import type { ControlNumbers, X12Envelope } from "./x12/interchange.js";
 
 /** One data row of an input file, its values aligned with the columns the mapping asked for. */
 export interface SourceRow {
@@ -52,6 +51,17 @@ export interface RecordWriter {
   abort(): Promise<void>;
 }
 
+/**
+ * The control numbers an envelope takes for one file, a level each (X12: ISA13, GS06 and the
+ * first ST02; EDIFACT would be UNB, UNG, UNH); never reused for the same partner.
+ */
+export interface ControlNumbers {
+  isa: number;
+  gs: number;
+  /** the first set's number; the sets of the interchange count up from it */
+  st: number;
+}
+
 /** What a writer may need beyond its records. */
 export interface WriteContext {
   /** the snapshot's time */
@@ -60,7 +70,8 @@ export interface WriteContext {
   plannedRecords: number;
   /** a format whose files carry a partner's envelope (`envelope` below): its settings and control numbers */
   envelope?: {
-    settings: X12Envelope;
+    /** the cart's settings under `output.<key>`, as the format's envelope schema reads them */
+    settings: unknown;
     /** reserves the control numbers of one interchange with `transactions` sets; committed at once, never reused */
     reserve(transactions: number): Promise<ControlNumbers>;
   };
@@ -105,15 +116,19 @@ export interface OutputColumnSpec {
  */
 export interface OutputEnvelope {
   /** the key under a cart's `output:` that holds it */
-  key: "x12";
+  key: string;
+  /** its settings' schema: the config schema, its JSON Schema and its reference are made from it */
+  schema: z.ZodType;
+  /** what the settings are, for the config reference */
+  description: string;
   /** the settings' problems for this cart, each at its path under `output:` */
   problems(
-    settings: X12Envelope,
+    settings: unknown,
     columns: readonly OutputColumnSpec[],
     alias: string | null,
   ): Array<{ at: string[]; message: string }>;
   /** whose control numbers a file uses: one sequence per partner */
-  partner(settings: X12Envelope): string;
+  partner(settings: unknown): string;
 }
 
 export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.ZodType = z.ZodType> {

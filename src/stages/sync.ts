@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
+import { envelopeSettingsOf } from "../config/schema.js";
 import { DETAIL_FIELDS } from "../mapping/kinds.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
 import { timed, type StageContext } from "./context.js";
@@ -80,7 +81,7 @@ export function settingsHash(cart: LoadedCart): string {
 /** The cart's partner envelope: what its format asks for, and the settings under `output.<key>`; where it has one. */
 function cartEnvelope(cart: LoadedCart) {
   const envelope = cart.output.format.envelope;
-  const settings = envelope && cart.config.output[envelope.key];
+  const settings = envelope && envelopeSettingsOf(cart.config.output, envelope.key);
   return envelope && settings ? { envelope, settings } : undefined;
 }
 

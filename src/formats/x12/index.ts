@@ -1,5 +1,5 @@
 import type { FormatDefinition } from "../types.js";
-import { x12EnvelopeProblems, x12Partner } from "./interchange.js";
+import { x12EnvelopeProblems, x12EnvelopeSchema, x12Partner, type X12Envelope } from "./interchange.js";
 import { acknowledge } from "./ack.js";
 import { checkX12Column, openX12Table, x12ReaderOptions } from "./reader.js";
 import { mappingQualifierProblems } from "./qualifiers.js";
@@ -19,7 +19,9 @@ export const x12Format: FormatDefinition<typeof x12ReaderOptions, typeof x12Writ
   acknowledge,
   envelope: {
     key: "x12",
+    schema: x12EnvelopeSchema,
+    description: "X12 outputs: the partner's envelope (ids, qualifiers, version, delimiters, character set)",
     problems: x12EnvelopeProblems,
-    partner: (e) => x12Partner(e.sender, e.receiver),
+    partner: (e: X12Envelope) => x12Partner(e.sender, e.receiver),
   },
 };

@@ -71,12 +71,8 @@ export const x12EnvelopeSchema = z.strictObject({
 
 export type X12Envelope = z.output<typeof x12EnvelopeSchema>;
 
-export interface ControlNumbers {
-  isa: number;
-  gs: number;
-  /** the first ST02; the transaction sets of the interchange count up from it */
-  st: number;
-}
+import type { ControlNumbers } from "../types.js";
+export type { ControlNumbers };
 
 export interface Delims {
   element: string;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { createOutputFile } from "../output-file.js";
 import { createReadStream } from "node:fs";
 import type { RecordWriter, WriteContext } from "../types.js";
-import type { ControlNumbers } from "./interchange.js";
+import type { ControlNumbers, X12Envelope } from "./interchange.js";
 import { elementProblem } from "./syntax.js";
 import {
   checkDelims,
@@ -85,7 +85,7 @@ export async function createX12Writer(
   ctx: WriteContext,
 ): Promise<RecordWriter> {
   if (!ctx.envelope) throw new Error("an X12 output needs the cart's x12 envelope (output.x12 in the config)");
-  const envelope = ctx.envelope.settings;
+  const envelope = ctx.envelope.settings as X12Envelope;
   const d = delimsOf(envelope);
   const bad = checkDelims(d);
   if (bad) throw new Error(bad);
@@ -175,7 +175,7 @@ export async function createX12Writer(
  */
 export async function restampX12(from: string, file: string, o: X12WriterOptions, ctx: WriteContext): Promise<number> {
   if (!ctx.envelope) throw new Error("an X12 output needs the cart's x12 envelope (output.x12 in the config)");
-  const envelope = ctx.envelope.settings;
+  const envelope = ctx.envelope.settings as X12Envelope;
   const d = delimsOf(envelope);
   const encoding = envelope.charset === "utf8" ? "utf8" : "latin1";
   const transactions = Math.max(1, Math.ceil(ctx.plannedRecords / envelope.maxRecordsPerTransaction));
