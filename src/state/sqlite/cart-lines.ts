@@ -8,7 +8,8 @@ import type { Db } from "./slice.js";
  * An alias cart's lines, materialized in file order (code, then SKU); code '' where a product
  * has no alias code. A SKU cart needs no copy: its lines are read straight off the levels.
  */
-const CART_ALIASED = `CREATE TEMP TABLE cart_aliased (code TEXT NOT NULL, sku TEXT NOT NULL, available INTEGER NOT NULL, as_of INTEGER NOT NULL,
+const CART_ALIASED = `CREATE TEMP TABLE cart_aliased (code TEXT NOT NULL, sku TEXT NOT NULL,
+   available INTEGER NOT NULL, as_of INTEGER NOT NULL,
   ordered INTEGER NOT NULL, quantity INTEGER NOT NULL, skip TEXT, PRIMARY KEY (code, sku)) WITHOUT ROWID`;
 /** cart lines handed to the render loop per query */
 const CART_PAGE = 4096;
@@ -73,14 +74,16 @@ function cartOutDefinition(db: Db, c: CartComputation, base: string): (withUnsen
     .get(c.merchant, c.cart);
   const disabled = (code: string) =>
     hasCatalog
-      ? `(SELECT inventory_enabled FROM catalog k WHERE k.merchant = ${q(c.merchant)} AND k.cart = ${q(c.cart)} AND k.sku = ${code}) = 0`
+      ? `(SELECT inventory_enabled FROM catalog k WHERE k.merchant = ${q(c.merchant)} AND k.cart = ${q(c.cart)}
+         AND k.sku = ${code}) = 0`
       : undefined;
   // lines the writer could not carry are looked up only once there are some (markUnsendable)
   const unsendable = (code: string, sku: string, withUnsendable: boolean) =>
     withUnsendable ? `EXISTS (SELECT 1 FROM cart_unsendable u WHERE u.code = ${code} AND u.sku = ${sku})` : undefined;
   if (c.alias === null) {
     return (u) => `CREATE TEMP VIEW cart_out AS
-        SELECT l.sku AS code, l.sku AS sku, l.available AS available, l.as_of AS as_of, l.ordered AS ordered, ${level} AS quantity,
+        SELECT l.sku AS code, l.sku AS sku, l.available AS available, l.as_of AS as_of, l.ordered AS ordered,
+           ${level} AS quantity,
                ${skipReasonSql({ inventoryDisabled: disabled("l.sku"), unsendable: unsendable("l.sku", "l.sku", u) })} AS skip
         FROM ${base} l`;
   }
@@ -88,7 +91,8 @@ function cartOutDefinition(db: Db, c: CartComputation, base: string): (withUnsen
   // rule 9's reasons and the catalog's are judged once here; the writer's, after it wrote
   const skip = skipReasonSql({
     noAlias: "a.code IS NULL",
-    aliasShared: `EXISTS (SELECT 1 FROM aliases d WHERE d.merchant = @merchant AND d.alias_type = @alias AND d.code = a.code AND d.sku <> a.sku)`,
+    aliasShared: `EXISTS (SELECT 1 FROM aliases d WHERE d.merchant = @merchant AND d.alias_type = @alias
+       AND d.code = a.code AND d.sku <> a.sku)`,
     inventoryDisabled: disabled("a.code"),
   });
   db.prepare(
@@ -133,7 +137,8 @@ class SqliteCartLines implements CartLines {
     // codes are unique among the lines sent (one code on two SKUs is a duplicate alias, left out)
     const page = this.db
       .prepare(
-        `SELECT code, NULLIF(sku, code), quantity, ${want.available ? "available" : "NULL"}, ${want.asOf ? "as_of" : "NULL"} FROM cart_out
+        `SELECT code, NULLIF(sku, code), quantity, ${want.available ? "available" : "NULL"},
+           ${want.asOf ? "as_of" : "NULL"} FROM cart_out
          WHERE skip IS NULL AND code > ? ORDER BY code LIMIT ${CART_PAGE}`,
       )
       .raw();
@@ -186,7 +191,8 @@ class SqliteCartLines implements CartLines {
       .all(p) as DiffRow[];
     const same = this.db
       .prepare(
-        `SELECT COUNT(*) AS n FROM cart_out n JOIN sku_sync s ON s.merchant = @merchant AND s.cart = @cart AND s.code = n.code AND s.sync_id = @last
+        `SELECT COUNT(*) AS n FROM cart_out n JOIN sku_sync s ON s.merchant = @merchant AND s.cart = @cart
+           AND s.code = n.code AND s.sync_id = @last
          WHERE n.skip IS NULL AND s.quantity = n.quantity`,
       )
       .get(p) as { n: number };
@@ -204,8 +210,8 @@ class SqliteCartLines implements CartLines {
       const s = file;
       // the code's newest line becomes its previous one only if a file with that line set was
       // delivered (one file per cart is pending at a time, this one: older ones were delivered or lost)
-      const delivered =
-        "cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND status = 'delivered')";
+      const delivered = `cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart
+           AND status = 'delivered')`;
       this.db
         .prepare(
           `INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity)
@@ -220,7 +226,8 @@ class SqliteCartLines implements CartLines {
       this.db
         .prepare(
           `INSERT INTO sync_skipped (sync_id, sku, code, reason, detail)
-           SELECT ?, o.sku, o.code, o.skip, u.detail FROM cart_out o LEFT JOIN cart_unsendable u ON u.code = o.code AND u.sku = o.sku
+           SELECT ?, o.sku, o.code, o.skip, u.detail FROM cart_out o LEFT JOIN cart_unsendable u ON u.code = o.code
+              AND u.sku = o.sku
            WHERE o.skip = 'unsendable'`,
         )
         .run(id);

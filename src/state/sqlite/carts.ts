@@ -44,7 +44,8 @@ export class SqliteCarts extends Slice {
   async lastDelivered(merchant: string, cart: string): Promise<LastDelivered | undefined> {
     return this.db
       .prepare(
-        `SELECT s.id, s.synced_at, s.file_name, s.inventory_file_id, s.settings_hash, s.rows, s.units, s.skipped, s.skipped_by,
+        `SELECT s.id, s.synced_at, s.file_name, s.inventory_file_id, s.settings_hash, s.rows, s.units, s.skipped,
+           s.skipped_by,
            s.lines_set, s.state_at, s.sha256 FROM cart_state c
          JOIN cart_syncs s ON s.id = c.last_sync_id WHERE c.merchant = ? AND c.cart = ?`,
       )
@@ -83,14 +84,16 @@ export class SqliteCarts extends Slice {
     if (known?.stamp === stamp) return known.table;
     const table = known?.table ?? `cart_base_${this.baseTables.size}`;
     db.exec(`DROP TABLE IF EXISTS temp.${table};
-      CREATE TEMP TABLE ${table} (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL, ordered INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TEMP TABLE ${table} (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL,
+         ordered INTEGER NOT NULL) WITHOUT ROWID;
       DELETE FROM cart_orders;`);
     // rule 6: the cart's warehouses summed, as of the oldest of them
     const combined = combineWarehousesSql({ available: "available", asOf: "as_of" });
     db.prepare(
       `INSERT INTO ${table} (sku, available, as_of, ordered)
        SELECT sku, ${combined.available}, ${combined.asOf}, 0 FROM inventory
-       WHERE merchant = @merchant AND ${drawsFromSql({ warehouse: "warehouse", cartWarehouse: "@warehouse" })} GROUP BY sku`,
+       WHERE merchant = @merchant AND ${drawsFromSql({ warehouse: "warehouse", cartWarehouse: "@warehouse" })}
+          GROUP BY sku`,
     ).run(c);
     const oldest = (db.prepare(`SELECT MIN(as_of) AS t FROM ${table}`).get() as { t: number | null }).t;
     if (oldest !== null) {
@@ -105,7 +108,8 @@ export class SqliteCarts extends Slice {
          WHERE ${orderCountsSql({ orderedAt: "r.ordered_at", status: "r.status", asOf: "l.as_of" })} GROUP BY r.sku`,
       ).run({ merchant: c.merchant, oldest });
       // only the SKUs with orders after their as-of change
-      db.exec(`UPDATE ${table} SET available = ${table}.available - o.quantity, ordered = o.quantity FROM cart_orders o WHERE o.sku = ${table}.sku;
+      db.exec(`UPDATE ${table} SET available = ${table}.available - o.quantity, ordered = o.quantity
+         FROM cart_orders o WHERE o.sku = ${table}.sku;
         DELETE FROM cart_orders;`);
     }
     this.baseTables.set(key, { table, stamp });
@@ -119,7 +123,8 @@ export class SqliteCarts extends Slice {
   ): Promise<Array<{ id: number; file_name: string; outbox_path: string; synced_at: number }>> {
     return this.db
       .prepare(
-        "SELECT id, file_name, outbox_path, synced_at FROM cart_syncs WHERE status = 'pending' AND merchant = ? AND cart = ? ORDER BY id",
+        `SELECT id, file_name, outbox_path, synced_at FROM cart_syncs WHERE status = 'pending' AND merchant = ?
+           AND cart = ? ORDER BY id`,
       )
       .all(merchant, cart) as Awaited<ReturnType<SqliteCarts["pendingDeliveries"]>>;
   }
@@ -144,12 +149,14 @@ export class SqliteCarts extends Slice {
       if (!s) return;
       this.db
         .prepare(
-          "UPDATE cart_syncs SET status = 'delivered', file_name = ?, location = ?, delivered_at = ?, attempts = attempts + 1, error = NULL WHERE id = ?",
+          `UPDATE cart_syncs SET status = 'delivered', file_name = ?, location = ?, delivered_at = ?,
+             attempts = attempts + 1, error = NULL WHERE id = ?`,
         )
         .run(d.fileName, d.location, d.at, id);
       this.db
         .prepare(
-          "INSERT INTO cart_state (merchant, cart, last_sync_id) VALUES (?, ?, ?) ON CONFLICT (merchant, cart) DO UPDATE SET last_sync_id = excluded.last_sync_id",
+          `INSERT INTO cart_state (merchant, cart, last_sync_id) VALUES (?, ?, ?) ON CONFLICT (merchant, cart)
+             DO UPDATE SET last_sync_id = excluded.last_sync_id`,
         )
         .run(s.merchant, s.cart, id);
     });
@@ -207,9 +214,11 @@ export function insertCartSync(db: Db, s: RenderedFile & { linesOf?: number }): 
     const id = Number(
       db
         .prepare(
-          `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows, units, skipped,
+          `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows,
+             units, skipped,
              bytes, sha256, inventory_file_id, settings_hash, state_at, skipped_by)
-           VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units, @skipped,
+           VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units,
+              @skipped,
              @bytes, @sha256, @inventoryFileId, @settingsHash, @stateAt, @skippedBy)`,
         )
         .run(row).lastInsertRowid,

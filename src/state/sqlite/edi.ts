@@ -26,7 +26,8 @@ export class SqliteEdi extends Slice {
         throw new StockfeedError(`X12 control numbers for ${partner} are exhausted`, "sending", "state_failed");
       this.db
         .prepare(
-          "INSERT INTO x12_control (partner, isa, gs, st) VALUES (@partner, @isa, @gs, @st) ON CONFLICT (partner) DO UPDATE SET isa = excluded.isa, gs = excluded.gs, st = excluded.st",
+          `INSERT INTO x12_control (partner, isa, gs, st) VALUES (@partner, @isa, @gs, @st) ON CONFLICT (partner)
+             DO UPDATE SET isa = excluded.isa, gs = excluded.gs, st = excluded.st`,
         )
         .run({ partner, isa: next.isa, gs: last.gs + groups, st: last.st + transactions });
       return next;
@@ -38,7 +39,8 @@ export class SqliteEdi extends Slice {
   async findReceivedInterchange(sender: string, receiver: string, control: string): Promise<string | undefined> {
     const r = this.db
       .prepare(
-        "SELECT f.name, f.taken_at FROM x12_received x JOIN files f ON f.id = x.file_id WHERE x.sender = ? AND x.receiver = ? AND x.control = ?",
+        `SELECT f.name, f.taken_at FROM x12_received x JOIN files f ON f.id = x.file_id WHERE x.sender = ?
+           AND x.receiver = ? AND x.control = ?`,
       )
       .get(sender, receiver, control) as { name: string; taken_at: number } | undefined;
     return r ? `in ${r.name}, taken ${new Date(r.taken_at).toISOString()}` : undefined;
@@ -53,7 +55,8 @@ export class SqliteEdi extends Slice {
   async addAck(a: { fileId: number; source: string; name: string; content: string; createdAt: number }): Promise<void> {
     this.db
       .prepare(
-        "INSERT INTO acks (file_id, source, name, content, created_at) VALUES (@fileId, @source, @name, @content, @createdAt)",
+        `INSERT INTO acks (file_id, source, name, content, created_at) VALUES (@fileId, @source, @name, @content,
+           @createdAt)`,
       )
       .run(a);
   }

@@ -145,7 +145,8 @@ export class SqliteInventory extends Slice {
 
   async stageOrders(rows: readonly StagedOrder[]): Promise<void> {
     const insert = this.db.prepare(
-      "INSERT INTO stage_orders (order_id, line, sku, quantity, ordered_at, status, file_line, replace) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      `INSERT INTO stage_orders (order_id, line, sku, quantity, ordered_at, status, file_line, replace) 
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const r of rows)
       insert.run(r.orderId, r.line, r.sku, r.quantity, r.orderedAt, r.status, r.fileLine, r.replace ? 1 : 0);
@@ -168,7 +169,8 @@ export class SqliteInventory extends Slice {
     this.db
       .prepare(
         `INSERT INTO orders (merchant, cart, order_id, line, sku, quantity, ordered_at, status, file_id, file_line)
-         SELECT @merchant, @cart, order_id, line, sku, quantity, ordered_at, status, @fileId, file_line FROM stage_orders WHERE true ORDER BY rowid
+         SELECT @merchant, @cart, order_id, line, sku, quantity, ordered_at, status, @fileId, file_line
+            FROM stage_orders WHERE true ORDER BY rowid
          ON CONFLICT (merchant, cart, order_id, line) DO UPDATE SET
            sku = excluded.sku, quantity = excluded.quantity, ordered_at = excluded.ordered_at, status = excluded.status,
            file_id = excluded.file_id, file_line = excluded.file_line, times_seen = orders.times_seen + 1`,
@@ -191,7 +193,8 @@ export class SqliteInventory extends Slice {
   }): Promise<void> {
     const insert = this.db.prepare(
       `INSERT INTO catalog (merchant, cart, sku, inventory_enabled, file_id, product) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (merchant, cart, sku) DO UPDATE SET inventory_enabled = excluded.inventory_enabled, product = excluded.product`,
+       ON CONFLICT (merchant, cart, sku) DO UPDATE SET inventory_enabled = excluded.inventory_enabled,
+          product = excluded.product`,
     );
     for (const r of p.rows)
       insert.run(p.merchant, p.cart, r.sku, r.inventoryEnabled ? 1 : 0, p.fileId, r.product ?? null);

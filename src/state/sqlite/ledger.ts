@@ -36,7 +36,8 @@ export class SqliteLedger extends Slice {
   ): Promise<{ id: number; name: string; taken_at: number } | undefined> {
     return this.db
       .prepare(
-        "SELECT id, name, taken_at FROM files WHERE source = ? AND sha256 = ? AND status IN ('loaded','loaded_with_rejects')",
+        `SELECT id, name, taken_at FROM files WHERE source = ? AND sha256 = ?
+           AND status IN ('loaded','loaded_with_rejects')`,
       )
       .get(source, sha256) as { id: number; name: string; taken_at: number } | undefined;
   }
@@ -52,7 +53,8 @@ export class SqliteLedger extends Slice {
   > {
     return this.db
       .prepare(
-        "SELECT id, status, sha256, stored_at, rows_rejected FROM files WHERE source = ? AND name = ? AND size = ? AND mtime = ? AND status <> 'loading' ORDER BY id LIMIT 1",
+        `SELECT id, status, sha256, stored_at, rows_rejected FROM files WHERE source = ? AND name = ? AND size = ?
+           AND mtime = ? AND status <> 'loading' ORDER BY id LIMIT 1`,
       )
       .get(source, name, size, mtime) as Awaited<ReturnType<SqliteLedger["findTaken"]>>;
   }
@@ -75,7 +77,8 @@ export class SqliteLedger extends Slice {
             .run(source, JSON.stringify(files.map((f) => f.path)));
           const put = this.db.prepare(
             `INSERT INTO source_listing (source, path, size, mtime, seen_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, seen_at = excluded.seen_at
+             ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime,
+                seen_at = excluded.seen_at
              WHERE source_listing.size <> excluded.size OR source_listing.mtime <> excluded.mtime`,
           );
           for (const f of files) put.run(source, f.path, f.size, f.mtime, now);
@@ -87,8 +90,10 @@ export class SqliteLedger extends Slice {
     return Number(
       this.db
         .prepare(
-          `INSERT INTO files (run_id, source, kind, merchant, warehouse, cart, name, size, sha256, mtime, taken_at, status)
-           VALUES (@runId, @source, @kind, @merchant, @warehouse, @cart, @name, @size, @sha256, @mtime, @takenAt, @status)`,
+          `INSERT INTO files (run_id, source, kind, merchant, warehouse, cart, name, size, sha256, mtime, taken_at,
+             status)
+           VALUES (@runId, @source, @kind, @merchant, @warehouse, @cart, @name, @size, @sha256, @mtime, @takenAt,
+              @status)`,
         )
         .run({ warehouse: null, cart: null, ...f, status }).lastInsertRowid,
     );
@@ -100,8 +105,10 @@ export class SqliteLedger extends Slice {
   ): Promise<void> {
     this.db
       .prepare(
-        `UPDATE files SET status = @status, rows_read = @rowsRead, rows_loaded = @rowsLoaded, rows_rejected = @rowsRejected,
-           rows_warned = @rowsWarned, rows_stale = @rowsStale, rows_zeroed = @rowsZeroed, applied = @applied, as_of = @asOf,
+        `UPDATE files SET status = @status, rows_read = @rowsRead, rows_loaded = @rowsLoaded,
+           rows_rejected = @rowsRejected,
+           rows_warned = @rowsWarned, rows_stale = @rowsStale, rows_zeroed = @rowsZeroed, applied = @applied,
+              as_of = @asOf,
            error = @error, stored_at = COALESCE(@storedAt, stored_at) WHERE id = @id`,
       )
       .run({ ...NO_COUNTS, asOf: null, error: null, storedAt: null, ...r, id });
@@ -113,7 +120,8 @@ export class SqliteLedger extends Slice {
 
   async addRejects(fileId: number, errors: readonly RecordError[]): Promise<void> {
     const insert = this.db.prepare(
-      "INSERT INTO rejects (file_id, line, field, value, reason, sku, order_id, severity) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      `INSERT INTO rejects (file_id, line, field, value, reason, sku, order_id, severity) 
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const e of errors) {
       insert.run(fileId, e.line, e.field, e.value, e.reason, e.sku ?? null, e.orderId ?? null, e.severity ?? "reject");
@@ -124,7 +132,8 @@ export class SqliteLedger extends Slice {
   async *rejectsOf(fileId: number): AsyncGenerator<StoredReject> {
     yield* this.db
       .prepare(
-        "SELECT line, field, value, reason, sku, order_id, severity FROM rejects WHERE file_id = ? ORDER BY line, rowid",
+        `SELECT line, field, value, reason, sku, order_id, severity FROM rejects WHERE file_id = ? ORDER BY line,
+           rowid`,
       )
       .iterate(fileId) as IterableIterator<StoredReject>;
   }

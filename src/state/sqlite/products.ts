@@ -41,7 +41,8 @@ export class ProductStore {
   async newestProductFile(merchant: string, warehouse: string | null): Promise<number | null> {
     const r = this.db
       .prepare(
-        "SELECT MAX(file_id) AS id FROM warehouse_products WHERE merchant = @merchant AND (@warehouse IS NULL OR warehouse = @warehouse)",
+        `SELECT MAX(file_id) AS id FROM warehouse_products WHERE merchant = @merchant
+           AND (@warehouse IS NULL OR warehouse = @warehouse)`,
       )
       .get({ merchant, warehouse }) as { id: number | null };
     return r.id;
@@ -93,19 +94,23 @@ export class ProductStore {
     const id = Number(
       this.db
         .prepare(
-          `INSERT INTO product_files (run_id, merchant, cart, warehouse, mode, name, outbox_path, products, new_products, updated_products, created_at)
-           VALUES (@runId, @merchant, @cart, @warehouse, @mode, @name, @outboxPath, @products, @newProducts, @updatedProducts, @createdAt)`,
+          `INSERT INTO product_files (run_id, merchant, cart, warehouse, mode, name, outbox_path, products,
+             new_products, updated_products, created_at)
+           VALUES (@runId, @merchant, @cart, @warehouse, @mode, @name, @outboxPath, @products, @newProducts,
+              @updatedProducts, @createdAt)`,
         )
         .run({ ...f, products: sent.length }).lastInsertRowid,
     );
     this.db
       .prepare(
-        "INSERT INTO product_seq (merchant, warehouse, seq) VALUES (?, ?, ?) ON CONFLICT (merchant, warehouse) DO UPDATE SET seq = excluded.seq",
+        `INSERT INTO product_seq (merchant, warehouse, seq) VALUES (?, ?, ?) ON CONFLICT (merchant, warehouse)
+           DO UPDATE SET seq = excluded.seq`,
       )
       .run(f.merchant, f.warehouse, f.seq);
     const upsert = this.db.prepare(
       `INSERT INTO product_sent (merchant, warehouse, sku, hash, product_file_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (merchant, warehouse, sku) DO UPDATE SET hash = excluded.hash, product_file_id = excluded.product_file_id, sent_at = excluded.sent_at`,
+       ON CONFLICT (merchant, warehouse, sku) DO UPDATE SET hash = excluded.hash,
+          product_file_id = excluded.product_file_id, sent_at = excluded.sent_at`,
     );
     for (const s of sent) upsert.run(f.merchant, f.warehouse, s.sku, s.hash, id, f.createdAt);
     return id;
@@ -114,7 +119,8 @@ export class ProductStore {
   async pendingFiles(merchant: string, warehouse: string): Promise<PendingProductFile[]> {
     return this.db
       .prepare(
-        "SELECT id, cart, name, outbox_path FROM product_files WHERE merchant = ? AND warehouse = ? AND status = 'pending' ORDER BY id",
+        `SELECT id, cart, name, outbox_path FROM product_files WHERE merchant = ? AND warehouse = ?
+           AND status = 'pending' ORDER BY id`,
       )
       .all(merchant, warehouse) as PendingProductFile[];
   }
@@ -122,7 +128,8 @@ export class ProductStore {
   async delivered(id: number, p: { at: number; name: string; location: string }): Promise<void> {
     this.db
       .prepare(
-        "UPDATE product_files SET status = 'delivered', delivered_at = @at, name = @name, location = @location, attempts = attempts + 1, error = NULL WHERE id = @id",
+        `UPDATE product_files SET status = 'delivered', delivered_at = @at, name = @name, location = @location,
+           attempts = attempts + 1, error = NULL WHERE id = @id`,
       )
       .run({ ...p, id });
   }

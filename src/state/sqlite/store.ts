@@ -97,16 +97,20 @@ export class SqliteStore implements Store {
     this.db.pragma(`cache_size = -${CACHE_KB}`);
     this.db.pragma(`temp.cache_size = -${CACHE_KB}`);
     this.db.exec(`
-      CREATE TEMP TABLE stage_inventory (sku TEXT NOT NULL, available INTEGER NOT NULL, on_hand INTEGER, as_of INTEGER NOT NULL,
+      CREATE TEMP TABLE stage_inventory (sku TEXT NOT NULL, available INTEGER NOT NULL, on_hand INTEGER,
+         as_of INTEGER NOT NULL,
         written_as_of INTEGER, line INTEGER NOT NULL);
       -- SKUs named by a rejected line of the file being loaded, with the first such line
       -- (why: 'rejected', or 'sum' where its lines add up beyond the bound)
-      CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY, line INTEGER NOT NULL, why TEXT NOT NULL DEFAULT 'rejected') WITHOUT ROWID;
-      CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER, status TEXT,
+      CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY, line INTEGER NOT NULL,
+         why TEXT NOT NULL DEFAULT 'rejected') WITHOUT ROWID;
+      CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER,
+         status TEXT,
         file_line INTEGER, replace INTEGER NOT NULL DEFAULT 0);
       CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
       -- lines the cart's format could not carry (found while writing the file)
-      CREATE TEMP TABLE cart_unsendable (code TEXT NOT NULL, sku TEXT NOT NULL, detail TEXT, PRIMARY KEY (code, sku)) WITHOUT ROWID;
+      CREATE TEMP TABLE cart_unsendable (code TEXT NOT NULL, sku TEXT NOT NULL, detail TEXT,
+         PRIMARY KEY (code, sku)) WITHOUT ROWID;
     `);
   }
 

@@ -48,7 +48,8 @@ export async function explainFacts(
 /** The last inventory run (file taken) of each warehouse, or N/A. */
 function inventoryRuns(db: Db, m: string, warehouses: string[]): ExplainFacts["inventoryRuns"] {
   const lastRun = db.prepare(
-    `SELECT taken_at AS at, name AS file, status FROM files WHERE merchant = ? AND kind = 'inventory' AND warehouse = ? AND status <> 'duplicate' ORDER BY id DESC LIMIT 1`,
+    `SELECT taken_at AS at, name AS file, status FROM files WHERE merchant = ? AND kind = 'inventory'
+       AND warehouse = ? AND status <> 'duplicate' ORDER BY id DESC LIMIT 1`,
   );
   return warehouses.map((w) => {
     const r = lastRun.get(m, w) as { at: number; file: string; status: string } | undefined;
@@ -100,7 +101,8 @@ function stockFacts(db: Db, cart: LoadedCart, asSku: string | null) {
   const levels = asSku
     ? (db
         .prepare(
-          `SELECT i.warehouse, i.available, i.on_hand AS onHand, i.as_of AS asOf, f.name AS file, i.line, i.loaded_at AS loadedAt
+          `SELECT i.warehouse, i.available, i.on_hand AS onHand, i.as_of AS asOf, f.name AS file, i.line,
+             i.loaded_at AS loadedAt
            FROM inventory i JOIN files f ON f.id = i.file_id WHERE i.merchant = ? AND i.sku = ? ORDER BY i.warehouse`,
         )
         .all(m, asSku) as ExplainFacts["levels"])
@@ -109,7 +111,8 @@ function stockFacts(db: Db, cart: LoadedCart, asSku: string | null) {
   const stale = asSku
     ? (db
         .prepare(
-          `SELECT h.warehouse, h.available, h.as_of AS asOf, f.name AS file, h.line FROM inventory_history h JOIN files f ON f.id = h.file_id
+          `SELECT h.warehouse, h.available, h.as_of AS asOf, f.name AS file, h.line FROM inventory_history h
+             JOIN files f ON f.id = h.file_id
            WHERE h.merchant = ? AND h.sku = ? AND h.reason = 'stale' ORDER BY h.file_id DESC LIMIT 20`,
         )
         .all(m, asSku) as ExplainFacts["stale"])
@@ -135,7 +138,8 @@ function orderFacts(
   asOf: number | null,
 ): Pick<ExplainFacts, "orders" | "olderOrdersNotListed"> {
   if (!sku || asOf === null) return { orders: [], olderOrdersNotListed: 0 };
-  const orderSql = `SELECT o.cart, o.order_id AS orderId, o.line, o.sku, o.quantity, o.ordered_at AS orderedAt, o.status, o.times_seen AS timesSeen, f.name AS file
+  const orderSql = `SELECT o.cart, o.order_id AS orderId, o.line, o.sku, o.quantity, o.ordered_at AS orderedAt,
+     o.status, o.times_seen AS timesSeen, f.name AS file
     FROM orders o JOIN files f ON f.id = o.file_id
     WHERE o.merchant = @m AND (o.sku = @sku OR o.sku IN (SELECT code FROM aliases WHERE merchant = @m AND sku = @sku))
       AND ${ORDER_SKU} = @sku`;
@@ -189,13 +193,15 @@ async function deliveryFacts(
   const [m, id] = [cart.merchant, cart.config.id];
   const lastSentOfCode = db
     .prepare(
-      `SELECT s.synced_at AS at, c.file_name AS file, s.quantity FROM sku_sync s JOIN cart_syncs c ON c.id = s.sync_id WHERE s.merchant = ? AND s.cart = ? AND s.code = ?`,
+      `SELECT s.synced_at AS at, c.file_name AS file, s.quantity FROM sku_sync s
+         JOIN cart_syncs c ON c.id = s.sync_id WHERE s.merchant = ? AND s.cart = ? AND s.code = ?`,
     )
     .get(m, id, code) as ExplainFacts["lastSentOfCode"] | undefined;
   const unsendable = db
     .prepare(
       `SELECT c.file_name AS file, k.detail FROM cart_state cs JOIN cart_syncs c ON c.id = cs.last_sync_id
-       JOIN sync_skipped k ON k.sync_id = c.lines_set WHERE cs.merchant = ? AND cs.cart = ? AND k.code = ? AND k.reason = 'unsendable'`,
+       JOIN sync_skipped k ON k.sync_id = c.lines_set WHERE cs.merchant = ? AND cs.cart = ? AND k.code = ?
+          AND k.reason = 'unsendable'`,
     )
     .get(m, id, code) as ExplainFacts["unsendableInLastFile"] | undefined;
   const last = await slices.carts.lastDelivered(m, id);

@@ -40,9 +40,11 @@ export function* locationRows(
   page: SkuPage = {},
 ): Generator<LocationRow> {
   const q = db.prepare(
-    `SELECT i.merchant, i.warehouse, i.sku, i.available, i.on_hand AS onHand, i.as_of AS asOf, i.loaded_at AS loadedAt, f.name AS file
+    `SELECT i.merchant, i.warehouse, i.sku, i.available, i.on_hand AS onHand, i.as_of AS asOf,
+       i.loaded_at AS loadedAt, f.name AS file
      FROM inventory i LEFT JOIN files f ON f.id = i.file_id
-     WHERE i.merchant = @merchant AND i.warehouse = @warehouse AND i.sku > @after AND (@q IS NULL OR instr(i.sku, @q) > 0)
+     WHERE i.merchant = @merchant AND i.warehouse = @warehouse AND i.sku > @after AND (@q IS NULL OR instr(i.sku,
+        @q) > 0)
      ORDER BY i.sku`,
   );
   for (const merchant of merchants) {

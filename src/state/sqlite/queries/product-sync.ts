@@ -59,13 +59,15 @@ function pageSql(aliasCart: boolean): string {
       arm(
         `SELECT p.sku AS code FROM products p WHERE p.merchant = @m
            AND NOT EXISTS (SELECT 1 FROM aliases a WHERE a.merchant = @m AND a.sku = p.sku AND a.alias_type = @alias)
-           AND EXISTS (SELECT 1 FROM inventory i WHERE i.merchant = @m AND i.sku = p.sku AND ${drawsFromSql({ warehouse: "i.warehouse", cartWarehouse: "@w" })})`,
+           AND EXISTS (SELECT 1 FROM inventory i WHERE i.merchant = @m AND i.sku = p.sku
+              AND ${drawsFromSql({ warehouse: "i.warehouse", cartWarehouse: "@w" })})`,
         "p.sku",
       ),
     );
   }
   return `WITH delivered AS MATERIALIZED (
-      SELECT lines_set, MAX(id) AS id FROM cart_syncs WHERE merchant = @m AND cart = @id AND status = 'delivered' GROUP BY lines_set),
+      SELECT lines_set, MAX(id) AS id FROM cart_syncs WHERE merchant = @m AND cart = @id AND status = 'delivered'
+         GROUP BY lines_set),
     codes AS (${arms.join(" UNION ")})
     SELECT k.code, c.inventory_enabled AS enabled, l.code IS NOT NULL AS in_lines,
       COALESCE(CASE WHEN cur.id IS NOT NULL THEN l.sku ELSE l.prev_sku END, k.code) AS sent_sku, y.synced_at,
@@ -77,7 +79,8 @@ function pageSql(aliasCart: boolean): string {
     LEFT JOIN delivered cur ON cur.lines_set = l.sync_id
     LEFT JOIN delivered prev ON prev.lines_set = l.prev_sync_id
     LEFT JOIN cart_syncs y ON y.id = COALESCE(cur.id, prev.id)
-    LEFT JOIN (SELECT code, MAX(detail) AS detail FROM sync_skipped WHERE sync_id = @lastSet AND reason = 'unsendable' GROUP BY code) u
+    LEFT JOIN (SELECT code, MAX(detail) AS detail FROM sync_skipped WHERE sync_id = @lastSet
+       AND reason = 'unsendable' GROUP BY code) u
       ON u.code = k.code
     ORDER BY k.code`;
 }
@@ -93,7 +96,8 @@ export function* productSyncRows(db: Db, cart: LoadedCart, o: ProductSyncOptions
   const id = cart.config.id;
   const lastSet = db
     .prepare(
-      "SELECT lines_set FROM cart_syncs WHERE merchant = ? AND cart = ? AND status IN ('pending', 'delivered') ORDER BY id DESC LIMIT 1",
+      `SELECT lines_set FROM cart_syncs WHERE merchant = ? AND cart = ? AND status IN ('pending', 'delivered')
+         ORDER BY id DESC LIMIT 1`,
     )
     .pluck()
     .get(m, id) as number | undefined;

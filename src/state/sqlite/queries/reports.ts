@@ -74,8 +74,10 @@ export function productFilesWaiting(db: Db, config: LoadedConfig): ProductFileWa
 
 export function warehouseStatus(db: Db, config: LoadedConfig): WarehouseStatus[] {
   const q = db.prepare(
-    `SELECT taken_at AS at, name AS file, status, rows_read AS rows, rows_rejected AS rejected, rows_stale AS stale, error
-     FROM files WHERE merchant = ? AND kind = 'inventory' AND warehouse = ? AND status <> 'duplicate' ORDER BY id DESC LIMIT 1`,
+    `SELECT taken_at AS at, name AS file, status, rows_read AS rows, rows_rejected AS rejected, rows_stale AS stale,
+       error
+     FROM files WHERE merchant = ? AND kind = 'inventory' AND warehouse = ? AND status <> 'duplicate'
+        ORDER BY id DESC LIMIT 1`,
   );
   return config.merchants.flatMap((m) =>
     m.warehouses.map((w) => ({
@@ -89,7 +91,8 @@ export function warehouseStatus(db: Db, config: LoadedConfig): WarehouseStatus[]
 
 export function cartStatus(db: Db, config: LoadedConfig): CartStatus[] {
   const last = db.prepare(
-    `SELECT s.synced_at AS at, COALESCE(s.delivered_at, s.synced_at) AS deliveredAt, s.file_name AS file, s.rows, s.units, s.reason
+    `SELECT s.synced_at AS at, COALESCE(s.delivered_at, s.synced_at) AS deliveredAt, s.file_name AS file, s.rows,
+       s.units, s.reason
      FROM cart_state c JOIN cart_syncs s ON s.id = c.last_sync_id
      WHERE c.merchant = ? AND c.cart = ?`,
   );
@@ -153,7 +156,8 @@ export function searchSku(db: Db, code: string, carts: SearchedCart[]): SkuSearc
     code,
     asSku: db
       .prepare(
-        "SELECT merchant, warehouse, available, on_hand AS onHand, as_of AS asOf, loaded_at AS loadedAt FROM inventory WHERE sku = ? ORDER BY merchant, warehouse",
+        `SELECT merchant, warehouse, available, on_hand AS onHand, as_of AS asOf, loaded_at AS loadedAt
+           FROM inventory WHERE sku = ? ORDER BY merchant, warehouse`,
       )
       .all(code) as SkuSearch["asSku"],
     aliasesOfSku: db
@@ -214,7 +218,8 @@ export function outboxFiles(
   filter: { kind?: OutboxFile["kind"]; owner?: string; status?: OutboxFile["status"] } = {},
 ): OutboxFile[] {
   const q = db.prepare(
-    `SELECT kind, merchant, owner, id, name, status, attempts, made_at AS madeAt, delivered_at AS deliveredAt, location, error
+    `SELECT kind, merchant, owner, id, name, status, attempts, made_at AS madeAt, delivered_at AS deliveredAt,
+       location, error
      FROM outbox_files WHERE merchant = @merchant AND (@kind IS NULL OR kind = @kind)
        AND (@owner IS NULL OR owner = @owner) AND (@status IS NULL OR status = @status)
      ORDER BY made_at, kind, id`,
