@@ -226,6 +226,11 @@ await writeLines(
 );
 const third = run();
 const thirdLoadS = third.report.files.reduce((a, x) => a + (x.loadMs ?? 0), 0) / 1000;
+/** what a run wrote to the state: levels loaded (and zeroed), and cart lines recorded as changed */
+const written = (r) => ({
+  levels: r.report.files.reduce((a, x) => a + (x.rowsLoaded ?? 0) + (x.rowsZeroed ?? 0), 0),
+  lines: r.report.carts.reduce((a, x) => a + (x.linesChanged ?? 0), 0),
+});
 
 /** A read command over the state at this scale, its output thrown away: seconds and exit code. */
 function readTool(...cmd) {
@@ -280,6 +285,10 @@ console.log(
   `  third run, w0 changed ${changed} SKUs: ${fmt(third.seconds)} s, parse+load ${fmt(thirdLoadS)} s (${fmt((100 * thirdLoadS) / loadS)}% of the full load), ${third.report.carts.filter((x) => x.action === "sent").length} carts re-sent`,
 );
 console.log(
+  `  rows written to the state: full run ${written(first).levels} levels, ${written(first).lines} cart lines; ` +
+    `third run ${written(third).levels} levels, ${written(third).lines} cart lines (of ${outRows} lines sent)`,
+);
+console.log(
   `  read tools: view-sync ${fmt(reads.viewSyncS)} s (every code of a cart), --problems of an alias cart ${fmt(reads.viewSyncAliasProblemsS)} s, ` +
     `a page of 100 ${fmt(reads.viewSyncPageS)} s; locations of w0 ${fmt(reads.locationsS)} s, summary ${fmt(reads.summaryS)} s; sku ${fmt(reads.skuS)} s`,
 );
@@ -300,6 +309,8 @@ const result = {
   noNewsS: second.seconds,
   onePercentS: third.seconds,
   onePercentLoadS: thirdLoadS,
+  fullWritten: written(first),
+  onePercentWritten: written(third),
   inRows,
   outRows,
   outBytes,

@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ROOT, Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
 import { loadConfig } from "../src/config/load.js";
 import { collect } from "../src/util/iterate.js";
+import { computeCartLines } from "../src/stages/sync.js";
 import { stockfeed } from "./helpers/cli.js";
 
 const T = "2026-11-20T11:00:00Z";
@@ -341,6 +342,66 @@ describe("what a cart was last sent (View Product Sync)", () => {
       ["B", 4, "stock-3.csv"],
       ["C", 2, "stock-3.csv"],
     ]);
+  });
+});
+
+describe("what a file records of its lines", () => {
+  it("only the lines that differ from the cart's previous file are written; the others still count as sent in it", async () => {
+    s = new Scenario({ aliases: true, carts: [{ id: "shop", alias: "upc", filename: "stock-{seq}.csv" }] });
+    s.aliases("a.csv", ["A,upc,0001", "B,upc,0002", "C,upc,0003"]);
+    s.inventory("east", "a.csv", [`A,10,,,${T}`, `B,4,,,${T}`, `C,1,,,${T}`]);
+    expect((await s.run()).carts[0]).toMatchObject({ action: "sent", rows: 3, linesChanged: 3 });
+    // A changes and C loses its alias (rule 9: no longer in the file): two lines written, B is not
+    s.aliases("b.csv", ["A,upc,0001", "B,upc,0002"]);
+    s.inventory("east", "b.csv", [`A,7,,,2026-11-20T12:00:00Z`]);
+    expect((await s.run()).carts[0]).toMatchObject({ action: "sent", rows: 2, linesChanged: 2 });
+    expect((await s.lastSent("shop")).map((r) => [r.code, r.quantity, r.file])).toEqual([
+      ["0001", 7, "stock-2.csv"],
+      ["0002", 4, "stock-2.csv"],
+      ["0003", 1, "stock-1.csv"],
+    ]);
+    // news that changes no line's value: a new file, nothing written, every line sent in it
+    s.inventory("east", "c.csv", [`B,4,,,2026-11-20T13:00:00Z`]);
+    expect((await s.run()).carts[0]).toMatchObject({ action: "sent", file: "stock-3.csv", linesChanged: 0 });
+    expect((await s.lastSent("shop")).map((r) => r.file)).toEqual(["stock-3.csv", "stock-3.csv", "stock-1.csv"]);
+    // C's alias comes back with a new level: it is sent again
+    s.aliases("d.csv", ["C,upc,0003", "A,upc,0001", "B,upc,0002"]);
+    s.inventory("east", "d.csv", [`C,5,,,2026-11-20T14:00:00Z`]);
+    expect((await s.run()).carts[0]).toMatchObject({ rows: 3, linesChanged: 1 });
+    expect(s.latest("shop")).toEqual({ "0001": 7, "0002": 4, "0003": 5 });
+    expect((await s.lastSent("shop")).map((r) => [r.code, r.quantity, r.file])).toEqual([
+      ["0001", 7, "stock-4.csv"],
+      ["0002", 4, "stock-4.csv"],
+      ["0003", 5, "stock-4.csv"],
+    ]);
+  });
+
+  it("a lost file's lines never count as sent, and the file after it writes what changed since the last delivered", async () => {
+    s = new Scenario({ carts: [{ id: "shop", filename: "stock-{seq}.csv" }] });
+    s.inventory("east", "a.csv", [`A,10,,,${T}`, `B,4,,,${T}`]);
+    await s.run();
+    s.write("out/shop/stock-2.csv", "someone else's file\n");
+    s.inventory("east", "b.csv", [`A,7,,,2026-11-20T12:00:00Z`]);
+    expect((await s.run()).carts[0]).toMatchObject({ action: "failed", linesChanged: 1 });
+    rmSync(s.path("work/outbox/acme/shop/stock-2.csv"));
+    rmSync(s.path("out/shop/stock-2.csv"));
+    await s.run();
+    // the lost file changed A to 7; the next one sets A back to 10 and B to 5
+    s.inventory("east", "c.csv", [`A,10,,,2026-11-20T13:00:00Z`, `B,5,,,2026-11-20T13:00:00Z`]);
+    expect((await s.run()).carts[0]).toMatchObject({ action: "sent", file: "stock-3.csv", linesChanged: 2 });
+    expect((await s.lastSent("shop")).map((r) => [r.code, r.quantity, r.file])).toEqual([
+      ["A", 10, "stock-3.csv"],
+      ["B", 5, "stock-3.csv"],
+    ]);
+    const diff = await s.read(async (store, config) => {
+      const lines = await computeCartLines(store, config.merchants[0].carts[0]);
+      try {
+        return await lines.diffAgainstLastDelivery();
+      } finally {
+        await lines.close();
+      }
+    });
+    expect(diff).toMatchObject({ added: [], removed: [], changed: [], unchanged: 2 });
   });
 });
 

@@ -39,6 +39,8 @@ export interface CartReport {
   delivered: string[];
   /** the same, with when each was made and delivered (ISO UTC) */
   outboxDeliveries: Array<{ file: string; madeAt: string; deliveredAt: string }>;
+  /** lines of the file that differ from the cart's previous file: what its record wrote to the state */
+  linesChanged?: number;
   /** time spent on this cart: compute, render, deliver, record */
   ms: number;
   /** of which: rules into cart lines (SQL), writing the file, publishing it (ms) */
@@ -62,14 +64,18 @@ function cartRules(cart: LoadedCart) {
     buffer: c.buffer,
     percent: c.percent,
     maximum: c.maximum,
+    carries: { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") },
   };
 }
 
 /** What, in the cart's settings, shapes its file: when it changes, the cart gets a full send. */
 export function settingsHash(cart: LoadedCart): string {
   const c = cart.config;
+  // what the lines carry follows from the mapping: left out, so hashes made before it existed still match
+  const { carries, ...rules } = cartRules(cart);
+  void carries;
   const relevant = {
-    ...cartRules(cart),
+    ...rules,
     mapping: cart.output.text,
     filename: c.output.filename,
     // the partner's envelope (X12) shapes the file too
@@ -368,7 +374,8 @@ async function renderFile(
     if (unsendable.length > 0) await leaveOut(ctx, cart, lines, unsendable, report);
     const sha256 = await keptHash(cart, local);
     const file = { fileName: report.file, outboxPath: local, rows: report.rows, units: report.units, bytes, sha256 };
-    const syncId = await lines.record({ ...filed, ...file, skipped: report.skipped });
+    const { syncId, linesChanged } = await lines.record({ ...filed, ...file, skipped: report.skipped });
+    report.linesChanged = linesChanged;
     await store.commit();
     return { syncId, local };
   } catch (e) {

@@ -371,4 +371,57 @@ export const migrations: string[] = [
            a.attempts, a.created_at, a.delivered_at, a.location, a.error
       FROM acks a JOIN files f ON f.id = a.file_id;
   `,
+  `
+  -- what each cart was sent, as versions of its lines: a row is a code's line (sku, quantity,
+  -- and available/as_of where the cart's file carries them) from the file whose line set is
+  -- from_set until, not including, to_set (NULL: still carried). A file's line set S is every
+  -- row with from_set <= S < to_set, so a file writes only the lines that differ from the file
+  -- before it, not every line it carries. A closed row was carried by a delivered file (the
+  -- lines of a lost file are dropped when their code changes again), so the last sent line of
+  -- a code is its newest row at or before the cart's last delivered set.
+  CREATE TABLE cart_line_versions (
+    merchant TEXT NOT NULL,
+    cart TEXT NOT NULL,
+    code TEXT NOT NULL,
+    from_set INTEGER NOT NULL,
+    to_set INTEGER,
+    sku TEXT,                          -- NULL when it is the code (a cart by SKU)
+    quantity INTEGER NOT NULL,
+    available INTEGER,                 -- only where the cart's file carries it
+    as_of INTEGER,                     -- the same
+    PRIMARY KEY (merchant, cart, code, from_set)
+  ) WITHOUT ROWID;
+  -- a code's newest row was carried by every line set since its sync_id, up to the cart's next
+  -- set when a newer set left it out; prev_* was carried from prev_sync_id until sync_id
+  INSERT INTO cart_line_versions (merchant, cart, code, from_set, to_set, sku, quantity)
+    SELECT l.merchant, l.cart, l.code, l.sync_id,
+      (SELECT MIN(s.id) FROM cart_syncs s WHERE s.merchant = l.merchant AND s.cart = l.cart AND s.lines_set = s.id
+         AND s.id > l.sync_id),
+      l.sku, l.quantity
+    FROM cart_lines l;
+  INSERT OR IGNORE INTO cart_line_versions (merchant, cart, code, from_set, to_set, sku, quantity)
+    SELECT merchant, cart, code, prev_sync_id, sync_id, prev_sku, prev_quantity FROM cart_lines
+    WHERE prev_sync_id IS NOT NULL;
+  -- the lines a rendered file changed against the file before it (NULL: recorded by an older
+  -- stockfeed, which wrote every line); a file compares only the lines whose inputs changed since
+  -- the file before it (state_at), found through these indexes
+  ALTER TABLE cart_syncs ADD COLUMN lines_changed INTEGER;
+  CREATE INDEX inventory_by_file ON inventory(merchant, file_id);
+  CREATE INDEX orders_by_file ON orders(merchant, file_id);
+  DROP VIEW sku_sync;
+  DROP TABLE cart_lines;
+  ALTER TABLE cart_line_versions RENAME TO cart_lines;
+
+  -- View Product Sync: the last delivered file that carried each cart code, and its level
+  CREATE VIEW sku_sync AS
+    SELECT l.merchant, l.cart, l.code, COALESCE(l.sku, l.code) AS sku, y.id AS sync_id, y.synced_at, l.quantity
+    FROM cart_state cs JOIN cart_syncs d ON d.id = cs.last_sync_id
+    JOIN cart_lines l ON l.merchant = cs.merchant AND l.cart = cs.cart
+      AND l.from_set = (SELECT MAX(x.from_set) FROM cart_lines x WHERE x.merchant = l.merchant AND x.cart = l.cart
+                          AND x.code = l.code AND x.from_set <= d.lines_set)
+    JOIN cart_syncs y ON y.id = CASE WHEN l.to_set IS NULL OR l.to_set > d.lines_set THEN d.id
+      ELSE (SELECT s.id FROM cart_syncs s WHERE s.merchant = l.merchant AND s.cart = l.cart AND s.status = 'delivered'
+              AND s.lines_set >= l.from_set AND s.lines_set < l.to_set ORDER BY s.lines_set DESC, s.id DESC LIMIT 1)
+      END;
+  `,
 ];

@@ -81,6 +81,8 @@ export interface CartComputation {
   buffer: number;
   percent: number;
   maximum: number | null;
+  /** the line values the cart's file carries besides code, SKU and quantity: part of what makes a line change */
+  carries: { available: boolean; asOf: boolean };
 }
 
 export interface CartRow {

@@ -27,8 +27,11 @@ export interface CartLines {
   markUnsendable(lines: Array<{ code: string; sku: string; reason?: string }>): Promise<void>;
   /** what the lines change against the last file delivered to the cart */
   diffAgainstLastDelivery(): Promise<{ added: DiffRow[]; removed: DiffRow[]; changed: DiffRow[]; unchanged: number }>;
-  /** records the rendered file (pending in the outbox) and every line it carries; returns its sync id */
-  record(file: RenderedFile): Promise<number>;
+  /**
+   * records the rendered file (pending in the outbox) and its lines: only those that differ from
+   * the cart's previous file are written (linesChanged: added, changed and no longer carried)
+   */
+  record(file: RenderedFile): Promise<{ syncId: number; linesChanged: number }>;
   /** drops the temporary tables */
   close(): Promise<void>;
 }
@@ -170,29 +173,23 @@ class SqliteCartLines implements CartLines {
     changed: DiffRow[];
     unchanged: number;
   }> {
-    const last =
-      (
-        this.db
-          .prepare("SELECT last_sync_id AS id FROM cart_state WHERE merchant = ? AND cart = ?")
-          .get(this.c.merchant, this.c.cart) as { id: number | null } | undefined
-      )?.id ?? -1;
-    const p = { merchant: this.c.merchant, cart: this.c.cart, last };
+    const p = { merchant: this.c.merchant, cart: this.c.cart, last: lastDeliveredSet(this.db, this.c).set };
+    const inLast = `cart_lines s WHERE s.merchant = @merchant AND s.cart = @cart AND s.from_set <= @last
+      AND (s.to_set IS NULL OR s.to_set > @last)`;
     const rows = this.db
       .prepare(
         `SELECT n.code, s.quantity AS before, n.quantity AS after FROM cart_out n
-           LEFT JOIN sku_sync s ON s.merchant = @merchant AND s.cart = @cart AND s.code = n.code AND s.sync_id = @last
+           LEFT JOIN (SELECT s.code, s.quantity FROM ${inLast}) s ON s.code = n.code
          WHERE n.skip IS NULL AND (s.quantity IS NULL OR s.quantity <> n.quantity)
          UNION ALL
-         SELECT s.code, s.quantity, NULL FROM sku_sync s
-         WHERE s.merchant = @merchant AND s.cart = @cart AND s.sync_id = @last
+         SELECT s.code, s.quantity, NULL FROM ${inLast}
            AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = s.code)
          ORDER BY 1`,
       )
       .all(p) as DiffRow[];
     const same = this.db
       .prepare(
-        `SELECT COUNT(*) AS n FROM cart_out n JOIN sku_sync s ON s.merchant = @merchant AND s.cart = @cart
-           AND s.code = n.code AND s.sync_id = @last
+        `SELECT COUNT(*) AS n FROM cart_out n JOIN (SELECT s.code, s.quantity FROM ${inLast}) s ON s.code = n.code
          WHERE n.skip IS NULL AND s.quantity = n.quantity`,
       )
       .get(p) as { n: number };
@@ -204,25 +201,11 @@ class SqliteCartLines implements CartLines {
     };
   }
 
-  async record(file: RenderedFile): Promise<number> {
+  async record(file: RenderedFile): Promise<{ syncId: number; linesChanged: number }> {
     return this.db.transaction(() => {
       const id = insertCartSync(this.db, file);
-      const s = file;
-      // the code's newest line becomes its previous one only if a file with that line set was
-      // delivered (one file per cart is pending at a time, this one: older ones were delivered or lost)
-      const delivered = `cart_lines.sync_id IN (SELECT lines_set FROM cart_syncs WHERE merchant = @merchant AND cart = @cart
-           AND status = 'delivered')`;
-      this.db
-        .prepare(
-          `INSERT INTO cart_lines (merchant, cart, code, sku, sync_id, quantity)
-           SELECT @merchant, @cart, code, NULLIF(sku, code), @id, quantity FROM cart_out WHERE skip IS NULL AND true
-           ON CONFLICT (merchant, cart, code) DO UPDATE SET
-             prev_sku = CASE WHEN ${delivered} THEN sku ELSE prev_sku END,
-             prev_sync_id = CASE WHEN ${delivered} THEN sync_id ELSE prev_sync_id END,
-             prev_quantity = CASE WHEN ${delivered} THEN quantity ELSE prev_quantity END,
-             sku = excluded.sku, sync_id = excluded.sync_id, quantity = excluded.quantity`,
-        )
-        .run({ merchant: s.merchant, cart: s.cart, id });
+      const linesChanged = recordLineChanges(this.db, this.c, file, id);
+      this.db.prepare("UPDATE cart_syncs SET lines_changed = ? WHERE id = ?").run(linesChanged, id);
       this.db
         .prepare(
           `INSERT INTO sync_skipped (sync_id, sku, code, reason, detail)
@@ -231,7 +214,7 @@ class SqliteCartLines implements CartLines {
            WHERE o.skip = 'unsendable'`,
         )
         .run(id);
-      return id;
+      return { syncId: id, linesChanged };
     })();
   }
 
@@ -250,4 +233,115 @@ class SqliteCartLines implements CartLines {
     );
     this.closed();
   }
+}
+
+/** The cart's last delivered file and its line set (-1 when none was delivered). */
+export function lastDeliveredSet(db: Db, c: { merchant: string; cart: string }): { id: number | null; set: number } {
+  const r = db
+    .prepare(
+      `SELECT d.id, d.lines_set AS "set" FROM cart_state cs JOIN cart_syncs d ON d.id = cs.last_sync_id
+       WHERE cs.merchant = ? AND cs.cart = ?`,
+    )
+    .get(c.merchant, c.cart) as { id: number; set: number } | undefined;
+  return r ?? { id: null, set: -1 };
+}
+
+/**
+ * Writes line set `id` as the changes from the cart's newest one: a line that is new, differs
+ * (SKU, quantity, or available and as-of where the file carries them) or is no longer carried
+ * closes the code's open row, and a line carried gets a new row from `id`. For the codes
+ * written, rows no delivered file will ever be the last sent of are dropped: those of files
+ * after the last delivered one (lost: at most one file waits at a time, and it is this one),
+ * and those older than the code's row in that file. Returns the lines written.
+ */
+function recordLineChanges(db: Db, c: CartComputation, file: RenderedFile, id: number): number {
+  const p = { merchant: c.merchant, cart: c.cart, id, last: lastDeliveredSet(db, c).set };
+  const open = "l.merchant = @merchant AND l.cart = @cart AND l.to_set IS NULL";
+  const available = c.carries.available ? "n.available" : "NULL";
+  const asOf = c.carries.asOf ? "n.as_of" : "NULL";
+  const carried = `SELECT n.code, NULLIF(n.sku, n.code) AS sku, n.quantity, ${available} AS available, ${asOf} AS as_of
+    FROM cart_out n`;
+  // the cart's first file: every line is new, written straight from the computed lines
+  if (!db.prepare("SELECT 1 FROM cart_lines WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart)) {
+    return db
+      .prepare(
+        `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
+         SELECT @merchant, @cart, code, @id, sku, quantity, available, as_of FROM (${carried} WHERE n.skip IS NULL)`,
+      )
+      .run(p).changes;
+  }
+  // only the codes whose inputs changed since the file before this one are compared, where they can be told
+  const some = changedCodes(db, c, file, id);
+  const scope = (col: string) => (some ? `AND ${col} IN (SELECT code FROM cart_changed)` : "");
+  db.exec("DELETE FROM cart_delta");
+  db.prepare(
+    `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone)
+     SELECT n.code, NULLIF(n.sku, n.code), n.quantity, ${available}, ${asOf}, 0 FROM cart_out n
+       LEFT JOIN cart_lines l ON ${open} AND l.code = n.code
+     WHERE n.skip IS NULL ${scope("n.code")}
+       AND (l.code IS NULL OR l.quantity <> n.quantity OR l.sku IS NOT NULLIF(n.sku, n.code)
+       OR l.available IS NOT ${available} OR l.as_of IS NOT ${asOf})`,
+  ).run(p);
+  db.prepare(
+    `INSERT INTO cart_delta (code, gone) SELECT l.code, 1 FROM cart_lines l
+     WHERE ${open} ${scope("l.code")}
+       AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = l.code)`,
+  ).run(p);
+  const mine = "merchant = @merchant AND cart = @cart AND code IN (SELECT code FROM cart_delta)";
+  db.prepare(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`).run(p);
+  db.prepare(`UPDATE cart_lines SET to_set = @id WHERE ${mine} AND to_set IS NULL`).run(p);
+  db.prepare(
+    `DELETE FROM cart_lines WHERE ${mine} AND from_set < (SELECT MAX(x.from_set) FROM cart_lines x
+       WHERE x.merchant = cart_lines.merchant AND x.cart = cart_lines.cart AND x.code = cart_lines.code
+         AND x.from_set <= @last)`,
+  ).run(p);
+  db.prepare(
+    `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
+     SELECT @merchant, @cart, code, @id, sku, quantity, available, as_of FROM cart_delta WHERE gone = 0`,
+  ).run(p);
+  const n = (db.prepare("SELECT COUNT(*) AS n FROM cart_delta").get() as { n: number }).n;
+  db.exec("DELETE FROM cart_delta; DELETE FROM cart_changed;");
+  return n;
+}
+
+/** above this share of the cart's lines, one pass over every line is cheaper than a lookup per code */
+const CHANGED_SHARE = 0.2;
+
+/**
+ * Fills temp.cart_changed with the codes whose line can differ from the cart's previous file:
+ * a cart line is a function of its SKU's levels (rules 6, 13, 14), the orders of that SKU or of
+ * its alias code (rule 5), the alias list (rule 9), the cart's catalog and the cart's settings.
+ * So the codes of the SKUs whose levels or orders were written since that file's state (each
+ * such row names the file that wrote it). False when every line must be compared: no earlier
+ * file recorded this way, other settings, a new alias list or catalog, or too many codes.
+ */
+function changedCodes(db: Db, c: CartComputation, file: RenderedFile, id: number): boolean {
+  const prev = db
+    .prepare(
+      `SELECT state_at, settings_hash, lines_changed, rows FROM cart_syncs
+       WHERE merchant = ? AND cart = ? AND lines_set = id AND id < ? ORDER BY id DESC LIMIT 1`,
+    )
+    .get(c.merchant, c.cart, id) as
+    { state_at: number | null; settings_hash: string; lines_changed: number | null; rows: number } | undefined;
+  if (!prev || prev.state_at === null || prev.lines_changed === null || prev.settings_hash !== file.settingsHash)
+    return false;
+  const p = { merchant: c.merchant, since: prev.state_at, alias: c.alias };
+  const lists = db
+    .prepare(
+      `SELECT 1 FROM files WHERE merchant = @merchant AND id > @since AND kind NOT IN ('inventory', 'orders')
+         AND status IN ('loaded', 'loaded_with_rejects') LIMIT 1`,
+    )
+    .get(p);
+  if (lists) return false;
+  db.exec("DELETE FROM cart_changed");
+  const skus = `SELECT sku FROM inventory WHERE merchant = @merchant AND file_id > @since
+    UNION SELECT o.sku FROM orders o WHERE o.merchant = @merchant AND o.file_id > @since
+    UNION SELECT a.sku FROM orders o JOIN aliases a ON a.merchant = o.merchant AND a.code = o.sku
+      WHERE o.merchant = @merchant AND o.file_id > @since`;
+  const codes =
+    c.alias === null
+      ? skus
+      : `SELECT a.code FROM aliases a WHERE a.merchant = @merchant AND a.alias_type = @alias AND a.sku IN (${skus})`;
+  const n = db.prepare(`INSERT OR IGNORE INTO cart_changed (code) ${codes}`).run(p).changes;
+  return n <= CHANGED_SHARE * prev.rows;
 }

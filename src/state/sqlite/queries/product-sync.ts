@@ -5,6 +5,7 @@
 import type { LoadedCart } from "../../../config/load.js";
 import { drawsFromSql } from "../../../domain/availability.js";
 import type { Db } from "../slice.js";
+import { lastDeliveredSet } from "../cart-lines.js";
 
 export interface ProductSyncRow {
   /** the code the cart knows (its SKU or alias code); for an alias cart's product without that alias, its SKU */
@@ -50,7 +51,7 @@ function pageSql(aliasCart: boolean): string {
     `SELECT code FROM (${sql} AND ${col} > @after AND (@q IS NULL OR instr(${col}, @q) > 0) ORDER BY ${col} LIMIT @n)`;
   const arms = [
     arm("SELECT sku AS code FROM catalog WHERE merchant = @m AND cart = @id", "sku"),
-    arm("SELECT code FROM cart_lines WHERE merchant = @m AND cart = @id", "code"),
+    arm("SELECT DISTINCT code FROM cart_lines WHERE merchant = @m AND cart = @id", "code"),
     arm("SELECT code FROM sync_skipped WHERE sync_id = @lastSet AND reason = 'unsendable'", "code"),
   ];
   // rule 9: warehouse products of an alias cart that have no code of its alias type
@@ -65,20 +66,21 @@ function pageSql(aliasCart: boolean): string {
       ),
     );
   }
-  return `WITH delivered AS MATERIALIZED (
-      SELECT lines_set, MAX(id) AS id FROM cart_syncs WHERE merchant = @m AND cart = @id AND status = 'delivered'
-         GROUP BY lines_set),
-    codes AS (${arms.join(" UNION ")})
-    SELECT k.code, c.inventory_enabled AS enabled, l.code IS NOT NULL AS in_lines,
-      COALESCE(CASE WHEN cur.id IS NOT NULL THEN l.sku ELSE l.prev_sku END, k.code) AS sent_sku, y.synced_at,
-      CASE WHEN cur.id IS NOT NULL THEN l.quantity ELSE l.prev_quantity END AS quantity,
+  // a code's last sent line: its newest row at or before the last delivered set (@last, file @lastId)
+  const newest = `SELECT MAX(x.from_set) FROM cart_lines x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code
+    AND x.from_set <= @last`;
+  const carrier = `CASE WHEN l.code IS NULL THEN NULL WHEN l.to_set IS NULL OR l.to_set > @last THEN @lastId
+    ELSE (SELECT s.id FROM cart_syncs s WHERE s.merchant = @m AND s.cart = @id AND s.status = 'delivered'
+      AND s.lines_set >= l.from_set AND s.lines_set < l.to_set ORDER BY s.lines_set DESC, s.id DESC LIMIT 1) END`;
+  return `WITH codes AS (${arms.join(" UNION ")})
+    SELECT k.code, c.inventory_enabled AS enabled,
+      EXISTS (SELECT 1 FROM cart_lines x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code) AS in_lines,
+      COALESCE(l.sku, k.code) AS sent_sku, y.synced_at, l.quantity,
       u.detail AS unsendable, u.code IS NOT NULL AS is_unsendable
     FROM (SELECT code FROM codes ORDER BY code LIMIT @n) k
     LEFT JOIN catalog c ON c.merchant = @m AND c.cart = @id AND c.sku = k.code
-    LEFT JOIN cart_lines l ON l.merchant = @m AND l.cart = @id AND l.code = k.code
-    LEFT JOIN delivered cur ON cur.lines_set = l.sync_id
-    LEFT JOIN delivered prev ON prev.lines_set = l.prev_sync_id
-    LEFT JOIN cart_syncs y ON y.id = COALESCE(cur.id, prev.id)
+    LEFT JOIN cart_lines l ON l.merchant = @m AND l.cart = @id AND l.code = k.code AND l.from_set = (${newest})
+    LEFT JOIN cart_syncs y ON y.id = ${carrier}
     LEFT JOIN (SELECT code, MAX(detail) AS detail FROM sync_skipped WHERE sync_id = @lastSet
        AND reason = 'unsendable' GROUP BY code) u
       ON u.code = k.code
@@ -102,9 +104,12 @@ export function* productSyncRows(db: Db, cart: LoadedCart, o: ProductSyncOptions
     .pluck()
     .get(m, id) as number | undefined;
   const page = db.prepare(pageSql(cart.config.alias !== null));
+  const last = lastDeliveredSet(db, { merchant: m, cart: id });
   const params = {
     m,
     id,
+    last: last.set,
+    lastId: last.id,
     lastSet: lastSet ?? -1,
     alias: cart.config.alias,
     w: cart.warehouse,
