@@ -64,18 +64,14 @@ function cartRules(cart: LoadedCart) {
     buffer: c.buffer,
     percent: c.percent,
     maximum: c.maximum,
-    carries: { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") },
   };
 }
 
 /** What, in the cart's settings, shapes its file: when it changes, the cart gets a full send. */
 export function settingsHash(cart: LoadedCart): string {
   const c = cart.config;
-  // what the lines carry follows from the mapping: left out, so hashes made before it existed still match
-  const { carries, ...rules } = cartRules(cart);
-  void carries;
   const relevant = {
-    ...rules,
+    ...cartRules(cart),
     mapping: cart.output.text,
     filename: c.output.filename,
     // the partner's envelope (X12) shapes the file too
@@ -192,7 +188,9 @@ export async function cartSyncDecision(
 
 /** The computation every cart file and `diff` share: rules 5-9 and 15, as a handle on the lines (close it). */
 export function computeCartLines(store: Store, cart: LoadedCart): Promise<CartLines> {
-  return store.carts.compute({ merchant: cart.merchant, cart: cart.config.id, ...cartRules(cart) });
+  // what a line carries besides code and quantity follows from the mapping (already in the settings hash)
+  const carries = { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") };
+  return store.carts.compute({ merchant: cart.merchant, cart: cart.config.id, ...cartRules(cart), carries });
 }
 
 function blankCartReport(cart: LoadedCart): CartReport {
