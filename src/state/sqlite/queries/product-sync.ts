@@ -66,10 +66,10 @@ function pageSql(aliasCart: boolean): string {
       ),
     );
   }
-  // a code's last sent line: its newest row at or before the last delivered set (@last, file @lastId)
+  // a code's last sent line: its newest row at or before the last delivered set (@deliveredSet, file @deliveredId)
   const newest = `SELECT MAX(x.from_set) FROM cart_lines x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code
-    AND x.from_set <= @last`;
-  const carrier = `CASE WHEN l.code IS NULL THEN NULL WHEN l.to_set IS NULL OR l.to_set > @last THEN @lastId
+    AND x.from_set <= @deliveredSet`;
+  const carrier = `CASE WHEN l.code IS NULL THEN NULL WHEN l.to_set IS NULL OR l.to_set > @deliveredSet THEN @deliveredId
     ELSE (SELECT s.id FROM cart_syncs s WHERE s.merchant = @m AND s.cart = @id AND s.status = 'delivered'
       AND s.lines_set >= l.from_set AND s.lines_set < l.to_set ORDER BY s.lines_set DESC, s.id DESC LIMIT 1) END`;
   return `WITH codes AS (${arms.join(" UNION ")})
@@ -104,12 +104,12 @@ export function* productSyncRows(db: Db, cart: LoadedCart, o: ProductSyncOptions
     .pluck()
     .get(m, id) as number | undefined;
   const page = db.prepare(pageSql(cart.config.alias !== null));
-  const last = lastDeliveredSet(db, { merchant: m, cart: id });
+  const delivered = lastDeliveredSet(db, { merchant: m, cart: id });
   const params = {
     m,
     id,
-    last: last.set,
-    lastId: last.id,
+    deliveredSet: delivered.set,
+    deliveredId: delivered.id,
     lastSet: lastSet ?? -1,
     alias: cart.config.alias,
     w: cart.warehouse,
