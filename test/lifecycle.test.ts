@@ -345,8 +345,8 @@ describe("what a cart was last sent (View Product Sync)", () => {
   });
 });
 
-describe("what a file records of its lines", () => {
-  it("only the lines that differ from the cart's previous file are written; the others still count as sent in it", async () => {
+describe("the lines a file records", () => {
+  it("are only those that differ from the previous file; the others still count as sent in it", async () => {
     s = new Scenario({ aliases: true, carts: [{ id: "shop", alias: "upc", filename: "stock-{seq}.csv" }] });
     s.aliases("a.csv", ["A,upc,0001", "B,upc,0002", "C,upc,0003"]);
     s.inventory("east", "a.csv", [`A,10,,,${T}`, `B,4,,,${T}`, `C,1,,,${T}`]);
@@ -376,7 +376,7 @@ describe("what a file records of its lines", () => {
     ]);
   });
 
-  it("a lost file's lines never count as sent, and the file after it writes what changed since the last delivered", async () => {
+  it("of a lost file never count as sent; the file after it writes what changed since the newest set", async () => {
     s = new Scenario({ carts: [{ id: "shop", filename: "stock-{seq}.csv" }] });
     s.inventory("east", "a.csv", [`A,10,,,${T}`, `B,4,,,${T}`]);
     await s.run();

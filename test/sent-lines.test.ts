@@ -63,7 +63,8 @@ describe("last sent lines, recorded as changes", () => {
         const orders = SKUS.filter(() => rnd() < 0.08).map((k, i) => {
           const cancel = step > 2 && rnd() < 0.3;
           const id = cancel ? `O${step - 1}-${i}` : `O${step}-${i}`;
-          return `${id},1,${rnd() < 0.5 ? k : `U${k}`},${1 + Math.floor(rnd() * 2)},${placed},${cancel ? "cancelled" : "open"}`;
+          const code = rnd() < 0.5 ? k : `U${k}`;
+          return `${id},1,${code},${1 + Math.floor(rnd() * 2)},${placed},${cancel ? "cancelled" : "open"}`;
         });
         if (orders.length > 0) sc.orders("skus", `o${step}.csv`, orders);
         for (const cart of CARTS) {

@@ -259,34 +259,36 @@ function recordLineChanges(db: Db, c: CartComputation, file: RenderedFile, id: n
   const open = "l.merchant = @merchant AND l.cart = @cart AND l.to_set IS NULL";
   const available = c.carries.available ? "n.available" : "NULL";
   const asOf = c.carries.asOf ? "n.as_of" : "NULL";
-  const carried = `SELECT n.code, NULLIF(n.sku, n.code) AS sku, n.quantity, ${available} AS available, ${asOf} AS as_of
-    FROM cart_out n`;
+  // a computed line's values as cart_lines keeps them: sku, quantity, available, as_of
+  const values = `NULLIF(n.sku, n.code), n.quantity, ${available}, ${asOf}`;
   // the cart's first file: every line is new, written straight from the computed lines
   if (!db.prepare("SELECT 1 FROM cart_lines WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart)) {
     return db
       .prepare(
         `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
-         SELECT @merchant, @cart, code, @id, sku, quantity, available, as_of FROM (${carried} WHERE n.skip IS NULL)`,
+         SELECT @merchant, @cart, n.code, @id, ${values} FROM cart_out n WHERE n.skip IS NULL`,
       )
       .run(p).changes;
   }
   // only the codes whose inputs changed since the file before this one are compared, where they can be told
   const some = changedCodes(db, c, file, id);
   const scope = (col: string) => (some ? `AND ${col} IN (SELECT code FROM cart_changed)` : "");
-  db.exec("DELETE FROM cart_delta");
-  db.prepare(
-    `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone)
-     SELECT n.code, NULLIF(n.sku, n.code), n.quantity, ${available}, ${asOf}, 0 FROM cart_out n
-       LEFT JOIN cart_lines l ON ${open} AND l.code = n.code
-     WHERE n.skip IS NULL ${scope("n.code")}
-       AND (l.code IS NULL OR l.quantity <> n.quantity OR l.sku IS NOT NULLIF(n.sku, n.code)
-       OR l.available IS NOT ${available} OR l.as_of IS NOT ${asOf})`,
-  ).run(p);
-  db.prepare(
-    `INSERT INTO cart_delta (code, gone) SELECT l.code, 1 FROM cart_lines l
-     WHERE ${open} ${scope("l.code")}
-       AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = l.code)`,
-  ).run(p);
+  const changed = db
+    .prepare(
+      `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone)
+       SELECT n.code, ${values}, 0 FROM cart_out n LEFT JOIN cart_lines l ON ${open} AND l.code = n.code
+       WHERE n.skip IS NULL ${scope("n.code")}
+         AND (l.code IS NULL OR l.quantity <> n.quantity OR l.sku IS NOT NULLIF(n.sku, n.code)
+         OR l.available IS NOT ${available} OR l.as_of IS NOT ${asOf})`,
+    )
+    .run(p).changes;
+  const gone = db
+    .prepare(
+      `INSERT INTO cart_delta (code, gone) SELECT l.code, 1 FROM cart_lines l
+       WHERE ${open} ${scope("l.code")}
+         AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = l.code)`,
+    )
+    .run(p).changes;
   const mine = "merchant = @merchant AND cart = @cart AND code IN (SELECT code FROM cart_delta)";
   db.prepare(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`).run(p);
   db.prepare(`UPDATE cart_lines SET to_set = @id WHERE ${mine} AND to_set IS NULL`).run(p);
@@ -299,9 +301,8 @@ function recordLineChanges(db: Db, c: CartComputation, file: RenderedFile, id: n
     `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
      SELECT @merchant, @cart, code, @id, sku, quantity, available, as_of FROM cart_delta WHERE gone = 0`,
   ).run(p);
-  const n = (db.prepare("SELECT COUNT(*) AS n FROM cart_delta").get() as { n: number }).n;
   db.exec("DELETE FROM cart_delta; DELETE FROM cart_changed;");
-  return n;
+  return changed + gone;
 }
 
 /** above this share of the cart's lines, one pass over every line is cheaper than a lookup per code */
@@ -333,7 +334,6 @@ function changedCodes(db: Db, c: CartComputation, file: RenderedFile, id: number
     )
     .get(p);
   if (lists) return false;
-  db.exec("DELETE FROM cart_changed");
   const skus = `SELECT sku FROM inventory WHERE merchant = @merchant AND file_id > @since
     UNION SELECT o.sku FROM orders o WHERE o.merchant = @merchant AND o.file_id > @since
     UNION SELECT a.sku FROM orders o JOIN aliases a ON a.merchant = o.merchant AND a.code = o.sku

@@ -69,7 +69,8 @@ function pageSql(aliasCart: boolean): string {
   // a code's last sent line: its newest row at or before the last delivered set (@deliveredSet, file @deliveredId)
   const newest = `SELECT MAX(x.from_set) FROM cart_lines x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code
     AND x.from_set <= @deliveredSet`;
-  const carrier = `CASE WHEN l.code IS NULL THEN NULL WHEN l.to_set IS NULL OR l.to_set > @deliveredSet THEN @deliveredId
+  const carrier = `CASE WHEN l.code IS NULL THEN NULL
+    WHEN l.to_set IS NULL OR l.to_set > @deliveredSet THEN @deliveredId
     ELSE (SELECT s.id FROM cart_syncs s WHERE s.merchant = @m AND s.cart = @id AND s.status = 'delivered'
       AND s.lines_set >= l.from_set AND s.lines_set < l.to_set ORDER BY s.lines_set DESC, s.id DESC LIMIT 1) END`;
   return `WITH codes AS (${arms.join(" UNION ")})
