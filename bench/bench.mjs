@@ -167,10 +167,10 @@ function run() {
  * generated files have no quoted line breaks). Its Node duplex stream is much slower and
  * would flatter the ratio.
  */
-async function floorParse() {
+async function floorParse(files = inputs) {
   const start = performance.now();
   let rows = 0;
-  for (const f of inputs) {
+  for (const f of files) {
     let carry = "";
     for await (const chunk of createReadStream(f, { encoding: "utf8", highWaterMark: 256 * 1024 })) {
       const text = carry + chunk;
@@ -216,15 +216,18 @@ const fl = { seconds: parseFloor.seconds + (await floorWrite(outRows, outBytes))
 const second = run();
 // one warehouse changes 1% of its SKUs (a partial file): the carts drawing from it are re-sent
 const changed = Math.max(1, Math.round(sc.N / 100));
-await writeLines(
-  join(dir, "in", "wms", "w0", "inventory-delta.csv"),
-  "sku,quantity_available,quantity_on_hand,lot,as_of",
-  function* () {
-    for (let k = 0; k < changed; k++)
-      yield `${sku(Math.floor(rnd() * sc.N))},${Math.floor(rnd() * 60)},,,2026-11-20T13:00:00Z`;
-  },
-);
+const deltaFile = join(dir, "in", "wms", "w0", "inventory-delta.csv");
+await writeLines(deltaFile, "sku,quantity_available,quantity_on_hand,lot,as_of", function* () {
+  for (let k = 0; k < changed; k++)
+    yield `${sku(Math.floor(rnd() * sc.N))},${Math.floor(rnd() * 60)},,,2026-11-20T13:00:00Z`;
+});
+// the steady state's floor: parse the changed file, write the bytes the carts get again
+const deltaParse = await floorParse([deltaFile]);
 const third = run();
+const thirdSent = third.report.carts.filter((x) => x.action === "sent");
+const thirdBytes = thirdSent.reduce((a, x) => a + statSync(join(dir, "out", x.cart, x.file)).size, 0);
+const thirdRows = thirdSent.reduce((a, x) => a + x.rows, 0);
+const steadyFloorS = deltaParse.seconds + (await floorWrite(thirdRows, thirdBytes));
 const thirdLoadS = third.report.files.reduce((a, x) => a + (x.loadMs ?? 0), 0) / 1000;
 /** what a run wrote to the state: levels loaded (and zeroed), and cart lines recorded as changed */
 const written = (r) => ({
@@ -285,6 +288,12 @@ console.log(
   `  third run, w0 changed ${changed} SKUs: ${fmt(third.seconds)} s, parse+load ${fmt(thirdLoadS)} s (${fmt((100 * thirdLoadS) / loadS)}% of the full load), ${third.report.carts.filter((x) => x.action === "sent").length} carts re-sent`,
 );
 console.log(
+  `  steady-state floor (papaparse of the changed file + the same ${thirdRows} rows, ` +
+    `${(thirdBytes / 1e6).toFixed(1)} MB) ` +
+    `${fmt(steadyFloorS)} s   ratio ${fmt(third.seconds / steadyFloorS)}; ` +
+    `${thirdSent.filter((x) => x.patched).length} of ${thirdSent.length} files patched from the last one`,
+);
+console.log(
   `  rows written to the state: full run ${written(first).levels} levels, ${written(first).lines} cart lines; ` +
     `third run ${written(third).levels} levels, ${written(third).lines} cart lines (of ${outRows} lines sent)`,
 );
@@ -309,6 +318,9 @@ const result = {
   noNewsS: second.seconds,
   onePercentS: third.seconds,
   onePercentLoadS: thirdLoadS,
+  steadyFloorS,
+  steadyRatio: third.seconds / steadyFloorS,
+  patchedFiles: thirdSent.filter((x) => x.patched).length,
   fullWritten: written(first),
   onePercentWritten: written(third),
   inRows,

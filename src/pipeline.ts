@@ -28,6 +28,8 @@ export interface RunOptions {
   progress?: (p: RunProgress) => void;
   /** compute and report, write and move nothing */
   dryRun?: boolean;
+  /** false: every cart file is rendered whole, never patched from the last one (what a patched file must equal) */
+  patch?: boolean;
   /** product-import: send this cart's whole catalog to its inventory location's WMS (no cart is synced) */
   productImport?: { cart: string; merchant?: string };
   now?: () => number;
@@ -156,6 +158,7 @@ export async function runOnce(config: LoadedConfig, options: RunOptions = {}): P
       runId,
       now: startedAt,
       dryRun,
+      patch: options.patch ?? true,
       log,
       connections,
       stopping,

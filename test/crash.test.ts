@@ -45,8 +45,8 @@ function demoCopy(): { dir: string; config: string } {
   return { dir, config };
 }
 
-function run(config: string, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [CLI, "run", "--config", config, "--now", NOW], {
+function run(config: string, env: Record<string, string> = {}, now = NOW) {
+  return spawnSync(process.execPath, [CLI, "run", "--config", config, "--now", now], {
     env: { ...process.env, ...env },
     encoding: "utf8",
   });
@@ -147,6 +147,63 @@ describe("crash safety: killed anywhere, one more run ends exactly as one clean 
       expect(end.files).toEqual(ref.end.files);
       // the lock of the killed run was taken over and released
       expect(existsSync(join(dir, "stockfeed.sqlite.lock"))).toBe(false);
+    },
+  );
+});
+
+/** The demo after one clean run, and a new east file changing a few levels: the next run patches the carts' files. */
+function demoWithChange(): { dir: string; config: string } {
+  const demo = demoCopy();
+  const first = run(demo.config);
+  if (first.status !== 1) throw new Error(`the demo's first run should exit 1: ${first.status} ${first.stderr}`);
+  const file = join(demo.dir, "inbox", "wms", "east", "east-inventory-20261121.csv");
+  writeFileSync(
+    file,
+    "sku,quantity_available,quantity_on_hand,lot,as_of\nTSHIRT-RED-M,3,3,L2411-A,2026-11-21T06:00:00Z\n" +
+      "MUG-WHITE,0,0,,2026-11-21T06:00:00Z\nNEW-ITEM,5,5,,2026-11-21T06:00:00Z\n",
+  );
+  const t = Date.parse("2026-11-23T11:30:00Z") / 1000;
+  utimesSync(file, t, t);
+  return demo;
+}
+
+/** the second run's clock: an hour after the first (names with a timestamp differ) */
+const LATER = "2026-11-23T13:00:00Z";
+
+const patchRef = (() => {
+  const { dir, config } = demoWithChange();
+  const trace = join(dir, "..", `${dir.split("/").pop()}.patch-trace`);
+  made.push(trace);
+  const r = run(config, { STOCKFEED_FAULT_TRACE: trace }, LATER);
+  if (r.status !== 0 && r.status !== 1) throw new Error(`the second run failed: ${r.status} ${r.stderr}`);
+  const passes = readFileSync(trace, "utf8")
+    .split("\n")
+    .filter((n) => n === "sync:mid-patch").length;
+  return { end: endState(dir), passes };
+})();
+
+describe("crash safety of a patched file: killed mid-patch, the previous file and the state are as they were", () => {
+  it("the demo's second run patches its carts' files", () => {
+    expect(patchRef.passes).toBeGreaterThanOrEqual(10);
+  });
+
+  it.each([0, 1, Math.floor(patchRef.passes / 2), patchRef.passes - 1])(
+    "killed at sync:mid-patch (pass %i), then one run: same state, same files",
+    (pass) => {
+      const { dir, config } = demoWithChange();
+      const delivered = () => Object.entries(endState(dir).files).filter(([name]) => /^(out|work\/kept)\//.test(name));
+      const before = delivered();
+      const crashed = run(config, { STOCKFEED_FAULT: "sync:mid-patch", STOCKFEED_FAULT_SKIP: String(pass) }, LATER);
+      expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
+      // nothing half made was delivered or kept: each file is as it was, or as the clean run leaves it
+      const was = new Map(before);
+      for (const [name, bytes] of delivered())
+        expect(bytes === was.get(name) || bytes === patchRef.end.files[name], name).toBe(true);
+      const after = run(config, {}, LATER);
+      expect(after.status, after.stderr).toBeLessThanOrEqual(1);
+      const end = endState(dir);
+      expect(end.state).toEqual(patchRef.end.state);
+      expect(end.files).toEqual(patchRef.end.files);
     },
   );
 });

@@ -56,7 +56,8 @@ describe("folder lifecycle", () => {
     const r = await s.run({ now: () => Date.parse("2026-11-23T08:00:00Z") });
     expect(existsSync(f)).toBe(false);
     expect(r.files[0].storedAt).toBe(s.path("work/archive/2026/11/23/acme/warehouse/east/inv.csv"));
-    expect(archived(s)).toEqual(["archive/2026/11/23/acme/warehouse/east/inv.csv"]);
+    // beside the archive: the cart's last delivered file, kept to patch its next one from
+    expect(archived(s)).toEqual(["archive/2026/11/23/acme/warehouse/east/inv.csv", "kept/acme/shop/1"]);
   });
 
   it("writes line rejects beside the archived file as <name>.rejects.csv (line, severity, sku, order_id, field, value, reason)", async () => {

@@ -7,19 +7,11 @@
 import { readFileSync, rmSync } from "node:fs";
 import Papa from "papaparse";
 import { afterEach, describe, expect, it } from "vitest";
+import { random } from "./helpers/random.js";
 import { Scenario } from "./helpers/scenario.js";
 
 let s: Scenario | undefined;
 afterEach(() => s?.cleanup());
-
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SKUS = Array.from({ length: 30 }, (_, i) => `P${i}`);
 const CARTS = ["skus", "upc"];

@@ -12,4 +12,13 @@ export const formats: Record<string, FormatDefinition> = {
   xml: xmlFormat as unknown as FormatDefinition,
 };
 
-export type { FormatDefinition, ReadContext, RecordWriter, SourceRow, TableReader, WriteContext } from "./types.js";
+export type {
+  FormatDefinition,
+  KeptRecord,
+  ReadContext,
+  RecordWriter,
+  SourceRow,
+  TableReader,
+  WriteContext,
+} from "./types.js";
+export { KeptFileMismatch } from "./kept-records.js";

@@ -49,6 +49,21 @@ export interface RecordWriter {
   close(): Promise<number>;
   /** closes without completing (the caller removes the file) */
   abort(): Promise<void>;
+  /**
+   * writes a record read back from an earlier file of the same writer and options
+   * (FormatDefinition.keptRecords), exactly as it is there; a format that reads none back has none
+   */
+  copy?(record: KeptRecord): Promise<void> | undefined;
+}
+
+/** A record of an earlier file of a writer, read back to patch that file into the next one. */
+export interface KeptRecord {
+  /** the value of the key column (the code), as the record carries it */
+  key: string;
+  /** the record's text, as the file has it */
+  text: string;
+  /** X12: the record's value summed into its transaction set's CTT02 (x12.quantityTotal) */
+  total?: number;
 }
 
 /**
@@ -168,6 +183,20 @@ export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.Z
    * when the format's files depend on more than their records (the caller renders).
    */
   restamp?(from: string, file: string, options: z.output<W>, context: WriteContext): Promise<number | undefined>;
+  /**
+   * The records of `from`, an earlier file of this writer with the same headers and options,
+   * in file order a batch at a time, each with the value of column `keyColumn`: what a patch
+   * merges the changed lines into (the writer's `copy` writes them again). Undefined when
+   * files with these options cannot be read back so (the caller renders the file whole);
+   * throws when `from` does not have the shape this writer gives files.
+   */
+  keptRecords?(
+    from: string,
+    headers: readonly string[],
+    options: z.output<W>,
+    keyColumn: number,
+    context: Pick<WriteContext, "envelope">,
+  ): AsyncIterable<KeptRecord[]> | undefined;
 }
 
 /** Opens a table, hands it to `use` and releases the file whatever `use` does (returns, throws). */

@@ -13,6 +13,8 @@ export interface StageContext {
   now: number;
   /** compute and report; write, move and record nothing real */
   dryRun: boolean;
+  /** cart files may be patched from the cart's last file (false: rendered whole) */
+  patch?: boolean;
   log: Logger;
   /** one connection per server for the whole run */
   connections: Connections;

@@ -3,23 +3,42 @@ import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
 import { exists, fsyncFile, sha256File } from "../util/fs.js";
 import type { StageContext } from "./context.js";
+import { detailFields } from "./details.js";
 
 /**
- * The kept copy of a send-all cart's last delivered file (rule 4: a file every run), sent
- * again, restamped, while nothing changes. It is stockfeed's own: never the delivered file
- * itself (a local delivery may share its bytes by a hard link, and the partner may edit what
- * it received), and checked against the sha256 recorded when it was rendered before it is
- * sent again.
+ * The column a cart file's records are told apart by: the code, or the SKU of a cart by SKU
+ * (its code); -1 when the file has neither.
+ */
+export function keyColumn(cart: LoadedCart): number {
+  const code = cart.output.fields.indexOf("code");
+  return code >= 0 || cart.config.alias !== null ? code : cart.output.fields.indexOf("sku");
+}
+
+/**
+ * A cart whose next file can be its last one with the changed lines patched in: its format
+ * reads its files back, records are told apart by code, and no line carries product details
+ * (those change with the WMS's product file, not with the lines).
+ */
+export function patchable(cart: LoadedCart): boolean {
+  return !!cart.output.format.keptRecords && keyColumn(cart) >= 0 && detailFields(cart).length === 0;
+}
+
+/**
+ * The kept copy of a cart's last delivered file: a send-all cart's (rule 4: a file every run)
+ * is sent again, restamped, while nothing changes; a patchable cart's next file is made from
+ * it. It is stockfeed's own: never the delivered file itself (a local delivery may share its
+ * bytes by a hard link, and the partner may edit what it received), and checked against the
+ * sha256 recorded when it was rendered before it is used.
  */
 export function keepsCopy(cart: LoadedCart): boolean {
-  return cart.sendAll && !!cart.output.format.restamp;
+  return (cart.sendAll && !!cart.output.format.restamp) || patchable(cart);
 }
 
 function keptDir(ctx: StageContext, cart: LoadedCart): string {
   return ctx.workDir.kept(cart.merchant, cart.config.id);
 }
 
-/** The sha256 to record with a rendered file, for the carts whose files are kept. */
+/** The sha256 to record with a cart file, for the carts whose files are kept. */
 export async function keptHash(cart: LoadedCart, path: string): Promise<string | null> {
   return keepsCopy(cart) ? sha256File(path) : null;
 }

@@ -1,18 +1,29 @@
 import { createHash } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { LoadedCart } from "../config/load.js";
-import { envelopeSettingsOf } from "../config/schema.js";
-import { DETAIL_FIELDS } from "../mapping/kinds.js";
 import { decideSync, SKIP_REASON_TEXT, type SyncDecision } from "../domain/sync-decision.js";
 import { timed, type StageContext } from "./context.js";
-import { NO_SKIPS, type CartLines, type RenderedFile, type SkipReason, type Store } from "../state/store.js";
+import { NO_SKIPS, type CartLines, type SkipReason, type Store } from "../state/store.js";
 import { delayPoint, faultPoint } from "../util/fault.js";
-import { fileStamp, isoUtc } from "../util/time.js";
-import { keepOrRemove, keptCopy, keptHash } from "./kept.js";
+import { isoUtc } from "../util/time.js";
+import { keepOrRemove } from "./kept.js";
 import { deliverOutbox, type Outbox } from "./outbox.js";
 import { faultOrThrow, type ReportedError } from "../faults.js";
-import type { RecordWriter, WriteContext } from "../formats/index.js";
+import type { RecordWriter } from "../formats/index.js";
+import {
+  asOfTexts,
+  cartEnvelope,
+  lineRecord,
+  renderFileName,
+  SKIPPED_EXAMPLES,
+  writeOutboxFile,
+  type FiledAs,
+  type Unsendable,
+} from "./cart-file.js";
+import { detailFields, productDetails } from "./details.js";
+import { patchFile } from "./patch.js";
+import { repeatLastFile } from "./repeat.js";
+
+export { renderFileName } from "./cart-file.js";
 
 export interface CartReport {
   merchant: string;
@@ -35,6 +46,8 @@ export interface CartReport {
   fault?: ReportedError;
   /** send-all with nothing changed: the earlier file whose lines this one repeats (restamped, not recomputed) */
   repeated?: string;
+  /** the earlier file this one was made from, its changed lines patched in (not rendered line by line) */
+  patched?: string;
   /** files rendered by an earlier run and delivered now (they had waited in the outbox) */
   delivered: string[];
   /** the same, with when each was made and delivered (ISO UTC) */
@@ -80,84 +93,17 @@ export function settingsHash(cart: LoadedCart): string {
   return createHash("sha256").update(JSON.stringify(relevant)).digest("hex").slice(0, 16);
 }
 
-/** The cart's partner envelope: what its format asks for, and the settings under `output.<key>`; where it has one. */
-function cartEnvelope(cart: LoadedCart) {
-  const envelope = cart.output.format.envelope;
-  const settings = envelope && envelopeSettingsOf(cart.config.output, envelope.key);
-  return envelope && settings ? { envelope, settings } : undefined;
-}
-
 /** The cart's envelope settings under their key (`{ x12: ... }`), where its format has one. */
 function envelopeSettings(cart: LoadedCart): Record<string, unknown> {
   const e = cartEnvelope(cart);
   return e ? { [e.envelope.key]: e.settings } : {};
 }
 
-/** An output file name from its template: {merchant} {cart} {warehouse} {timestamp} {seq} {seq:N}. */
-export function renderFileName(
-  template: string,
-  v: { merchant: string; cart: string; warehouse?: string; now: number; seq: number },
-): string {
-  return template.replace(
-    /\{(merchant|cart|warehouse|timestamp|seq)(?::(\d+))?\}/g,
-    (_, key: string, width?: string) => {
-      if (key === "merchant") return v.merchant;
-      if (key === "cart") return v.cart;
-      if (key === "warehouse") return v.warehouse ?? "";
-      if (key === "timestamp") return fileStamp(v.now);
-      return width ? String(v.seq).padStart(Number(width), "0") : String(v.seq);
-    },
-  );
-}
-
 const PREVIEW_ROWS = 10;
-const SKIPPED_EXAMPLES = 5;
-
-/**
- * What the cart's writer needs besides its lines: the snapshot time and, where its format has one, the partner's
- * envelope.
- */
-function writeContext(ctx: StageContext, cart: LoadedCart, plannedRecords: number): WriteContext {
-  const e = cartEnvelope(cart);
-  if (!e) return { now: ctx.now, plannedRecords };
-  const partner = e.envelope.partner(e.settings);
-  return {
-    now: ctx.now,
-    plannedRecords,
-    envelope: { settings: e.settings, reserve: (n) => ctx.store.edi.reserveControlNumbers(partner, n) },
-  };
-}
 
 /** Rule 4 and 10 decide; rules 5-9 and 15 compute; the file is written whole, then published. */
 export function syncCart(ctx: StageContext, cart: LoadedCart): Promise<CartReport> {
   return timed(() => syncCartUntimed(ctx, cart));
-}
-
-/** The product detail fields (DETAIL_FIELDS) the cart's mapping asks for. */
-function detailFields(cart: LoadedCart): Array<keyof typeof DETAIL_FIELDS> {
-  return cart.output.fields.filter(
-    (f): f is keyof typeof DETAIL_FIELDS => f !== undefined && Object.hasOwn(DETAIL_FIELDS, f),
-  );
-}
-
-/**
- * Product detail sync, warehouse to cart: for a cart whose mapping asks for price, weight,
- * name or description, each line's values from the product file of the first of the cart's
- * warehouses that has the SKU (empty when none has). Nothing is looked up otherwise.
- */
-async function productDetails(
-  store: Store,
-  cart: LoadedCart,
-): Promise<((sku: string) => Record<string, unknown>) | undefined> {
-  const fields = detailFields(cart);
-  if (fields.length === 0) return undefined;
-  const lookup = await store.products.warehouseProductLookup(cart.merchant);
-  return (sku) => {
-    const found = lookup(sku);
-    const json = cart.warehouseIds.map((w) => found.get(w)).find((p) => p !== undefined);
-    const product = json ? (JSON.parse(json) as Record<string, unknown>) : {};
-    return Object.fromEntries(fields.map((f) => [f, product[DETAIL_FIELDS[f]] ?? ""]));
-  };
 }
 
 /** Rules 4 and 10 over recorded state: would this cart be sent a file now, and why. */
@@ -298,7 +244,8 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   try {
     await describeLines(ctx, cart, lines, report);
     if (ctx.dryRun) return await preview(ctx, cart, lines, report);
-    rendered = await renderFile(ctx, cart, lines, filed, report);
+    rendered =
+      (await patchFile(ctx, cart, lines, filed, report)) ?? (await renderFile(ctx, cart, lines, filed, report));
   } finally {
     await lines.close();
   }
@@ -349,41 +296,17 @@ async function renderFile(
   filed: FiledAs,
   report: CartReport,
 ): Promise<{ syncId: number; local: string } | undefined> {
-  const { store } = ctx;
   await delayPoint("sync:before-render");
   faultPoint("sync:before-render");
-  let writer: RecordWriter | undefined;
-  let local = "";
-  await store.begin();
   try {
-    const next = await nextOutboxFile(ctx, cart);
-    report.file = next.name;
-    local = next.local;
-    const totals = lines.totals();
-    writer = await cart.output.format.createWriter(
-      local,
-      cart.output.headers,
-      cart.output.writerOptions,
-      writeContext(ctx, cart, totals.rows),
+    return await writeOutboxFile(ctx, cart, lines, filed, report, (writer) =>
+      writeLines(ctx.store, cart, lines, writer),
     );
-    const unsendable = await writeLines(store, cart, lines, writer);
-    const bytes = await writer.close();
-    writer = undefined;
-    if (unsendable.length > 0) await leaveOut(ctx, cart, lines, unsendable, report);
-    const sha256 = await keptHash(cart, local);
-    const file = { fileName: report.file, outboxPath: local, rows: report.rows, units: report.units, bytes, sha256 };
-    const { syncId, linesChanged } = await lines.record({ ...filed, ...file, skipped: report.skipped });
-    report.linesChanged = linesChanged;
-    await store.commit();
-    return { syncId, local };
   } catch (e) {
-    await store.rollback();
-    await writer?.abort();
-    if (local) await rm(local, { force: true });
     // anything but a known fault (a full outbox disk...) is a bug: on to the CLI, exit 3
     const f = faultOrThrow(e, "processing", report.file);
     Object.assign(report, { action: "failed", error: f.message, fault: f });
-    await store.carts.recordFailedSync({ ...filed, fileName: report.file ?? null, error: f.message });
+    await ctx.store.carts.recordFailedSync({ ...filed, fileName: report.file ?? null, error: f.message });
     ctx.log.error(
       { merchant: cart.merchant, cart: cart.config.id, err: report.error },
       "cart file could not be written",
@@ -391,8 +314,6 @@ async function renderFile(
     return undefined;
   }
 }
-
-type Unsendable = { code: string; sku: string; quantity: number; reason: string };
 
 /** The lines through the cart's writer, a page at a time; the ones its format cannot carry, with why. */
 async function writeLines(
@@ -402,45 +323,19 @@ async function writeLines(
   writer: RecordWriter,
 ): Promise<Unsendable[]> {
   const unsendable: Unsendable[] = [];
-  // most lines share an as-of: its text is made once per distinct value, not per line
-  let asOfMs = NaN;
-  let asOfText = "";
+  const asOfText = asOfTexts();
   const details = await productDetails(store, cart);
   const want = { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") };
   for await (const page of lines.pages(want)) {
     for (const [code, sku, quantity, available, asOf] of page) {
       faultPoint("sync:mid-render");
-      if (asOf !== null && asOf !== asOfMs) [asOfMs, asOfText] = [asOf, isoUtc(asOf)];
-      const line = { code, sku, quantity, available, asOf: asOfText };
+      const line = lineRecord({ code, sku, quantity, available }, asOfText(asOf));
       const written = writer.write(cart.output.row(details ? { ...details(sku), ...line } : line));
       const left = written instanceof Promise ? await written : written;
       if (left !== undefined) unsendable.push({ code, sku, quantity, reason: left });
     }
   }
   return unsendable;
-}
-
-/** Lines the format could not carry: out of the file, out of what is recorded as sent, into the report. */
-async function leaveOut(
-  ctx: StageContext,
-  cart: LoadedCart,
-  lines: CartLines,
-  unsendable: Unsendable[],
-  report: CartReport,
-): Promise<void> {
-  await lines.markUnsendable(unsendable);
-  report.rows -= unsendable.length;
-  report.units -= unsendable.reduce((a, u) => a + u.quantity, 0);
-  report.skipped.unsendable = unsendable.length;
-  report.skippedExamples.push(
-    ...unsendable
-      .slice(0, SKIPPED_EXAMPLES)
-      .map((u) => ({ sku: u.sku, code: u.code, reason: "unsendable" as SkipReason, detail: u.reason })),
-  );
-  ctx.log.warn(
-    { merchant: cart.merchant, cart: cart.config.id, count: unsendable.length, first: unsendable[0] },
-    "lines the cart's format cannot carry were left out",
-  );
 }
 
 /** A file recorded in the outbox by this run: published now (a failure leaves it waiting there). */
@@ -468,95 +363,4 @@ async function deliverNew(
     report.location = round.delivered[0].location;
   }
   return report;
-}
-
-/** What a cart file's record carries however the file is made (rendered, or repeated). */
-type FiledAs = Pick<
-  RenderedFile,
-  "runId" | "merchant" | "cart" | "syncedAt" | "reason" | "inventoryFileId" | "settingsHash" | "stateAt"
->;
-
-/**
- * Inside the transaction that records the file: its name (taking the cart's next {seq}) and
- * its path in the outbox, cleared of what a killed render left there (a file without a record).
- */
-async function nextOutboxFile(ctx: StageContext, cart: LoadedCart): Promise<{ name: string; local: string }> {
-  const c = cart.config;
-  const outbox = ctx.workDir.cartOutbox(cart.merchant, c.id);
-  await mkdir(outbox, { recursive: true });
-  const seq = await ctx.store.carts.nextSeq(cart.merchant, c.id);
-  const name = renderFileName(c.output.filename, { merchant: cart.merchant, cart: c.id, now: ctx.now, seq });
-  const local = join(outbox, name);
-  await rm(local, { force: true });
-  return { name, local };
-}
-
-/**
- * A send-all cart (rule 4: a file on every run) with nothing loaded since its last delivered
- * file and the same settings gets that file's lines again without computing or rendering them:
- * the kept copy is restamped by its format (X12: new control numbers and times; CSV: the same
- * bytes) under the next name, and recorded with the same line set. Undefined when that cannot
- * be done (no kept copy, other settings, news, a format that renders anew): the caller renders.
- */
-async function repeatLastFile(
-  ctx: StageContext,
-  cart: LoadedCart,
-  filed: FiledAs,
-  report: CartReport,
-): Promise<{ syncId: number; local: string; computeMs: number; renderMs: number } | undefined> {
-  const { store } = ctx;
-  const c = cart.config;
-  const restamp = cart.output.format.restamp;
-  const last = await store.carts.lastDelivered(cart.merchant, c.id);
-  if (!restamp || !last || last.settings_hash !== filed.settingsHash || last.state_at !== filed.stateAt)
-    return undefined;
-  const kept = await keptCopy(ctx, cart, last);
-  if ("missing" in kept) {
-    if (kept.missing !== "no kept copy")
-      ctx.log.warn({ merchant: cart.merchant, cart: c.id, why: kept.missing }, "the last file is made anew");
-    return undefined;
-  }
-  const t0 = performance.now();
-  let local = "";
-  await store.begin();
-  try {
-    const next = await nextOutboxFile(ctx, cart);
-    local = next.local;
-    const bytes = await restamp(kept.path, local, cart.output.writerOptions, writeContext(ctx, cart, last.rows));
-    if (bytes === undefined) {
-      await store.rollback();
-      return undefined;
-    }
-    const sha256 = await keptHash(cart, local);
-    const skipped: Record<SkipReason, number> = {
-      ...NO_SKIPS,
-      ...(last.skipped_by ? (JSON.parse(last.skipped_by) as Record<SkipReason, number>) : {}),
-    };
-    const syncId = await store.carts.recordRepeat({
-      ...filed,
-      fileName: next.name,
-      outboxPath: local,
-      rows: last.rows,
-      units: last.units,
-      skipped,
-      bytes,
-      sha256,
-      linesOf: last.lines_set,
-    });
-    await store.commit();
-    Object.assign(report, { file: next.name, rows: last.rows, units: last.units, skipped, repeated: last.file_name });
-    ctx.log.info(
-      { merchant: cart.merchant, cart: c.id, file: next.name, repeats: last.file_name },
-      "nothing changed since the last file: its lines are sent again",
-    );
-    return { syncId, local, computeMs: 0, renderMs: performance.now() - t0 };
-  } catch (e) {
-    await store.rollback();
-    if (local) await rm(local, { force: true });
-    ctx.log.warn(
-      { merchant: cart.merchant, cart: c.id, err: (e as Error).message },
-      "the kept copy of the last file could not be sent again: the file is made anew",
-    );
-    return undefined;
-  }
 }

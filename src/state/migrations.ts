@@ -424,4 +424,15 @@ export const migrations: string[] = [
               AND s.lines_set >= l.from_set AND s.lines_set < l.to_set ORDER BY s.lines_set DESC, s.id DESC LIMIT 1)
       END;
   `,
+  `
+  -- an order line a later file gives another SKU (a corrected line): the SKU it no longer
+  -- counts against, with the file that moved it; a cart file compares the lines of the SKUs
+  -- whose orders changed since its previous one, and that SKU's orders changed too
+  CREATE TABLE order_moves (
+    merchant TEXT NOT NULL,
+    file_id INTEGER NOT NULL,
+    sku TEXT NOT NULL
+  );
+  CREATE INDEX order_moves_by_file ON order_moves(merchant, file_id);
+  `,
 ];

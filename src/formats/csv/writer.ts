@@ -1,7 +1,8 @@
 import Papa from "papaparse";
 import { z } from "zod";
 import { createOutputFile } from "../output-file.js";
-import type { RecordWriter } from "../types.js";
+import { notAsWritten, textLines } from "../kept-records.js";
+import type { KeptRecord, RecordWriter } from "../types.js";
 
 export const csvWriterOptions = z
   .strictObject({
@@ -21,6 +22,16 @@ export type CsvWriterOptions = z.output<typeof csvWriterOptions>;
 /** Rows are turned into text by papaparse a batch at a time: one unparse call per row costs more than the row. */
 const BATCH_ROWS = 2048;
 
+function unparseConfig(o: CsvWriterOptions) {
+  return {
+    delimiter: o.delimiter,
+    newline: o.newline,
+    quotes: o.quoteAll,
+    escapeFormulae: o.escapeFormulae,
+    header: false,
+  };
+}
+
 export async function createCsvWriter(
   file: string,
   headers: readonly string[] | null,
@@ -28,13 +39,7 @@ export async function createCsvWriter(
 ): Promise<RecordWriter> {
   const out = await createOutputFile(file);
   if (o.bom) out.append("\uFEFF");
-  const config = {
-    delimiter: o.delimiter,
-    newline: o.newline,
-    quotes: o.quoteAll,
-    escapeFormulae: o.escapeFormulae,
-    header: false,
-  };
+  const config = unparseConfig(o);
   let batch: string[][] = [];
   const flushBatch = () => {
     if (batch.length === 0) return;
@@ -50,10 +55,79 @@ export async function createCsvWriter(
   if (headers && o.header) void write(headers); // the header alone never fills a batch
   return {
     write,
+    copy(record) {
+      flushBatch();
+      out.append(record.text + o.newline);
+      return out.maybeFlush();
+    },
     close: () => {
       flushBatch();
       return out.close();
     },
     abort: out.abort,
   };
+}
+
+/** Field `k` of one record (a line, or lines joined inside quotes) as papaparse wrote it. */
+function csvField(record: string, k: number, o: CsvWriterOptions): string {
+  if (!record.includes('"')) {
+    let start = 0;
+    for (let i = 0; i < k; i++) {
+      const at = record.indexOf(o.delimiter, start);
+      if (at < 0) throw notAsWritten(`a record has fewer than ${k + 1} fields: ${record}`);
+      start = at + 1;
+    }
+    const end = record.indexOf(o.delimiter, start);
+    return record.slice(start, end < 0 ? record.length : end);
+  }
+  const fields = Papa.parse<string[]>(record, { delimiter: o.delimiter, newline: o.newline }).data[0] ?? [];
+  if (fields.length <= k) throw notAsWritten(`a record has fewer than ${k + 1} fields: ${record}`);
+  return fields[k];
+}
+
+const quotes = (line: string) => line.split('"').length - 1;
+
+/**
+ * The records of a file this writer wrote (after its BOM and header), each with field
+ * `keyColumn`: a record is a line, or lines joined where a quoted value holds a newline.
+ * Undefined with escapeFormulae, which changes values (the key would not be the code).
+ */
+export function csvKeptRecords(
+  from: string,
+  headers: readonly string[],
+  o: CsvWriterOptions,
+  keyColumn: number,
+): AsyncIterable<KeptRecord[]> | undefined {
+  if (o.escapeFormulae) return undefined;
+  const header = headers.length > 0 && o.header ? Papa.unparse([headers as string[]], unparseConfig(o)) : undefined;
+  return (async function* () {
+    let first = true;
+    let open: string | undefined; // a record whose quoted value goes on past the line
+    for await (const lines of textLines(from, o.newline)) {
+      const batch: KeptRecord[] = [];
+      for (let line of lines) {
+        if (first) {
+          first = false;
+          if (o.bom) {
+            if (!line.startsWith("\uFEFF")) throw notAsWritten("no byte order mark");
+            line = line.slice(1);
+          }
+          if (header !== undefined) {
+            if (line !== header) throw notAsWritten(`the header is ${line}, not ${header}`);
+            continue;
+          }
+        }
+        if (open !== undefined) line = open + o.newline + line;
+        open = undefined;
+        if (line.includes('"') && quotes(line) % 2 === 1) {
+          open = line;
+          continue;
+        }
+        batch.push({ key: csvField(line, keyColumn, o), text: line });
+      }
+      if (batch.length > 0) yield batch;
+    }
+    if (open !== undefined) throw notAsWritten("the file ends inside a quoted value");
+    if (first && header !== undefined) throw notAsWritten("no header");
+  })();
 }

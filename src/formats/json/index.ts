@@ -1,7 +1,7 @@
 import { copyAsNewFile } from "../output-file.js";
 import type { FormatDefinition } from "../types.js";
 import { checkJsonColumn, jsonReaderOptions, openJsonTable } from "./reader.js";
-import { checkJsonTarget, createJsonWriter, jsonWriterOptions } from "./writer.js";
+import { checkJsonTarget, createJsonWriter, jsonKeptRecords, jsonWriterOptions } from "./writer.js";
 
 export const jsonFormat: FormatDefinition<typeof jsonReaderOptions, typeof jsonWriterOptions> = {
   name: "json",
@@ -12,5 +12,6 @@ export const jsonFormat: FormatDefinition<typeof jsonReaderOptions, typeof jsonW
   // a file of this format is its records and nothing else: the same records, the same bytes
   restamp: (from, file) => copyAsNewFile(from, file),
   createWriter: createJsonWriter,
+  keptRecords: (from, headers, options, keyColumn) => jsonKeptRecords(from, headers, options, keyColumn),
   checkTarget: checkJsonTarget,
 };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createOutputFile } from "../output-file.js";
-import type { RecordWriter, WriteContext } from "../types.js";
+import { notAsWritten, textLines } from "../kept-records.js";
+import type { KeptRecord, RecordWriter, WriteContext } from "../types.js";
 import { parseJsonPath } from "./path.js";
 
 export const jsonWriterOptions = z.strictObject({
@@ -54,16 +55,59 @@ export async function createJsonWriter(
       `{${[...m].map(([k, v]) => `${JSON.stringify(k)}:${v instanceof Map ? text(v) : JSON.stringify(v)}`).join(",")}}`;
     return text(rec);
   };
+  const append = (text: string) => {
+    out.append(`${first ? "" : `,${nl}`}${text}`);
+    first = false;
+    return out.maybeFlush();
+  };
   return {
-    write(values) {
-      out.append(`${first ? "" : `,${nl}`}${object(values)}`);
-      first = false;
-      return out.maybeFlush()?.then(() => undefined);
-    },
+    write: (values) => append(object(values))?.then(() => undefined),
+    copy: (kept) => append(kept.text),
     async close() {
       out.append(`${nl}]${o.root === undefined ? "" : "}"}\n`);
       return out.close();
     },
     abort: out.abort,
   };
+}
+
+/**
+ * The records of a file this writer wrote one record per line (`lines`), each with its key
+ * column's value. Undefined for files on one line, or a key written as a number.
+ */
+export function jsonKeptRecords(
+  from: string,
+  headers: readonly string[],
+  o: JsonWriterOptions,
+  keyColumn: number,
+): AsyncIterable<KeptRecord[]> | undefined {
+  if (!o.lines || o.numbers.includes(headers[keyColumn])) return undefined;
+  const keys = (parseJsonPath(headers[keyColumn]) as { steps: Array<{ key: string }> }).steps.map((s) => s.key);
+  const opening = o.root === undefined ? "[" : `{${JSON.stringify(o.root)}:[`;
+  const closing = o.root === undefined ? "]" : "]}";
+  const keyOf = (text: string): string => {
+    let v: unknown = JSON.parse(text);
+    for (const k of keys) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+    if (typeof v !== "string") throw notAsWritten(`a record without its key ${keys.join(".")}: ${text}`);
+    return v;
+  };
+  return (async function* () {
+    let state: "opening" | "records" | "closed" = "opening";
+    for await (const lines of textLines(from, "\n")) {
+      const batch: KeptRecord[] = [];
+      for (const line of lines) {
+        if (state === "closed") throw notAsWritten(`text after ${closing}`);
+        if (state === "opening") {
+          if (line !== opening) throw notAsWritten(`it does not open with ${opening}`);
+          state = "records";
+        } else if (line === closing) state = "closed";
+        else if (line !== "") {
+          const text = line.endsWith(",") ? line.slice(0, -1) : line;
+          batch.push({ key: keyOf(text), text });
+        }
+      }
+      if (batch.length > 0) yield batch;
+    }
+    if (state !== "closed") throw notAsWritten(`it does not close with ${closing}`);
+  })();
 }

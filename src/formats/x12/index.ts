@@ -3,7 +3,7 @@ import { x12EnvelopeProblems, x12EnvelopeSchema, x12Partner, type X12Envelope } 
 import { acknowledge } from "./ack.js";
 import { checkX12Column, openX12Table, x12ReaderOptions } from "./reader.js";
 import { mappingQualifierProblems } from "./qualifiers.js";
-import { createX12Writer, x12WriterOptions, checkX12Target, restampX12 } from "./writer.js";
+import { createX12Writer, x12KeptRecords, x12WriterOptions, checkX12Target, restampX12 } from "./writer.js";
 
 export const x12Format: FormatDefinition<typeof x12ReaderOptions, typeof x12WriterOptions> = {
   name: "x12",
@@ -15,6 +15,7 @@ export const x12Format: FormatDefinition<typeof x12ReaderOptions, typeof x12Writ
   checkTarget: checkX12Target,
   checkColumns: mappingQualifierProblems,
   restamp: restampX12,
+  keptRecords: x12KeptRecords,
   fullFileEveryRun: true,
   acknowledge,
   envelope: {

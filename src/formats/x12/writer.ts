@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { createOutputFile } from "../output-file.js";
 import { createReadStream } from "node:fs";
-import type { RecordWriter, WriteContext } from "../types.js";
+import { notAsWritten, textChunks } from "../kept-records.js";
+import type { KeptRecord, RecordWriter, WriteContext } from "../types.js";
 import type { ControlNumbers, X12Envelope } from "./interchange.js";
 import { elementProblem } from "./syntax.js";
 import {
@@ -130,6 +131,15 @@ export async function createX12Writer(
     stOpen = false;
   };
 
+  /** the transaction set the next record goes in: the open one, or a new one once it is full (false: none left) */
+  const recordGoesIn = () => {
+    if (stOpen && inTransaction >= perTransaction) closeSt();
+    if (stOpen) return true;
+    if (stIndex >= transactions) return false;
+    openSt();
+    return true;
+  };
+
   return {
     write(values) {
       const segments: string[][] = o.record.map((id) => [id]);
@@ -146,15 +156,19 @@ export async function createX12Writer(
       }
       if (totalAt >= 0 && !/^-?\d+$/.test(values[totalAt]))
         return `${o.quantityTotal} ${JSON.stringify(values[totalAt])} is not a whole number for CTT02`;
-      if (stOpen && inTransaction >= perTransaction) closeSt();
-      if (!stOpen) {
-        if (stIndex >= transactions) return "more records than the control numbers reserved for this file";
-        openSt();
-      }
+      if (!recordGoesIn()) return "more records than the control numbers reserved for this file";
       for (const s of segments) put(s);
       inTransaction++;
       if (totalAt >= 0) total += Number(values[totalAt]);
       return out.maybeFlush()?.then(() => undefined);
+    },
+    copy(kept) {
+      if (!recordGoesIn()) throw new Error("more records than the control numbers reserved for this file");
+      out.append(kept.text);
+      segmentsInSt += o.record.length;
+      inTransaction++;
+      total += kept.total ?? 0;
+      return out.maybeFlush();
     },
     async close() {
       if (!stOpen && stIndex === 0) openSt();
@@ -255,4 +269,72 @@ export async function restampX12(from: string, file: string, o: X12WriterOptions
     await out.abort();
     throw new Error(`cannot restamp ${from}: ${(e as Error).message}`);
   }
+}
+
+/** the segments around a transaction set's records */
+const ENVELOPE = new Set(["ISA", "GS", "CTT", "SE", "GE", "IEA"]);
+
+/**
+ * The records of a file this writer wrote, each with its key column's value and the value it
+ * adds to CTT02: every run of `x12.record` segments inside a transaction set, after ST and its
+ * header segments, up to CTT. Undefined where values were stripped of characters (the key
+ * would not be the code).
+ */
+export function x12KeptRecords(
+  from: string,
+  headers: readonly string[],
+  o: X12WriterOptions,
+  keyColumn: number,
+  ctx: Pick<WriteContext, "envelope">,
+): AsyncIterable<KeptRecord[]> | undefined {
+  if (!ctx.envelope || o.invalidCharacters === "strip") return undefined;
+  const envelope = ctx.envelope.settings as X12Envelope;
+  const d = delimsOf(envelope);
+  const place = (target: string) => {
+    const m = TARGET.exec(target)!;
+    return { segment: o.record.indexOf(m[1]), element: Number(m[2]) };
+  };
+  const keyAt = place(headers[keyColumn]);
+  const totalAt = o.quantityTotal ? place(o.quantityTotal) : undefined;
+  const element = (segment: string, at: number) => segment.split(d.element)[at] ?? "";
+  return (async function* () {
+    let where: "envelope" | "header" | "records" | "closed" = "envelope";
+    let headersLeft = 0;
+    let record: string[] = [];
+    let carry = "";
+    for await (const chunk of textChunks(from, envelope.charset === "utf8" ? "utf8" : "latin1")) {
+      const text = carry + chunk;
+      const batch: KeptRecord[] = [];
+      let pos = 0;
+      for (;;) {
+        while (d.lineBreak && (text[pos] === "\r" || text[pos] === "\n")) pos++;
+        const end = text.indexOf(d.segment, pos);
+        if (end < 0) break;
+        const segment = text.slice(pos, end);
+        pos = end + d.segment.length;
+        const cut = segment.indexOf(d.element);
+        const id = cut < 0 ? segment : segment.slice(0, cut);
+        if (where === "closed") throw notAsWritten(`segment ${id} after IEA`);
+        if (id === "ST") [where, headersLeft] = [o.header.length > 0 ? "header" : "records", o.header.length];
+        else if (where === "header") where = --headersLeft > 0 ? "header" : "records";
+        else if (ENVELOPE.has(id)) {
+          if (record.length > 0) throw notAsWritten(`${id} inside a record`);
+          where = id === "IEA" ? "closed" : "envelope";
+        } else if (where === "envelope") throw notAsWritten(`segment ${id} outside a transaction set's records`);
+        else if (id !== o.record[record.length])
+          throw notAsWritten(`segment ${id} where ${o.record[record.length]} goes`);
+        else if (record.push(segment) === o.record.length) {
+          batch.push({
+            key: element(record[keyAt.segment], keyAt.element),
+            text: record.map((r) => r + d.segment + d.lineBreak).join(""),
+            total: totalAt ? Number(element(record[totalAt.segment], totalAt.element)) : undefined,
+          });
+          record = [];
+        }
+      }
+      carry = text.slice(pos);
+      if (batch.length > 0) yield batch;
+    }
+    if (where !== "closed" || carry.trim() !== "") throw notAsWritten("it does not end with IEA");
+  })();
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { isoUtc } from "../../util/time.js";
 import { createOutputFile } from "../output-file.js";
-import type { RecordWriter, WriteContext } from "../types.js";
+import { notAsWritten, textChunks } from "../kept-records.js";
+import type { KeptRecord, RecordWriter, WriteContext } from "../types.js";
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9._-]*$/;
 const name = z.string().regex(NAME_RE, "an XML element name (letters, digits, . - _; not starting with a digit)");
@@ -90,10 +91,128 @@ export async function createXmlWriter(
       out.append(render(record, values, step, step) + nl);
       return out.maybeFlush()?.then(() => undefined);
     },
+    copy(kept) {
+      out.append(kept.text + nl);
+      return out.maybeFlush();
+    },
     async close() {
       out.append(`</${o.root}>\n`);
       return out.close();
     },
     abort: out.abort,
   };
+}
+
+const unescapeXml = (v: string) =>
+  !v.includes("&")
+    ? v
+    : v
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&quot;/g, '"')
+        .replace(/&#9;/g, "\t")
+        .replace(/&#10;/g, "\n")
+        .replace(/&#13;/g, "\r")
+        .replace(/&amp;/g, "&");
+
+/** Every element name of the record's shape, the record's own included, with how often it occurs. */
+function names(e: Element, count = new Map<string, number>()): Map<string, number> {
+  count.set(e.name, (count.get(e.name) ?? 0) + 1);
+  for (const c of e.children) names(c, count);
+  return count;
+}
+
+/**
+ * Where a record's key is, as a function of the record's text: an attribute in an element's
+ * start tag, or an element's text. Undefined unless the element that holds it has a name no
+ * other element of the record has (its first occurrence is then the one).
+ */
+function keyReader(e: Element, column: number): ((record: string) => string) | undefined {
+  const count = names(e);
+  const find = (el: Element): { el: Element; attr?: string } | undefined => {
+    const attr = el.attrs.find((a) => a.column === column);
+    if (attr) return { el, attr: attr.name };
+    if (el.text === column) return { el };
+    for (const c of el.children) {
+      const hit = find(c);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  const at = find(e);
+  if (!at || count.get(at.el.name) !== 1) return undefined;
+  const open = `<${at.el.name}`;
+  const attr = at.attr;
+  return (record) => {
+    let start = record.indexOf(open);
+    while (start >= 0 && !/[\s>/]/.test(record[start + open.length] ?? "")) start = record.indexOf(open, start + 1);
+    if (start < 0) throw notAsWritten(`a record without <${at.el.name}>: ${record}`);
+    const tagEnd = record.indexOf(">", start);
+    if (attr !== undefined) {
+      const tag = record.slice(start, tagEnd);
+      const v = tag.indexOf(` ${attr}="`);
+      if (v < 0) throw notAsWritten(`a record without ${attr}=: ${record}`);
+      const from = v + attr.length + 3;
+      return unescapeXml(tag.slice(from, tag.indexOf('"', from)));
+    }
+    const end = record.indexOf(`</${at.el.name}>`, tagEnd);
+    if (end < 0) throw notAsWritten(`a record without </${at.el.name}>: ${record}`);
+    return unescapeXml(record.slice(tagEnd + 1, end));
+  };
+}
+
+/**
+ * The records of a file this writer wrote, each with its key column's value: the record
+ * elements between the root's start and end tags. Undefined when the key cannot be told
+ * from the text alone (its element's name occurs twice in a record).
+ */
+export function xmlKeptRecords(
+  from: string,
+  headers: readonly string[],
+  o: XmlWriterOptions,
+  keyColumn: number,
+): AsyncIterable<KeptRecord[]> | undefined {
+  const record = shape(headers, o.record);
+  const key = keyReader(record, keyColumn);
+  if (!key || names(record).get(o.record) !== 1) return undefined;
+  const step = o.indent ? "  " : "";
+  const nl = o.indent ? "\n" : "";
+  const open = `${step}<${o.record}`;
+  const close = record.children.length > 0 ? `</${o.record}>` : "/>";
+  const end = `</${o.root}>\n`;
+  return (async function* () {
+    let text = "";
+    let started = false;
+    let ended = false;
+    for await (const chunk of textChunks(from)) {
+      text += chunk;
+      if (ended) continue; // anything after the root's end tag is found below
+      let pos = 0;
+      if (!started) {
+        const decl = text.indexOf("?>\n");
+        const rootEnd = decl < 0 ? -1 : text.indexOf(">", decl + 3);
+        if (rootEnd < 0 || rootEnd + 1 + nl.length > text.length) continue;
+        if (!text.startsWith(`<${o.root}`, decl + 3)) throw notAsWritten(`the root is not <${o.root}>`);
+        pos = rootEnd + 1 + nl.length;
+        started = true;
+      }
+      const batch: KeptRecord[] = [];
+      for (;;) {
+        if (text.startsWith(end, pos)) {
+          ended = true;
+          pos += end.length;
+          break;
+        }
+        const stop = text.indexOf(close, pos);
+        if (stop < 0 || stop + close.length + nl.length > text.length) break;
+        if (!text.startsWith(open, pos)) throw notAsWritten(`not a <${o.record}> at ${text.slice(pos, pos + 40)}`);
+        const r = text.slice(pos, stop + close.length);
+        batch.push({ key: key(r), text: r });
+        pos = stop + close.length + nl.length;
+      }
+      text = text.slice(pos);
+      if (batch.length > 0) yield batch;
+    }
+    if (!ended || text !== "") throw notAsWritten(`the file does not end with </${o.root}>`);
+  })();
 }

@@ -28,12 +28,33 @@ export interface CartLines {
   /** what the lines change against the last file delivered to the cart */
   diffAgainstLastDelivery(): Promise<{ added: DiffRow[]; removed: DiffRow[]; changed: DiffRow[]; unchanged: number }>;
   /**
+   * the lines that differ from the cart's newest recorded line set (`against`; null when the
+   * cart has no lines recorded): added, changed (`had`: a line of that code was there) and no
+   * longer carried (`gone`); computed once, and again after lines are marked unsendable
+   */
+  changes(settingsHash: string): Promise<{ lines: number; against: number | null }>;
+  /** those lines in code order, a page at a time */
+  changedPages(): AsyncGenerator<ChangedLine[]>;
+  /**
    * records the rendered file (pending in the outbox) and its lines: only those that differ from
    * the cart's previous file are written (linesChanged: added, changed and no longer carried)
    */
   record(file: RenderedFile): Promise<{ syncId: number; linesChanged: number }>;
   /** drops the temporary tables */
   close(): Promise<void>;
+}
+
+/** a line that differs from the cart's newest recorded one (available and asOf where the file carries them) */
+export interface ChangedLine {
+  code: string;
+  sku: string;
+  quantity: number;
+  available: number | null;
+  asOf: number | null;
+  /** the line is no longer carried */
+  gone: boolean;
+  /** the newest recorded set has a line of this code */
+  had: boolean;
 }
 
 /** a line as the render loop takes it: [code, sku, quantity, available, asOf] */
@@ -201,10 +222,32 @@ class SqliteCartLines implements CartLines {
     };
   }
 
+  private delta: { lines: number; against: number | null } | undefined;
+
+  async changes(settingsHash: string): Promise<{ lines: number; against: number | null }> {
+    return (this.delta ??= fillDelta(this.db, this.c, settingsHash));
+  }
+
+  async *changedPages(): AsyncGenerator<ChangedLine[]> {
+    const page = this.db.prepare(
+      `SELECT code, COALESCE(sku, code) AS sku, quantity, available, as_of AS asOf, gone, had FROM cart_delta
+       WHERE code > ? ORDER BY code LIMIT ${CART_PAGE}`,
+    );
+    let after = "";
+    for (;;) {
+      const rows = page.all(after) as Array<Omit<ChangedLine, "gone" | "had"> & { gone: number; had: number }>;
+      yield rows.map((r) => ({ ...r, gone: r.gone === 1, had: r.had === 1 }));
+      if (rows.length < CART_PAGE) return;
+      after = rows[rows.length - 1].code;
+    }
+  }
+
   async record(file: RenderedFile): Promise<{ syncId: number; linesChanged: number }> {
     return this.db.transaction(() => {
+      const delta = (this.delta ??= fillDelta(this.db, this.c, file.settingsHash));
       const id = insertCartSync(this.db, file);
-      const linesChanged = recordLineChanges(this.db, this.c, file, id);
+      const linesChanged =
+        delta.against === null ? recordFirstLines(this.db, this.c, id) : applyDelta(this.db, this.c, id);
       this.db.prepare("UPDATE cart_syncs SET lines_changed = ? WHERE id = ?").run(linesChanged, id);
       this.db
         .prepare(
@@ -224,13 +267,14 @@ class SqliteCartLines implements CartLines {
       for (const l of lines) mark.run(l.code, l.sku, l.reason ?? null);
       this.db.exec(`DROP VIEW temp.cart_out; ${this.cartOutSql(true)}`);
     })();
+    this.delta = undefined;
   }
 
   async close(): Promise<void> {
     // dropped, not emptied: a DELETE of a million lines would touch every page
-    this.db.exec(
-      "DROP VIEW IF EXISTS temp.cart_out; DROP TABLE IF EXISTS temp.cart_aliased; DELETE FROM cart_unsendable;",
-    );
+    this.db
+      .exec(`DROP VIEW IF EXISTS temp.cart_out; DROP TABLE IF EXISTS temp.cart_aliased; DELETE FROM cart_unsendable;
+      DELETE FROM cart_delta; DELETE FROM cart_changed;`);
     this.closed();
   }
 }
@@ -246,37 +290,62 @@ export function lastDeliveredSet(db: Db, c: { merchant: string; cart: string }):
   return r ?? { id: null, set: -1 };
 }
 
-/**
- * Writes line set `id` as the changes from the cart's newest one: a line that is new, differs
- * (SKU, quantity, or available and as-of where the file carries them) or is no longer carried
- * closes the code's open row, and a line carried gets a new row from `id`. For the codes
- * written, rows no delivered file will ever be the last sent of are dropped: those of files
- * after the last delivered one (lost: at most one file waits at a time, and it is this one),
- * and those older than the code's row in that file. Returns the lines written.
- */
-function recordLineChanges(db: Db, c: CartComputation, file: RenderedFile, id: number): number {
-  const p = { merchant: c.merchant, cart: c.cart, id, last: lastDeliveredSet(db, c).set };
-  const open = "l.merchant = @merchant AND l.cart = @cart AND l.to_set IS NULL";
+/** The values a computed line `n` is kept with in cart_lines: sku (NULL when the code), quantity, available, as_of. */
+function keptValues(c: CartComputation): { available: string; asOf: string; values: string } {
   const available = c.carries.available ? "n.available" : "NULL";
   const asOf = c.carries.asOf ? "n.as_of" : "NULL";
-  // a computed line's values as cart_lines keeps them: sku, quantity, available, as_of
-  const values = `NULLIF(n.sku, n.code), n.quantity, ${available}, ${asOf}`;
-  // the cart's first file: every line is new, written straight from the computed lines
-  if (!db.prepare("SELECT 1 FROM cart_lines WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart)) {
-    return db
-      .prepare(
-        `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
-         SELECT @merchant, @cart, n.code, @id, ${values} FROM cart_out n WHERE n.skip IS NULL`,
-      )
-      .run(p).changes;
-  }
-  // only the codes whose inputs changed since the file before this one are compared, where they can be told
-  const some = changedCodes(db, c, file, id);
+  return { available, asOf, values: `NULLIF(n.sku, n.code), n.quantity, ${available}, ${asOf}` };
+}
+
+/** The cart's first line set: every line is new, written straight from the computed lines. */
+function recordFirstLines(db: Db, c: CartComputation, id: number): number {
+  return db
+    .prepare(
+      `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
+       SELECT @merchant, @cart, n.code, @id, ${keptValues(c).values} FROM cart_out n WHERE n.skip IS NULL`,
+    )
+    .run({ merchant: c.merchant, cart: c.cart, id }).changes;
+}
+
+/** The cart's newest recorded line set (its open rows are that set's lines), as changedCodes reads it. */
+type NewestSet = {
+  id: number;
+  state_at: number | null;
+  settings_hash: string;
+  lines_changed: number | null;
+  rows: number;
+};
+
+function newestSet(db: Db, c: CartComputation): NewestSet | undefined {
+  return db
+    .prepare(
+      `SELECT id, state_at, settings_hash, lines_changed, rows FROM cart_syncs
+       WHERE merchant = ? AND cart = ? AND lines_set = id ORDER BY id DESC LIMIT 1`,
+    )
+    .get(c.merchant, c.cart) as NewestSet | undefined;
+}
+
+/**
+ * Fills temp.cart_delta with the computed lines that differ from the cart's open rows (its
+ * newest recorded line set): a line that is new or differs (SKU, quantity, or available and
+ * as-of where the file carries them), and one no longer carried (gone). Only the codes whose
+ * inputs changed since that set are compared, where they can be told (changedCodes).
+ */
+function fillDelta(db: Db, c: CartComputation, settingsHash: string): { lines: number; against: number | null } {
+  db.exec("DELETE FROM cart_delta; DELETE FROM cart_changed;");
+  if (!db.prepare("SELECT 1 FROM cart_lines WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart))
+    return { lines: 0, against: null };
+  const prev = newestSet(db, c);
+  const some = prev !== undefined && changedCodes(db, c, settingsHash, prev);
   const scope = (col: string) => (some ? `AND ${col} IN (SELECT code FROM cart_changed)` : "");
+  const open = "l.merchant = @merchant AND l.cart = @cart AND l.to_set IS NULL";
+  const { available, asOf, values } = keptValues(c);
+  const p = { merchant: c.merchant, cart: c.cart };
   const changed = db
     .prepare(
-      `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone)
-       SELECT n.code, ${values}, 0 FROM cart_out n LEFT JOIN cart_lines l ON ${open} AND l.code = n.code
+      `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had)
+       SELECT n.code, ${values}, 0, l.code IS NOT NULL FROM cart_out n
+         LEFT JOIN cart_lines l ON ${open} AND l.code = n.code
        WHERE n.skip IS NULL ${scope("n.code")}
          AND (l.code IS NULL OR l.quantity <> n.quantity OR l.sku IS NOT NULLIF(n.sku, n.code)
          OR l.available IS NOT ${available} OR l.as_of IS NOT ${asOf})`,
@@ -284,11 +353,25 @@ function recordLineChanges(db: Db, c: CartComputation, file: RenderedFile, id: n
     .run(p).changes;
   const gone = db
     .prepare(
-      `INSERT INTO cart_delta (code, gone) SELECT l.code, 1 FROM cart_lines l
+      `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had)
+       SELECT l.code, l.sku, l.quantity, l.available, l.as_of, 1, 1 FROM cart_lines l
        WHERE ${open} ${scope("l.code")}
          AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = l.code)`,
     )
     .run(p).changes;
+  // rows without a set that wrote them cannot be: compared with nothing, every line is new to them
+  return { lines: changed + gone, against: prev?.id ?? -1 };
+}
+
+/**
+ * Writes line set `id` as the changes in cart_delta: each closes its code's open row, and a
+ * line carried gets a new row from `id`. For the codes written, rows no delivered file will
+ * ever be the last sent of are dropped: those of files after the last delivered one (lost: at
+ * most one file waits at a time, and it is this one), and those older than the code's row in
+ * that file. Returns the lines written.
+ */
+function applyDelta(db: Db, c: CartComputation, id: number): number {
+  const p = { merchant: c.merchant, cart: c.cart, id, last: lastDeliveredSet(db, c).set };
   const mine = "merchant = @merchant AND cart = @cart AND code IN (SELECT code FROM cart_delta)";
   db.prepare(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`).run(p);
   db.prepare(`UPDATE cart_lines SET to_set = @id WHERE ${mine} AND to_set IS NULL`).run(p);
@@ -301,8 +384,7 @@ function recordLineChanges(db: Db, c: CartComputation, file: RenderedFile, id: n
     `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
      SELECT @merchant, @cart, code, @id, sku, quantity, available, as_of FROM cart_delta WHERE gone = 0`,
   ).run(p);
-  db.exec("DELETE FROM cart_delta; DELETE FROM cart_changed;");
-  return changed + gone;
+  return (db.prepare("SELECT COUNT(*) AS n FROM cart_delta").get() as { n: number }).n;
 }
 
 /** above this share of the cart's lines, one pass over every line is cheaper than a lookup per code */
@@ -313,19 +395,13 @@ const CHANGED_SHARE = 0.2;
  * a cart line is a function of its SKU's levels (rules 6, 13, 14), the orders of that SKU or of
  * its alias code (rule 5), the alias list (rule 9), the cart's catalog and the cart's settings.
  * So the codes of the SKUs whose levels or orders were written since that file's state (each
- * such row names the file that wrote it). False when every line must be compared: no earlier
- * file recorded this way, other settings, a new alias list or catalog, or too many codes.
+ * such row names the file that wrote it; an order line moved to another SKU names its old one
+ * in order_moves), and those its writer could not carry. False when every line must be
+ * compared: no earlier file recorded this way, other settings, a new alias list or catalog, or
+ * too many codes.
  */
-function changedCodes(db: Db, c: CartComputation, file: RenderedFile, id: number): boolean {
-  const prev = db
-    .prepare(
-      `SELECT state_at, settings_hash, lines_changed, rows FROM cart_syncs
-       WHERE merchant = ? AND cart = ? AND lines_set = id AND id < ? ORDER BY id DESC LIMIT 1`,
-    )
-    .get(c.merchant, c.cart, id) as
-    { state_at: number | null; settings_hash: string; lines_changed: number | null; rows: number } | undefined;
-  if (!prev || prev.state_at === null || prev.lines_changed === null || prev.settings_hash !== file.settingsHash)
-    return false;
+function changedCodes(db: Db, c: CartComputation, settingsHash: string, prev: NewestSet): boolean {
+  if (prev.state_at === null || prev.lines_changed === null || prev.settings_hash !== settingsHash) return false;
   const p = { merchant: c.merchant, since: prev.state_at, alias: c.alias };
   const lists = db
     .prepare(
@@ -334,14 +410,28 @@ function changedCodes(db: Db, c: CartComputation, file: RenderedFile, id: number
     )
     .get(p);
   if (lists) return false;
+  // an order's product is its SKU, or the one product of its alias code when that is no product's SKU (rule 9):
+  // a new SKU that is some product's alias code takes that code's orders from it
   const skus = `SELECT sku FROM inventory WHERE merchant = @merchant AND file_id > @since
+    UNION SELECT a.sku FROM inventory i JOIN aliases a ON a.merchant = i.merchant AND a.code = i.sku
+      WHERE i.merchant = @merchant AND i.file_id > @since
     UNION SELECT o.sku FROM orders o WHERE o.merchant = @merchant AND o.file_id > @since
     UNION SELECT a.sku FROM orders o JOIN aliases a ON a.merchant = o.merchant AND a.code = o.sku
-      WHERE o.merchant = @merchant AND o.file_id > @since`;
+      WHERE o.merchant = @merchant AND o.file_id > @since
+    UNION SELECT m.sku FROM order_moves m WHERE m.merchant = @merchant AND m.file_id > @since
+    UNION SELECT a.sku FROM order_moves m JOIN aliases a ON a.merchant = m.merchant AND a.code = m.sku
+      WHERE m.merchant = @merchant AND m.file_id > @since`;
   const codes =
     c.alias === null
       ? skus
       : `SELECT a.code FROM aliases a WHERE a.merchant = @merchant AND a.alias_type = @alias AND a.sku IN (${skus})`;
   const n = db.prepare(`INSERT OR IGNORE INTO cart_changed (code) ${codes}`).run(p).changes;
-  return n <= CHANGED_SHARE * prev.rows;
+  // lines its writer could not carry are not among its lines: written again, they are left out again
+  const unsendable = db
+    .prepare(
+      `INSERT OR IGNORE INTO cart_changed (code) SELECT code FROM sync_skipped
+       WHERE sync_id = ? AND reason = 'unsendable' AND code IS NOT NULL`,
+    )
+    .run(prev.id).changes;
+  return n + unsendable <= CHANGED_SHARE * prev.rows;
 }

@@ -168,6 +168,14 @@ export class SqliteInventory extends Slice {
       .run(p);
     this.db
       .prepare(
+        `INSERT INTO order_moves (merchant, file_id, sku)
+         SELECT DISTINCT @merchant, @fileId, o.sku FROM stage_orders s JOIN orders o ON o.merchant = @merchant
+           AND o.cart = @cart AND o.order_id = s.order_id AND o.line = s.line
+         WHERE o.sku <> s.sku`,
+      )
+      .run(p);
+    this.db
+      .prepare(
         `INSERT INTO orders (merchant, cart, order_id, line, sku, quantity, ordered_at, status, file_id, file_line)
          SELECT @merchant, @cart, order_id, line, sku, quantity, ordered_at, status, @fileId, file_line
             FROM stage_orders WHERE true ORDER BY rowid

@@ -111,9 +111,9 @@ export class SqliteStore implements Store {
       -- lines the cart's format could not carry (found while writing the file)
       CREATE TEMP TABLE cart_unsendable (code TEXT NOT NULL, sku TEXT NOT NULL, detail TEXT,
          PRIMARY KEY (code, sku)) WITHOUT ROWID;
-      -- the lines a cart file changes against the cart's previous one (gone: no longer carried)
+      -- the lines a cart file changes against the cart's previous one (gone: no longer carried; had: it had one)
       CREATE TEMP TABLE cart_delta (code TEXT PRIMARY KEY, sku TEXT, quantity INTEGER, available INTEGER,
-         as_of INTEGER, gone INTEGER NOT NULL) WITHOUT ROWID;
+         as_of INTEGER, gone INTEGER NOT NULL, had INTEGER NOT NULL) WITHOUT ROWID;
       -- the codes whose inputs changed since the cart's previous file
       CREATE TEMP TABLE cart_changed (code TEXT PRIMARY KEY) WITHOUT ROWID;
     `);
