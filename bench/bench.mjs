@@ -291,7 +291,8 @@ console.log(
   `  steady-state floor (papaparse of the changed file + the same ${thirdRows} rows, ` +
     `${(thirdBytes / 1e6).toFixed(1)} MB) ` +
     `${fmt(steadyFloorS)} s   ratio ${fmt(third.seconds / steadyFloorS)}; ` +
-    `${thirdSent.filter((x) => x.patched).length} of ${thirdSent.length} files patched from the last one`,
+    `${thirdSent.filter((x) => x.patched).length} of ${thirdSent.length} files patched from the last one, ` +
+    `${thirdSent.filter((x) => x.fromChanges).length} computed from the changed lines only`,
 );
 console.log(
   `  rows written to the state: full run ${written(first).levels} levels, ${written(first).lines} cart lines; ` +

@@ -5,7 +5,7 @@ import { timed, type StageContext } from "./context.js";
 import { NO_SKIPS, type CartLines, type SkipReason, type Store } from "../state/store.js";
 import { delayPoint, faultPoint } from "../util/fault.js";
 import { isoUtc } from "../util/time.js";
-import { keepOrRemove } from "./kept.js";
+import { keepOrRemove, patchable } from "./kept.js";
 import { deliverOutbox, type Outbox } from "./outbox.js";
 import { faultOrThrow, type ReportedError } from "../faults.js";
 import type { RecordWriter } from "../formats/index.js";
@@ -48,6 +48,8 @@ export interface CartReport {
   repeated?: string;
   /** the earlier file this one was made from, its changed lines patched in (not rendered line by line) */
   patched?: string;
+  /** only the lines whose inputs changed since that file were computed (its totals and the changes give the rest) */
+  fromChanges?: boolean;
   /** files rendered by an earlier run and delivered now (they had waited in the outbox) */
   delivered: string[];
   /** the same, with when each was made and delivered (ISO UTC) */
@@ -132,11 +134,16 @@ export async function cartSyncDecision(
   return { decision, text, hash, newest };
 }
 
-/** The computation every cart file and `diff` share: rules 5-9 and 15, as a handle on the lines (close it). */
-export function computeCartLines(store: Store, cart: LoadedCart): Promise<CartLines> {
+/**
+ * The computation every cart file and `diff` share: rules 5-9 and 15, as a handle on the lines
+ * (close it). `onlyChanged` (the settings hash): only the lines that changed, where the store
+ * can tell them (lines.restricted), for a patch of the last file.
+ */
+export function computeCartLines(store: Store, cart: LoadedCart, onlyChanged?: string): Promise<CartLines> {
   // what a line carries besides code and quantity follows from the mapping (already in the settings hash)
   const carries = { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") };
-  return store.carts.compute({ merchant: cart.merchant, cart: cart.config.id, ...cartRules(cart), carries });
+  const c = { merchant: cart.merchant, cart: cart.config.id, ...cartRules(cart), carries };
+  return store.carts.compute(c, { onlyChanged });
 }
 
 function blankCartReport(cart: LoadedCart): CartReport {
@@ -238,14 +245,23 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   }
 
   const t0 = performance.now();
-  const lines = await computeCartLines(store, cart);
+  const patching = !ctx.dryRun && ctx.patch !== false && patchable(cart);
+  let lines = await computeCartLines(store, cart, patching ? hash : undefined);
   let rendered: { syncId: number; local: string } | undefined;
-  const t1 = performance.now();
+  let t1 = performance.now();
   try {
     await describeLines(ctx, cart, lines, report);
     if (ctx.dryRun) return await preview(ctx, cart, lines, report);
-    rendered =
-      (await patchFile(ctx, cart, lines, filed, report)) ?? (await renderFile(ctx, cart, lines, filed, report));
+    if (patching) rendered = await patchFile(ctx, cart, lines, filed, report);
+    if (rendered && lines.restricted) report.fromChanges = true;
+    if (!rendered && lines.restricted) {
+      // the last file could not be patched after all: every line is computed, to render
+      await lines.close();
+      lines = await computeCartLines(store, cart);
+      t1 = performance.now();
+      await describeLines(ctx, cart, lines, report);
+    }
+    rendered ??= await renderFile(ctx, cart, lines, filed, report);
   } finally {
     await lines.close();
   }

@@ -435,4 +435,16 @@ export const migrations: string[] = [
   );
   CREATE INDEX order_moves_by_file ON order_moves(merchant, file_id);
   `,
+  `
+  -- the file that first gave a warehouse a level of the SKU (kept when later files update it):
+  -- a cart file computed from the SKUs changed since the one before tells a SKU new to its
+  -- warehouses (which adds to the products left out) from one updated. Rows loaded before this
+  -- version count as first given by the file that last wrote them; only files recorded from
+  -- now on (with their skipped_examples) are computed from the changes.
+  ALTER TABLE inventory ADD COLUMN first_file_id INTEGER;
+  UPDATE inventory SET first_file_id = file_id;
+  -- the first products left out per reason (JSON, the report's examples): the next file's are
+  -- the first of these and of the products new to the cart
+  ALTER TABLE cart_syncs ADD COLUMN skipped_examples TEXT;
+  `,
 ];

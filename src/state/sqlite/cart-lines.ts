@@ -2,6 +2,18 @@ import { skipReasonSql } from "../../domain/sendable.js";
 import { levelForCartSql } from "../../domain/allocation.js";
 import { NO_SKIPS, type CartComputation, type CartRow, type DiffRow, type SkipReason } from "../types.js";
 import { insertCartSync, type RenderedFile } from "./carts.js";
+import {
+  applyDelta,
+  changedTotals,
+  deltaScope,
+  fillDelta,
+  lastDeliveredSet,
+  mergeExamples,
+  recordFirstLines,
+  type DeltaScope,
+  type NewestSet,
+  type SkipExample,
+} from "./line-changes.js";
 import type { Db } from "./slice.js";
 
 /**
@@ -14,7 +26,16 @@ const CART_ALIASED = `CREATE TEMP TABLE cart_aliased (code TEXT NOT NULL, sku TE
 /** cart lines handed to the render loop per query */
 const CART_PAGE = 4096;
 
+/** the examples of products left out kept with each file, per reason (the report shows as many) */
+const EXAMPLES_KEPT = 5;
+
 export interface CartLines {
+  /**
+   * only the lines whose inputs changed since the cart's last delivered file were computed
+   * (totals from that file's and the changes'): they patch that file; rows(), pages() and
+   * diffAgainstLastDelivery() need all of them
+   */
+  readonly restricted: boolean;
   /** lines and units the file will carry, and the products left out by reason */
   totals(): { rows: number; units: number; skipped: Record<SkipReason, number> };
   /** the lines in code order */
@@ -22,7 +43,7 @@ export interface CartLines {
   /** the lines for the render loop, a page at a time: [code, sku, quantity, available, asOf] */
   pages(want: { available: boolean; asOf: boolean }): AsyncGenerator<CartPageRow[]>;
   /** up to `perReason` of the products left out for each reason */
-  examples(perReason: number): Promise<Array<{ sku: string; code: string | null; skip: SkipReason }>>;
+  examples(perReason: number): Promise<SkipExample[]>;
   /** lines the writer could not carry: left out of the file and of what it records as sent */
   markUnsendable(lines: Array<{ code: string; sku: string; reason?: string }>): Promise<void>;
   /** what the lines change against the last file delivered to the cart */
@@ -67,10 +88,20 @@ export type CartPageRow = [string, string, number, number | null, number | null]
  * domain's levelForCart, as SQL). cart_out is a view: over the levels themselves for a cart
  * by SKU (no copy of a million lines), over a table built here for a cart by alias code.
  */
-export function computeCartLines(db: Db, c: CartComputation, base: string, closed: () => void): CartLines {
+export function computeCartLines(
+  db: Db,
+  c: CartComputation,
+  base: string,
+  closed: () => void,
+  only?: DeltaScope & { prev: NewestSet },
+): CartLines {
   db.exec("DROP VIEW IF EXISTS temp.cart_out; DROP TABLE IF EXISTS temp.cart_aliased; DELETE FROM cart_unsendable;");
   const cartOutSql = cartOutDefinition(db, c, base);
   db.exec(cartOutSql(false));
+  if (only) {
+    const delta = fillDelta(db, c, only);
+    return new SqliteCartLines(db, c, changedTotals(db, only.prev, base), cartOutSql, closed, { ...only, base, delta });
+  }
   // one pass: lines and units sent, products left out by reason
   const totals = { rows: 0, units: 0 };
   const skipped: Record<SkipReason, number> = { ...NO_SKIPS };
@@ -137,7 +168,21 @@ class SqliteCartLines implements CartLines {
     private readonly computed: { rows: number; units: number; skipped: Record<SkipReason, number> },
     private readonly cartOutSql: (withUnsendable: boolean) => string,
     private readonly closed: () => void,
-  ) {}
+    private readonly only?: DeltaScope & {
+      prev: NewestSet;
+      base: string;
+      delta: { lines: number; against: number | null };
+    },
+  ) {
+    this.restricted = !!only;
+    this.delta = only?.delta;
+  }
+
+  readonly restricted: boolean;
+
+  private all(what: string): void {
+    if (this.only) throw new Error(`${what} needs every line: these are only the lines that changed`);
+  }
 
   totals() {
     return this.computed;
@@ -145,6 +190,7 @@ class SqliteCartLines implements CartLines {
 
   /** The computed lines of the cart's file, in code order (read-only while iterating). */
   async *rows(): AsyncGenerator<CartRow> {
+    this.all("rows()");
     yield* this.db
       .prepare(
         "SELECT code, sku, available, as_of AS asOf, ordered, quantity FROM cart_out WHERE skip IS NULL ORDER BY code",
@@ -158,6 +204,7 @@ class SqliteCartLines implements CartLines {
    * available and asOf only when `want` asks for them (null otherwise).
    */
   async *pages(want: { available: boolean; asOf: boolean }): AsyncGenerator<CartPageRow[]> {
+    this.all("pages()");
     // codes are unique among the lines sent (one code on two SKUs is a duplicate alias, left out)
     const page = this.db
       .prepare(
@@ -176,12 +223,17 @@ class SqliteCartLines implements CartLines {
     }
   }
 
-  /** Up to `perReason` of the products left out for each reason (the first in file order). */
-  async examples(perReason: number): Promise<Array<{ sku: string; code: string | null; skip: SkipReason }>> {
-    const some = this.db.prepare("SELECT sku, NULLIF(code, '') AS code, skip FROM cart_out WHERE skip = ? LIMIT ?");
-    return (Object.keys(NO_SKIPS) as SkipReason[]).flatMap(
-      (reason) => some.all(reason, perReason) as Array<{ sku: string; code: string | null; skip: SkipReason }>,
+  /**
+   * Up to `perReason` of the products left out for each reason, the first in line order (code,
+   * then SKU): those the last file had and the products new to the cart, where only the changed
+   * lines were computed (a product's reason changes only with the lists, which then compute all).
+   */
+  async examples(perReason: number): Promise<SkipExample[]> {
+    if (this.only) return mergeExamples(this.db, this.only.prev, this.only.base, perReason);
+    const some = this.db.prepare(
+      "SELECT sku, NULLIF(code, '') AS code, skip FROM cart_out WHERE skip = ? ORDER BY code, sku LIMIT ?",
     );
+    return (Object.keys(NO_SKIPS) as SkipReason[]).flatMap((reason) => some.all(reason, perReason) as SkipExample[]);
   }
 
   /**
@@ -194,6 +246,7 @@ class SqliteCartLines implements CartLines {
     changed: DiffRow[];
     unchanged: number;
   }> {
+    this.all("diffAgainstLastDelivery()");
     const p = { merchant: this.c.merchant, cart: this.c.cart, last: lastDeliveredSet(this.db, this.c).set };
     const inLast = `cart_lines s WHERE s.merchant = @merchant AND s.cart = @cart AND s.from_set <= @last
       AND (s.to_set IS NULL OR s.to_set > @last)`;
@@ -225,7 +278,7 @@ class SqliteCartLines implements CartLines {
   private delta: { lines: number; against: number | null } | undefined;
 
   async changes(settingsHash: string): Promise<{ lines: number; against: number | null }> {
-    return (this.delta ??= fillDelta(this.db, this.c, settingsHash));
+    return (this.delta ??= fillDelta(this.db, this.c, this.only ?? deltaScope(this.db, this.c, settingsHash)));
   }
 
   async *changedPages(): AsyncGenerator<ChangedLine[]> {
@@ -243,12 +296,17 @@ class SqliteCartLines implements CartLines {
   }
 
   async record(file: RenderedFile): Promise<{ syncId: number; linesChanged: number }> {
+    const delta = await this.changes(file.settingsHash);
+    const skipped = Object.values(this.computed.skipped).some((n) => n > 0);
+    // those the writer left out are its own (the next file's writer finds them again)
+    const examples = skipped ? (await this.examples(EXAMPLES_KEPT)).filter((e) => e.skip !== "unsendable") : [];
     return this.db.transaction(() => {
-      const delta = (this.delta ??= fillDelta(this.db, this.c, file.settingsHash));
       const id = insertCartSync(this.db, file);
       const linesChanged =
         delta.against === null ? recordFirstLines(this.db, this.c, id) : applyDelta(this.db, this.c, id);
-      this.db.prepare("UPDATE cart_syncs SET lines_changed = ? WHERE id = ?").run(linesChanged, id);
+      this.db
+        .prepare("UPDATE cart_syncs SET lines_changed = ?, skipped_examples = ? WHERE id = ?")
+        .run(linesChanged, JSON.stringify(examples), id);
       this.db
         .prepare(
           `INSERT INTO sync_skipped (sync_id, sku, code, reason, detail)
@@ -274,164 +332,7 @@ class SqliteCartLines implements CartLines {
     // dropped, not emptied: a DELETE of a million lines would touch every page
     this.db
       .exec(`DROP VIEW IF EXISTS temp.cart_out; DROP TABLE IF EXISTS temp.cart_aliased; DELETE FROM cart_unsendable;
-      DELETE FROM cart_delta; DELETE FROM cart_changed;`);
+      DELETE FROM cart_delta; DELETE FROM cart_changed; DELETE FROM cart_changed_skus;`);
     this.closed();
   }
-}
-
-/** The cart's last delivered file and its line set (-1 when none was delivered). */
-export function lastDeliveredSet(db: Db, c: { merchant: string; cart: string }): { id: number | null; set: number } {
-  const r = db
-    .prepare(
-      `SELECT d.id, d.lines_set AS "set" FROM cart_state cs JOIN cart_syncs d ON d.id = cs.last_sync_id
-       WHERE cs.merchant = ? AND cs.cart = ?`,
-    )
-    .get(c.merchant, c.cart) as { id: number; set: number } | undefined;
-  return r ?? { id: null, set: -1 };
-}
-
-/** The values a computed line `n` is kept with in cart_lines: sku (NULL when the code), quantity, available, as_of. */
-function keptValues(c: CartComputation): { available: string; asOf: string; values: string } {
-  const available = c.carries.available ? "n.available" : "NULL";
-  const asOf = c.carries.asOf ? "n.as_of" : "NULL";
-  return { available, asOf, values: `NULLIF(n.sku, n.code), n.quantity, ${available}, ${asOf}` };
-}
-
-/** The cart's first line set: every line is new, written straight from the computed lines. */
-function recordFirstLines(db: Db, c: CartComputation, id: number): number {
-  return db
-    .prepare(
-      `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
-       SELECT @merchant, @cart, n.code, @id, ${keptValues(c).values} FROM cart_out n WHERE n.skip IS NULL`,
-    )
-    .run({ merchant: c.merchant, cart: c.cart, id }).changes;
-}
-
-/** The cart's newest recorded line set (its open rows are that set's lines), as changedCodes reads it. */
-type NewestSet = {
-  id: number;
-  state_at: number | null;
-  settings_hash: string;
-  lines_changed: number | null;
-  rows: number;
-};
-
-function newestSet(db: Db, c: CartComputation): NewestSet | undefined {
-  return db
-    .prepare(
-      `SELECT id, state_at, settings_hash, lines_changed, rows FROM cart_syncs
-       WHERE merchant = ? AND cart = ? AND lines_set = id ORDER BY id DESC LIMIT 1`,
-    )
-    .get(c.merchant, c.cart) as NewestSet | undefined;
-}
-
-/**
- * Fills temp.cart_delta with the computed lines that differ from the cart's open rows (its
- * newest recorded line set): a line that is new or differs (SKU, quantity, or available and
- * as-of where the file carries them), and one no longer carried (gone). Only the codes whose
- * inputs changed since that set are compared, where they can be told (changedCodes).
- */
-function fillDelta(db: Db, c: CartComputation, settingsHash: string): { lines: number; against: number | null } {
-  db.exec("DELETE FROM cart_delta; DELETE FROM cart_changed;");
-  if (!db.prepare("SELECT 1 FROM cart_lines WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart))
-    return { lines: 0, against: null };
-  const prev = newestSet(db, c);
-  const some = prev !== undefined && changedCodes(db, c, settingsHash, prev);
-  const scope = (col: string) => (some ? `AND ${col} IN (SELECT code FROM cart_changed)` : "");
-  const open = "l.merchant = @merchant AND l.cart = @cart AND l.to_set IS NULL";
-  const { available, asOf, values } = keptValues(c);
-  const p = { merchant: c.merchant, cart: c.cart };
-  const changed = db
-    .prepare(
-      `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had)
-       SELECT n.code, ${values}, 0, l.code IS NOT NULL FROM cart_out n
-         LEFT JOIN cart_lines l ON ${open} AND l.code = n.code
-       WHERE n.skip IS NULL ${scope("n.code")}
-         AND (l.code IS NULL OR l.quantity <> n.quantity OR l.sku IS NOT NULLIF(n.sku, n.code)
-         OR l.available IS NOT ${available} OR l.as_of IS NOT ${asOf})`,
-    )
-    .run(p).changes;
-  const gone = db
-    .prepare(
-      `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had)
-       SELECT l.code, l.sku, l.quantity, l.available, l.as_of, 1, 1 FROM cart_lines l
-       WHERE ${open} ${scope("l.code")}
-         AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = l.code)`,
-    )
-    .run(p).changes;
-  // rows without a set that wrote them cannot be: compared with nothing, every line is new to them
-  return { lines: changed + gone, against: prev?.id ?? -1 };
-}
-
-/**
- * Writes line set `id` as the changes in cart_delta: each closes its code's open row, and a
- * line carried gets a new row from `id`. For the codes written, rows no delivered file will
- * ever be the last sent of are dropped: those of files after the last delivered one (lost: at
- * most one file waits at a time, and it is this one), and those older than the code's row in
- * that file. Returns the lines written.
- */
-function applyDelta(db: Db, c: CartComputation, id: number): number {
-  const p = { merchant: c.merchant, cart: c.cart, id, last: lastDeliveredSet(db, c).set };
-  const mine = "merchant = @merchant AND cart = @cart AND code IN (SELECT code FROM cart_delta)";
-  db.prepare(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`).run(p);
-  db.prepare(`UPDATE cart_lines SET to_set = @id WHERE ${mine} AND to_set IS NULL`).run(p);
-  db.prepare(
-    `DELETE FROM cart_lines WHERE ${mine} AND from_set < (SELECT MAX(x.from_set) FROM cart_lines x
-       WHERE x.merchant = cart_lines.merchant AND x.cart = cart_lines.cart AND x.code = cart_lines.code
-         AND x.from_set <= @last)`,
-  ).run(p);
-  db.prepare(
-    `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
-     SELECT @merchant, @cart, code, @id, sku, quantity, available, as_of FROM cart_delta WHERE gone = 0`,
-  ).run(p);
-  return (db.prepare("SELECT COUNT(*) AS n FROM cart_delta").get() as { n: number }).n;
-}
-
-/** above this share of the cart's lines, one pass over every line is cheaper than a lookup per code */
-const CHANGED_SHARE = 0.2;
-
-/**
- * Fills temp.cart_changed with the codes whose line can differ from the cart's previous file:
- * a cart line is a function of its SKU's levels (rules 6, 13, 14), the orders of that SKU or of
- * its alias code (rule 5), the alias list (rule 9), the cart's catalog and the cart's settings.
- * So the codes of the SKUs whose levels or orders were written since that file's state (each
- * such row names the file that wrote it; an order line moved to another SKU names its old one
- * in order_moves), and those its writer could not carry. False when every line must be
- * compared: no earlier file recorded this way, other settings, a new alias list or catalog, or
- * too many codes.
- */
-function changedCodes(db: Db, c: CartComputation, settingsHash: string, prev: NewestSet): boolean {
-  if (prev.state_at === null || prev.lines_changed === null || prev.settings_hash !== settingsHash) return false;
-  const p = { merchant: c.merchant, since: prev.state_at, alias: c.alias };
-  const lists = db
-    .prepare(
-      `SELECT 1 FROM files WHERE merchant = @merchant AND id > @since AND kind NOT IN ('inventory', 'orders')
-         AND status IN ('loaded', 'loaded_with_rejects') LIMIT 1`,
-    )
-    .get(p);
-  if (lists) return false;
-  // an order's product is its SKU, or the one product of its alias code when that is no product's SKU (rule 9):
-  // a new SKU that is some product's alias code takes that code's orders from it
-  const skus = `SELECT sku FROM inventory WHERE merchant = @merchant AND file_id > @since
-    UNION SELECT a.sku FROM inventory i JOIN aliases a ON a.merchant = i.merchant AND a.code = i.sku
-      WHERE i.merchant = @merchant AND i.file_id > @since
-    UNION SELECT o.sku FROM orders o WHERE o.merchant = @merchant AND o.file_id > @since
-    UNION SELECT a.sku FROM orders o JOIN aliases a ON a.merchant = o.merchant AND a.code = o.sku
-      WHERE o.merchant = @merchant AND o.file_id > @since
-    UNION SELECT m.sku FROM order_moves m WHERE m.merchant = @merchant AND m.file_id > @since
-    UNION SELECT a.sku FROM order_moves m JOIN aliases a ON a.merchant = m.merchant AND a.code = m.sku
-      WHERE m.merchant = @merchant AND m.file_id > @since`;
-  const codes =
-    c.alias === null
-      ? skus
-      : `SELECT a.code FROM aliases a WHERE a.merchant = @merchant AND a.alias_type = @alias AND a.sku IN (${skus})`;
-  const n = db.prepare(`INSERT OR IGNORE INTO cart_changed (code) ${codes}`).run(p).changes;
-  // lines its writer could not carry are not among its lines: written again, they are left out again
-  const unsendable = db
-    .prepare(
-      `INSERT OR IGNORE INTO cart_changed (code) SELECT code FROM sync_skipped
-       WHERE sync_id = ? AND reason = 'unsendable' AND code IS NOT NULL`,
-    )
-    .run(prev.id).changes;
-  return n + unsendable <= CHANGED_SHARE * prev.rows;
 }

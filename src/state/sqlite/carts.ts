@@ -2,6 +2,7 @@ import { combineWarehousesSql, drawsFromSql, orderCountsSql, orderSkuSql } from 
 import type Database from "better-sqlite3";
 import type { CartComputation, LastDelivered, SkipReason } from "../types.js";
 import { computeCartLines, type CartLines } from "./cart-lines.js";
+import { changesOnly } from "./line-changes.js";
 import type { SqliteInventory } from "./inventory.js";
 import { Slice, type Db } from "./slice.js";
 
@@ -96,23 +97,57 @@ export class SqliteCarts extends Slice {
           GROUP BY sku`,
     ).run(c);
     const oldest = (db.prepare(`SELECT MIN(as_of) AS t FROM ${table}`).get() as { t: number | null }).t;
-    if (oldest !== null) {
-      // rule 5: the orders of each product placed after its as-of; those at or before the oldest
-      // as-of, or cancelled, never count, so the index on (merchant, ordered_at) takes only the rest
-      db.prepare(
+    // rule 5: orders at or before the oldest as-of, or cancelled, never count, so the index on
+    // (merchant, ordered_at) takes only the rest
+    if (oldest !== null) this.subtractOrders(c, table, "o.ordered_at > @oldest", { oldest });
+    this.baseTables.set(key, { table, stamp });
+    return table;
+  }
+
+  /**
+   * Rule 5 on a table of levels: each product's orders placed after its as-of (cancelled ones
+   * excluded) are subtracted, and counted in `ordered`; `which` narrows the orders looked at.
+   */
+  private subtractOrders(c: CartComputation, table: string, which: string, params: Record<string, unknown>): void {
+    this.db
+      .prepare(
         `INSERT INTO cart_orders (sku, quantity)
          SELECT r.sku, SUM(r.quantity) FROM (
            SELECT ${ORDER_SKU} AS sku, o.quantity, o.ordered_at, o.status
-           FROM orders o WHERE o.merchant = @merchant AND o.ordered_at > @oldest AND o.status <> 'cancelled'
+           FROM orders o WHERE o.merchant = @merchant AND ${which} AND o.status <> 'cancelled'
          ) r JOIN ${table} l ON l.sku = r.sku
          WHERE ${orderCountsSql({ orderedAt: "r.ordered_at", status: "r.status", asOf: "l.as_of" })} GROUP BY r.sku`,
-      ).run({ merchant: c.merchant, oldest });
-      // only the SKUs with orders after their as-of change
-      db.exec(`UPDATE ${table} SET available = ${table}.available - o.quantity, ordered = o.quantity
-         FROM cart_orders o WHERE o.sku = ${table}.sku;
-        DELETE FROM cart_orders;`);
-    }
-    this.baseTables.set(key, { table, stamp });
+      )
+      .run({ merchant: c.merchant, ...params });
+    // only the SKUs with orders after their as-of change
+    this.db.exec(`UPDATE ${table} SET available = ${table}.available - o.quantity, ordered = o.quantity
+       FROM cart_orders o WHERE o.sku = ${table}.sku;
+      DELETE FROM cart_orders;`);
+  }
+
+  /**
+   * The levels after orders (as cartBase gives them) of only the SKUs in temp.cart_changed_skus,
+   * each marked fresh when none of the cart's warehouses had a level of it before file `since`.
+   */
+  private changedBase(c: CartComputation, since: number): string {
+    const table = "cart_base_changed";
+    this.db.exec(`DROP TABLE IF EXISTS temp.${table};
+      CREATE TEMP TABLE ${table} (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL,
+         ordered INTEGER NOT NULL, fresh INTEGER NOT NULL) WITHOUT ROWID;
+      DELETE FROM cart_orders;`);
+    const combined = combineWarehousesSql({ available: "i.available", asOf: "i.as_of" });
+    this.db
+      .prepare(
+        `INSERT INTO ${table} (sku, available, as_of, ordered, fresh)
+         SELECT i.sku, ${combined.available}, ${combined.asOf}, 0, MIN(i.first_file_id) > @since
+         FROM cart_changed_skus s CROSS JOIN inventory i ON i.merchant = @merchant AND i.sku = s.sku
+         WHERE ${drawsFromSql({ warehouse: "i.warehouse", cartWarehouse: "@warehouse" })} GROUP BY i.sku`,
+      )
+      .run({ merchant: c.merchant, warehouse: c.warehouse, since });
+    // the orders of those SKUs: by SKU, or by any of their alias codes (rule 9)
+    const theirs = `o.sku IN (SELECT sku FROM ${table} UNION
+      SELECT a.code FROM ${table} b CROSS JOIN aliases a ON a.merchant = @merchant AND a.sku = b.sku)`;
+    this.subtractOrders(c, table, theirs, {});
     return table;
   }
 
@@ -186,11 +221,15 @@ export class SqliteCarts extends Slice {
 
   /**
    * Computes the lines of a cart's next file (rules 5-9, 15): a handle that owns the temporary
-   * tables holding them until it is closed. One computation is open at a time.
+   * tables holding them until it is closed. One computation is open at a time. `onlyChanged`
+   * (the cart's settings hash): where it can, only the lines whose inputs changed since the
+   * cart's last delivered file are computed (lines.restricted), to patch that file with.
    */
-  async compute(c: CartComputation): Promise<CartLines> {
+  async compute(c: CartComputation, opts: { onlyChanged?: string } = {}): Promise<CartLines> {
     if (this.open) throw new Error(`the lines of cart ${this.open} are still open: close them first`);
-    const lines = computeCartLines(this.db, c, await this.cartBase(c), () => (this.open = undefined));
+    const scope = opts.onlyChanged === undefined ? undefined : changesOnly(this.db, c, opts.onlyChanged);
+    const base = scope ? this.changedBase(c, scope.prev.state_at!) : await this.cartBase(c);
+    const lines = computeCartLines(this.db, c, base, () => (this.open = undefined), scope);
     this.open = c.cart;
     return lines;
   }

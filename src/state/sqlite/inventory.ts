@@ -111,8 +111,10 @@ export class SqliteInventory extends Slice {
       .run(args).changes;
     const upserted = db
       .prepare(
-        `INSERT INTO inventory (merchant, warehouse, sku, available, on_hand, as_of, loaded_at, file_id, line)
-         SELECT @merchant, @warehouse, sku, available, on_hand, as_of, @now, @fileId, line FROM stage_sum WHERE true
+        `INSERT INTO inventory (merchant, warehouse, sku, available, on_hand, as_of, loaded_at, file_id, line,
+           first_file_id)
+         SELECT @merchant, @warehouse, sku, available, on_hand, as_of, @now, @fileId, line, @fileId FROM stage_sum
+         WHERE true
          ON CONFLICT (merchant, warehouse, sku) DO UPDATE SET
            available = excluded.available, on_hand = excluded.on_hand, as_of = excluded.as_of,
            loaded_at = excluded.loaded_at, file_id = excluded.file_id, line = excluded.line

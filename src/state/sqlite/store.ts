@@ -113,9 +113,11 @@ export class SqliteStore implements Store {
          PRIMARY KEY (code, sku)) WITHOUT ROWID;
       -- the lines a cart file changes against the cart's previous one (gone: no longer carried; had: it had one)
       CREATE TEMP TABLE cart_delta (code TEXT PRIMARY KEY, sku TEXT, quantity INTEGER, available INTEGER,
-         as_of INTEGER, gone INTEGER NOT NULL, had INTEGER NOT NULL) WITHOUT ROWID;
+         as_of INTEGER, gone INTEGER NOT NULL, had INTEGER NOT NULL, was INTEGER) WITHOUT ROWID;
       -- the codes whose inputs changed since the cart's previous file
       CREATE TEMP TABLE cart_changed (code TEXT PRIMARY KEY) WITHOUT ROWID;
+      -- their products (the SKUs whose levels or orders changed)
+      CREATE TEMP TABLE cart_changed_skus (sku TEXT PRIMARY KEY) WITHOUT ROWID;
     `);
   }
 

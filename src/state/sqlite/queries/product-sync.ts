@@ -5,7 +5,7 @@
 import type { LoadedCart } from "../../../config/load.js";
 import { drawsFromSql } from "../../../domain/availability.js";
 import type { Db } from "../slice.js";
-import { lastDeliveredSet } from "../cart-lines.js";
+import { lastDeliveredSet } from "../line-changes.js";
 
 export interface ProductSyncRow {
   /** the code the cart knows (its SKU or alias code); for an alias cart's product without that alias, its SKU */

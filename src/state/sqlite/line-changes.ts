@@ -1,0 +1,262 @@
+/**
+ * What a cart's next file changes against the cart's newest recorded line set: which codes can
+ * differ (their inputs were written since), the lines that do (temp.cart_delta), and writing
+ * them as the new set's versions of cart_lines.
+ */
+import { SKIP_REASONS } from "../../domain/sendable.js";
+import { compareCodes } from "../../util/order.js";
+import { NO_SKIPS, type CartComputation, type SkipReason } from "../types.js";
+import type { Db } from "./slice.js";
+
+/** The cart's last delivered file and its line set (-1 when none was delivered). */
+export function lastDeliveredSet(db: Db, c: { merchant: string; cart: string }): { id: number | null; set: number } {
+  const r = db
+    .prepare(
+      `SELECT d.id, d.lines_set AS "set" FROM cart_state cs JOIN cart_syncs d ON d.id = cs.last_sync_id
+       WHERE cs.merchant = ? AND cs.cart = ?`,
+    )
+    .get(c.merchant, c.cart) as { id: number; set: number } | undefined;
+  return r ?? { id: null, set: -1 };
+}
+
+/** The values a computed line `n` is kept with in cart_lines: sku (NULL when the code), quantity, available, as_of. */
+export function keptValues(c: CartComputation): { available: string; asOf: string; values: string } {
+  const available = c.carries.available ? "n.available" : "NULL";
+  const asOf = c.carries.asOf ? "n.as_of" : "NULL";
+  return { available, asOf, values: `NULLIF(n.sku, n.code), n.quantity, ${available}, ${asOf}` };
+}
+
+/** The cart's first line set: every line is new, written straight from the computed lines. */
+export function recordFirstLines(db: Db, c: CartComputation, id: number): number {
+  return db
+    .prepare(
+      `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
+       SELECT @merchant, @cart, n.code, @id, ${keptValues(c).values} FROM cart_out n WHERE n.skip IS NULL`,
+    )
+    .run({ merchant: c.merchant, cart: c.cart, id }).changes;
+}
+
+/** The cart's newest recorded line set (its open rows are that set's lines), as changedCodes reads it. */
+export type NewestSet = {
+  id: number;
+  state_at: number | null;
+  settings_hash: string;
+  lines_changed: number | null;
+  rows: number;
+  units: number;
+  skipped_by: string | null;
+  skipped_examples: string | null;
+};
+
+export function newestSet(db: Db, c: CartComputation): NewestSet | undefined {
+  return db
+    .prepare(
+      `SELECT id, state_at, settings_hash, lines_changed, rows, units, skipped_by, skipped_examples FROM cart_syncs
+       WHERE merchant = ? AND cart = ? AND lines_set = id ORDER BY id DESC LIMIT 1`,
+    )
+    .get(c.merchant, c.cart) as NewestSet | undefined;
+}
+
+/**
+ * What the next file is compared against: the newest recorded line set (`against`; null when
+ * the cart has no lines recorded, -1 for rows no set wrote) and, where they can be told
+ * (`some`), the codes whose inputs changed since, in temp.cart_changed (their SKUs in
+ * cart_changed_skus).
+ */
+export interface DeltaScope {
+  against: number | null;
+  prev?: NewestSet;
+  some: boolean;
+}
+
+export function deltaScope(db: Db, c: CartComputation, settingsHash: string): DeltaScope {
+  db.exec("DELETE FROM cart_delta; DELETE FROM cart_changed; DELETE FROM cart_changed_skus;");
+  if (!db.prepare("SELECT 1 FROM cart_lines WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart))
+    return { against: null, some: false };
+  const prev = newestSet(db, c);
+  const some = prev !== undefined && changedCodes(db, c, settingsHash, prev);
+  return { against: prev?.id ?? -1, prev, some };
+}
+
+/**
+ * The scope of a computation of only the changed lines: the codes whose inputs changed since
+ * the cart's newest line set can be told, that set is the last delivered file's (no file made
+ * since was lost), and it was recorded with its examples (by this version). Undefined otherwise.
+ */
+export function changesOnly(
+  db: Db,
+  c: CartComputation,
+  settingsHash: string,
+): (DeltaScope & { prev: NewestSet }) | undefined {
+  const scope = deltaScope(db, c, settingsHash);
+  const prev = scope.prev;
+  if (!scope.some || !prev || prev.skipped_examples === null || prev.id !== lastDeliveredSet(db, c).set)
+    return undefined;
+  return { ...scope, prev };
+}
+
+/**
+ * Fills temp.cart_delta with the computed lines that differ from the cart's open rows (its
+ * newest recorded line set): a line that is new or differs (SKU, quantity, or available and
+ * as-of where the file carries them; `was`: the quantity it had), and one no longer carried
+ * (gone). Only the codes in the scope are compared, where it has them.
+ */
+export function fillDelta(db: Db, c: CartComputation, scope: DeltaScope): { lines: number; against: number | null } {
+  db.exec("DELETE FROM cart_delta");
+  if (scope.against === null) return { lines: 0, against: null };
+  const only = (col: string) => (scope.some ? `AND ${col} IN (SELECT code FROM cart_changed)` : "");
+  const open = "l.merchant = @merchant AND l.cart = @cart AND l.to_set IS NULL";
+  const { available, asOf, values } = keptValues(c);
+  const p = { merchant: c.merchant, cart: c.cart };
+  const changed = db
+    .prepare(
+      `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had, was)
+       SELECT n.code, ${values}, 0, l.code IS NOT NULL, l.quantity FROM cart_out n
+         LEFT JOIN cart_lines l ON ${open} AND l.code = n.code
+       WHERE n.skip IS NULL ${only("n.code")}
+         AND (l.code IS NULL OR l.quantity <> n.quantity OR l.sku IS NOT NULLIF(n.sku, n.code)
+         OR l.available IS NOT ${available} OR l.as_of IS NOT ${asOf})`,
+    )
+    .run(p).changes;
+  const gone = db
+    .prepare(
+      `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had, was)
+       SELECT l.code, l.sku, l.quantity, l.available, l.as_of, 1, 1, l.quantity FROM cart_lines l
+       WHERE ${open} ${only("l.code")}
+         AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = l.code)`,
+    )
+    .run(p).changes;
+  return { lines: changed + gone, against: scope.against };
+}
+
+/**
+ * Writes line set `id` as the changes in cart_delta: each closes its code's open row, and a
+ * line carried gets a new row from `id`. For the codes written, rows no delivered file will
+ * ever be the last sent of are dropped: those of files after the last delivered one (lost: at
+ * most one file waits at a time, and it is this one), and those older than the code's row in
+ * that file. Returns the lines written.
+ */
+export function applyDelta(db: Db, c: CartComputation, id: number): number {
+  const p = { merchant: c.merchant, cart: c.cart, id, last: lastDeliveredSet(db, c).set };
+  const mine = "merchant = @merchant AND cart = @cart AND code IN (SELECT code FROM cart_delta)";
+  db.prepare(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`).run(p);
+  db.prepare(`UPDATE cart_lines SET to_set = @id WHERE ${mine} AND to_set IS NULL`).run(p);
+  db.prepare(
+    `DELETE FROM cart_lines WHERE ${mine} AND from_set < (SELECT MAX(x.from_set) FROM cart_lines x
+       WHERE x.merchant = cart_lines.merchant AND x.cart = cart_lines.cart AND x.code = cart_lines.code
+         AND x.from_set <= @last)`,
+  ).run(p);
+  db.prepare(
+    `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
+     SELECT @merchant, @cart, code, @id, sku, quantity, available, as_of FROM cart_delta WHERE gone = 0`,
+  ).run(p);
+  return (db.prepare("SELECT COUNT(*) AS n FROM cart_delta").get() as { n: number }).n;
+}
+
+/** above this share of the cart's lines, one pass over every line is cheaper than a lookup per code */
+const CHANGED_SHARE = 0.2;
+
+/**
+ * Fills temp.cart_changed with the codes whose line can differ from the cart's previous file:
+ * a cart line is a function of its SKU's levels (rules 6, 13, 14), the orders of that SKU or of
+ * its alias code (rule 5), the alias list (rule 9), the cart's catalog and the cart's settings.
+ * So the codes of the SKUs whose levels or orders were written since that file's state (each
+ * such row names the file that wrote it; an order line moved to another SKU names its old one
+ * in order_moves), and those its writer could not carry. False when every line must be
+ * compared: no earlier file recorded this way, other settings, a new alias list or catalog, or
+ * too many codes.
+ */
+export function changedCodes(db: Db, c: CartComputation, settingsHash: string, prev: NewestSet): boolean {
+  if (prev.state_at === null || prev.lines_changed === null || prev.settings_hash !== settingsHash) return false;
+  const p = { merchant: c.merchant, since: prev.state_at, alias: c.alias };
+  const lists = db
+    .prepare(
+      `SELECT 1 FROM files WHERE merchant = @merchant AND id > @since AND kind NOT IN ('inventory', 'orders')
+         AND status IN ('loaded', 'loaded_with_rejects') LIMIT 1`,
+    )
+    .get(p);
+  if (lists) return false;
+  // an order's product is its SKU, or the one product of its alias code when that is no product's SKU (rule 9):
+  // a new SKU that is some product's alias code takes that code's orders from it. One statement each (CROSS
+  // JOIN: from the rows written since): as one UNION the planner would walk every alias to merge them in order
+  const since = "w.merchant = @merchant AND w.file_id > @since";
+  const skus = ["inventory", "orders", "order_moves"].flatMap((t) => [
+    `SELECT w.sku FROM ${t} w WHERE ${since}`,
+    `SELECT x.sku FROM ${t} w CROSS JOIN aliases x ON x.merchant = w.merchant AND x.code = w.sku WHERE ${since}`,
+  ]);
+  for (const sku of skus) db.prepare(`INSERT OR IGNORE INTO cart_changed_skus (sku) ${sku}`).run(p);
+  // lines its writer could not carry are not among its lines: written again, they are left out again
+  db.prepare(
+    `INSERT OR IGNORE INTO cart_changed_skus (sku) SELECT sku FROM sync_skipped
+     WHERE sync_id = ? AND reason = 'unsendable'`,
+  ).run(prev.id);
+  const codes =
+    c.alias === null
+      ? "SELECT sku FROM cart_changed_skus"
+      : `SELECT a.code FROM cart_changed_skus s CROSS JOIN aliases a ON a.merchant = @merchant AND a.sku = s.sku
+           AND a.alias_type = @alias`;
+  const n = db.prepare(`INSERT OR IGNORE INTO cart_changed (code) ${codes}`).run(p).changes;
+  return n <= CHANGED_SHARE * prev.rows;
+}
+
+/** A product left out of a cart's file, and why. */
+export type SkipExample = { sku: string; code: string | null; skip: SkipReason };
+
+/**
+ * What a file computed from the changed lines carries (before its writer leaves any out): the
+ * last file's lines and units with the changes in cart_delta, and its products left out by
+ * reason with those of the products new to the cart (`base`: the changed SKUs' levels, fresh
+ * when new). A product's reason depends only on the alias list and the catalog, which did not
+ * change, and a product never leaves the levels; those the writer left out are among the
+ * changed lines, so none is left out by it yet.
+ */
+export function changedTotals(
+  db: Db,
+  prev: NewestSet,
+  base: string,
+): { rows: number; units: number; skipped: Record<SkipReason, number> } {
+  const d = db
+    .prepare(
+      `SELECT COALESCE(SUM(CASE WHEN gone = 1 THEN -1 WHEN had = 0 THEN 1 ELSE 0 END), 0) AS rows,
+         COALESCE(SUM(CASE WHEN gone = 0 THEN quantity ELSE 0 END), 0)
+           - COALESCE(SUM(CASE WHEN had = 1 THEN was ELSE 0 END), 0) AS units FROM cart_delta`,
+    )
+    .get() as { rows: number; units: number };
+  const skipped: Record<SkipReason, number> = {
+    ...NO_SKIPS,
+    ...(prev.skipped_by ? (JSON.parse(prev.skipped_by) as Record<SkipReason, number>) : {}),
+    unsendable: 0,
+  };
+  for (const r of db
+    .prepare(
+      `SELECT o.skip, COUNT(*) AS n FROM cart_out o JOIN ${base} b ON b.sku = o.sku
+       WHERE b.fresh = 1 AND o.skip IS NOT NULL GROUP BY o.skip`,
+    )
+    .all() as Array<{ skip: SkipReason; n: number }>)
+    skipped[r.skip] += r.n;
+  return { rows: prev.rows + d.rows, units: prev.units + d.units, skipped };
+}
+
+/**
+ * The first `perReason` products left out per reason, in line order (code, then SKU): of the
+ * last file's first ones and those of the products new to the cart (no other product's reason
+ * can have changed: see changedTotals).
+ */
+export function mergeExamples(db: Db, prev: NewestSet, base: string, perReason: number): SkipExample[] {
+  const fresh = db
+    .prepare(
+      `SELECT o.sku, NULLIF(o.code, '') AS code, o.skip FROM cart_out o JOIN ${base} b ON b.sku = o.sku
+       WHERE b.fresh = 1 AND o.skip IS NOT NULL AND o.skip <> 'unsendable'`,
+    )
+    .all() as SkipExample[];
+  const all = [...(JSON.parse(prev.skipped_examples ?? "[]") as SkipExample[]), ...fresh];
+  const order = (a: SkipExample, b: SkipExample) =>
+    compareCodes(a.code ?? "", b.code ?? "") || compareCodes(a.sku, b.sku);
+  // the writer's reasons are its own, found as it writes (see changedTotals)
+  return SKIP_REASONS.filter((r) => r !== "unsendable").flatMap((reason) =>
+    all
+      .filter((e) => e.skip === reason)
+      .sort(order)
+      .slice(0, perReason),
+  );
+}
