@@ -193,8 +193,8 @@ export function changedCodes(db: Db, c: CartComputation, settingsHash: string, p
   const codes =
     c.alias === null
       ? "SELECT sku FROM cart_changed_skus"
-      : `SELECT a.code FROM cart_changed_skus s CROSS JOIN aliases a ON a.merchant = @merchant AND a.sku = s.sku
-           AND a.alias_type = @alias`;
+      : `SELECT a.code FROM aliases a WHERE a.merchant = @merchant AND a.alias_type = @alias
+           AND a.sku IN (SELECT sku FROM cart_changed_skus)`;
   const n = db.prepare(`INSERT OR IGNORE INTO cart_changed (code) ${codes}`).run(p).changes;
   return n <= CHANGED_SHARE * prev.rows;
 }
