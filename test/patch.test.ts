@@ -6,8 +6,10 @@
  * cancels, alias lists and catalog flags, files that wait in the outbox or are lost from it,
  * codes with quotes, delimiters, markup and characters outside the BMP.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { sha256File } from "../src/util/fs.js";
 import { random } from "./helpers/random.js";
 import { Scenario, type CartSpec } from "./helpers/scenario.js";
 
@@ -207,4 +209,26 @@ describe("a patched cart file is the file a full render gives", () => {
       expect(fromChanges).toBeGreaterThan(files / 6);
     });
   }
+});
+
+describe("a kept file that does not agree with what the state says was sent in it", () => {
+  it("is not patched: the file is rendered whole, with every line computed again", async () => {
+    const s = new Scenario();
+    made.push(s);
+    const now = () => Date.parse("2026-11-20T08:00:00Z");
+    const T = "2026-11-20T06:00:00Z";
+    s.inventory("east", "i1.csv", [`A,1,,,${T}`, `B,2,,,${T}`, `C,3,,,${T}`]);
+    await s.run({ now });
+    s.inventory("east", "i2.csv", [`B,5,,,2026-11-20T07:00:00Z`]);
+    // someone edits the kept copy (a line dropped) and its recorded hash alike
+    const kept = s.path("work/kept/acme/shop/1");
+    writeFileSync(kept, readFileSync(kept, "utf8").replace("A,1\n", ""));
+    const db = new Database(s.path("state/stockfeed.sqlite"));
+    db.prepare("UPDATE cart_syncs SET sha256 = ? WHERE id = 1").run(await sha256File(kept));
+    db.close();
+    const r = await s.run({ now });
+    expect(r.carts[0]).toMatchObject({ action: "sent", rows: 3, units: 9 });
+    expect(r.carts[0].patched).toBeUndefined();
+    expect(s.latest("shop")).toEqual({ A: 1, B: 5, C: 3 });
+  });
 });

@@ -25,11 +25,13 @@ export const PATCH_SHARE = 0.5;
 
 /**
  * The cart's next file as its last delivered file with the changed lines patched in, written
- * into the outbox and recorded in one transaction (as a render is). Undefined when it is to be
- * rendered whole: the cart's format or mapping cannot be patched, no file was delivered or its
- * settings differ, a file made since was lost (its lines are what the state has, not the kept
- * file's), too many lines changed, the kept copy is missing or not the bytes recorded, or the
- * kept file and the lines recorded as sent in it do not agree.
+ * into the outbox and recorded in one transaction (as a render is). "not patchable" when it is
+ * to be rendered whole, the lines as computed: the cart's format or mapping cannot be patched,
+ * no file was delivered or its settings differ, a file made since was lost (its lines are what
+ * the state has, not the kept file's), too many lines changed, or the kept copy is missing or
+ * not the bytes recorded. "failed" when a patch was begun and given up (the kept file and the
+ * lines recorded as sent in it do not agree, or a fault): the lines may have been marked by it,
+ * so they are computed again to render.
  */
 export async function patchFile(
   ctx: StageContext,
@@ -37,9 +39,9 @@ export async function patchFile(
   lines: CartLines,
   filed: FiledAs,
   report: CartReport,
-): Promise<{ syncId: number; local: string } | undefined> {
+): Promise<{ syncId: number; local: string } | "not patchable" | "failed"> {
   const records = await keptRecords(ctx, cart, lines, filed);
-  if (!records) return undefined;
+  if (!records) return "not patchable";
   try {
     const made = await writeOutboxFile(ctx, cart, lines, filed, report, (writer) =>
       mergeLines(cart, records.read, lines.changedPages(), writer, records.rows),
@@ -54,7 +56,7 @@ export async function patchFile(
       { merchant: cart.merchant, cart: cart.config.id, err: (e as Error).message },
       "the last file could not be patched: the file is rendered whole",
     );
-    return undefined;
+    return "failed";
   }
 }
 

@@ -252,10 +252,12 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
   try {
     await describeLines(ctx, cart, lines, report);
     if (ctx.dryRun) return await preview(ctx, cart, lines, report);
-    if (patching) rendered = await patchFile(ctx, cart, lines, filed, report);
-    if (rendered && lines.restricted) report.fromChanges = true;
-    if (!rendered && lines.restricted) {
-      // the last file could not be patched after all: every line is computed, to render
+    const patched = patching ? await patchFile(ctx, cart, lines, filed, report) : "not patchable";
+    if (typeof patched === "object") {
+      rendered = patched;
+      if (lines.restricted) report.fromChanges = true;
+    } else if (patched === "failed" || lines.restricted) {
+      // the last file could not be patched after all: every line is computed (again), to render
       await lines.close();
       lines = await computeCartLines(store, cart);
       t1 = performance.now();
@@ -273,6 +275,7 @@ async function syncCartUntimed(ctx: StageContext, cart: LoadedCart): Promise<Car
 async function describeLines(ctx: StageContext, cart: LoadedCart, lines: CartLines, report: CartReport): Promise<void> {
   const computed = lines.totals();
   Object.assign(report, { rows: computed.rows, units: computed.units, skipped: { ...computed.skipped } });
+  report.skippedExamples = [];
   const skippedTotal = Object.values(computed.skipped).reduce((a, b) => a + b, 0);
   if (skippedTotal === 0) return;
   report.skippedExamples = (await lines.examples(SKIPPED_EXAMPLES)).map((r) => ({
