@@ -102,6 +102,11 @@ export function formatRunReport(r: RunReport): string {
         );
       if (c.repeated)
         out.push(`  ${c.cart}: nothing loaded since ${c.repeated}: its lines sent again in a new file, not recomputed`);
+      if (c.patched)
+        out.push(
+          `  ${c.cart}: made from ${c.patched} with the ${c.linesChanged ?? 0} line(s) that changed patched in` +
+            (c.fromChanges ? " (only those lines computed)" : ""),
+        );
       if (c.error) out.push(`  ${c.cart}: ${c.error}`);
       if (c.location) out.push(`  ${c.cart}: ${c.location}`);
       if (c.preview) for (const p of c.preview) out.push(`  ${c.cart}: would send ${p.code} = ${p.quantity}`);
