@@ -69,7 +69,8 @@ function selectCarts(config: LoadedConfig, ids: string[] | undefined): LoadedCar
   const unknown = ids.filter((id) => !all.some((c) => c.config.id === id));
   if (unknown.length)
     throw new UsageError(
-      `no cart ${unknown.map((u) => JSON.stringify(u)).join(", ")} in ${config.file} (carts: ${all.map((c) => c.config.id).join(", ")})`,
+      `no cart ${unknown.map((u) => JSON.stringify(u)).join(", ")} in ${config.file} ` +
+        `(carts: ${all.map((c) => c.config.id).join(", ")})`,
     );
   return all.filter((c) => ids.includes(c.config.id));
 }

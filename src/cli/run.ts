@@ -93,12 +93,14 @@ export function formatRunReport(r: RunReport): string {
           .map((e) => (e.code && e.code !== e.sku ? `${e.sku} as ${e.code}` : e.sku))
           .slice(0, 5);
         out.push(
-          `  ${c.cart}: ${n} product(s) left out: ${SKIP_TEXT[k as keyof typeof SKIP_TEXT]}${examples.length ? ` (e.g. ${examples.join(", ")})` : ""}`,
+          `  ${c.cart}: ${n} product(s) left out: ${SKIP_TEXT[k as keyof typeof SKIP_TEXT]}` +
+            (examples.length ? ` (e.g. ${examples.join(", ")})` : ""),
         );
       }
       for (const d of c.outboxDeliveries)
         out.push(
-          `  ${c.cart}: delivered ${d.file} from the outbox at ${d.deliveredAt} (made ${d.madeAt}, it had waited there)`,
+          `  ${c.cart}: delivered ${d.file} from the outbox at ${d.deliveredAt} ` +
+            `(made ${d.madeAt}, it had waited there)`,
         );
       if (c.repeated)
         out.push(`  ${c.cart}: nothing loaded since ${c.repeated}: its lines sent again in a new file, not recomputed`);
@@ -159,7 +161,8 @@ function terminalProgress(): { update: (p: RunProgress) => void; done: () => voi
       last = now;
       shown = true;
       process.stderr.write(
-        `\r\x1b[Kfiles ${p.files}  rows ${p.rows.toLocaleString("en-US")}  carts ${p.carts}/${p.cartsTotal}  ${p.current.slice(0, 40)}`,
+        `\r\x1b[Kfiles ${p.files}  rows ${p.rows.toLocaleString("en-US")}  ` +
+          `carts ${p.carts}/${p.cartsTotal}  ${p.current.slice(0, 40)}`,
       );
     },
     done: () => {

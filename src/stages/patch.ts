@@ -109,7 +109,8 @@ async function mergeLines(
   const put = async (l: ChangedLine, kept: boolean) => {
     if (l.had !== kept)
       throw new KeptFileMismatch(
-        `the line of ${l.code} ${l.had ? "recorded as sent is not" : "is not recorded as sent but is"} in the kept file`,
+        `the line of ${l.code} ` +
+          `${l.had ? "recorded as sent is not" : "is not recorded as sent but is"} in the kept file`,
       );
     line = (await changed.next()).value as ChangedLine | undefined;
     if (l.gone) return;

@@ -17,7 +17,10 @@ export const xmlWriterOptions = z.strictObject({
 
 export type XmlWriterOptions = z.output<typeof xmlWriterOptions>;
 
-/** A column's target: a child element (`Sku`), a nested one (`Stock/Available`), or an attribute (`@code`, `Stock/@unit`). */
+/**
+ * A column's target: a child element (`Sku`), a nested one (`Stock/Available`), or an attribute
+ * (`@code`, `Stock/@unit`).
+ */
 export function checkXmlTarget(target: string): string | undefined {
   const parts = target.split("/");
   const bad = parts.some((p, i) => !NAME_RE.test(i === parts.length - 1 && p.startsWith("@") ? p.slice(1) : p));
@@ -66,7 +69,8 @@ function render(e: Element, values: readonly string[], indent: string, step: str
     return `${indent}<${e.name}${attrs}>${escapeXml(values[e.text])}</${e.name}>`;
   if (e.children.length === 0) return `${indent}<${e.name}${attrs}/>`;
   const nl = step ? "\n" : "";
-  return `${indent}<${e.name}${attrs}>${nl}${e.children.map((c) => render(c, values, indent + step, step)).join(nl)}${nl}${indent}</${e.name}>`;
+  const children = e.children.map((c) => render(c, values, indent + step, step)).join(nl);
+  return `${indent}<${e.name}${attrs}>${nl}${children}${nl}${indent}</${e.name}>`;
 }
 
 /** An XML document written as a stream: declaration, root, one record element per line, escaped. */

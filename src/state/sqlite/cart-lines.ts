@@ -136,10 +136,12 @@ function cartOutDefinition(db: Db, c: CartComputation, base: string): (withUnsen
   const unsendable = (code: string, sku: string, withUnsendable: boolean) =>
     withUnsendable ? `EXISTS (SELECT 1 FROM cart_unsendable u WHERE u.code = ${code} AND u.sku = ${sku})` : undefined;
   if (c.alias === null) {
+    const skuSkip = (u: boolean) =>
+      skipReasonSql({ inventoryDisabled: disabled("l.sku"), unsendable: unsendable("l.sku", "l.sku", u) });
     return (u) => `CREATE TEMP VIEW cart_out AS
         SELECT l.sku AS code, l.sku AS sku, l.available AS available, l.as_of AS as_of, l.ordered AS ordered,
            ${level} AS quantity,
-               ${skipReasonSql({ inventoryDisabled: disabled("l.sku"), unsendable: unsendable("l.sku", "l.sku", u) })} AS skip
+               ${skuSkip(u)} AS skip
         FROM ${base} l`;
   }
   db.exec(CART_ALIASED);

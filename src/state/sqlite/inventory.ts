@@ -36,7 +36,8 @@ export class SqliteInventory extends Slice {
        SELECT sku, MIN(line), 'sum' FROM stage_inventory GROUP BY sku
        HAVING ABS(TOTAL(available)) > @max OR ABS(TOTAL(on_hand)) > @max`,
     ).run({ max: maxSum });
-    const reason = `CASE s.why WHEN 'sum' THEN 'not applied: the lines of SKU ' || i.sku || ' add up beyond the limit of '
+    const reason = `CASE s.why WHEN 'sum'
+        THEN 'not applied: the lines of SKU ' || i.sku || ' add up beyond the limit of '
         || @limit || ' units; the SKU keeps its previous level (rule 3)'
       ELSE 'not applied: line ' || s.line || ' of SKU ' || i.sku || ' was rejected, and a sum of the other lots '
         || 'would be a wrong level; the SKU keeps its previous level (rule 3)' END`;

@@ -150,7 +150,9 @@ function rowMaker(db: Db, cart: LoadedCart, now: number, staleAfterMs: number): 
     const noAlias = alias !== null && r.enabled === null && !r.in_lines && !r.is_unsendable;
     let reason: string | null = null;
     if (noAlias)
-      reason = `SKU ${r.code} has no ${alias} alias: it cannot be sent to this cart (rule 9); add its ${alias} to the alias list`;
+      reason =
+        `SKU ${r.code} has no ${alias} alias: it cannot be sent to this cart (rule 9); ` +
+        `add its ${alias} to the alias list`;
     else if (r.is_unsendable)
       reason = `left out of the newest file: ${r.unsendable ?? "a value the cart's file format cannot carry"}`;
     else if (!synced) reason = r.in_lines ? "its file waits in the outbox: not delivered yet" : why(r.code, r.enabled);
@@ -189,7 +191,10 @@ function reasons(db: Db, cart: LoadedCart): (code: string, enabled: number | nul
       const skus = aliasSkus.all(m, alias, code) as string[];
       if (skus.length === 0) return `no warehouse product has ${alias} alias ${code}: add the alias or fix the code`;
       if (skus.length > 1) {
-        return `${alias} alias ${code} is shared by ${skus.length} products (${skus.join(", ")}): an alias code must point to one product`;
+        return (
+          `${alias} alias ${code} is shared by ${skus.length} products (${skus.join(", ")}): ` +
+          "an alias code must point to one product"
+        );
       }
       sku = skus[0];
     } else if (!product.get(m, code))
