@@ -106,15 +106,22 @@ export class SqliteCarts extends Slice {
 
   /**
    * Rule 5 on a table of levels: each product's orders placed after its as-of (cancelled ones
-   * excluded) are subtracted, and counted in `ordered`; `which` narrows the orders looked at.
+   * excluded) are subtracted, and counted in `ordered`; `which` narrows the orders looked at,
+   * through `index` where the planner would not choose it.
    */
-  private subtractOrders(c: CartComputation, table: string, which: string, params: Record<string, unknown>): void {
+  private subtractOrders(
+    c: CartComputation,
+    table: string,
+    which: string,
+    params: Record<string, unknown>,
+    index?: string,
+  ): void {
     this.db
       .prepare(
         `INSERT INTO cart_orders (sku, quantity)
          SELECT r.sku, SUM(r.quantity) FROM (
            SELECT ${ORDER_SKU} AS sku, o.quantity, o.ordered_at, o.status
-           FROM orders o WHERE o.merchant = @merchant AND ${which} AND o.status <> 'cancelled'
+           FROM orders o ${index ? `INDEXED BY ${index}` : ""} WHERE o.merchant = @merchant AND ${which} AND o.status <> 'cancelled'
          ) r JOIN ${table} l ON l.sku = r.sku
          WHERE ${orderCountsSql({ orderedAt: "r.ordered_at", status: "r.status", asOf: "l.as_of" })} GROUP BY r.sku`,
       )
@@ -145,10 +152,11 @@ export class SqliteCarts extends Slice {
       )
       .run({ merchant: c.merchant, warehouse: c.warehouse, since });
     // the orders of those SKUs: by SKU, or by any of their alias codes (rule 9)
-    // (IN, not a join: joined, the planner walks every level or alias of the merchant for each SKU)
+    // (IN, not a join from the SKUs: joined, the planner walks every order of the merchant for each SKU; and
+    // told the index: without it, it walks them all once, 100 ms a cart at 60k orders)
     const theirs = `o.sku IN (SELECT sku FROM ${table} UNION
-      SELECT a.code FROM aliases a WHERE a.merchant = @merchant AND a.sku IN (SELECT sku FROM ${table}))`;
-    this.subtractOrders(c, table, theirs, {});
+      SELECT a.code FROM ${table} t CROSS JOIN aliases a ON a.merchant = @merchant AND a.sku = t.sku)`;
+    this.subtractOrders(c, table, theirs, {}, "orders_by_sku");
     return table;
   }
 
