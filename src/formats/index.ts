@@ -14,6 +14,7 @@ export const formats: Record<string, FormatDefinition> = {
 
 export type {
   FormatDefinition,
+  KeptBody,
   KeptRecord,
   ReadContext,
   RecordWriter,

@@ -10,6 +10,8 @@ const FLUSH_AT = 256 * 1024;
  */
 export interface OutputFile {
   append(text: string): void;
+  /** bytes as they are (already in the file's encoding), after the text appended so far */
+  appendBytes(bytes: Buffer): void;
   /**
    * writes the buffer out once it is large: a promise then, undefined when nothing had to go
    * to disk (a hot loop awaits only a promise: a million awaits cost a million microtask turns)
@@ -25,19 +27,36 @@ export async function createOutputFile(file: string, encoding: BufferEncoding = 
   const handle = await open(file, "wx");
   let buffer = "";
   let bytes = 0;
-  const flush = async () => {
+  // text appended after the bytes, and the bytes waiting to be written
+  let parts: Buffer[] = [];
+  let waiting = 0;
+  const encodeText = () => {
     if (!buffer) return;
     const chunk = Buffer.from(buffer, encoding);
     buffer = "";
-    bytes += chunk.length;
-    await handle.write(chunk);
+    parts.push(chunk);
+    waiting += chunk.length;
+  };
+  const flush = async () => {
+    encodeText();
+    if (parts.length === 0) return;
+    const chunks = parts;
+    parts = [];
+    bytes += waiting;
+    waiting = 0;
+    await handle.write(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
   };
   return {
     append(text) {
       buffer += text;
     },
+    appendBytes(chunk) {
+      encodeText();
+      parts.push(chunk);
+      waiting += chunk.length;
+    },
     maybeFlush() {
-      return buffer.length >= FLUSH_AT ? flush() : undefined;
+      return buffer.length + waiting >= FLUSH_AT ? flush() : undefined;
     },
     async close() {
       await flush();

@@ -54,6 +54,32 @@ export interface RecordWriter {
    * (FormatDefinition.keptRecords), exactly as it is there; a format that reads none back has none
    */
   copy?(record: KeptRecord): Promise<void> | undefined;
+  /**
+   * writes whole records of an earlier file of the same writer and options (FormatDefinition.keptBody),
+   * the bytes as they are there, terminators included
+   */
+  copyBytes?(bytes: Buffer): Promise<void> | undefined;
+}
+
+/**
+ * How the records of a file a writer wrote lie in its bytes, for a patch that copies the
+ * unchanged ones as they are, many at a time, without reading each: its records come after an
+ * opening and before a closing, each ends with the same terminator, and where the bytes are
+ * `plain` every terminator ends a record (so a record can be found by bisecting the bytes).
+ */
+export interface KeptBody {
+  /** the length of the bytes before the first record once `head` holds them all; undefined while it needs more */
+  opening(head: Buffer): number | undefined;
+  /** the bytes after the last record, as the writer ends every file */
+  closing: Buffer;
+  /** the bytes every record ends with */
+  terminator: Buffer;
+  /** true when in bytes[start, end) every terminator ends a record (CSV: no quoted value there) */
+  plain(bytes: Buffer, start: number, end: number): boolean;
+  /** where the record at `start` ends (after its terminator), -1 when not before `end` */
+  recordEnd(bytes: Buffer, start: number, end: number): number;
+  /** the key column's value of the record bytes[start, end) */
+  key(bytes: Buffer, start: number, end: number): string;
 }
 
 /** A record of an earlier file of a writer, read back to patch that file into the next one. */
@@ -197,6 +223,11 @@ export interface FormatDefinition<R extends z.ZodType = z.ZodType, W extends z.Z
     keyColumn: number,
     context: Pick<WriteContext, "envelope">,
   ): AsyncIterable<KeptRecord[]> | undefined;
+  /**
+   * Where it can be told: how the records of its files lie in their bytes (a faster patch than
+   * keptRecords: unchanged records are copied many at a time, with the writer's copyBytes).
+   */
+  keptBody?(headers: readonly string[], options: z.output<W>, keyColumn: number): KeptBody | undefined;
 }
 
 /** Opens a table, hands it to `use` and releases the file whatever `use` does (returns, throws). */

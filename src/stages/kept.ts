@@ -67,19 +67,25 @@ export async function keepOrRemove(
   for (const old of await readdir(dir)) if (old !== keep) await rm(join(dir, old), { force: true });
 }
 
-/** The kept copy of that sync's file when it is there with the bytes recorded; else why not. */
+/**
+ * The kept copy of that sync's file when it is there with the bytes recorded; else why not.
+ * `checked: "by the caller"`: its bytes are not read here (the caller checks them against
+ * the sha256 answered as it reads them, before it uses what it read).
+ */
 export async function keptCopy(
   ctx: StageContext,
   cart: LoadedCart,
   last: { id: number; sha256: string | null },
-): Promise<{ path: string } | { missing: string }> {
+  checked: "here" | "by the caller" = "here",
+): Promise<{ path: string; sha256: string } | { missing: string }> {
   const path = join(keptDir(ctx, cart), String(last.id));
   if (!(await exists(path))) return { missing: "no kept copy" };
   if (last.sha256 === null) return { missing: "no recorded sha256 for the kept copy" };
+  if (checked === "by the caller") return { path, sha256: last.sha256 };
   const actual = await sha256File(path);
   if (actual !== last.sha256)
     return {
       missing: `the kept copy ${path} does not have the bytes recorded (sha256 ${actual}, recorded ${last.sha256})`,
     };
-  return { path };
+  return { path, sha256: actual };
 }

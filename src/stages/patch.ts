@@ -7,7 +7,7 @@
  */
 import type { LoadedCart } from "../config/load.js";
 import { faultOrThrow } from "../faults.js";
-import { KeptFileMismatch, type KeptRecord, type RecordWriter } from "../formats/index.js";
+import { KeptFileMismatch, type KeptBody, type KeptRecord, type RecordWriter } from "../formats/index.js";
 import type { CartLines } from "../state/store.js";
 import type { ChangedLine } from "../state/sqlite/cart-lines.js";
 import { faultPoint } from "../util/fault.js";
@@ -15,6 +15,7 @@ import { compareCodes } from "../util/order.js";
 import { asOfTexts, lineRecord, writeContext, writeOutboxFile, type FiledAs, type Unsendable } from "./cart-file.js";
 import type { StageContext } from "./context.js";
 import { keptCopy, keyColumn, patchable } from "./kept.js";
+import { mergeBody, type ChangeCursor } from "./patch-body.js";
 import type { CartReport } from "./sync.js";
 
 /**
@@ -40,13 +41,11 @@ export async function patchFile(
   filed: FiledAs,
   report: CartReport,
 ): Promise<{ syncId: number; local: string } | "not patchable" | "failed"> {
-  const records = await keptRecords(ctx, cart, lines, filed);
-  if (!records) return "not patchable";
+  const kept = await keptFile(ctx, cart, lines, filed);
+  if (!kept) return "not patchable";
   try {
-    const made = await writeOutboxFile(ctx, cart, lines, filed, report, (writer) =>
-      mergeLines(cart, records.read, lines.changedPages(), writer, records.rows),
-    );
-    report.patched = records.from;
+    const made = await writeOutboxFile(ctx, cart, lines, filed, report, (writer) => merge(cart, kept, lines, writer));
+    report.patched = kept.from;
     return made;
   } catch (e) {
     // a bug is a bug (exit 3); a kept file not as expected, or a fault the render meets again, is rendered whole
@@ -60,64 +59,114 @@ export async function patchFile(
   }
 }
 
-/** The records of the cart's kept last file, where a patch of it is to be made (see patchFile). */
-async function keptRecords(
+/** The cart's kept last file, where a patch of it is to be made (see patchFile), and how it is read. */
+type KeptFile = { rows: number; from: string } & (
+  { body: KeptBody; path: string; sha256: string } | { records: AsyncIterable<KeptRecord[]> }
+);
+
+async function keptFile(
   ctx: StageContext,
   cart: LoadedCart,
   lines: CartLines,
   filed: FiledAs,
-): Promise<{ read: AsyncIterable<KeptRecord[]>; rows: number; from: string } | undefined> {
-  const read = cart.output.format.keptRecords;
-  if (ctx.patch === false || !read || !patchable(cart)) return undefined;
+): Promise<KeptFile | undefined> {
+  const o = cart.output;
+  if (ctx.patch === false || !o.format.keptRecords || !patchable(cart)) return undefined;
   const last = await ctx.store.carts.lastDelivered(cart.merchant, cart.config.id);
   if (!last || last.settings_hash !== filed.settingsHash) return undefined;
   const changes = await lines.changes(filed.settingsHash);
   if (changes.against !== last.lines_set || changes.lines > PATCH_SHARE * last.rows) return undefined;
-  const kept = await keptCopy(ctx, cart, last);
+  // the fast merge reads the kept file's bytes once, checking them as it goes
+  const body = o.format.keptBody?.(o.headers, o.writerOptions, keyColumn(cart));
+  const kept = await keptCopy(ctx, cart, last, body ? "by the caller" : "here");
   if ("missing" in kept) {
     if (kept.missing !== "no kept copy")
       ctx.log.warn({ merchant: cart.merchant, cart: cart.config.id, why: kept.missing }, "the file is rendered whole");
     return undefined;
   }
-  const o = cart.output;
-  const records = read(kept.path, o.headers, o.writerOptions, keyColumn(cart), writeContext(ctx, cart, 0));
-  return records && { read: records, rows: last.rows, from: last.file_name };
+  const about = { rows: last.rows, from: last.file_name };
+  if (body) return { ...about, body, ...kept };
+  const records = o.format.keptRecords(
+    kept.path,
+    o.headers,
+    o.writerOptions,
+    keyColumn(cart),
+    writeContext(ctx, cart, 0),
+  );
+  return records && { ...about, records };
 }
 
-/** The changed lines one at a time, in code order. */
-async function* oneByOne(pages: AsyncGenerator<ChangedLine[]>): AsyncGenerator<ChangedLine> {
-  for await (const page of pages) yield* page;
+/** The kept file's records with the changed lines merged in; the lines the writer could not carry. */
+async function merge(cart: LoadedCart, kept: KeptFile, lines: CartLines, writer: RecordWriter): Promise<Unsendable[]> {
+  const changes = await new Changes(cart, lines.changedPages(), writer).start();
+  if ("body" in kept)
+    await mergeBody({ path: kept.path, sha256: kept.sha256, records: kept.rows }, kept.body, changes, writer);
+  else await mergeRecords(kept.records, changes, writer, kept.rows);
+  return changes.unsendable;
 }
 
-/**
- * The merge: the kept file's records (`expected` of them, in strictly increasing code) copied
- * as they are, but where a changed line has their code (written, or left out when gone) or
- * comes before it (a new line, written there). Returns the lines the writer could not carry.
- */
-async function mergeLines(
-  cart: LoadedCart,
-  records: AsyncIterable<KeptRecord[]>,
-  pages: AsyncGenerator<ChangedLine[]>,
-  writer: RecordWriter,
-  expected: number,
-): Promise<Unsendable[]> {
-  const unsendable: Unsendable[] = [];
-  const asOfText = asOfTexts();
-  const changed = oneByOne(pages);
-  let line = (await changed.next()).value as ChangedLine | undefined;
-  /** the changed line written in its place; on to the next */
-  const put = async (l: ChangedLine, kept: boolean) => {
+/** The changed lines in code order, each written in its place by `put` (see ChangeCursor). */
+class Changes implements ChangeCursor {
+  readonly unsendable: Unsendable[] = [];
+  private line: ChangedLine | undefined;
+  private page: ChangedLine[] = [];
+  private at = 0;
+  private readonly asOfText = asOfTexts();
+
+  constructor(
+    private readonly cart: LoadedCart,
+    private readonly pages: AsyncGenerator<ChangedLine[]>,
+    private readonly writer: RecordWriter,
+  ) {}
+
+  /** reads the first line: call once before the others */
+  async start(): Promise<this> {
+    await this.next();
+    return this;
+  }
+
+  code(): string | undefined {
+    return this.line?.code;
+  }
+
+  async put(kept: boolean): Promise<void> {
+    const l = this.line!;
     if (l.had !== kept)
       throw new KeptFileMismatch(
         `the line of ${l.code} ` +
           `${l.had ? "recorded as sent is not" : "is not recorded as sent but is"} in the kept file`,
       );
-    line = (await changed.next()).value as ChangedLine | undefined;
+    await this.next();
     if (l.gone) return;
-    const written = writer.write(cart.output.row(lineRecord(l, asOfText(l.asOf))));
+    const written = this.writer.write(this.cart.output.row(lineRecord(l, this.asOfText(l.asOf))));
     const left = written instanceof Promise ? await written : written;
-    if (left !== undefined) unsendable.push({ code: l.code, sku: l.sku, quantity: l.quantity, reason: left });
-  };
+    if (left !== undefined) this.unsendable.push({ code: l.code, sku: l.sku, quantity: l.quantity, reason: left });
+  }
+
+  private async next(): Promise<void> {
+    while (this.at >= this.page.length) {
+      const p = await this.pages.next();
+      if (p.done) {
+        this.line = undefined;
+        return;
+      }
+      [this.page, this.at] = [p.value, 0];
+    }
+    this.line = this.page[this.at++];
+  }
+}
+
+/**
+ * The merge record by record: the kept file's records (`expected` of them, in strictly
+ * increasing code) copied as they are, but where a changed line has their code (written, or
+ * left out when gone) or comes before it (a new line, written there).
+ */
+async function mergeRecords(
+  records: AsyncIterable<KeptRecord[]>,
+  changes: Changes,
+  writer: RecordWriter,
+  expected: number,
+): Promise<void> {
   let count = 0;
   let previous: string | undefined;
   for await (const batch of records) {
@@ -127,15 +176,18 @@ async function mergeLines(
         throw new KeptFileMismatch(`its records are not in code order: ${r.key} after ${previous}`);
       previous = r.key;
       count++;
-      while (line && compareCodes(line.code, r.key) < 0) await put(line, false);
-      if (line && line.code === r.key) await put(line, true);
+      let code = changes.code();
+      while (code !== undefined && compareCodes(code, r.key) < 0) {
+        await changes.put(false);
+        code = changes.code();
+      }
+      if (code === r.key) await changes.put(true);
       else {
         const copied = writer.copy!(r);
         if (copied) await copied;
       }
     }
   }
-  while (line) await put(line, false);
+  while (changes.code() !== undefined) await changes.put(false);
   if (count !== expected) throw new KeptFileMismatch(`it has ${count} records where its record says ${expected}`);
-  return unsendable;
 }

@@ -1,7 +1,7 @@
 import { copyAsNewFile } from "../output-file.js";
 import type { FormatDefinition } from "../types.js";
 import { csvReaderOptions, openCsvTable } from "./reader.js";
-import { createCsvWriter, csvKeptRecords, csvWriterOptions } from "./writer.js";
+import { createCsvWriter, csvKeptBody, csvKeptRecords, csvWriterOptions } from "./writer.js";
 
 export const csvFormat: FormatDefinition<typeof csvReaderOptions, typeof csvWriterOptions> = {
   name: "csv",
@@ -12,4 +12,5 @@ export const csvFormat: FormatDefinition<typeof csvReaderOptions, typeof csvWrit
   restamp: (from, file) => copyAsNewFile(from, file),
   createWriter: createCsvWriter,
   keptRecords: (from, headers, options, keyColumn) => csvKeptRecords(from, headers, options, keyColumn),
+  keptBody: csvKeptBody,
 };

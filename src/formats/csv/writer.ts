@@ -2,7 +2,7 @@ import Papa from "papaparse";
 import { z } from "zod";
 import { createOutputFile } from "../output-file.js";
 import { notAsWritten, textLines } from "../kept-records.js";
-import type { KeptRecord, RecordWriter } from "../types.js";
+import type { KeptBody, KeptRecord, RecordWriter } from "../types.js";
 
 export const csvWriterOptions = z
   .strictObject({
@@ -58,6 +58,11 @@ export async function createCsvWriter(
     copy(record) {
       flushBatch();
       out.append(record.text + o.newline);
+      return out.maybeFlush();
+    },
+    copyBytes(bytes) {
+      flushBatch();
+      out.appendBytes(bytes);
       return out.maybeFlush();
     },
     close: () => {
@@ -130,4 +135,50 @@ export function csvKeptRecords(
     if (open !== undefined) throw notAsWritten("the file ends inside a quoted value");
     if (first && header !== undefined) throw notAsWritten("no header");
   })();
+}
+
+const QUOTE = 0x22;
+
+/**
+ * How the records of a file this writer wrote lie in its bytes (see KeptBody): after the BOM
+ * and header, each ends with the newline, and where no value is quoted every newline ends one.
+ * Undefined with escapeFormulae (see csvKeptRecords).
+ */
+export function csvKeptBody(headers: readonly string[], o: CsvWriterOptions, keyColumn: number): KeptBody | undefined {
+  if (o.escapeFormulae) return undefined;
+  const header =
+    headers.length > 0 && o.header ? Papa.unparse([headers as string[]], unparseConfig(o)) + o.newline : "";
+  const opening = Buffer.from((o.bom ? "\uFEFF" : "") + header, "utf8");
+  const terminator = Buffer.from(o.newline, "utf8");
+  return {
+    opening(head) {
+      if (head.length < opening.length) return opening.subarray(0, head.length).equals(head) ? undefined : bad(head);
+      return head.subarray(0, opening.length).equals(opening) ? opening.length : bad(head);
+    },
+    closing: Buffer.alloc(0),
+    terminator,
+    plain(bytes, start, end) {
+      const q = bytes.indexOf(QUOTE, start);
+      return q < 0 || q >= end;
+    },
+    recordEnd(bytes, start, end) {
+      // a newline inside a quoted value does not end the record; "" inside one is two quotes
+      let at = start;
+      for (;;) {
+        const t = bytes.indexOf(terminator, at);
+        const q = bytes.indexOf(QUOTE, at);
+        if (q < 0 || q >= end || (t >= 0 && t < q))
+          return t < 0 || t + terminator.length > end ? -1 : t + terminator.length;
+        const closed = bytes.indexOf(QUOTE, q + 1);
+        if (closed < 0 || closed >= end) return -1;
+        at = closed + 1;
+      }
+    },
+    key: (bytes, start, end) => csvField(bytes.toString("utf8", start, end - terminator.length), keyColumn, o),
+  };
+  function bad(head: Buffer): never {
+    throw notAsWritten(
+      o.bom && head[0] !== 0xef ? "no byte order mark" : `its header is not ${JSON.stringify(header)}`,
+    );
+  }
 }

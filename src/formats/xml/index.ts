@@ -1,7 +1,7 @@
 import { copyAsNewFile } from "../output-file.js";
 import type { FormatDefinition } from "../types.js";
 import { checkXmlColumn, openXmlTable, xmlReaderOptions } from "./reader.js";
-import { checkXmlTarget, createXmlWriter, xmlKeptRecords, xmlWriterOptions } from "./writer.js";
+import { checkXmlTarget, createXmlWriter, xmlKeptBody, xmlKeptRecords, xmlWriterOptions } from "./writer.js";
 
 export const xmlFormat: FormatDefinition<typeof xmlReaderOptions, typeof xmlWriterOptions> = {
   name: "xml",
@@ -14,5 +14,6 @@ export const xmlFormat: FormatDefinition<typeof xmlReaderOptions, typeof xmlWrit
     Object.values(o.rootAttributes).some((v) => v.includes("{now}")) ? undefined : copyAsNewFile(from, file),
   createWriter: createXmlWriter,
   keptRecords: (from, headers, options, keyColumn) => xmlKeptRecords(from, headers, options, keyColumn),
+  keptBody: xmlKeptBody,
   checkTarget: checkXmlTarget,
 };

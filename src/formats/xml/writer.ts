@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isoUtc } from "../../util/time.js";
 import { createOutputFile } from "../output-file.js";
 import { notAsWritten, textChunks } from "../kept-records.js";
-import type { KeptRecord, RecordWriter, WriteContext } from "../types.js";
+import type { KeptBody, KeptRecord, RecordWriter, WriteContext } from "../types.js";
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9._-]*$/;
 const name = z.string().regex(NAME_RE, "an XML element name (letters, digits, . - _; not starting with a digit)");
@@ -97,6 +97,10 @@ export async function createXmlWriter(
     },
     copy(kept) {
       out.append(kept.text + nl);
+      return out.maybeFlush();
+    },
+    copyBytes(bytes) {
+      out.appendBytes(bytes);
       return out.maybeFlush();
     },
     async close() {
@@ -219,4 +223,43 @@ export function xmlKeptRecords(
     }
     if (!ended || text !== "") throw notAsWritten(`the file does not end with </${o.root}>`);
   })();
+}
+
+/**
+ * How the records of a file this writer wrote lie in its bytes (see KeptBody): between the
+ * root's start and end tags, each ending with its end tag (or "/>") and the newline. Values
+ * are escaped (no < or > in them) and no element of a record has the record's name, so every
+ * such end ends a record. Undefined where xmlKeptRecords is.
+ */
+export function xmlKeptBody(headers: readonly string[], o: XmlWriterOptions, keyColumn: number): KeptBody | undefined {
+  const record = shape(headers, o.record);
+  const key = keyReader(record, keyColumn);
+  if (!key || names(record).get(o.record) !== 1 || o.root === o.record) return undefined;
+  const nl = o.indent ? "\n" : "";
+  const terminator = Buffer.from((record.children.length > 0 ? `</${o.record}>` : "/>") + nl, "utf8");
+  const declaration = Buffer.from("?>\n", "utf8");
+  const root = Buffer.from(`<${o.root}`, "utf8");
+  return {
+    opening(head) {
+      const decl = head.indexOf(declaration);
+      const rootEnd = decl < 0 ? -1 : head.indexOf(">", decl + declaration.length);
+      if (rootEnd < 0 || rootEnd + 1 + nl.length > head.length) return undefined;
+      if (
+        !head
+          .subarray(decl + declaration.length)
+          .subarray(0, root.length)
+          .equals(root)
+      )
+        throw notAsWritten(`the root is not <${o.root}>`);
+      return rootEnd + 1 + nl.length;
+    },
+    closing: Buffer.from(`</${o.root}>\n`, "utf8"),
+    terminator,
+    plain: () => true,
+    recordEnd(bytes, start, end) {
+      const t = bytes.indexOf(terminator, start);
+      return t < 0 || t + terminator.length > end ? -1 : t + terminator.length;
+    },
+    key: (bytes, start, end) => key(bytes.toString("utf8", start, end - nl.length)),
+  };
 }
