@@ -87,7 +87,7 @@ class BodyMerge {
       if (plain) this.count += this.records(bytes, pos, at);
       await this.copy(bytes, pos, at);
       if (at === end) break;
-      pos = await this.meet(bytes, at, this.body.recordEnd(bytes, at, end));
+      pos = await this.meet(bytes, at, plain ? this.startAfter(bytes, at) : this.body.recordEnd(bytes, at, end));
     }
     return end;
   }
@@ -139,10 +139,21 @@ class BodyMerge {
     return end;
   }
 
+  /** where the record that holds bytes[x] ends, in a plain region */
+  private startAfter(bytes: Buffer, x: number): number {
+    const t = this.body.terminator;
+    if (t.length === 1) {
+      // records are short: a loop over their bytes costs less than a call of indexOf
+      const b = t[0];
+      for (let at = x, stop = Math.min(bytes.length, x + 256); at < stop; at++) if (bytes[at] === b) return at + 1;
+      return bytes.indexOf(b, x + 256) + 1;
+    }
+    return bytes.indexOf(t, x) + t.length;
+  }
+
   /** the same where every terminator ends a record: by bisecting bytes[lo, hi) */
   private lowerBound(bytes: Buffer, lo: number, hi: number, code: string): number {
-    const t = this.body.terminator;
-    const startAfter = (x: number) => bytes.indexOf(t, x) + t.length;
+    const startAfter = (x: number) => this.startAfter(bytes, x);
     const before = (at: number) => compareCodes(this.body.key(bytes, at, startAfter(at)), code) < 0;
     if (lo >= hi || !before(lo)) return lo;
     // a record at lo is before code; hi is a record not before it, or the end

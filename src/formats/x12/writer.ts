@@ -296,7 +296,17 @@ export function x12KeptRecords(
   };
   const keyAt = place(headers[keyColumn]);
   const totalAt = o.quantityTotal ? place(o.quantityTotal) : undefined;
-  const element = (segment: string, at: number) => segment.split(d.element)[at] ?? "";
+  const element = (segment: string, at: number) => {
+    let start = 0;
+    for (let i = 0; i < at; i++) {
+      const next = segment.indexOf(d.element, start);
+      if (next < 0) return "";
+      start = next + d.element.length;
+    }
+    const end = segment.indexOf(d.element, start);
+    return segment.slice(start, end < 0 ? segment.length : end);
+  };
+  const ending = d.segment + d.lineBreak;
   return (async function* () {
     let where: "envelope" | "header" | "records" | "closed" = "envelope";
     let headersLeft = 0;
@@ -326,7 +336,7 @@ export function x12KeptRecords(
         else if (record.push(segment) === o.record.length) {
           batch.push({
             key: element(record[keyAt.segment], keyAt.element),
-            text: record.map((r) => r + d.segment + d.lineBreak).join(""),
+            text: record.join(ending) + ending,
             total: totalAt ? Number(element(record[totalAt.segment], totalAt.element)) : undefined,
           });
           record = [];

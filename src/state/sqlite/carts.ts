@@ -134,13 +134,23 @@ export class SqliteCarts extends Slice {
 
   /**
    * The levels after orders (as cartBase gives them) of only the SKUs in temp.cart_changed_skus,
-   * each marked fresh when none of the cart's warehouses had a level of it before file `since`.
+   * each marked fresh when none of the cart's warehouses had a level of it before file `since`:
+   * kept, like cartBase's, for the run's other carts of the same warehouse choice whose changed
+   * SKUs are the same since the same file (in a steady run, every cart's).
    */
-  private changedBase(c: CartComputation, since: number): string {
-    const table = "cart_base_changed";
-    this.db.exec(`DROP TABLE IF EXISTS temp.${table};
+  private changedTables = new Map<string, { table: string; since: number; stamp: number }>();
+
+  private async changedBase(c: CartComputation, since: number): Promise<string> {
+    const key = `${c.merchant}\u0000${c.warehouse ?? ""}`;
+    const stamp = await this.inventory.dataStamp(c.merchant);
+    const known = this.changedTables.get(key);
+    if (known?.since === since && known.stamp === stamp && this.sameSkus(`${known.table}_skus`)) return known.table;
+    const table = known?.table ?? `cart_base_changed_${this.changedTables.size}`;
+    this.db.exec(`DROP TABLE IF EXISTS temp.${table}; DROP TABLE IF EXISTS temp.${table}_skus;
       CREATE TEMP TABLE ${table} (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL,
          ordered INTEGER NOT NULL, fresh INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TEMP TABLE ${table}_skus (sku TEXT PRIMARY KEY) WITHOUT ROWID;
+      INSERT INTO ${table}_skus SELECT sku FROM cart_changed_skus;
       DELETE FROM cart_orders;`);
     const combined = combineWarehousesSql({ available: "i.available", asOf: "i.as_of" });
     this.db
@@ -157,7 +167,19 @@ export class SqliteCarts extends Slice {
     const theirs = `o.sku IN (SELECT sku FROM ${table} UNION
       SELECT a.code FROM ${table} t CROSS JOIN aliases a ON a.merchant = @merchant AND a.sku = t.sku)`;
     this.subtractOrders(c, table, theirs, {}, "orders_by_sku");
+    this.changedTables.set(key, { table, since, stamp });
     return table;
+  }
+
+  /** temp.cart_changed_skus holds the SKUs of table `skus`, no more, no fewer */
+  private sameSkus(skus: string): boolean {
+    const r = this.db
+      .prepare(
+        `SELECT (SELECT COUNT(*) FROM cart_changed_skus) = (SELECT COUNT(*) FROM ${skus})
+           AND NOT EXISTS (SELECT sku FROM cart_changed_skus EXCEPT SELECT sku FROM ${skus}) AS same`,
+      )
+      .get() as { same: number };
+    return r.same === 1;
   }
 
   /** Cart files rendered but not delivered yet, oldest first. */
@@ -237,7 +259,7 @@ export class SqliteCarts extends Slice {
   async compute(c: CartComputation, opts: { onlyChanged?: string } = {}): Promise<CartLines> {
     if (this.open) throw new Error(`the lines of cart ${this.open} are still open: close them first`);
     const scope = opts.onlyChanged === undefined ? undefined : changesOnly(this.db, c, opts.onlyChanged);
-    const base = scope ? this.changedBase(c, scope.prev.state_at!) : await this.cartBase(c);
+    const base = scope ? await this.changedBase(c, scope.prev.state_at!) : await this.cartBase(c);
     const lines = computeCartLines(this.db, c, base, () => (this.open = undefined), scope);
     this.open = c.cart;
     return lines;

@@ -139,7 +139,14 @@ export function fillDelta(db: Db, c: CartComputation, scope: DeltaScope): { line
 export function applyDelta(db: Db, c: CartComputation, id: number): number {
   const p = { merchant: c.merchant, cart: c.cart, id, last: lastDeliveredSet(db, c).set };
   const mine = "merchant = @merchant AND cart = @cart AND code IN (SELECT code FROM cart_delta)";
-  db.prepare(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`).run(p);
+  // (only where a line set was recorded since the last delivered one: a lookup per code otherwise for nothing)
+  const since = db
+    .prepare(
+      `SELECT 1 FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND id > @last AND id <> @id
+         AND lines_set = id LIMIT 1`,
+    )
+    .get(p);
+  if (since) db.prepare(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`).run(p);
   db.prepare(`UPDATE cart_lines SET to_set = @id WHERE ${mine} AND to_set IS NULL`).run(p);
   db.prepare(
     `DELETE FROM cart_lines WHERE ${mine} AND from_set < (SELECT MAX(x.from_set) FROM cart_lines x
