@@ -121,7 +121,8 @@ export class SqliteCarts extends Slice {
         `INSERT INTO cart_orders (sku, quantity)
          SELECT r.sku, SUM(r.quantity) FROM (
            SELECT ${ORDER_SKU} AS sku, o.quantity, o.ordered_at, o.status
-           FROM orders o ${index ? `INDEXED BY ${index}` : ""} WHERE o.merchant = @merchant AND ${which} AND o.status <> 'cancelled'
+           FROM orders o ${index ? `INDEXED BY ${index}` : ""}
+           WHERE o.merchant = @merchant AND ${which} AND o.status <> 'cancelled'
          ) r JOIN ${table} l ON l.sku = r.sku
          WHERE ${orderCountsSql({ orderedAt: "r.ordered_at", status: "r.status", asOf: "l.as_of" })} GROUP BY r.sku`,
       )
