@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import { copyFile, open, stat } from "node:fs/promises";
 import { fsyncFile } from "../util/fs.js";
@@ -19,12 +20,16 @@ export interface OutputFile {
   maybeFlush(): Promise<void> | undefined;
   /** flushes, syncs to disk and closes; returns bytes written */
   close(): Promise<number>;
+  /** the sha256 (hex) of the bytes written, once closed */
+  sha256(): string;
   abort(): Promise<void>;
 }
 
 /** Creates the file (it must not exist); text is encoded as `encoding` on the way out. */
 export async function createOutputFile(file: string, encoding: BufferEncoding = "utf8"): Promise<OutputFile> {
   const handle = await open(file, "wx");
+  const hash = createHash("sha256");
+  let digest: string | undefined;
   let buffer = "";
   let bytes = 0;
   // text appended after the bytes, and the bytes waiting to be written
@@ -44,7 +49,9 @@ export async function createOutputFile(file: string, encoding: BufferEncoding = 
     parts = [];
     bytes += waiting;
     waiting = 0;
-    await handle.write(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    const chunk = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    hash.update(chunk);
+    await handle.write(chunk);
   };
   return {
     append(text) {
@@ -62,7 +69,12 @@ export async function createOutputFile(file: string, encoding: BufferEncoding = 
       await flush();
       await handle.sync();
       await handle.close();
+      digest = hash.digest("hex");
       return bytes;
+    },
+    sha256() {
+      if (digest === undefined) throw new Error(`${file} is not closed yet`);
+      return digest;
     },
     async abort() {
       await handle.close();

@@ -47,6 +47,8 @@ export interface RecordWriter {
   write(values: readonly string[]): Promise<string | undefined> | string | undefined;
   /** flushes, syncs to disk and closes; returns bytes written */
   close(): Promise<number>;
+  /** the sha256 (hex) of the bytes written, once closed */
+  sha256(): string;
   /** closes without completing (the caller removes the file) */
   abort(): Promise<void>;
   /**

@@ -7,7 +7,7 @@ import type { RecordWriter, WriteContext } from "../formats/index.js";
 import type { CartLines, RenderedFile, SkipReason } from "../state/store.js";
 import { fileStamp, isoUtc } from "../util/time.js";
 import type { StageContext } from "./context.js";
-import { keptHash } from "./kept.js";
+import { keepsCopy } from "./kept.js";
 import type { CartReport } from "./sync.js";
 
 export const SKIPPED_EXAMPLES = 5;
@@ -148,9 +148,10 @@ export async function writeOutboxFile(
     );
     const unsendable = await write(writer);
     const bytes = await writer.close();
+    // hashed as it was written: a kept copy is checked against it before it is used
+    const sha256 = keepsCopy(cart) ? writer.sha256() : null;
     writer = undefined;
     if (unsendable.length > 0) await leaveOut(ctx, cart, lines, unsendable, report);
-    const sha256 = await keptHash(cart, local);
     const file = { fileName: next.name, outboxPath: local, rows: report.rows, units: report.units, bytes, sha256 };
     const { syncId, linesChanged } = await lines.record({ ...filed, ...file, skipped: report.skipped });
     report.linesChanged = linesChanged;

@@ -89,6 +89,8 @@ async function merged(
     chunk,
   );
   await w.close();
+  // the hash recorded with the file is taken as it is written
+  expect(w.sha256()).toBe(await sha256File(path));
   return readFile(path);
 }
 

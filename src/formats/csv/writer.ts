@@ -69,6 +69,7 @@ export async function createCsvWriter(
       flushBatch();
       return out.close();
     },
+    sha256: out.sha256,
     abort: out.abort,
   };
 }

@@ -67,6 +67,7 @@ export async function createJsonWriter(
       out.append(`${nl}]${o.root === undefined ? "" : "}"}\n`);
       return out.close();
     },
+    sha256: out.sha256,
     abort: out.abort,
   };
 }

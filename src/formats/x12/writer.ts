@@ -176,6 +176,7 @@ export async function createX12Writer(
       out.append(closingSegments(d, control, stIndex));
       return out.close();
     },
+    sha256: out.sha256,
     abort: out.abort,
   };
 }

@@ -107,6 +107,7 @@ export async function createXmlWriter(
       out.append(`</${o.root}>\n`);
       return out.close();
     },
+    sha256: out.sha256,
     abort: out.abort,
   };
 }
