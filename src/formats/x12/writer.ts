@@ -308,8 +308,24 @@ export function x12KeptRecords(
     return segment.slice(start, end < 0 ? segment.length : end);
   };
   const ending = d.segment + d.lineBreak;
+  const starts = o.record.map((id) => id + d.element);
+  /** the record at `pos` when the text there is one whole record, its segments each ending as the writer ends them */
+  const wholeRecord = (text: string, pos: number): { record: KeptRecord; end: number } | undefined => {
+    let key = "";
+    let total: number | undefined;
+    let at = pos;
+    for (let i = 0; i < starts.length; i++) {
+      if (!text.startsWith(starts[i], at)) return undefined;
+      const stop = text.indexOf(d.segment, at);
+      if (stop < 0 || !text.startsWith(d.lineBreak, stop + d.segment.length)) return undefined;
+      if (i === keyAt.segment) key = element(text.slice(at, stop), keyAt.element);
+      if (i === totalAt?.segment) total = Number(element(text.slice(at, stop), totalAt.element));
+      at = stop + ending.length;
+    }
+    return { record: { key, text: text.slice(pos, at), total }, end: at };
+  };
   return (async function* () {
-    let where: "envelope" | "header" | "records" | "closed" = "envelope";
+    let where = "envelope" as "envelope" | "header" | "records" | "closed";
     let headersLeft = 0;
     let record: string[] = [];
     let carry = "";
@@ -319,6 +335,15 @@ export function x12KeptRecords(
       let pos = 0;
       for (;;) {
         while (d.lineBreak && (text[pos] === "\r" || text[pos] === "\n")) pos++;
+        if (where === "records" && record.length === 0) {
+          // a whole record as the writer writes it, read at once: most of a file is records
+          const r = wholeRecord(text, pos);
+          if (r) {
+            batch.push(r.record);
+            pos = r.end;
+            continue;
+          }
+        }
         const end = text.indexOf(d.segment, pos);
         if (end < 0) break;
         const segment = text.slice(pos, end);
