@@ -30,9 +30,10 @@ export const PATCH_SHARE = 0.5;
  * to be rendered whole, the lines as computed: the cart's format or mapping cannot be patched,
  * no file was delivered or its settings differ, a file made since was lost (its lines are what
  * the state has, not the kept file's), too many lines changed, or the kept copy is missing or
- * not the bytes recorded. "failed" when a patch was begun and given up (the kept file and the
- * lines recorded as sent in it do not agree, or a fault): the lines may have been marked by it,
- * so they are computed again to render.
+ * (read record by record) not the bytes recorded. "failed" when a patch was begun and given up
+ * (the kept file and the lines recorded as sent in it do not agree, its bytes, checked as they
+ * are merged, are not those recorded, or a fault): the lines may have been marked by it, so they
+ * are computed again to render.
  */
 export async function patchFile(
   ctx: StageContext,
