@@ -22,6 +22,32 @@ export interface ChangeCursor {
 }
 
 /**
+ * The kept record of `key` met: the changed lines before it written, then the one of `key` if
+ * there is one. True when it was (the kept record is replaced, or left out when gone).
+ */
+export async function changesUpTo(changes: ChangeCursor, key: string): Promise<boolean> {
+  let code = changes.code();
+  while (code !== undefined && compareCodes(code, key) < 0) {
+    await changes.put(false);
+    code = changes.code();
+  }
+  if (code !== key) return false;
+  await changes.put(true);
+  return true;
+}
+
+/** The changed lines after the kept file's last record. */
+export async function restOfChanges(changes: ChangeCursor): Promise<void> {
+  while (changes.code() !== undefined) await changes.put(false);
+}
+
+/** The kept file's keys must strictly increase: `key` after `previous`. */
+export function checkOrder(previous: string | undefined, key: string): void {
+  if (previous !== undefined && compareCodes(previous, key) >= 0)
+    throw new KeptFileMismatch(`its records are not in code order: ${key} after ${previous}`);
+}
+
+/**
  * The kept file `from` (`sha256`: the bytes recorded) with the changes merged in, through `writer`,
  * read `chunk` bytes at a time.
  */
@@ -52,7 +78,7 @@ export async function mergeBody(
   const records = pending.subarray(0, pending.length - body.closing.length);
   if ((await merge.region(records, true)) !== records.length) throw notAsWritten("its last record is not whole");
   if (hash.digest("hex") !== from.sha256) throw new KeptFileMismatch("the kept copy does not have the bytes recorded");
-  await merge.rest();
+  await restOfChanges(changes);
   if (merge.count !== from.records)
     throw new KeptFileMismatch(`it has ${merge.count} records where its record says ${from.records}`);
 }
@@ -92,25 +118,13 @@ class BodyMerge {
     return end;
   }
 
-  /** The changed lines after the kept file's last record. */
-  async rest(): Promise<void> {
-    while (this.changes.code() !== undefined) await this.changes.put(false);
-  }
-
   /** The record bytes[at, end) and the changed lines up to its code: written in order; returns its end. */
   private async meet(bytes: Buffer, at: number, end: number): Promise<number> {
     const key = this.body.key(bytes, at, end);
-    if (this.previous !== undefined && compareCodes(this.previous, key) >= 0)
-      throw new KeptFileMismatch(`its records are not in code order: ${key} after ${this.previous}`);
+    checkOrder(this.previous, key);
     this.previous = key;
     this.count++;
-    let code = this.changes.code();
-    while (code !== undefined && compareCodes(code, key) < 0) {
-      await this.changes.put(false);
-      code = this.changes.code();
-    }
-    if (code === key) await this.changes.put(true);
-    else await this.copy(bytes, at, end);
+    if (!(await changesUpTo(this.changes, key))) await this.copy(bytes, at, end);
     return end;
   }
 

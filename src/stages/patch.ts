@@ -11,11 +11,10 @@ import { KeptFileMismatch, type KeptBody, type KeptRecord, type RecordWriter } f
 import type { CartLines } from "../state/store.js";
 import type { ChangedLine } from "../state/sqlite/cart-lines.js";
 import { faultPoint } from "../util/fault.js";
-import { compareCodes } from "../util/order.js";
 import { asOfTexts, lineRecord, writeContext, writeOutboxFile, type FiledAs, type Unsendable } from "./cart-file.js";
 import type { StageContext } from "./context.js";
 import { keptCopy, keyColumn, patchable } from "./kept.js";
-import { mergeBody, type ChangeCursor } from "./patch-body.js";
+import { changesUpTo, checkOrder, mergeBody, restOfChanges, type ChangeCursor } from "./patch-body.js";
 import type { CartReport } from "./sync.js";
 
 /**
@@ -173,22 +172,14 @@ async function mergeRecords(
   for await (const batch of records) {
     for (const r of batch) {
       faultPoint("sync:mid-patch");
-      if (previous !== undefined && compareCodes(previous, r.key) >= 0)
-        throw new KeptFileMismatch(`its records are not in code order: ${r.key} after ${previous}`);
+      checkOrder(previous, r.key);
       previous = r.key;
       count++;
-      let code = changes.code();
-      while (code !== undefined && compareCodes(code, r.key) < 0) {
-        await changes.put(false);
-        code = changes.code();
-      }
-      if (code === r.key) await changes.put(true);
-      else {
-        const copied = writer.copy!(r);
-        if (copied) await copied;
-      }
+      if (await changesUpTo(changes, r.key)) continue;
+      const copied = writer.copy!(r);
+      if (copied) await copied;
     }
   }
-  while (changes.code() !== undefined) await changes.put(false);
+  await restOfChanges(changes);
   if (count !== expected) throw new KeptFileMismatch(`it has ${count} records where its record says ${expected}`);
 }
