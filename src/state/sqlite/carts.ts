@@ -13,6 +13,9 @@ export const ORDER_SKU = orderSkuSql({
   aliases: { from: "FROM aliases a WHERE a.merchant = o.merchant AND a.code = o.sku", sku: "a.sku" },
 });
 
+/** A merchant's warehouse choice (a cart's `warehouse`): carts of one choice share its levels after orders. */
+const warehouseChoice = (c: CartComputation) => `${c.merchant}\u0000${c.warehouse ?? ""}`;
+
 /** What the record of a rendered cart file carries. */
 export interface RenderedFile {
   runId: number;
@@ -79,7 +82,7 @@ export class SqliteCarts extends Slice {
 
   private async cartBase(c: CartComputation): Promise<string> {
     const db = this.db;
-    const key = `${c.merchant}\u0000${c.warehouse ?? ""}`;
+    const key = warehouseChoice(c);
     const stamp = await this.inventory.dataStamp(c.merchant);
     const known = this.baseTables.get(key);
     if (known?.stamp === stamp) return known.table;
@@ -142,7 +145,7 @@ export class SqliteCarts extends Slice {
   private changedTables = new Map<string, { table: string; since: number; stamp: number }>();
 
   private async changedBase(c: CartComputation, since: number): Promise<string> {
-    const key = `${c.merchant}\u0000${c.warehouse ?? ""}`;
+    const key = warehouseChoice(c);
     const stamp = await this.inventory.dataStamp(c.merchant);
     const known = this.changedTables.get(key);
     if (known?.since === since && known.stamp === stamp && this.sameSkus(`${known.table}_skus`)) return known.table;
