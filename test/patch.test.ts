@@ -9,6 +9,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { FOLD } from "../src/state/sqlite/line-changes.js";
 import { sha256File } from "../src/util/fs.js";
 import { random } from "./helpers/random.js";
 import { Scenario, type CartSpec } from "./helpers/scenario.js";
@@ -148,9 +149,17 @@ function inputs(rnd: () => number, step: number): Array<(s: Scenario) => void> {
   return out;
 }
 
+/** when each state folds its sent lines' changes into cart_lines: never, at every file, or at the default share */
+const FOLDS: Record<number, [number, number]> = { 1: [Infinity, 0], 2: [Infinity, 0], 3: [0, 0.1], 4: [0.1, Infinity] };
+
 describe("a patched cart file is the file a full render gives", () => {
+  const share = FOLD.share;
+  afterEach(() => {
+    FOLD.share = share;
+  });
   for (const seed of [1, 2, 3, 4]) {
-    it(`byte for byte, over every format, for random changes (seed ${seed})`, async () => {
+    const [foldA, foldB] = FOLDS[seed];
+    it(`byte for byte, over every format, for random changes (seed ${seed}, folds ${foldA} and ${foldB})`, async () => {
       const rnd = random(seed);
       const patched = scenario();
       const rendered = scenario();
@@ -180,7 +189,9 @@ describe("a patched cart file is the file a full render gives", () => {
           }
         }
         const now = () => Date.parse("2026-11-20T00:00:00Z") + step * 3_600_000 + 2_400_000;
+        FOLD.share = foldA;
         const a = await patched.run({ now });
+        FOLD.share = foldB;
         const b = await rendered.run({ now, patch: false });
         expect(b.carts.filter((c) => c.patched)).toEqual([]);
         for (const cart of CARTS) {

@@ -7,6 +7,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import Papa from "papaparse";
 import { afterEach, describe, expect, it } from "vitest";
+import { FOLD } from "../src/state/sqlite/line-changes.js";
 import { random } from "./helpers/random.js";
 import { Scenario } from "./helpers/scenario.js";
 
@@ -26,8 +27,15 @@ function deliveredInto(model: Sent, s: Scenario, cart: string, file: string): vo
 }
 
 describe("last sent lines, recorded as changes", () => {
+  const share = FOLD.share;
+  afterEach(() => {
+    FOLD.share = share;
+  });
   for (const seed of [1, 2, 3, 4, 5, 6]) {
-    it(`are those of the newest delivered file that carried each code (seed ${seed})`, async () => {
+    // the changes folded into cart_lines at every file, never, or at the default share
+    const fold = [0, Infinity, share][seed % 3];
+    it(`are those of the newest delivered file that carried each code (seed ${seed}, fold ${fold})`, async () => {
+      FOLD.share = fold;
       const rnd = random(seed);
       s = new Scenario({
         aliases: true,

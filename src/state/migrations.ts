@@ -447,4 +447,48 @@ export const migrations: string[] = [
   -- the first of these and of the products new to the cart
   ALTER TABLE cart_syncs ADD COLUMN skipped_examples TEXT;
   `,
+  `
+  -- the rows of cart_lines written since they were last folded into it, in a table of their own:
+  -- a file that changes 1% of a million lines at random codes would otherwise rewrite half the
+  -- pages of the code-ordered table. A code's open row in cart_lines is copied here (copied = 1)
+  -- before it is closed, so a row here hides the row of cart_lines with the same key; the rows
+  -- are folded into cart_lines once they are more than a share of the cart's lines.
+  CREATE TABLE cart_line_changes (
+    merchant TEXT NOT NULL,
+    cart TEXT NOT NULL,
+    code TEXT NOT NULL,
+    from_set INTEGER NOT NULL,
+    to_set INTEGER,
+    sku TEXT,
+    quantity INTEGER NOT NULL,
+    available INTEGER,
+    as_of INTEGER,
+    copied INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (merchant, cart, code, from_set)
+  ) WITHOUT ROWID;
+  -- the rows of both, as one (for lookups by key: a join on a code is not pushed into it)
+  CREATE VIEW cart_lines_all AS
+    SELECT merchant, cart, code, from_set, to_set, sku, quantity, available, as_of FROM cart_line_changes
+    UNION ALL
+    SELECT b.merchant, b.cart, b.code, b.from_set, b.to_set, b.sku, b.quantity, b.available, b.as_of
+    FROM cart_lines b WHERE NOT EXISTS (SELECT 1 FROM cart_line_changes c
+      WHERE c.merchant = b.merchant AND c.cart = b.cart AND c.code = b.code AND c.from_set = b.from_set);
+  DROP VIEW sku_sync;
+  -- View Product Sync: the last delivered file that carried each cart code, and its level
+  -- (read by merchant, cart and code)
+  CREATE VIEW sku_sync AS
+    SELECT l.merchant, l.cart, l.code, COALESCE(l.sku, l.code) AS sku, y.id AS sync_id, y.synced_at, l.quantity
+    FROM cart_state cs JOIN cart_syncs d ON d.id = cs.last_sync_id
+    JOIN cart_lines_all l ON l.merchant = cs.merchant AND l.cart = cs.cart
+      AND l.from_set = (SELECT MAX(f) FROM (
+        SELECT MAX(x.from_set) AS f FROM cart_lines x WHERE x.merchant = l.merchant AND x.cart = l.cart
+          AND x.code = l.code AND x.from_set <= d.lines_set
+        UNION ALL
+        SELECT MAX(x.from_set) FROM cart_line_changes x WHERE x.merchant = l.merchant AND x.cart = l.cart
+          AND x.code = l.code AND x.from_set <= d.lines_set))
+    JOIN cart_syncs y ON y.id = CASE WHEN l.to_set IS NULL OR l.to_set > d.lines_set THEN d.id
+      ELSE (SELECT s.id FROM cart_syncs s WHERE s.merchant = l.merchant AND s.cart = l.cart AND s.status = 'delivered'
+              AND s.lines_set >= l.from_set AND s.lines_set < l.to_set ORDER BY s.lines_set DESC, s.id DESC LIMIT 1)
+      END;
+  `,
 ];

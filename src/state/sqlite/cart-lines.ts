@@ -250,7 +250,7 @@ class SqliteCartLines implements CartLines {
   }> {
     this.all("diffAgainstLastDelivery()");
     const p = { merchant: this.c.merchant, cart: this.c.cart, last: lastDeliveredSet(this.db, this.c).set };
-    const inLast = `cart_lines s WHERE s.merchant = @merchant AND s.cart = @cart AND s.from_set <= @last
+    const inLast = `cart_lines_all s WHERE s.merchant = @merchant AND s.cart = @cart AND s.from_set <= @last
       AND (s.to_set IS NULL OR s.to_set > @last)`;
     const rows = this.db
       .prepare(

@@ -71,8 +71,8 @@ export interface DeltaScope {
 
 export function deltaScope(db: Db, c: CartComputation, settingsHash: string): DeltaScope {
   db.exec("DELETE FROM cart_delta; DELETE FROM cart_changed; DELETE FROM cart_changed_skus;");
-  if (!db.prepare("SELECT 1 FROM cart_lines WHERE merchant = ? AND cart = ? LIMIT 1").get(c.merchant, c.cart))
-    return { against: null, some: false };
+  const any = db.prepare("SELECT 1 FROM cart_lines WHERE merchant = ? AND cart = ? LIMIT 1");
+  if (!any.get(c.merchant, c.cart) && !hasChanges(db, c)) return { against: null, some: false };
   const prev = newestSet(db, c);
   const some = prev !== undefined && changedCodes(db, c, settingsHash, prev);
   return { against: prev?.id ?? -1, prev, some };
@@ -95,6 +95,38 @@ export function changesOnly(
   return { ...scope, prev };
 }
 
+/** Whether rows of the cart wait in cart_line_changes (not yet folded into cart_lines). */
+function hasChanges(db: Db, c: { merchant: string; cart: string }): boolean {
+  return !!db
+    .prepare("SELECT 1 FROM cart_line_changes WHERE merchant = ? AND cart = ? LIMIT 1")
+    .get(c.merchant, c.cart);
+}
+
+/**
+ * Where fillDelta reads the cart's open rows: cart_lines itself while no changes wait, else
+ * temp.cart_open filled with those of both tables (of the scope's codes, where it has them).
+ */
+function openRows(db: Db, c: CartComputation, scope: DeltaScope): { from: string; where: string } {
+  if (!hasChanges(db, c))
+    return { from: "cart_lines l", where: "l.merchant = @merchant AND l.cart = @cart AND l.to_set IS NULL" };
+  const only = scope.some ? "AND code IN (SELECT code FROM cart_changed)" : "";
+  const mine = `merchant = @merchant AND cart = @cart AND to_set IS NULL ${only}`;
+  const p = { merchant: c.merchant, cart: c.cart };
+  db.exec("DELETE FROM cart_open");
+  db.prepare(
+    `INSERT INTO cart_open (code, sku, quantity, available, as_of)
+     SELECT code, sku, quantity, available, as_of FROM cart_line_changes WHERE ${mine}`,
+  ).run(p);
+  // a row of cart_lines with a copy among the changes is hidden by it (closed there, or still open)
+  db.prepare(
+    `INSERT OR IGNORE INTO cart_open (code, sku, quantity, available, as_of)
+     SELECT b.code, b.sku, b.quantity, b.available, b.as_of FROM cart_lines b WHERE ${mine}
+       AND NOT EXISTS (SELECT 1 FROM cart_line_changes x WHERE x.merchant = b.merchant AND x.cart = b.cart
+         AND x.code = b.code AND x.from_set = b.from_set)`,
+  ).run(p);
+  return { from: "cart_open l", where: "true" };
+}
+
 /**
  * Fills temp.cart_delta with the computed lines that differ from the cart's open rows (its
  * newest recorded line set): a line that is new or differs (SKU, quantity, or available and
@@ -105,14 +137,14 @@ export function fillDelta(db: Db, c: CartComputation, scope: DeltaScope): { line
   db.exec("DELETE FROM cart_delta");
   if (scope.against === null) return { lines: 0, against: null };
   const only = (col: string) => (scope.some ? `AND ${col} IN (SELECT code FROM cart_changed)` : "");
-  const open = "l.merchant = @merchant AND l.cart = @cart AND l.to_set IS NULL";
+  const open = openRows(db, c, scope);
   const { available, asOf, values } = keptValues(c);
   const p = { merchant: c.merchant, cart: c.cart };
   const changed = db
     .prepare(
       `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had, was)
        SELECT n.code, ${values}, 0, l.code IS NOT NULL, l.quantity FROM cart_out n
-         LEFT JOIN cart_lines l ON ${open} AND l.code = n.code
+         LEFT JOIN ${open.from} ON ${open.where} AND l.code = n.code
        WHERE n.skip IS NULL ${only("n.code")}
          AND (l.code IS NULL OR l.quantity <> n.quantity OR l.sku IS NOT NULLIF(n.sku, n.code)
          OR l.available IS NOT ${available} OR l.as_of IS NOT ${asOf})`,
@@ -121,8 +153,8 @@ export function fillDelta(db: Db, c: CartComputation, scope: DeltaScope): { line
   const gone = db
     .prepare(
       `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had, was)
-       SELECT l.code, l.sku, l.quantity, l.available, l.as_of, 1, 1, l.quantity FROM cart_lines l
-       WHERE ${open} ${only("l.code")}
+       SELECT l.code, l.sku, l.quantity, l.available, l.as_of, 1, 1, l.quantity FROM ${open.from}
+       WHERE ${open.where} ${only("l.code")}
          AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = l.code)`,
     )
     .run(p).changes;
@@ -130,11 +162,12 @@ export function fillDelta(db: Db, c: CartComputation, scope: DeltaScope): { line
 }
 
 /**
- * Writes line set `id` as the changes in cart_delta: each closes its code's open row, and a
- * line carried gets a new row from `id`. For the codes written, rows no delivered file will
- * ever be the last sent of are dropped: those of files after the last delivered one (lost: at
- * most one file waits at a time, and it is this one), and those older than the code's row in
- * that file. Returns the lines written.
+ * Writes line set `id` as the changes in cart_delta, into cart_line_changes: each closes its
+ * code's open row (one of cart_lines is copied there first, and the copy closed), and a line
+ * carried gets a new row from `id`. For the codes written, rows no delivered file will ever be
+ * the last sent of are dropped: those of files after the last delivered one (lost: at most one
+ * file waits at a time, and it is this one), and those older than the code's row in that file
+ * (of cart_lines only when folded). Returns the lines written.
  */
 export function applyDelta(db: Db, c: CartComputation, id: number): number {
   const p = { merchant: c.merchant, cart: c.cart, id, last: lastDeliveredSet(db, c).set };
@@ -146,18 +179,69 @@ export function applyDelta(db: Db, c: CartComputation, id: number): number {
          AND lines_set = id LIMIT 1`,
     )
     .get(p);
-  if (since) db.prepare(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`).run(p);
-  db.prepare(`UPDATE cart_lines SET to_set = @id WHERE ${mine} AND to_set IS NULL`).run(p);
+  if (since) {
+    db.prepare(`DELETE FROM cart_line_changes WHERE ${mine} AND from_set > @last`).run(p);
+    db.prepare(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`).run(p);
+  }
   db.prepare(
-    `DELETE FROM cart_lines WHERE ${mine} AND from_set < (SELECT MAX(x.from_set) FROM cart_lines x
-       WHERE x.merchant = cart_lines.merchant AND x.cart = cart_lines.cart AND x.code = cart_lines.code
-         AND x.from_set <= @last)`,
+    `INSERT OR IGNORE INTO cart_line_changes (merchant, cart, code, from_set, sku, quantity, available, as_of, copied)
+     SELECT merchant, cart, code, from_set, sku, quantity, available, as_of, 1 FROM cart_lines
+     WHERE ${mine} AND to_set IS NULL`,
+  ).run(p);
+  db.prepare(`UPDATE cart_line_changes SET to_set = @id WHERE ${mine} AND to_set IS NULL`).run(p);
+  db.prepare(
+    `DELETE FROM cart_line_changes WHERE ${mine} AND copied = 0 AND from_set < (SELECT MAX(x.from_set)
+       FROM cart_line_changes x WHERE x.merchant = cart_line_changes.merchant AND x.cart = cart_line_changes.cart
+         AND x.code = cart_line_changes.code AND x.from_set <= @last)`,
   ).run(p);
   db.prepare(
-    `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
+    `INSERT INTO cart_line_changes (merchant, cart, code, from_set, sku, quantity, available, as_of)
      SELECT @merchant, @cart, code, @id, sku, quantity, available, as_of FROM cart_delta WHERE gone = 0`,
   ).run(p);
-  return (db.prepare("SELECT COUNT(*) AS n FROM cart_delta").get() as { n: number }).n;
+  const lines = (db.prepare("SELECT COUNT(*) AS n FROM cart_delta").get() as { n: number }).n;
+  if (foldDue(db, c, id)) foldChanges(db, c, p.last);
+  return lines;
+}
+
+/**
+ * The share of a cart's lines its waiting changes may reach before they are folded into
+ * cart_lines (0: at every file; Infinity: never). Folding costs about one pass over the cart's
+ * rows of cart_lines; a file that writes a share s of them costs about 1 - e^(-60s) of it.
+ */
+export const FOLD = { share: 0.1 };
+
+function foldDue(db: Db, c: CartComputation, id: number): boolean {
+  const p = { merchant: c.merchant, cart: c.cart };
+  const waiting = (
+    db.prepare("SELECT COUNT(*) AS n FROM cart_line_changes WHERE merchant = @merchant AND cart = @cart").get(p) as {
+      n: number;
+    }
+  ).n;
+  const rows = (db.prepare("SELECT rows FROM cart_syncs WHERE id = ?").get(id) as { rows: number }).rows;
+  return waiting > 0 && waiting >= FOLD.share * rows;
+}
+
+/**
+ * Folds the cart's waiting changes into cart_lines: each row replaces the one of the same key
+ * (a copy, closed since) or is added, rows older than a code's row in the last delivered line
+ * set (`last`) are dropped, and the changes are emptied.
+ */
+export function foldChanges(db: Db, c: { merchant: string; cart: string }, last: number): void {
+  const p = { merchant: c.merchant, cart: c.cart, last };
+  const cart = "merchant = @merchant AND cart = @cart";
+  db.prepare(
+    `INSERT INTO cart_lines (merchant, cart, code, from_set, to_set, sku, quantity, available, as_of)
+     SELECT merchant, cart, code, from_set, to_set, sku, quantity, available, as_of FROM cart_line_changes
+     WHERE ${cart}
+     ON CONFLICT (merchant, cart, code, from_set) DO UPDATE SET to_set = excluded.to_set, sku = excluded.sku,
+       quantity = excluded.quantity, available = excluded.available, as_of = excluded.as_of`,
+  ).run(p);
+  db.prepare(
+    `DELETE FROM cart_lines WHERE ${cart} AND code IN (SELECT code FROM cart_line_changes WHERE ${cart})
+       AND from_set < (SELECT MAX(x.from_set) FROM cart_lines x WHERE x.merchant = cart_lines.merchant
+         AND x.cart = cart_lines.cart AND x.code = cart_lines.code AND x.from_set <= @last)`,
+  ).run(p);
+  db.prepare(`DELETE FROM cart_line_changes WHERE ${cart}`).run(p);
 }
 
 /** above this share of the cart's lines, one pass over every line is cheaper than a lookup per code */

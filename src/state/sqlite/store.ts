@@ -114,6 +114,9 @@ export class SqliteStore implements Store {
       -- the lines a cart file changes against the cart's previous one (gone: no longer carried; had: it had one)
       CREATE TEMP TABLE cart_delta (code TEXT PRIMARY KEY, sku TEXT, quantity INTEGER, available INTEGER,
          as_of INTEGER, gone INTEGER NOT NULL, had INTEGER NOT NULL, was INTEGER) WITHOUT ROWID;
+      -- the open rows (the newest recorded line set's lines) of cart_lines and cart_line_changes, as one
+      CREATE TEMP TABLE cart_open (code TEXT PRIMARY KEY, sku TEXT, quantity INTEGER NOT NULL, available INTEGER,
+         as_of INTEGER) WITHOUT ROWID;
       -- the codes whose inputs changed since the cart's previous file
       CREATE TEMP TABLE cart_changed (code TEXT PRIMARY KEY) WITHOUT ROWID;
       -- their products (the SKUs whose levels or orders changed)

@@ -52,6 +52,7 @@ function pageSql(aliasCart: boolean): string {
   const arms = [
     arm("SELECT sku AS code FROM catalog WHERE merchant = @m AND cart = @id", "sku"),
     arm("SELECT DISTINCT code FROM cart_lines WHERE merchant = @m AND cart = @id", "code"),
+    arm("SELECT DISTINCT code FROM cart_line_changes WHERE merchant = @m AND cart = @id", "code"),
     arm("SELECT code FROM sync_skipped WHERE sync_id = @lastSet AND reason = 'unsendable'", "code"),
   ];
   // rule 9: warehouse products of an alias cart that have no code of its alias type
@@ -67,20 +68,29 @@ function pageSql(aliasCart: boolean): string {
     );
   }
   // a code's last sent line: its newest row at or before the last delivered set (@deliveredSet, file @deliveredId)
-  const newest = `SELECT MAX(x.from_set) FROM cart_lines x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code
-    AND x.from_set <= @deliveredSet`;
-  const carrier = `CASE WHEN l.code IS NULL THEN NULL
-    WHEN l.to_set IS NULL OR l.to_set > @deliveredSet THEN @deliveredId
+  const newestIn = (t: string) => `SELECT MAX(x.from_set) AS f FROM ${t} x WHERE x.merchant = @m AND x.cart = @id
+    AND x.code = k.code AND x.from_set <= @deliveredSet`;
+  const newest = `SELECT MAX(f) FROM (${newestIn("cart_lines")} UNION ALL ${newestIn("cart_line_changes")})`;
+  // that row: of cart_line_changes (lc) where it has one of that key (it hides cart_lines' of the same key), else lb
+  const l = (col: string) => `(CASE WHEN lc.code IS NOT NULL THEN lc.${col} ELSE lb.${col} END)`;
+  const carrier = `CASE WHEN ${l("code")} IS NULL THEN NULL
+    WHEN ${l("to_set")} IS NULL OR ${l("to_set")} > @deliveredSet THEN @deliveredId
     ELSE (SELECT s.id FROM cart_syncs s WHERE s.merchant = @m AND s.cart = @id AND s.status = 'delivered'
-      AND s.lines_set >= l.from_set AND s.lines_set < l.to_set ORDER BY s.lines_set DESC, s.id DESC LIMIT 1) END`;
+      AND s.lines_set >= ${l("from_set")} AND s.lines_set < ${l("to_set")} ORDER BY s.lines_set DESC, s.id DESC
+      LIMIT 1) END`;
   return `WITH codes AS (${arms.join(" UNION ")})
     SELECT k.code, c.inventory_enabled AS enabled,
-      EXISTS (SELECT 1 FROM cart_lines x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code) AS in_lines,
-      COALESCE(l.sku, k.code) AS sent_sku, y.synced_at, l.quantity,
+      (EXISTS (SELECT 1 FROM cart_lines x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code)
+        OR EXISTS (SELECT 1 FROM cart_line_changes x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code))
+        AS in_lines,
+      COALESCE(${l("sku")}, k.code) AS sent_sku, y.synced_at, ${l("quantity")} AS quantity,
       u.detail AS unsendable, u.code IS NOT NULL AS is_unsendable
     FROM (SELECT code FROM codes ORDER BY code LIMIT @n) k
     LEFT JOIN catalog c ON c.merchant = @m AND c.cart = @id AND c.sku = k.code
-    LEFT JOIN cart_lines l ON l.merchant = @m AND l.cart = @id AND l.code = k.code AND l.from_set = (${newest})
+    LEFT JOIN cart_line_changes lc ON lc.merchant = @m AND lc.cart = @id AND lc.code = k.code
+      AND lc.from_set = (${newest})
+    LEFT JOIN cart_lines lb ON lc.code IS NULL AND lb.merchant = @m AND lb.cart = @id AND lb.code = k.code
+      AND lb.from_set = (${newest})
     LEFT JOIN cart_syncs y ON y.id = ${carrier}
     LEFT JOIN (SELECT code, MAX(detail) AS detail FROM sync_skipped WHERE sync_id = @lastSet
        AND reason = 'unsendable' GROUP BY code) u
