@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, posix } from "node:path";
-import { Client, FTPError, type FileInfo } from "basic-ftp";
+import type { Client, FileInfo, FTPError } from "basic-ftp";
 import { z } from "zod";
 import { TransferError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -60,6 +60,11 @@ type FtpServer = z.output<typeof ftpSource> | z.output<typeof ftpDestination>;
  */
 const TRANSIENT_REPLIES = new Set([421, 425, 426, 450, 451, 452]);
 
+/** basic-ftp, loaded with the first connection: a command or run that reaches no FTP server does not load it */
+let ftpLib: typeof import("basic-ftp") | undefined;
+/** (no FTPError exists before the library is loaded) */
+const isFtpError = (e: unknown): e is FTPError => ftpLib !== undefined && e instanceof ftpLib.FTPError;
+
 function describeServer(c: FtpServer): string {
   return `${c.tls === "none" ? "ftp" : "ftps"}://${c.user}@${c.host}:${c.port ?? (c.tls === "implicit" ? 990 : 21)}`;
 }
@@ -82,8 +87,8 @@ class FtpSession implements Session, ServerSession<Client> {
   classify = (e: unknown): TransferError => {
     if (e instanceof TransferError) return e;
     const msg = this.redact(String((e as Error)?.message ?? e));
-    if (e instanceof FTPError) {
-      const code = (e as FTPError).code;
+    if (isFtpError(e)) {
+      const code = e.code;
       if (code === 530) return new TransferError(`${this.name}: login refused (530): ${msg}`, false);
       // a reply that reports a broken data connection is transient whatever its code (ftp-srv answers "551 read
       // ECONNRESET")
@@ -103,7 +108,8 @@ class FtpSession implements Session, ServerSession<Client> {
 
   private async connect(): Promise<Client> {
     const c = this.config;
-    const client = new Client(c.idleTimeoutSeconds * 1000, {
+    ftpLib ??= await import("basic-ftp");
+    const client = new ftpLib.Client(c.idleTimeoutSeconds * 1000, {
       allowSeparateTransferHost: false,
       maxListingBytes: 64 * 1024 * 1024,
     });
@@ -201,7 +207,7 @@ async function remoteSize(client: Client, path: string): Promise<number | undefi
   try {
     return await client.size(path);
   } catch (e) {
-    if (e instanceof FTPError && e.code >= 500) return undefined;
+    if (isFtpError(e) && e.code >= 500) return undefined;
     throw e;
   }
 }
@@ -223,7 +229,7 @@ export const ftpTransport: TransportDefinition<typeof ftpSource, typeof ftpDesti
           const archive = posix.normalize(config.archiveDir);
           const visit = async (rel: string) => {
             const listing: FileInfo[] = await client.list(s.abs(rel ? dirOf(rel) : config.dir)).catch((e) => {
-              if (e instanceof FTPError && e.code === 550 && !rel) return [];
+              if (isFtpError(e) && e.code === 550 && !rel) return [];
               throw e;
             });
             for (const f of listing) {
@@ -294,12 +300,7 @@ export const ftpTransport: TransportDefinition<typeof ftpSource, typeof ftpDesti
             await client.rename(at(from), at(to));
           } catch (e) {
             // servers that refuse to rename over an existing name: remove it, then rename
-            if (!(
-              overwrite &&
-              e instanceof FTPError &&
-              e.code >= 500 &&
-              (await remoteSize(client, at(to))) !== undefined
-            ))
+            if (!(overwrite && isFtpError(e) && e.code >= 500 && (await remoteSize(client, at(to))) !== undefined))
               throw e;
             await client.remove(at(to));
             await client.rename(at(from), at(to));

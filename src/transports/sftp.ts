@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname, posix } from "node:path";
 import { Transform, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import SftpClient from "ssh2-sftp-client";
+import type SftpClient from "ssh2-sftp-client";
 import type { SFTPWrapper, Stats } from "ssh2";
 import { z } from "zod";
 import { TransferError } from "../errors.js";
@@ -123,7 +123,9 @@ class SftpSession implements Session, ServerSession<SFTPWrapper> {
         "sftp connection event",
       );
     };
-    const client = new SftpClient("stockfeed", {
+    // loaded with the first connection: a command or run that reaches no SFTP server does not load ssh2
+    const { default: Sftp } = await import("ssh2-sftp-client");
+    const client = new Sftp("stockfeed", {
       error: gone("error"),
       end: gone("end"),
       close: gone("close"),

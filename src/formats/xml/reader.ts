@@ -1,5 +1,4 @@
 import { readFile, stat } from "node:fs/promises";
-import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
 import { FileUnreadableError } from "../../errors.js";
 import type { SourceRow, TableReader } from "../types.js";
@@ -115,6 +114,8 @@ export async function openXmlTable(file: string, wanted: readonly string[], o: X
       file,
     );
   }
+  // loaded with the first XML file read: a run that reads none does not load it
+  const { XMLParser, XMLValidator } = await import("fast-xml-parser");
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true)
     throw new FileUnreadableError(`line ${valid.err.line}: not well-formed XML: ${valid.err.msg}`, file);
