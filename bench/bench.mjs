@@ -216,11 +216,16 @@ const fl = { seconds: parseFloor.seconds + (await floorWrite(outRows, outBytes))
 const second = run();
 // one warehouse changes 1% of its SKUs (a partial file): the carts drawing from it are re-sent
 const changed = Math.max(1, Math.round(sc.N / 100));
-const deltaFile = join(dir, "in", "wms", "w0", "inventory-delta.csv");
-await writeLines(deltaFile, "sku,quantity_available,quantity_on_hand,lot,as_of", function* () {
-  for (let k = 0; k < changed; k++)
-    yield `${sku(Math.floor(rnd() * sc.N))},${Math.floor(rnd() * 60)},,,2026-11-20T13:00:00Z`;
-});
+/** A partial file of w0 changing `changed` random SKUs, as of 13:00 plus `minute`. */
+async function delta(name, minute) {
+  const path = join(dir, "in", "wms", "w0", name);
+  const at = `2026-11-20T13:${String(minute).padStart(2, "0")}:00Z`;
+  await writeLines(path, "sku,quantity_available,quantity_on_hand,lot,as_of", function* () {
+    for (let k = 0; k < changed; k++) yield `${sku(Math.floor(rnd() * sc.N))},${Math.floor(rnd() * 60)},,,${at}`;
+  });
+  return path;
+}
+const deltaFile = await delta("inventory-delta.csv", 0);
 // the steady state's floor: parse the changed file, write the bytes the carts get again
 const deltaParse = await floorParse([deltaFile]);
 const third = run();
@@ -229,6 +234,15 @@ const thirdBytes = thirdSent.reduce((a, x) => a + statSync(join(dir, "out", x.ca
 const thirdRows = thirdSent.reduce((a, x) => a + x.rows, 0);
 const steadyFloorS = deltaParse.seconds + (await floorWrite(thirdRows, thirdBytes));
 const thirdLoadS = third.report.files.reduce((a, x) => a + (x.loadMs ?? 0), 0) / 1000;
+// more runs like it: the changes of the sent lines are folded into cart_lines every few of them (a slower run)
+const STEADY_MORE = 5;
+const more = [];
+for (let k = 1; k <= STEADY_MORE; k++) {
+  await delta(`inventory-delta-${k}.csv`, k);
+  more.push(run().seconds);
+}
+const steady = [third.seconds, ...more].sort((a, b) => a - b);
+const steadyMeanS = steady.reduce((a, b) => a + b, 0) / steady.length;
 /** what a run wrote to the state: levels loaded (and zeroed), and cart lines recorded as changed */
 const written = (r) => ({
   levels: r.report.files.reduce((a, x) => a + (x.rowsLoaded ?? 0) + (x.rowsZeroed ?? 0), 0),
@@ -295,6 +309,11 @@ console.log(
     `${thirdSent.filter((x) => x.fromChanges).length} computed from the changed lines only`,
 );
 console.log(
+  `  ${steady.length} such runs in a row: median ${fmt(steady[Math.floor(steady.length / 2)])} s, ` +
+    `slowest ${fmt(steady[steady.length - 1])} s (folding the sent lines' changes), mean ${fmt(steadyMeanS)} s, ` +
+    `mean ratio ${fmt(steadyMeanS / steadyFloorS)}`,
+);
+console.log(
   `  rows written to the state: full run ${written(first).levels} levels, ${written(first).lines} cart lines; ` +
     `third run ${written(third).levels} levels, ${written(third).lines} cart lines (of ${outRows} lines sent)`,
 );
@@ -321,6 +340,8 @@ const result = {
   onePercentLoadS: thirdLoadS,
   steadyFloorS,
   steadyRatio: third.seconds / steadyFloorS,
+  steadyRunsS: steady,
+  steadyMeanRatio: steadyMeanS / steadyFloorS,
   patchedFiles: thirdSent.filter((x) => x.patched).length,
   fullWritten: written(first),
   onePercentWritten: written(third),
