@@ -176,10 +176,10 @@ const patchRef = (() => {
   made.push(trace);
   const r = run(config, { STOCKFEED_FAULT_TRACE: trace }, LATER);
   if (r.status !== 0 && r.status !== 1) throw new Error(`the second run failed: ${r.status} ${r.stderr}`);
-  const passes = readFileSync(trace, "utf8")
-    .split("\n")
-    .filter((n) => n === "sync:mid-patch").length;
-  return { end: endState(dir), passes };
+  const points = readFileSync(trace, "utf8").split("\n");
+  const passes = points.filter((n) => n === "sync:mid-patch").length;
+  const folds = points.filter((n) => n === "sync:mid-fold").length;
+  return { end: endState(dir), passes, folds };
 })();
 
 describe("crash safety of a patched file: killed mid-patch, the previous file and the state are as they were", () => {
@@ -187,23 +187,27 @@ describe("crash safety of a patched file: killed mid-patch, the previous file an
     expect(patchRef.passes).toBeGreaterThanOrEqual(10);
   });
 
-  it.each([0, 1, Math.floor(patchRef.passes / 2), patchRef.passes - 1])(
-    "killed at sync:mid-patch (pass %i), then one run: same state, same files",
-    (pass) => {
-      const { dir, config } = demoWithChange();
-      const delivered = () => Object.entries(endState(dir).files).filter(([name]) => /^(out|work\/kept)\//.test(name));
-      const before = delivered();
-      const crashed = run(config, { STOCKFEED_FAULT: "sync:mid-patch", STOCKFEED_FAULT_SKIP: String(pass) }, LATER);
-      expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
-      // nothing half made was delivered or kept: each file is as it was, or as the clean run leaves it
-      const was = new Map(before);
-      for (const [name, bytes] of delivered())
-        expect(bytes === was.get(name) || bytes === patchRef.end.files[name], name).toBe(true);
-      const after = run(config, {}, LATER);
-      expect(after.status, after.stderr).toBeLessThanOrEqual(1);
-      const end = endState(dir);
-      expect(end.state).toEqual(patchRef.end.state);
-      expect(end.files).toEqual(patchRef.end.files);
-    },
-  );
+  it("and folds the sent lines' changes of some carts into cart_lines", () => {
+    expect(patchRef.folds).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each([
+    ...[0, 1, Math.floor(patchRef.passes / 2), patchRef.passes - 1].map((pass) => ["sync:mid-patch", pass] as const),
+    ...[0, patchRef.folds - 1].map((pass) => ["sync:mid-fold", pass] as const),
+  ])("killed at %s (pass %i), then one run: same state, same files", (point, pass) => {
+    const { dir, config } = demoWithChange();
+    const delivered = () => Object.entries(endState(dir).files).filter(([name]) => /^(out|work\/kept)\//.test(name));
+    const before = delivered();
+    const crashed = run(config, { STOCKFEED_FAULT: point, STOCKFEED_FAULT_SKIP: String(pass) }, LATER);
+    expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
+    // nothing half made was delivered or kept: each file is as it was, or as the clean run leaves it
+    const was = new Map(before);
+    for (const [name, bytes] of delivered())
+      expect(bytes === was.get(name) || bytes === patchRef.end.files[name], name).toBe(true);
+    const after = run(config, {}, LATER);
+    expect(after.status, after.stderr).toBeLessThanOrEqual(1);
+    const end = endState(dir);
+    expect(end.state).toEqual(patchRef.end.state);
+    expect(end.files).toEqual(patchRef.end.files);
+  });
 });

@@ -4,6 +4,7 @@
  * them as the new set's versions of cart_lines.
  */
 import { SKIP_REASONS } from "../../domain/sendable.js";
+import { faultPoint } from "../../util/fault.js";
 import { compareCodes } from "../../util/order.js";
 import { NO_SKIPS, type CartComputation, type SkipReason } from "../types.js";
 import type { Db } from "./slice.js";
@@ -236,6 +237,8 @@ export function foldChanges(db: Db, c: { merchant: string; cart: string }, last:
      ON CONFLICT (merchant, cart, code, from_set) DO UPDATE SET to_set = excluded.to_set, sku = excluded.sku,
        quantity = excluded.quantity, available = excluded.available, as_of = excluded.as_of`,
   ).run(p);
+  // (a kill here, inside the file's transaction, leaves the changes where they were)
+  faultPoint("sync:mid-fold");
   db.prepare(
     `DELETE FROM cart_lines WHERE ${cart} AND code IN (SELECT code FROM cart_line_changes WHERE ${cart})
        AND from_set < (SELECT MAX(x.from_set) FROM cart_lines x WHERE x.merchant = cart_lines.merchant
