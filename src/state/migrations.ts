@@ -1,6 +1,7 @@
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how far a database is.
- * Times are epoch milliseconds UTC. Keep the SQL portable (a PostgreSQL store is planned).
+ * Times are epoch milliseconds UTC. PostgreSQL's schema (postgres/schema.ts) is this one as of
+ * version 11; every migration after it is written in both lists.
  */
 export const migrations: string[] = [
   `
@@ -490,5 +491,10 @@ export const migrations: string[] = [
       ELSE (SELECT s.id FROM cart_syncs s WHERE s.merchant = l.merchant AND s.cart = l.cart AND s.status = 'delivered'
               AND s.lines_set >= l.from_set AND s.lines_set < l.to_set ORDER BY s.lines_set DESC, s.id DESC LIMIT 1)
       END;
+  `,
+  `
+  -- a file's rejects read back in line order a page at a time (keyset: line, then the order written)
+  CREATE INDEX rejects_in_order ON rejects(file_id, line);
+  DROP INDEX rejects_by_file;
   `,
 ];

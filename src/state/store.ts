@@ -10,7 +10,7 @@
 import type { SqliteCarts } from "./sqlite/carts.js";
 import type { SqliteEdi } from "./sqlite/edi.js";
 import type { SqliteInventory } from "./sqlite/inventory.js";
-import type { SqliteLedger } from "./sqlite/ledger.js";
+import type { Ledger as SharedLedger } from "./sql/ledger.js";
 import type { ProductStore } from "./sqlite/products.js";
 import type { SqliteQueries } from "./sqlite/queries.js";
 import { SqliteStore } from "./sqlite/store.js";
@@ -34,7 +34,7 @@ export type {
 /** The public face of a slice: its methods, not how it keeps its connection. */
 type Face<T> = Pick<T, keyof T>;
 
-export type Ledger = Face<SqliteLedger>;
+export type Ledger = Face<SharedLedger>;
 export type Inventory = Face<SqliteInventory>;
 export type Carts = Face<SqliteCarts>;
 export type Edi = Face<SqliteEdi>;

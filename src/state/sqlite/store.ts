@@ -9,9 +9,10 @@ import type { Store } from "../store.js";
 import { SqliteCarts } from "./carts.js";
 import { SqliteEdi } from "./edi.js";
 import { SqliteInventory } from "./inventory.js";
-import { SqliteLedger } from "./ledger.js";
+import { Ledger } from "../sql/ledger.js";
 import { ProductStore } from "./products.js";
 import { SqliteQueries } from "./queries.js";
+import { SqliteSession } from "./session.js";
 
 /** SQLite page cache per connection (KiB), main and temp each */
 export const CACHE_KB = 32 * 1024;
@@ -23,7 +24,7 @@ export const CACHE_KB = 32 * 1024;
  * (async loads that stream a file inside one transaction).
  */
 export class SqliteStore implements Store {
-  readonly ledger: SqliteLedger;
+  readonly ledger: Ledger;
   readonly inventory: SqliteInventory;
   readonly carts: SqliteCarts;
   readonly edi: SqliteEdi;
@@ -31,7 +32,7 @@ export class SqliteStore implements Store {
   readonly queries: SqliteQueries;
 
   private constructor(private readonly db: Database.Database) {
-    this.ledger = new SqliteLedger(db);
+    this.ledger = new Ledger(new SqliteSession(db));
     this.inventory = new SqliteInventory(db);
     this.carts = new SqliteCarts(db, this.inventory);
     this.edi = new SqliteEdi(db);
