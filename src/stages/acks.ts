@@ -25,7 +25,7 @@ export async function queueAcks(
   const settings = feed.config.ack!;
   const { format, readerOptions } = feed.mapping;
   const reserve = (partner: string, groups: number, sets: number) =>
-    ctx.store.edi.reserveControlNumbers(partner, groups, sets);
+    ctx.store.edi.reserveControlNumbers(partner, sets, groups);
   for (const i of interchanges) {
     const ack = await format.acknowledge!(i, readerOptions, settings, reserve, ctx.now);
     if (!ack) continue;

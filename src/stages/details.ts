@@ -10,22 +10,28 @@ export function detailFields(cart: LoadedCart): Array<keyof typeof DETAIL_FIELDS
   );
 }
 
+/** one page of lines' product details: the values by SKU */
+export type PageDetails = (sku: string) => Record<string, unknown>;
+
 /**
  * Product detail sync, warehouse to cart: for a cart whose mapping asks for price, weight,
  * name or description, each line's values from the product file of the first of the cart's
- * warehouses that has the SKU (empty when none has). Nothing is looked up otherwise.
+ * warehouses that has the SKU (empty when none has), looked up a page of SKUs at a time.
+ * Nothing is looked up otherwise.
  */
-export async function productDetails(
+export function productDetails(
   store: Store,
   cart: LoadedCart,
-): Promise<((sku: string) => Record<string, unknown>) | undefined> {
+): ((skus: readonly string[]) => Promise<PageDetails>) | undefined {
   const fields = detailFields(cart);
   if (fields.length === 0) return undefined;
-  const lookup = await store.products.warehouseProductLookup(cart.merchant);
-  return (sku) => {
-    const found = lookup(sku);
-    const json = cart.warehouseIds.map((w) => found.get(w)).find((p) => p !== undefined);
-    const product = json ? (JSON.parse(json) as Record<string, unknown>) : {};
-    return Object.fromEntries(fields.map((f) => [f, product[DETAIL_FIELDS[f]] ?? ""]));
+  return async (skus) => {
+    const found = await store.products.warehouseProducts(cart.merchant, cart.warehouseIds, skus);
+    return (sku) => {
+      const of = found.get(sku);
+      const json = of && cart.warehouseIds.map((w) => of.get(w)).find((p) => p !== undefined);
+      const product = json ? (JSON.parse(json) as Record<string, unknown>) : {};
+      return Object.fromEntries(fields.map((f) => [f, product[DETAIL_FIELDS[f]] ?? ""]));
+    };
   };
 }

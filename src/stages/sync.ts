@@ -343,13 +343,14 @@ async function writeLines(
 ): Promise<Unsendable[]> {
   const unsendable: Unsendable[] = [];
   const asOfText = asOfTexts();
-  const details = await productDetails(store, cart);
+  const details = productDetails(store, cart);
   const want = { available: cart.output.fields.includes("available"), asOf: cart.output.fields.includes("asOf") };
   for await (const page of lines.pages(want)) {
+    const detailsOf = details && (await details(page.map((l) => l[1])));
     for (const [code, sku, quantity, available, asOf] of page) {
       faultPoint("sync:mid-render");
       const line = lineRecord({ code, sku, quantity, available }, asOfText(asOf));
-      const written = writer.write(cart.output.row(details ? { ...details(sku), ...line } : line));
+      const written = writer.write(cart.output.row(detailsOf ? { ...detailsOf(sku), ...line } : line));
       const left = written instanceof Promise ? await written : written;
       if (left !== undefined) unsendable.push({ code, sku, quantity, reason: left });
     }

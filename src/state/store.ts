@@ -8,10 +8,10 @@
  * outside it sees a connection or a table.
  */
 import type { SqliteCarts } from "./sqlite/carts.js";
-import type { SqliteEdi } from "./sqlite/edi.js";
 import type { SqliteInventory } from "./sqlite/inventory.js";
+import type { Edi as SharedEdi } from "./sql/edi.js";
 import type { Ledger as SharedLedger } from "./sql/ledger.js";
-import type { ProductStore } from "./sqlite/products.js";
+import type { Products as SharedProducts } from "./sql/products.js";
 import type { SqliteQueries } from "./sqlite/queries.js";
 import { SqliteStore } from "./sqlite/store.js";
 
@@ -37,8 +37,8 @@ type Face<T> = Pick<T, keyof T>;
 export type Ledger = Face<SharedLedger>;
 export type Inventory = Face<SqliteInventory>;
 export type Carts = Face<SqliteCarts>;
-export type Edi = Face<SqliteEdi>;
-export type Products = Face<ProductStore>;
+export type Edi = Face<SharedEdi>;
+export type Products = Face<SharedProducts>;
 export type Queries = Face<SqliteQueries>;
 
 export interface Store {

@@ -6,10 +6,14 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import pg from "pg";
 import { inject } from "vitest";
 import { connectPg, type PgTarget } from "../../src/state/postgres/connect.js";
 import type { PgSession } from "../../src/state/postgres/session.js";
+import type { SqlSession } from "../../src/state/sql/session.js";
+import { SqliteSession } from "../../src/state/sqlite/session.js";
+import { openStore } from "../../src/state/store.js";
 
 export const postgres = inject("postgres");
 
@@ -48,3 +52,40 @@ export const stores: ReadonlyArray<{ store: StoreName; skip: boolean }> = [
   { store: "sqlite", skip: false },
   { store: "postgres", skip: !postgres },
 ];
+
+/**
+ * A migrated state of either store, as the shared slices see it: `session()` opens one more
+ * connection to the same state (as a second worker would); close() ends them all.
+ */
+export async function openState(
+  store: StoreName,
+): Promise<{ session: () => Promise<SqlSession>; close: () => Promise<void> }> {
+  const closers: Array<() => Promise<void> | void> = [];
+  let session: () => Promise<SqlSession>;
+  if (store === "postgres") {
+    const target = await freshDatabase();
+    session = async () => {
+      const s = await connectPg(target);
+      closers.push(() => s.close());
+      return s;
+    };
+  } else {
+    const folder = sqliteFolder();
+    await (await openStore(folder.path)).close();
+    closers.push(folder.remove);
+    session = async () => {
+      const db = new Database(folder.path);
+      db.pragma("busy_timeout = 5000");
+      closers.unshift(() => {
+        db.close();
+      });
+      return new SqliteSession(db);
+    };
+  }
+  return {
+    session,
+    close: async () => {
+      for (const c of closers) await c();
+    },
+  };
+}

@@ -7,10 +7,10 @@ import { stateFault } from "../errors.js";
 import { migrations } from "../migrations.js";
 import type { Store } from "../store.js";
 import { SqliteCarts } from "./carts.js";
-import { SqliteEdi } from "./edi.js";
 import { SqliteInventory } from "./inventory.js";
+import { Edi } from "../sql/edi.js";
 import { Ledger } from "../sql/ledger.js";
-import { ProductStore } from "./products.js";
+import { Products } from "../sql/products.js";
 import { SqliteQueries } from "./queries.js";
 import { SqliteSession } from "./session.js";
 
@@ -27,16 +27,17 @@ export class SqliteStore implements Store {
   readonly ledger: Ledger;
   readonly inventory: SqliteInventory;
   readonly carts: SqliteCarts;
-  readonly edi: SqliteEdi;
-  readonly products: ProductStore;
+  readonly edi: Edi;
+  readonly products: Products;
   readonly queries: SqliteQueries;
 
   private constructor(private readonly db: Database.Database) {
-    this.ledger = new Ledger(new SqliteSession(db));
+    const session = new SqliteSession(db);
+    this.ledger = new Ledger(session);
     this.inventory = new SqliteInventory(db);
     this.carts = new SqliteCarts(db, this.inventory);
-    this.edi = new SqliteEdi(db);
-    this.products = new ProductStore(db);
+    this.edi = new Edi(session);
+    this.products = new Products(session);
     this.queries = new SqliteQueries(db, { carts: this.carts, inventory: this.inventory });
   }
   /**
