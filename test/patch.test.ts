@@ -9,7 +9,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { FOLD } from "../src/state/sqlite/line-changes.js";
+import { FOLD } from "../src/state/sql/line-changes.js";
 import { sha256File } from "../src/util/fs.js";
 import { random } from "./helpers/random.js";
 import { Scenario, type CartSpec } from "./helpers/scenario.js";

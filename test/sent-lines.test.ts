@@ -7,7 +7,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import Papa from "papaparse";
 import { afterEach, describe, expect, it } from "vitest";
-import { FOLD } from "../src/state/sqlite/line-changes.js";
+import { FOLD } from "../src/state/sql/line-changes.js";
 import { random } from "./helpers/random.js";
 import { Scenario } from "./helpers/scenario.js";
 

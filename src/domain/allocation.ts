@@ -37,6 +37,12 @@ export function levelForCart(available: number, rules: CartLevelRules): number {
   return cartLevelSteps(available, rules).sent;
 }
 
+/** SQLite's two-argument MIN and MAX (PostgreSQL's are LEAST and GREATEST: the store's dialect gives them) */
+const SQLITE_MIN_MAX = {
+  least: (a: string, b: string) => `MIN(${a}, ${b})`,
+  greatest: (a: string, b: string) => `MAX(${a}, ${b})`,
+};
+
 /**
  * levelForCart as an SQL expression over `available` (an integer column or expression), for
  * one cart's rules, so a million lines are computed inside SQLite without a call into
@@ -44,14 +50,18 @@ export function levelForCart(available: number, rules: CartLevelRules): number {
  * SQLite's integer division truncates toward zero where floor() rounds down, which differs
  * only for negative values, and those end at 0 either way (never below 0).
  */
-export function levelForCartSql(available: string, rules: CartLevelRules): string {
+export function levelForCartSql(
+  available: string,
+  rules: CartLevelRules,
+  sql: { least(a: string, b: string): string; greatest(a: string, b: string): string } = SQLITE_MIN_MAX,
+): string {
   for (const k of ["minimumLevel", "buffer", "percent", "maximum"] as const) {
     const v = rules[k];
     if (v !== null && !Number.isSafeInteger(v)) throw new Error(`cart rule ${k} must be an integer, got ${v}`);
   }
   let level = rules.buffer === 0 ? `(${available})` : `(${available} - ${rules.buffer})`;
   if (rules.percent !== 100) level = `(${level} * ${rules.percent} / 100)`;
-  if (rules.maximum !== null) level = `MIN(${rules.maximum}, ${level})`;
-  level = `MAX(0, ${level})`;
+  if (rules.maximum !== null) level = sql.least(`${rules.maximum}`, level);
+  level = sql.greatest("0", level);
   return rules.minimumLevel > 0 ? `CASE WHEN (${available}) < ${rules.minimumLevel} THEN 0 ELSE ${level} END` : level;
 }

@@ -50,7 +50,7 @@ export function skipReason(facts: SendFacts): SkipReason | null {
  */
 export function skipReasonSql(facts: SendFacts<string>): string {
   const when = SKIP_REASONS.filter((r) => facts[FACT_OF[r]] !== undefined).map(
-    (r) => `WHEN COALESCE(${facts[FACT_OF[r]]}, 0) THEN '${r}'`,
+    (r) => `WHEN COALESCE(${facts[FACT_OF[r]]}, FALSE) THEN '${r}'`,
   );
   return when.length === 0 ? "NULL" : `CASE ${when.join(" ")} END`;
 }

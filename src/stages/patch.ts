@@ -9,7 +9,7 @@ import type { LoadedCart } from "../config/load.js";
 import { faultOrThrow } from "../faults.js";
 import { KeptFileMismatch, type KeptBody, type KeptRecord, type RecordWriter } from "../formats/index.js";
 import type { CartLines } from "../state/store.js";
-import type { ChangedLine } from "../state/sqlite/cart-lines.js";
+import type { ChangedLine } from "../state/sql/cart-lines.js";
 import { faultPoint } from "../util/fault.js";
 import { asOfTexts, lineRecord, writeContext, writeOutboxFile, type FiledAs, type Unsendable } from "./cart-file.js";
 import type { StageContext } from "./context.js";

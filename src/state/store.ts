@@ -7,20 +7,20 @@
  * holds the read models operators see. The SQLite implementation is in sqlite/; nothing
  * outside it sees a connection or a table.
  */
-import type { SqliteCarts } from "./sqlite/carts.js";
-import type { SqliteInventory } from "./sqlite/inventory.js";
+import type { Carts as SharedCarts } from "./sql/carts.js";
+import type { Inventory as SharedInventory } from "./sql/inventory.js";
 import type { Edi as SharedEdi } from "./sql/edi.js";
 import type { Ledger as SharedLedger } from "./sql/ledger.js";
 import type { Products as SharedProducts } from "./sql/products.js";
-import type { SqliteQueries } from "./sqlite/queries.js";
+import type { Queries as SharedQueries } from "./sql/queries.js";
 import { SqliteStore } from "./sqlite/store.js";
 
 export * from "./types.js";
-export type { CartLines } from "./sqlite/cart-lines.js";
-export type { RenderedFile } from "./sqlite/carts.js";
-export type { ProductSyncRow, ProductSyncOptions } from "./sqlite/queries/product-sync.js";
-export type { LocationRow, ProductSummaryRow, SkuPage } from "./sqlite/queries/locations.js";
-export type { RunFilter, RunList, RunRow } from "./sqlite/queries.js";
+export type { CartLines } from "./sql/cart-lines.js";
+export type { RenderedFile } from "./sql/carts.js";
+export type { ProductSyncRow, ProductSyncOptions } from "./sql/queries/product-sync.js";
+export type { LocationRow, ProductSummaryRow, SkuPage } from "./sql/queries/locations.js";
+export type { RunFilter, RunList, RunRow } from "./sql/queries.js";
 export type {
   CartStatus,
   FileRow,
@@ -29,17 +29,17 @@ export type {
   WarehouseStatus,
   SkuSearch,
   SearchedCart,
-} from "./sqlite/queries/reports.js";
+} from "./sql/queries/reports.js";
 
 /** The public face of a slice: its methods, not how it keeps its connection. */
 type Face<T> = Pick<T, keyof T>;
 
 export type Ledger = Face<SharedLedger>;
-export type Inventory = Face<SqliteInventory>;
-export type Carts = Face<SqliteCarts>;
+export type Inventory = Face<SharedInventory>;
+export type Carts = Face<SharedCarts>;
 export type Edi = Face<SharedEdi>;
 export type Products = Face<SharedProducts>;
-export type Queries = Face<SqliteQueries>;
+export type Queries = Face<SharedQueries>;
 
 export interface Store {
   readonly ledger: Ledger;

@@ -188,9 +188,10 @@ describe("997 functional acknowledgment for every X12 interchange taken in", () 
     await s.run({ now: () => Date.parse("2026-11-20T10:00:00Z") });
     const [first, second] = acks(s).map(segs);
     expect(first).toEqual([expect.stringMatching(/^ISA/), "TA1*000000201*261120*1000*R*021", "IEA*0*000000001"]);
+    // (the TA1 alone carries no group: the partner's first group control number goes to the 997's GS)
     expect(second.slice(1, 3)).toEqual([
       "TA1*000000202*261120*1000*A*000",
-      "GS*FA*ACME*WAREHOUSE*20261120*1000*2*X*004010",
+      "GS*FA*ACME*WAREHOUSE*20261120*1000*1*X*004010",
     ]);
     // (node-x12 cannot read a TA1 before the GS, though X12 puts it there: the trailer is checked here)
     expect(second.at(-1)).toBe("IEA*1*000000002");

@@ -1,4 +1,4 @@
-import type { Client } from "pg";
+import type { Client, QueryConfig } from "pg";
 import type { Dialect, Params, SqlSession } from "../sql/session.js";
 import { orderedValues, translatePlaceholders, type Translated } from "./placeholders.js";
 
@@ -6,7 +6,21 @@ const postgres: Dialect = {
   name: "postgres",
   insertOrder: "id",
   jsonTexts: (param) => `SELECT value FROM json_array_elements_text(CAST(${param} AS json))`,
+  text: 'TEXT COLLATE "C"',
+  temp: (name) => `pg_temp.${name}`,
+  keyed: "",
+  rowNumber: "id BIGINT GENERATED ALWAYS AS IDENTITY,",
+  indexedBy: () => "",
+  wideSum: (expr) => `SUM(CAST(${expr} AS numeric))`,
+  contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
+  jsonLength: (doc, key) => `json_array_length(CAST(${doc} AS json) -> '${key}')`,
+  jsonTrue: (doc, key) => `COALESCE(CAST(${doc} AS json) ->> '${key}', 'false') = 'true'`,
+  least: (a, b) => `LEAST(${a}, ${b})`,
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
 };
+
+/** rows sent to insertRows' one statement at a time (as JSON: one parameter, any number of rows) */
+const INSERT_CHUNK = 5000;
 
 /**
  * The shared SQL session on one PostgreSQL connection (a store owns its connection: temp
@@ -20,10 +34,11 @@ export class PgSession implements SqlSession {
 
   constructor(readonly client: Client) {}
 
-  private query(sql: string, params: Params) {
+  private query(sql: string, params: Params, rowMode?: "array") {
     let t = this.translated.get(sql);
     if (!t) this.translated.set(sql, (t = { ...translatePlaceholders(sql), name: `sf${this.translated.size}` }));
-    return this.client.query({ name: t.name, text: t.text, values: orderedValues(t, params) });
+    const config = { name: t.name, text: t.text, values: orderedValues(t, params), rowMode };
+    return this.client.query(config as QueryConfig);
   }
 
   async run(sql: string, params: Params = []): Promise<{ changes: number }> {
@@ -35,11 +50,43 @@ export class PgSession implements SqlSession {
   async all<T>(sql: string, params: Params = []): Promise<T[]> {
     return (await this.query(sql, params)).rows as T[];
   }
+  async values<T extends unknown[]>(sql: string, params: Params = []): Promise<T[]> {
+    return (await this.query(sql, params, "array")).rows as T[];
+  }
   async runMany(sql: string, rows: Iterable<Params>): Promise<void> {
     // one round trip per row on a prepared statement; bulk loads of many rows take COPY instead
     await this.transaction(async () => {
       for (const r of rows) await this.query(sql, r);
     });
+  }
+
+  /**
+   * Rows a chunk at a time as one JSON parameter, read back into the table's own column types
+   * (json_populate_recordset): one round trip per chunk, not per row.
+   */
+  async insertRows(
+    table: string,
+    columns: readonly string[],
+    rows: Iterable<readonly unknown[]>,
+    conflict = "",
+  ): Promise<number> {
+    const list = columns.join(", ");
+    const sql = `INSERT INTO ${table} (${list}) SELECT ${list}
+      FROM json_populate_recordset(NULL::${table}, CAST(? AS json)) WHERE true ${conflict}`;
+    let written = 0;
+    let chunk: Array<Record<string, unknown>> = [];
+    const send = async () => {
+      written += (await this.query(sql, [JSON.stringify(chunk)])).rowCount ?? 0;
+      chunk = [];
+    };
+    await this.transaction(async () => {
+      for (const r of rows) {
+        chunk.push(Object.fromEntries(columns.map((c, i) => [c, r[i]])));
+        if (chunk.length === INSERT_CHUNK) await send();
+      }
+      if (chunk.length > 0) await send();
+    });
+    return written;
   }
 
   /** a script of statements without parameters (migrations) */

@@ -5,6 +5,17 @@ const sqlite: Dialect = {
   name: "sqlite",
   insertOrder: "rowid",
   jsonTexts: (param) => `SELECT value FROM json_each(${param})`,
+  text: "TEXT",
+  temp: (name) => `temp.${name}`,
+  keyed: "WITHOUT ROWID",
+  rowNumber: "",
+  indexedBy: (index) => `INDEXED BY ${index}`,
+  wideSum: (expr) => `TOTAL(${expr})`,
+  contains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
+  jsonLength: (doc, key) => `json_array_length(${doc}, '$.${key}')`,
+  jsonTrue: (doc, key) => `COALESCE(json_extract(${doc}, '$.${key}'), 0) = 1`,
+  least: (a, b) => `MIN(${a}, ${b})`,
+  greatest: (a, b) => `MAX(${a}, ${b})`,
 };
 
 /** The shared SQL session on a better-sqlite3 connection: statements prepared once and kept. */
@@ -15,9 +26,11 @@ export class SqliteSession implements SqlSession {
 
   constructor(private readonly db: Database.Database) {}
 
-  private statement(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+  /** `raw`: one that returns rows as arrays (kept apart: better-sqlite3's raw mode is the statement's) */
+  private statement(sql: string, raw = false): Database.Statement {
+    const key = raw ? `raw:${sql}` : sql;
+    let s = this.statements.get(key);
+    if (!s) this.statements.set(key, (s = raw ? this.db.prepare(sql).raw(true) : this.db.prepare(sql)));
     return s;
   }
 
@@ -30,11 +43,32 @@ export class SqliteSession implements SqlSession {
   async all<T>(sql: string, params: Params = []): Promise<T[]> {
     return this.statement(sql).all(...bind(params)) as T[];
   }
+  async values<T extends unknown[]>(sql: string, params: Params = []): Promise<T[]> {
+    return this.statement(sql, true).all(...bind(params)) as T[];
+  }
   async runMany(sql: string, rows: Iterable<Params>): Promise<void> {
     const s = this.statement(sql);
     await this.transaction(async () => {
       for (const r of rows) s.run(...bind(r));
     });
+  }
+
+  async insertRows(
+    table: string,
+    columns: readonly string[],
+    rows: Iterable<readonly unknown[]>,
+    conflict = "",
+  ): Promise<number> {
+    const values = columns.map(() => "?").join(", ");
+    const s = this.statement(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${values}) ${conflict}`);
+    let written = 0;
+    await this.transaction(async () => {
+      for (const r of rows) written += s.run(...r).changes;
+    });
+    return written;
+  }
+  async exec(script: string): Promise<void> {
+    this.db.exec(script);
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

@@ -6,12 +6,13 @@ import { makeDirs } from "../../util/fs.js";
 import { stateFault } from "../errors.js";
 import { migrations } from "../migrations.js";
 import type { Store } from "../store.js";
-import { SqliteCarts } from "./carts.js";
-import { SqliteInventory } from "./inventory.js";
+import { Carts } from "../sql/carts.js";
+import { Inventory } from "../sql/inventory.js";
+import { sessionTables } from "../sql/temp-tables.js";
 import { Edi } from "../sql/edi.js";
 import { Ledger } from "../sql/ledger.js";
 import { Products } from "../sql/products.js";
-import { SqliteQueries } from "./queries.js";
+import { Queries } from "../sql/queries.js";
 import { SqliteSession } from "./session.js";
 
 /** SQLite page cache per connection (KiB), main and temp each */
@@ -25,20 +26,22 @@ export const CACHE_KB = 32 * 1024;
  */
 export class SqliteStore implements Store {
   readonly ledger: Ledger;
-  readonly inventory: SqliteInventory;
-  readonly carts: SqliteCarts;
+  readonly inventory: Inventory;
+  readonly carts: Carts;
   readonly edi: Edi;
   readonly products: Products;
-  readonly queries: SqliteQueries;
+  readonly queries: Queries;
+
+  private readonly session: SqliteSession;
 
   private constructor(private readonly db: Database.Database) {
-    const session = new SqliteSession(db);
+    const session = (this.session = new SqliteSession(db));
     this.ledger = new Ledger(session);
-    this.inventory = new SqliteInventory(db);
-    this.carts = new SqliteCarts(db, this.inventory);
+    this.inventory = new Inventory(session);
+    this.carts = new Carts(session, this.inventory);
     this.edi = new Edi(session);
     this.products = new Products(session);
-    this.queries = new SqliteQueries(db, { carts: this.carts, inventory: this.inventory });
+    this.queries = new Queries(session, { carts: this.carts, inventory: this.inventory });
   }
   /**
    * Opens (or creates) the state. A fault (a full disk, a file that is not a database) is a
@@ -98,32 +101,7 @@ export class SqliteStore implements Store {
     // a cap, not an allocation: memory stays flat however large the catalog grows
     this.db.pragma(`cache_size = -${CACHE_KB}`);
     this.db.pragma(`temp.cache_size = -${CACHE_KB}`);
-    this.db.exec(`
-      CREATE TEMP TABLE stage_inventory (sku TEXT NOT NULL, available INTEGER NOT NULL, on_hand INTEGER,
-         as_of INTEGER NOT NULL,
-        written_as_of INTEGER, line INTEGER NOT NULL);
-      -- SKUs named by a rejected line of the file being loaded, with the first such line
-      -- (why: 'rejected', or 'sum' where its lines add up beyond the bound)
-      CREATE TEMP TABLE stage_seen (sku TEXT PRIMARY KEY, line INTEGER NOT NULL,
-         why TEXT NOT NULL DEFAULT 'rejected') WITHOUT ROWID;
-      CREATE TEMP TABLE stage_orders (order_id TEXT, line INTEGER, sku TEXT, quantity INTEGER, ordered_at INTEGER,
-         status TEXT,
-        file_line INTEGER, replace INTEGER NOT NULL DEFAULT 0);
-      CREATE TEMP TABLE cart_orders (sku TEXT PRIMARY KEY, quantity INTEGER NOT NULL) WITHOUT ROWID;
-      -- lines the cart's format could not carry (found while writing the file)
-      CREATE TEMP TABLE cart_unsendable (code TEXT NOT NULL, sku TEXT NOT NULL, detail TEXT,
-         PRIMARY KEY (code, sku)) WITHOUT ROWID;
-      -- the lines a cart file changes against the cart's previous one (gone: no longer carried; had: it had one)
-      CREATE TEMP TABLE cart_delta (code TEXT PRIMARY KEY, sku TEXT, quantity INTEGER, available INTEGER,
-         as_of INTEGER, gone INTEGER NOT NULL, had INTEGER NOT NULL, was INTEGER) WITHOUT ROWID;
-      -- the open rows (the newest recorded line set's lines) of cart_lines and cart_line_changes, as one
-      CREATE TEMP TABLE cart_open (code TEXT PRIMARY KEY, sku TEXT, quantity INTEGER NOT NULL, available INTEGER,
-         as_of INTEGER) WITHOUT ROWID;
-      -- the codes whose inputs changed since the cart's previous file
-      CREATE TEMP TABLE cart_changed (code TEXT PRIMARY KEY) WITHOUT ROWID;
-      -- their products (the SKUs whose levels or orders changed)
-      CREATE TEMP TABLE cart_changed_skus (sku TEXT PRIMARY KEY) WITHOUT ROWID;
-    `);
+    this.db.exec(sessionTables(this.session.dialect));
   }
 
   // ---- transactions -------------------------------------------------------

@@ -1,10 +1,9 @@
 import { combineWarehousesSql, drawsFromSql, orderCountsSql, orderSkuSql } from "../../domain/availability.js";
-import type Database from "better-sqlite3";
 import type { CartComputation, LastDelivered, SkipReason } from "../types.js";
 import { computeCartLines, type CartLines } from "./cart-lines.js";
+import type { Inventory } from "./inventory.js";
 import { changesOnly } from "./line-changes.js";
-import type { SqliteInventory } from "./inventory.js";
-import { Slice, type Db } from "./slice.js";
+import type { SqlSession } from "./session.js";
 
 /** The product of an order line `o` (rule 5 with rule 9's aliases): its SKU, or its alias code's one product. */
 export const ORDER_SKU = orderSkuSql({
@@ -15,6 +14,9 @@ export const ORDER_SKU = orderSkuSql({
 
 /** A merchant's warehouse choice (a cart's `warehouse`): carts of one choice share its levels after orders. */
 const warehouseChoice = (c: CartComputation) => `${c.merchant}\u0000${c.warehouse ?? ""}`;
+
+/** the cart's warehouses (rule 6), the cart's `warehouse` bound as @warehouse */
+const drawsFrom = (column: string) => drawsFromSql({ warehouse: column, cartWarehouse: "CAST(@warehouse AS TEXT)" });
 
 /** What the record of a rendered cart file carries. */
 export interface RenderedFile {
@@ -37,38 +39,29 @@ export interface RenderedFile {
 }
 
 /** The cart computation (rules 5-9, 15), what each cart was sent, and its outbox of rendered files. */
-export class SqliteCarts extends Slice {
+export class Carts {
   constructor(
-    db: Database.Database,
-    private readonly inventory: SqliteInventory,
-  ) {
-    super(db);
-  }
+    private readonly sql: SqlSession,
+    private readonly inventory: Inventory,
+  ) {}
 
   async lastDelivered(merchant: string, cart: string): Promise<LastDelivered | undefined> {
-    return this.db
-      .prepare(
-        `SELECT s.id, s.synced_at, s.file_name, s.inventory_file_id, s.settings_hash, s.rows, s.units, s.skipped,
-           s.skipped_by,
-           s.lines_set, s.state_at, s.sha256 FROM cart_state c
-         JOIN cart_syncs s ON s.id = c.last_sync_id WHERE c.merchant = ? AND c.cart = ?`,
-      )
-      .get(merchant, cart) as LastDelivered | undefined;
+    return this.sql.get<LastDelivered>(
+      `SELECT s.id, s.synced_at, s.file_name, s.inventory_file_id, s.settings_hash, s.rows, s.units, s.skipped,
+         s.skipped_by, s.lines_set, s.state_at, s.sha256 FROM cart_state c
+       JOIN cart_syncs s ON s.id = c.last_sync_id WHERE c.merchant = ? AND c.cart = ?`,
+      [merchant, cart],
+    );
   }
 
-  /** The next {seq} for the cart's file name; persisted so it never repeats. */
+  /** The next {seq} for the cart's file name; persisted so it never repeats (one statement: two workers race safely). */
   async nextSeq(merchant: string, cart: string): Promise<number> {
-    return this.transaction(() => {
-      this.db
-        .prepare("INSERT INTO cart_state (merchant, cart, seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING")
-        .run(merchant, cart);
-      this.db.prepare("UPDATE cart_state SET seq = seq + 1 WHERE merchant = ? AND cart = ?").run(merchant, cart);
-      return (
-        this.db.prepare("SELECT seq FROM cart_state WHERE merchant = ? AND cart = ?").get(merchant, cart) as {
-          seq: number;
-        }
-      ).seq;
-    });
+    const r = await this.sql.get<{ seq: number }>(
+      `INSERT INTO cart_state (merchant, cart, seq) VALUES (?, ?, 1)
+       ON CONFLICT (merchant, cart) DO UPDATE SET seq = cart_state.seq + 1 RETURNING seq`,
+      [merchant, cart],
+    );
+    return r!.seq;
   }
 
   /**
@@ -81,28 +74,28 @@ export class SqliteCarts extends Slice {
   private baseTables = new Map<string, { table: string; stamp: number }>();
 
   private async cartBase(c: CartComputation): Promise<string> {
-    const db = this.db;
+    const { sql } = this;
     const key = warehouseChoice(c);
     const stamp = await this.inventory.dataStamp(c.merchant);
     const known = this.baseTables.get(key);
     if (known?.stamp === stamp) return known.table;
     const table = known?.table ?? `cart_base_${this.baseTables.size}`;
-    db.exec(`DROP TABLE IF EXISTS temp.${table};
-      CREATE TEMP TABLE ${table} (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL,
-         ordered INTEGER NOT NULL) WITHOUT ROWID;
+    await sql.exec(`DROP TABLE IF EXISTS ${sql.dialect.temp(table)};
+      CREATE TEMP TABLE ${table} (sku ${sql.dialect.text} PRIMARY KEY, available BIGINT NOT NULL,
+        as_of BIGINT NOT NULL, ordered BIGINT NOT NULL) ${sql.dialect.keyed};
       DELETE FROM cart_orders;`);
     // rule 6: the cart's warehouses summed, as of the oldest of them
     const combined = combineWarehousesSql({ available: "available", asOf: "as_of" });
-    db.prepare(
+    await sql.run(
       `INSERT INTO ${table} (sku, available, as_of, ordered)
        SELECT sku, ${combined.available}, ${combined.asOf}, 0 FROM inventory
-       WHERE merchant = @merchant AND ${drawsFromSql({ warehouse: "warehouse", cartWarehouse: "@warehouse" })}
-          GROUP BY sku`,
-    ).run(c);
-    const oldest = (db.prepare(`SELECT MIN(as_of) AS t FROM ${table}`).get() as { t: number | null }).t;
+       WHERE merchant = @merchant AND ${drawsFrom("warehouse")} GROUP BY sku`,
+      { merchant: c.merchant, warehouse: c.warehouse },
+    );
+    const oldest = (await sql.get<{ t: number | null }>(`SELECT MIN(as_of) AS t FROM ${table}`))!.t;
     // rule 5: orders at or before the oldest as-of, or cancelled, never count, so the index on
     // (merchant, ordered_at) takes only the rest
-    if (oldest !== null) this.subtractOrders(c, table, "o.ordered_at > @oldest", { oldest });
+    if (oldest !== null) await this.subtractOrders(c, table, "o.ordered_at > @oldest", { oldest });
     this.baseTables.set(key, { table, stamp });
     return table;
   }
@@ -110,28 +103,28 @@ export class SqliteCarts extends Slice {
   /**
    * Rule 5 on a table of levels: each product's orders placed after its as-of (cancelled ones
    * excluded) are subtracted, and counted in `ordered`; `which` narrows the orders looked at,
-   * through `index` where the planner would not choose it.
+   * through `index` where SQLite's planner would not choose it.
    */
-  private subtractOrders(
+  private async subtractOrders(
     c: CartComputation,
     table: string,
     which: string,
     params: Record<string, unknown>,
     index?: string,
-  ): void {
-    this.db
-      .prepare(
-        `INSERT INTO cart_orders (sku, quantity)
-         SELECT r.sku, SUM(r.quantity) FROM (
-           SELECT ${ORDER_SKU} AS sku, o.quantity, o.ordered_at, o.status
-           FROM orders o ${index ? `INDEXED BY ${index}` : ""}
-           WHERE o.merchant = @merchant AND ${which} AND o.status <> 'cancelled'
-         ) r JOIN ${table} l ON l.sku = r.sku
-         WHERE ${orderCountsSql({ orderedAt: "r.ordered_at", status: "r.status", asOf: "l.as_of" })} GROUP BY r.sku`,
-      )
-      .run({ merchant: c.merchant, ...params });
+  ): Promise<void> {
+    const { sql } = this;
+    await sql.run(
+      `INSERT INTO cart_orders (sku, quantity)
+       SELECT r.sku, SUM(r.quantity) FROM (
+         SELECT ${ORDER_SKU} AS sku, o.quantity, o.ordered_at, o.status
+         FROM orders o ${index ? sql.dialect.indexedBy(index) : ""}
+         WHERE o.merchant = @merchant AND ${which} AND o.status <> 'cancelled'
+       ) r JOIN ${table} l ON l.sku = r.sku
+       WHERE ${orderCountsSql({ orderedAt: "r.ordered_at", status: "r.status", asOf: "l.as_of" })} GROUP BY r.sku`,
+      { merchant: c.merchant, ...params },
+    );
     // only the SKUs with orders after their as-of change
-    this.db.exec(`UPDATE ${table} SET available = ${table}.available - o.quantity, ordered = o.quantity
+    await sql.exec(`UPDATE ${table} SET available = ${table}.available - o.quantity, ordered = o.quantity
        FROM cart_orders o WHERE o.sku = ${table}.sku;
       DELETE FROM cart_orders;`);
   }
@@ -145,45 +138,46 @@ export class SqliteCarts extends Slice {
   private changedTables = new Map<string, { table: string; since: number; stamp: number }>();
 
   private async changedBase(c: CartComputation, since: number): Promise<string> {
+    const { sql } = this;
     const key = warehouseChoice(c);
     const stamp = await this.inventory.dataStamp(c.merchant);
     const known = this.changedTables.get(key);
-    if (known?.since === since && known.stamp === stamp && this.sameSkus(`${known.table}_skus`)) return known.table;
+    if (known?.since === since && known.stamp === stamp && (await this.sameSkus(`${known.table}_skus`)))
+      return known.table;
     const table = known?.table ?? `cart_base_changed_${this.changedTables.size}`;
-    this.db.exec(`DROP TABLE IF EXISTS temp.${table}; DROP TABLE IF EXISTS temp.${table}_skus;
-      CREATE TEMP TABLE ${table} (sku TEXT PRIMARY KEY, available INTEGER NOT NULL, as_of INTEGER NOT NULL,
-         ordered INTEGER NOT NULL, fresh INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TEMP TABLE ${table}_skus (sku TEXT PRIMARY KEY) WITHOUT ROWID;
+    const { temp, text, keyed } = sql.dialect;
+    await sql.exec(`DROP TABLE IF EXISTS ${temp(table)}; DROP TABLE IF EXISTS ${temp(`${table}_skus`)};
+      CREATE TEMP TABLE ${table} (sku ${text} PRIMARY KEY, available BIGINT NOT NULL, as_of BIGINT NOT NULL,
+         ordered BIGINT NOT NULL, fresh BIGINT NOT NULL) ${keyed};
+      CREATE TEMP TABLE ${table}_skus (sku ${text} PRIMARY KEY) ${keyed};
       INSERT INTO ${table}_skus SELECT sku FROM cart_changed_skus;
       DELETE FROM cart_orders;`);
     const combined = combineWarehousesSql({ available: "i.available", asOf: "i.as_of" });
-    this.db
-      .prepare(
-        `INSERT INTO ${table} (sku, available, as_of, ordered, fresh)
-         SELECT i.sku, ${combined.available}, ${combined.asOf}, 0, MIN(i.first_file_id) > @since FROM inventory i
-         WHERE i.merchant = @merchant AND i.sku IN (SELECT sku FROM cart_changed_skus)
-           AND ${drawsFromSql({ warehouse: "i.warehouse", cartWarehouse: "@warehouse" })} GROUP BY i.sku`,
-      )
-      .run({ merchant: c.merchant, warehouse: c.warehouse, since });
+    await sql.run(
+      `INSERT INTO ${table} (sku, available, as_of, ordered, fresh)
+       SELECT i.sku, ${combined.available}, ${combined.asOf}, 0,
+         CASE WHEN MIN(i.first_file_id) > @since THEN 1 ELSE 0 END FROM inventory i
+       WHERE i.merchant = @merchant AND i.sku IN (SELECT sku FROM cart_changed_skus)
+         AND ${drawsFrom("i.warehouse")} GROUP BY i.sku`,
+      { merchant: c.merchant, warehouse: c.warehouse, since },
+    );
     // the orders of those SKUs: by SKU, or by any of their alias codes (rule 9)
-    // (IN, not a join from the SKUs: joined, the planner walks every order of the merchant for each SKU; and
-    // told the index: without it, it walks them all once, 100 ms a cart at 60k orders)
+    // (IN, not a join from the SKUs: joined, SQLite's planner walks every order of the merchant for each SKU;
+    // and told the index: without it, it walks them all once, 100 ms a cart at 60k orders)
     const theirs = `o.sku IN (SELECT sku FROM ${table} UNION
-      SELECT a.code FROM ${table} t CROSS JOIN aliases a ON a.merchant = @merchant AND a.sku = t.sku)`;
-    this.subtractOrders(c, table, theirs, {}, "orders_by_sku");
+      SELECT a.code FROM ${table} t CROSS JOIN aliases a WHERE a.merchant = @merchant AND a.sku = t.sku)`;
+    await this.subtractOrders(c, table, theirs, {}, "orders_by_sku");
     this.changedTables.set(key, { table, since, stamp });
     return table;
   }
 
   /** temp.cart_changed_skus holds the SKUs of table `skus`, no more, no fewer */
-  private sameSkus(skus: string): boolean {
-    const r = this.db
-      .prepare(
-        `SELECT (SELECT COUNT(*) FROM cart_changed_skus) = (SELECT COUNT(*) FROM ${skus})
-           AND NOT EXISTS (SELECT sku FROM cart_changed_skus EXCEPT SELECT sku FROM ${skus}) AS same`,
-      )
-      .get() as { same: number };
-    return r.same === 1;
+  private async sameSkus(skus: string): Promise<boolean> {
+    const r = await this.sql.get<{ same: number }>(
+      `SELECT CASE WHEN (SELECT COUNT(*) FROM cart_changed_skus) = (SELECT COUNT(*) FROM ${skus})
+         AND NOT EXISTS (SELECT sku FROM cart_changed_skus EXCEPT SELECT sku FROM ${skus}) THEN 1 ELSE 0 END AS same`,
+    );
+    return r!.same === 1;
   }
 
   /** Cart files rendered but not delivered yet, oldest first. */
@@ -191,44 +185,45 @@ export class SqliteCarts extends Slice {
     merchant: string,
     cart: string,
   ): Promise<Array<{ id: number; file_name: string; outbox_path: string; synced_at: number }>> {
-    return this.db
-      .prepare(
-        `SELECT id, file_name, outbox_path, synced_at FROM cart_syncs WHERE status = 'pending' AND merchant = ?
-           AND cart = ? ORDER BY id`,
-      )
-      .all(merchant, cart) as Awaited<ReturnType<SqliteCarts["pendingDeliveries"]>>;
+    return this.sql.all(
+      `SELECT id, file_name, outbox_path, synced_at FROM cart_syncs WHERE status = 'pending' AND merchant = ?
+         AND cart = ? ORDER BY id`,
+      [merchant, cart],
+    );
   }
 
   /** A delivery attempt failed: the file stays pending for the next run. */
   async deliveryFailed(id: number, error: string): Promise<void> {
-    this.db.prepare("UPDATE cart_syncs SET attempts = attempts + 1, error = ? WHERE id = ?").run(error, id);
+    await this.sql.run("UPDATE cart_syncs SET attempts = attempts + 1, error = ? WHERE id = ?", [error, id]);
   }
 
   /** The outbox file of a pending sync is gone: that sync is failed, so the cart's next run makes a new one. */
   async deliveryLost(id: number, error: string): Promise<void> {
-    this.db
-      .prepare("UPDATE cart_syncs SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'")
-      .run(error, id);
+    await this.sql.run("UPDATE cart_syncs SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'", [
+      error,
+      id,
+    ]);
   }
 
   /** The file is published: its lines now count as sent (View Product Sync), and it is the cart's last sync. */
   async markDelivered(id: number, d: { fileName: string; location: string; at: number }): Promise<void> {
-    this.transaction(() => {
-      const s = this.db.prepare("SELECT merchant, cart FROM cart_syncs WHERE id = ? AND status = 'pending'").get(id) as
-        { merchant: string; cart: string } | undefined;
+    const { sql } = this;
+    await sql.transaction(async () => {
+      const s = await sql.get<{ merchant: string; cart: string }>(
+        "SELECT merchant, cart FROM cart_syncs WHERE id = ? AND status = 'pending'",
+        [id],
+      );
       if (!s) return;
-      this.db
-        .prepare(
-          `UPDATE cart_syncs SET status = 'delivered', file_name = ?, location = ?, delivered_at = ?,
-             attempts = attempts + 1, error = NULL WHERE id = ?`,
-        )
-        .run(d.fileName, d.location, d.at, id);
-      this.db
-        .prepare(
-          `INSERT INTO cart_state (merchant, cart, last_sync_id) VALUES (?, ?, ?) ON CONFLICT (merchant, cart)
-             DO UPDATE SET last_sync_id = excluded.last_sync_id`,
-        )
-        .run(s.merchant, s.cart, id);
+      await sql.run(
+        `UPDATE cart_syncs SET status = 'delivered', file_name = ?, location = ?, delivered_at = ?,
+           attempts = attempts + 1, error = NULL WHERE id = ?`,
+        [d.fileName, d.location, d.at, id],
+      );
+      await sql.run(
+        `INSERT INTO cart_state (merchant, cart, last_sync_id) VALUES (?, ?, ?) ON CONFLICT (merchant, cart)
+           DO UPDATE SET last_sync_id = excluded.last_sync_id`,
+        [s.merchant, s.cart, id],
+      );
     });
   }
 
@@ -241,17 +236,16 @@ export class SqliteCarts extends Slice {
     fileName: string | null;
     error: string;
   }): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, error)
-         VALUES (@runId, @merchant, @cart, @syncedAt, 'failed', @reason, @fileName, @error)`,
-      )
-      .run(s);
+    await this.sql.run(
+      `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, error)
+       VALUES (@runId, @merchant, @cart, @syncedAt, 'failed', @reason, @fileName, @error)`,
+      s,
+    );
   }
 
   /** A send-all file that repeats the lines of an earlier one (restamped): recorded with that file's line set. */
   async recordRepeat(s: RenderedFile & { linesOf: number }): Promise<number> {
-    return insertCartSync(this.db, s);
+    return insertCartSync(this.sql, s);
   }
 
   /**
@@ -262,9 +256,9 @@ export class SqliteCarts extends Slice {
    */
   async compute(c: CartComputation, opts: { onlyChanged?: string } = {}): Promise<CartLines> {
     if (this.open) throw new Error(`the lines of cart ${this.open} are still open: close them first`);
-    const scope = opts.onlyChanged === undefined ? undefined : changesOnly(this.db, c, opts.onlyChanged);
+    const scope = opts.onlyChanged === undefined ? undefined : await changesOnly(this.sql, c, opts.onlyChanged);
     const base = scope ? await this.changedBase(c, scope.prev.state_at!) : await this.cartBase(c);
-    const lines = computeCartLines(this.db, c, base, () => (this.open = undefined), scope);
+    const lines = await computeCartLines(this.sql, c, base, () => (this.open = undefined), scope);
     this.open = c.cart;
     return lines;
   }
@@ -276,7 +270,7 @@ export class SqliteCarts extends Slice {
  * A cart file's record, waiting in the outbox (pending) with its line set: its own, or
  * (`linesOf`) the set of the earlier file whose lines it repeats, which writes no lines.
  */
-export function insertCartSync(db: Db, s: RenderedFile & { linesOf?: number }): number {
+export async function insertCartSync(sql: SqlSession, s: RenderedFile & { linesOf?: number }): Promise<number> {
   const { linesOf, skipped, ...rest } = s;
   const row = {
     sha256: null,
@@ -284,20 +278,15 @@ export function insertCartSync(db: Db, s: RenderedFile & { linesOf?: number }): 
     skipped: Object.values(skipped).reduce((a, b) => a + b, 0),
     skippedBy: JSON.stringify(skipped),
   };
-  return db.transaction(() => {
-    const id = Number(
-      db
-        .prepare(
-          `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows,
-             units, skipped,
-             bytes, sha256, inventory_file_id, settings_hash, state_at, skipped_by)
-           VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units,
-              @skipped,
-             @bytes, @sha256, @inventoryFileId, @settingsHash, @stateAt, @skippedBy)`,
-        )
-        .run(row).lastInsertRowid,
-    );
-    db.prepare("UPDATE cart_syncs SET lines_set = ? WHERE id = ?").run(linesOf ?? id, id);
+  return sql.transaction(async () => {
+    const { id } = (await sql.get<{ id: number }>(
+      `INSERT INTO cart_syncs (run_id, merchant, cart, synced_at, status, reason, file_name, outbox_path, rows,
+         units, skipped, bytes, sha256, inventory_file_id, settings_hash, state_at, skipped_by)
+       VALUES (@runId, @merchant, @cart, @syncedAt, 'pending', @reason, @fileName, @outboxPath, @rows, @units,
+         @skipped, @bytes, @sha256, @inventoryFileId, @settingsHash, @stateAt, @skippedBy) RETURNING id`,
+      row,
+    ))!;
+    await sql.run("UPDATE cart_syncs SET lines_set = ? WHERE id = ?", [linesOf ?? id, id]);
     return id;
-  })();
+  });
 }

@@ -8,34 +8,39 @@ import { SKIP_REASONS } from "../../domain/sendable.js";
 import { faultPoint } from "../../util/fault.js";
 import { compareCodes } from "../../util/order.js";
 import { NO_SKIPS, type CartComputation, type SkipReason } from "../types.js";
-import type { Db } from "./slice.js";
+import type { SqlSession } from "./session.js";
+
+type Counted = { n: number };
 
 /** The cart's last delivered file and its line set (-1 when none was delivered). */
-export function lastDeliveredSet(db: Db, c: { merchant: string; cart: string }): { id: number | null; set: number } {
-  const r = db
-    .prepare(
-      `SELECT d.id, d.lines_set AS "set" FROM cart_state cs JOIN cart_syncs d ON d.id = cs.last_sync_id
-       WHERE cs.merchant = ? AND cs.cart = ?`,
-    )
-    .get(c.merchant, c.cart) as { id: number; set: number } | undefined;
+export async function lastDeliveredSet(
+  sql: SqlSession,
+  c: { merchant: string; cart: string },
+): Promise<{ id: number | null; set: number }> {
+  const r = await sql.get<{ id: number; set: number }>(
+    `SELECT d.id, d.lines_set AS "set" FROM cart_state cs JOIN cart_syncs d ON d.id = cs.last_sync_id
+     WHERE cs.merchant = ? AND cs.cart = ?`,
+    [c.merchant, c.cart],
+  );
   return r ?? { id: null, set: -1 };
 }
 
 /** The values a computed line `n` is kept with in cart_lines: sku (NULL when the code), quantity, available, as_of. */
 export function keptValues(c: CartComputation): { available: string; asOf: string; values: string } {
-  const available = c.carries.available ? "n.available" : "NULL";
-  const asOf = c.carries.asOf ? "n.as_of" : "NULL";
+  const available = c.carries.available ? "n.available" : "CAST(NULL AS BIGINT)";
+  const asOf = c.carries.asOf ? "n.as_of" : "CAST(NULL AS BIGINT)";
   return { available, asOf, values: `NULLIF(n.sku, n.code), n.quantity, ${available}, ${asOf}` };
 }
 
 /** The cart's first line set: every line is new, written straight from the computed lines. */
-export function recordFirstLines(db: Db, c: CartComputation, id: number): number {
-  return db
-    .prepare(
-      `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
-       SELECT @merchant, @cart, n.code, @id, ${keptValues(c).values} FROM cart_out n WHERE n.skip IS NULL`,
-    )
-    .run({ merchant: c.merchant, cart: c.cart, id }).changes;
+export async function recordFirstLines(sql: SqlSession, c: CartComputation, id: number): Promise<number> {
+  const { changes } = await sql.run(
+    `INSERT INTO cart_lines (merchant, cart, code, from_set, sku, quantity, available, as_of)
+     SELECT CAST(@merchant AS TEXT), CAST(@cart AS TEXT), n.code, CAST(@id AS BIGINT), ${keptValues(c).values}
+     FROM cart_out n WHERE n.skip IS NULL`,
+    { merchant: c.merchant, cart: c.cart, id },
+  );
+  return changes;
 }
 
 /** The cart's newest recorded line set (its open rows are that set's lines), as changedCodes reads it. */
@@ -50,13 +55,12 @@ export type NewestSet = {
   skipped_examples: string | null;
 };
 
-export function newestSet(db: Db, c: CartComputation): NewestSet | undefined {
-  return db
-    .prepare(
-      `SELECT id, state_at, settings_hash, lines_changed, rows, units, skipped_by, skipped_examples FROM cart_syncs
-       WHERE merchant = ? AND cart = ? AND lines_set = id ORDER BY id DESC LIMIT 1`,
-    )
-    .get(c.merchant, c.cart) as NewestSet | undefined;
+export async function newestSet(sql: SqlSession, c: CartComputation): Promise<NewestSet | undefined> {
+  return sql.get<NewestSet>(
+    `SELECT id, state_at, settings_hash, lines_changed, rows, units, skipped_by, skipped_examples FROM cart_syncs
+     WHERE merchant = ? AND cart = ? AND lines_set = id ORDER BY id DESC LIMIT 1`,
+    [c.merchant, c.cart],
+  );
 }
 
 /**
@@ -71,12 +75,12 @@ export interface DeltaScope {
   some: boolean;
 }
 
-export function deltaScope(db: Db, c: CartComputation, settingsHash: string): DeltaScope {
-  db.exec("DELETE FROM cart_delta; DELETE FROM cart_changed; DELETE FROM cart_changed_skus;");
-  const any = db.prepare("SELECT 1 FROM cart_lines WHERE merchant = ? AND cart = ? LIMIT 1");
-  if (!any.get(c.merchant, c.cart) && !hasChanges(db, c)) return { against: null, some: false };
-  const prev = newestSet(db, c);
-  const some = prev !== undefined && changedCodes(db, c, settingsHash, prev);
+export async function deltaScope(sql: SqlSession, c: CartComputation, settingsHash: string): Promise<DeltaScope> {
+  await sql.exec("DELETE FROM cart_delta; DELETE FROM cart_changed; DELETE FROM cart_changed_skus;");
+  const any = await sql.get("SELECT 1 FROM cart_lines WHERE merchant = ? AND cart = ? LIMIT 1", [c.merchant, c.cart]);
+  if (!any && !(await hasChanges(sql, c))) return { against: null, some: false };
+  const prev = await newestSet(sql, c);
+  const some = prev !== undefined && (await changedCodes(sql, c, settingsHash, prev));
   return { against: prev?.id ?? -1, prev, some };
 }
 
@@ -85,47 +89,55 @@ export function deltaScope(db: Db, c: CartComputation, settingsHash: string): De
  * the cart's newest line set can be told, that set is the last delivered file's (no file made
  * since was lost), and it was recorded with its examples (by this version). Undefined otherwise.
  */
-export function changesOnly(
-  db: Db,
+export async function changesOnly(
+  sql: SqlSession,
   c: CartComputation,
   settingsHash: string,
-): (DeltaScope & { prev: NewestSet }) | undefined {
-  const scope = deltaScope(db, c, settingsHash);
+): Promise<(DeltaScope & { prev: NewestSet }) | undefined> {
+  const scope = await deltaScope(sql, c, settingsHash);
   const prev = scope.prev;
-  if (!scope.some || !prev || prev.skipped_examples === null || prev.id !== lastDeliveredSet(db, c).set)
-    return undefined;
+  if (!scope.some || !prev || prev.skipped_examples === null) return undefined;
+  if (prev.id !== (await lastDeliveredSet(sql, c)).set) return undefined;
   return { ...scope, prev };
 }
 
 /** Whether rows of the cart wait in cart_line_changes (not yet folded into cart_lines). */
-function hasChanges(db: Db, c: { merchant: string; cart: string }): boolean {
-  return !!db
-    .prepare("SELECT 1 FROM cart_line_changes WHERE merchant = ? AND cart = ? LIMIT 1")
-    .get(c.merchant, c.cart);
+async function hasChanges(sql: SqlSession, c: { merchant: string; cart: string }): Promise<boolean> {
+  return !!(await sql.get("SELECT 1 FROM cart_line_changes WHERE merchant = ? AND cart = ? LIMIT 1", [
+    c.merchant,
+    c.cart,
+  ]));
 }
 
 /**
  * Where fillDelta reads the cart's open rows: cart_lines itself while no changes wait, else
  * temp.cart_open filled with those of both tables (of the scope's codes, where it has them).
  */
-function openRows(db: Db, c: CartComputation, scope: DeltaScope): { from: string; where: string } {
-  if (!hasChanges(db, c))
+async function openRows(
+  sql: SqlSession,
+  c: CartComputation,
+  scope: DeltaScope,
+): Promise<{ from: string; where: string }> {
+  if (!(await hasChanges(sql, c)))
     return { from: "cart_lines l", where: "l.merchant = @merchant AND l.cart = @cart AND l.to_set IS NULL" };
   const only = scope.some ? "AND code IN (SELECT code FROM cart_changed)" : "";
   const mine = `merchant = @merchant AND cart = @cart AND to_set IS NULL ${only}`;
   const p = { merchant: c.merchant, cart: c.cart };
-  db.exec("DELETE FROM cart_open");
-  db.prepare(
+  await sql.run("DELETE FROM cart_open");
+  await sql.run(
     `INSERT INTO cart_open (code, sku, quantity, available, as_of)
      SELECT code, sku, quantity, available, as_of FROM cart_line_changes WHERE ${mine}`,
-  ).run(p);
+    p,
+  );
   // a row of cart_lines with a copy among the changes is hidden by it (closed there, or still open)
-  db.prepare(
-    `INSERT OR IGNORE INTO cart_open (code, sku, quantity, available, as_of)
+  await sql.run(
+    `INSERT INTO cart_open (code, sku, quantity, available, as_of)
      SELECT b.code, b.sku, b.quantity, b.available, b.as_of FROM cart_lines b WHERE ${mine}
        AND NOT EXISTS (SELECT 1 FROM cart_line_changes x WHERE x.merchant = b.merchant AND x.cart = b.cart
-         AND x.code = b.code AND x.from_set = b.from_set)`,
-  ).run(p);
+         AND x.code = b.code AND x.from_set = b.from_set)
+     ON CONFLICT DO NOTHING`,
+    p,
+  );
   return { from: "cart_open l", where: "true" };
 }
 
@@ -135,31 +147,33 @@ function openRows(db: Db, c: CartComputation, scope: DeltaScope): { from: string
  * as-of where the file carries them; `was`: the quantity it had), and one no longer carried
  * (gone). Only the codes in the scope are compared, where it has them.
  */
-export function fillDelta(db: Db, c: CartComputation, scope: DeltaScope): { lines: number; against: number | null } {
-  db.exec("DELETE FROM cart_delta");
+export async function fillDelta(
+  sql: SqlSession,
+  c: CartComputation,
+  scope: DeltaScope,
+): Promise<{ lines: number; against: number | null }> {
+  await sql.run("DELETE FROM cart_delta");
   if (scope.against === null) return { lines: 0, against: null };
   const only = (col: string) => (scope.some ? `AND ${col} IN (SELECT code FROM cart_changed)` : "");
-  const open = openRows(db, c, scope);
+  const open = await openRows(sql, c, scope);
   const { available, asOf, values } = keptValues(c);
   const p = { merchant: c.merchant, cart: c.cart };
-  const changed = db
-    .prepare(
-      `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had, was)
-       SELECT n.code, ${values}, 0, l.code IS NOT NULL, l.quantity FROM cart_out n
-         LEFT JOIN ${open.from} ON ${open.where} AND l.code = n.code
-       WHERE n.skip IS NULL ${only("n.code")}
-         AND (l.code IS NULL OR l.quantity <> n.quantity OR l.sku IS NOT NULLIF(n.sku, n.code)
-         OR l.available IS NOT ${available} OR l.as_of IS NOT ${asOf})`,
-    )
-    .run(p).changes;
-  const gone = db
-    .prepare(
-      `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had, was)
-       SELECT l.code, l.sku, l.quantity, l.available, l.as_of, 1, 1, l.quantity FROM ${open.from}
-       WHERE ${open.where} ${only("l.code")}
-         AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = l.code)`,
-    )
-    .run(p).changes;
+  const { changes: changed } = await sql.run(
+    `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had, was)
+     SELECT n.code, ${values}, 0, CASE WHEN l.code IS NULL THEN 0 ELSE 1 END, l.quantity FROM cart_out n
+       LEFT JOIN ${open.from} ON ${open.where} AND l.code = n.code
+     WHERE n.skip IS NULL ${only("n.code")}
+       AND (l.code IS NULL OR l.quantity <> n.quantity OR l.sku IS DISTINCT FROM NULLIF(n.sku, n.code)
+       OR l.available IS DISTINCT FROM ${available} OR l.as_of IS DISTINCT FROM ${asOf})`,
+    p,
+  );
+  const { changes: gone } = await sql.run(
+    `INSERT INTO cart_delta (code, sku, quantity, available, as_of, gone, had, was)
+     SELECT l.code, l.sku, l.quantity, l.available, l.as_of, 1, 1, l.quantity FROM ${open.from}
+     WHERE ${open.where} ${only("l.code")}
+       AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = l.code)`,
+    p,
+  );
   return { lines: changed + gone, against: scope.against };
 }
 
@@ -171,37 +185,41 @@ export function fillDelta(db: Db, c: CartComputation, scope: DeltaScope): { line
  * file waits at a time, and it is this one), and those older than the code's row in that file
  * (of cart_lines only when folded). Returns the lines written.
  */
-export function applyDelta(db: Db, c: CartComputation, id: number): number {
-  const p = { merchant: c.merchant, cart: c.cart, id, last: lastDeliveredSet(db, c).set };
+export async function applyDelta(sql: SqlSession, c: CartComputation, id: number): Promise<number> {
+  const p = { merchant: c.merchant, cart: c.cart, id, last: (await lastDeliveredSet(sql, c)).set };
   const mine = "merchant = @merchant AND cart = @cart AND code IN (SELECT code FROM cart_delta)";
   // (only where a line set was recorded since the last delivered one: a lookup per code otherwise for nothing)
-  const since = db
-    .prepare(
-      `SELECT 1 FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND id > @last AND id <> @id
-         AND lines_set = id LIMIT 1`,
-    )
-    .get(p);
+  const since = await sql.get(
+    `SELECT 1 FROM cart_syncs WHERE merchant = @merchant AND cart = @cart AND id > @last AND id <> @id
+       AND lines_set = id LIMIT 1`,
+    p,
+  );
   if (since) {
-    db.prepare(`DELETE FROM cart_line_changes WHERE ${mine} AND from_set > @last`).run(p);
-    db.prepare(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`).run(p);
+    await sql.run(`DELETE FROM cart_line_changes WHERE ${mine} AND from_set > @last`, p);
+    await sql.run(`DELETE FROM cart_lines WHERE ${mine} AND from_set > @last`, p);
   }
-  db.prepare(
-    `INSERT OR IGNORE INTO cart_line_changes (merchant, cart, code, from_set, sku, quantity, available, as_of, copied)
+  await sql.run(
+    `INSERT INTO cart_line_changes (merchant, cart, code, from_set, sku, quantity, available, as_of, copied)
      SELECT merchant, cart, code, from_set, sku, quantity, available, as_of, 1 FROM cart_lines
-     WHERE ${mine} AND to_set IS NULL`,
-  ).run(p);
-  db.prepare(`UPDATE cart_line_changes SET to_set = @id WHERE ${mine} AND to_set IS NULL`).run(p);
-  db.prepare(
+     WHERE ${mine} AND to_set IS NULL
+     ON CONFLICT DO NOTHING`,
+    p,
+  );
+  await sql.run(`UPDATE cart_line_changes SET to_set = @id WHERE ${mine} AND to_set IS NULL`, p);
+  await sql.run(
     `DELETE FROM cart_line_changes WHERE ${mine} AND copied = 0 AND from_set < (SELECT MAX(x.from_set)
        FROM cart_line_changes x WHERE x.merchant = cart_line_changes.merchant AND x.cart = cart_line_changes.cart
          AND x.code = cart_line_changes.code AND x.from_set <= @last)`,
-  ).run(p);
-  db.prepare(
+    p,
+  );
+  await sql.run(
     `INSERT INTO cart_line_changes (merchant, cart, code, from_set, sku, quantity, available, as_of)
-     SELECT @merchant, @cart, code, @id, sku, quantity, available, as_of FROM cart_delta WHERE gone = 0`,
-  ).run(p);
-  const lines = (db.prepare("SELECT COUNT(*) AS n FROM cart_delta").get() as { n: number }).n;
-  if (foldDue(db, c, id)) foldChanges(db, c, p.last);
+     SELECT CAST(@merchant AS TEXT), CAST(@cart AS TEXT), code, CAST(@id AS BIGINT), sku, quantity, available, as_of
+     FROM cart_delta WHERE gone = 0`,
+    p,
+  );
+  const lines = (await sql.get<Counted>("SELECT COUNT(*) AS n FROM cart_delta"))!.n;
+  if (await foldDue(sql, c, id)) await foldChanges(sql, c, p.last);
   return lines;
 }
 
@@ -213,14 +231,12 @@ export function applyDelta(db: Db, c: CartComputation, id: number): number {
  */
 export const FOLD = { share: 0.1 };
 
-function foldDue(db: Db, c: CartComputation, id: number): boolean {
-  const p = { merchant: c.merchant, cart: c.cart };
-  const waiting = (
-    db.prepare("SELECT COUNT(*) AS n FROM cart_line_changes WHERE merchant = @merchant AND cart = @cart").get(p) as {
-      n: number;
-    }
-  ).n;
-  const rows = (db.prepare("SELECT rows FROM cart_syncs WHERE id = ?").get(id) as { rows: number }).rows;
+async function foldDue(sql: SqlSession, c: CartComputation, id: number): Promise<boolean> {
+  const waiting = (await sql.get<Counted>(
+    "SELECT COUNT(*) AS n FROM cart_line_changes WHERE merchant = ? AND cart = ?",
+    [c.merchant, c.cart],
+  ))!.n;
+  const { rows } = (await sql.get<{ rows: number }>("SELECT rows FROM cart_syncs WHERE id = ?", [id]))!;
   return waiting > 0 && waiting >= FOLD.share * rows;
 }
 
@@ -229,24 +245,26 @@ function foldDue(db: Db, c: CartComputation, id: number): boolean {
  * (a copy, closed since) or is added, rows older than a code's row in the last delivered line
  * set (`last`) are dropped, and the changes are emptied.
  */
-export function foldChanges(db: Db, c: { merchant: string; cart: string }, last: number): void {
+export async function foldChanges(sql: SqlSession, c: { merchant: string; cart: string }, last: number): Promise<void> {
   const p = { merchant: c.merchant, cart: c.cart, last };
   const cart = "merchant = @merchant AND cart = @cart";
-  db.prepare(
+  await sql.run(
     `INSERT INTO cart_lines (merchant, cart, code, from_set, to_set, sku, quantity, available, as_of)
      SELECT merchant, cart, code, from_set, to_set, sku, quantity, available, as_of FROM cart_line_changes
      WHERE ${cart}
      ON CONFLICT (merchant, cart, code, from_set) DO UPDATE SET to_set = excluded.to_set, sku = excluded.sku,
        quantity = excluded.quantity, available = excluded.available, as_of = excluded.as_of`,
-  ).run(p);
+    p,
+  );
   // (a kill here, inside the file's transaction, leaves the changes where they were)
   faultPoint("sync:mid-fold");
-  db.prepare(
+  await sql.run(
     `DELETE FROM cart_lines WHERE ${cart} AND code IN (SELECT code FROM cart_line_changes WHERE ${cart})
        AND from_set < (SELECT MAX(x.from_set) FROM cart_lines x WHERE x.merchant = cart_lines.merchant
          AND x.cart = cart_lines.cart AND x.code = cart_lines.code AND x.from_set <= @last)`,
-  ).run(p);
-  db.prepare(`DELETE FROM cart_line_changes WHERE ${cart}`).run(p);
+    p,
+  );
+  await sql.run(`DELETE FROM cart_line_changes WHERE ${cart}`, p);
 }
 
 /** above this share of the cart's lines, one pass over every line is cheaper than a lookup per code */
@@ -262,36 +280,48 @@ const CHANGED_SHARE = 0.2;
  * compared: no earlier file recorded this way, other settings, a new alias list or catalog, or
  * too many codes.
  */
-export function changedCodes(db: Db, c: CartComputation, settingsHash: string, prev: NewestSet): boolean {
+export async function changedCodes(
+  sql: SqlSession,
+  c: CartComputation,
+  settingsHash: string,
+  prev: NewestSet,
+): Promise<boolean> {
   if (prev.state_at === null || prev.lines_changed === null || prev.settings_hash !== settingsHash) return false;
   const p = { merchant: c.merchant, since: prev.state_at, alias: c.alias };
-  const lists = db
-    .prepare(
-      `SELECT 1 FROM files WHERE merchant = @merchant AND id > @since AND kind NOT IN ('inventory', 'orders')
-         AND status IN ('loaded', 'loaded_with_rejects') LIMIT 1`,
-    )
-    .get(p);
+  const lists = await sql.get(
+    `SELECT 1 FROM files WHERE merchant = @merchant AND id > @since AND kind NOT IN ('inventory', 'orders')
+       AND status IN ('loaded', 'loaded_with_rejects') LIMIT 1`,
+    p,
+  );
   if (lists) return false;
   // an order's product is its SKU, or the one product of its alias code when that is no product's SKU (rule 9):
   // a new SKU that is some product's alias code takes that code's orders from it. One statement each (CROSS
-  // JOIN: from the rows written since): as one UNION the planner would walk every alias to merge them in order
+  // JOIN: from the rows written since): as one UNION SQLite's planner would walk every alias to merge them in order
   const since = "w.merchant = @merchant AND w.file_id > @since";
   const skus = ["inventory", "orders", "order_moves"].flatMap((t) => [
     `SELECT w.sku FROM ${t} w WHERE ${since}`,
-    `SELECT x.sku FROM ${t} w CROSS JOIN aliases x ON x.merchant = w.merchant AND x.code = w.sku WHERE ${since}`,
+    `SELECT x.sku FROM ${t} w CROSS JOIN aliases x WHERE x.merchant = w.merchant AND x.code = w.sku AND ${since}`,
   ]);
-  for (const sku of skus) db.prepare(`INSERT OR IGNORE INTO cart_changed_skus (sku) ${sku}`).run(p);
+  for (const sku of skus)
+    await sql.run(`INSERT INTO cart_changed_skus (sku) ${sku} ON CONFLICT DO NOTHING`, {
+      merchant: p.merchant,
+      since: p.since,
+    });
   // lines its writer could not carry are not among its lines: written again, they are left out again
-  db.prepare(
-    `INSERT OR IGNORE INTO cart_changed_skus (sku) SELECT sku FROM sync_skipped
-     WHERE sync_id = ? AND reason = 'unsendable'`,
-  ).run(prev.id);
+  await sql.run(
+    `INSERT INTO cart_changed_skus (sku) SELECT sku FROM sync_skipped
+     WHERE sync_id = ? AND reason = 'unsendable' ON CONFLICT DO NOTHING`,
+    [prev.id],
+  );
   const codes =
     c.alias === null
-      ? "SELECT sku FROM cart_changed_skus"
+      ? "SELECT sku FROM cart_changed_skus WHERE true"
       : `SELECT a.code FROM aliases a WHERE a.merchant = @merchant AND a.alias_type = @alias
            AND a.sku IN (SELECT sku FROM cart_changed_skus)`;
-  const n = db.prepare(`INSERT OR IGNORE INTO cart_changed (code) ${codes}`).run(p).changes;
+  const { changes: n } = await sql.run(
+    `INSERT INTO cart_changed (code) ${codes} ON CONFLICT DO NOTHING`,
+    c.alias === null ? {} : { merchant: p.merchant, alias: p.alias },
+  );
   return n <= CHANGED_SHARE * prev.rows;
 }
 
@@ -306,30 +336,26 @@ export type SkipExample = { sku: string; code: string | null; skip: SkipReason }
  * change, and a product never leaves the levels; those the writer left out are among the
  * changed lines, so none is left out by it yet.
  */
-export function changedTotals(
-  db: Db,
+export async function changedTotals(
+  sql: SqlSession,
   prev: NewestSet,
   base: string,
-): { rows: number; units: number; skipped: Record<SkipReason, number> } {
-  const d = db
-    .prepare(
-      `SELECT COALESCE(SUM(CASE WHEN gone = 1 THEN -1 WHEN had = 0 THEN 1 ELSE 0 END), 0) AS rows,
-         COALESCE(SUM(CASE WHEN gone = 0 THEN quantity ELSE 0 END), 0)
-           - COALESCE(SUM(CASE WHEN had = 1 THEN was ELSE 0 END), 0) AS units FROM cart_delta`,
-    )
-    .get() as { rows: number; units: number };
+): Promise<{ rows: number; units: number; skipped: Record<SkipReason, number> }> {
+  const d = (await sql.get<{ rows: number; units: number }>(
+    `SELECT COALESCE(SUM(CASE WHEN gone = 1 THEN -1 WHEN had = 0 THEN 1 ELSE 0 END), 0) AS rows,
+       COALESCE(SUM(CASE WHEN gone = 0 THEN quantity ELSE 0 END), 0)
+         - COALESCE(SUM(CASE WHEN had = 1 THEN was ELSE 0 END), 0) AS units FROM cart_delta`,
+  ))!;
   const skipped: Record<SkipReason, number> = {
     ...NO_SKIPS,
     ...(prev.skipped_by ? (JSON.parse(prev.skipped_by) as Record<SkipReason, number>) : {}),
     unsendable: 0,
   };
-  for (const r of db
-    .prepare(
-      `SELECT o.skip, COUNT(*) AS n FROM cart_out o JOIN ${base} b ON b.sku = o.sku
-       WHERE b.fresh = 1 AND o.skip IS NOT NULL GROUP BY o.skip`,
-    )
-    .all() as Array<{ skip: SkipReason; n: number }>)
-    skipped[r.skip] += r.n;
+  const fresh = await sql.all<{ skip: SkipReason; n: number }>(
+    `SELECT o.skip, COUNT(*) AS n FROM cart_out o JOIN ${base} b ON b.sku = o.sku
+     WHERE b.fresh = 1 AND o.skip IS NOT NULL GROUP BY o.skip`,
+  );
+  for (const r of fresh) skipped[r.skip] += r.n;
   return { rows: prev.rows + d.rows, units: prev.units + d.units, skipped };
 }
 
@@ -338,13 +364,16 @@ export function changedTotals(
  * last file's first ones and those of the products new to the cart (no other product's reason
  * can have changed: see changedTotals).
  */
-export function mergeExamples(db: Db, prev: NewestSet, base: string, perReason: number): SkipExample[] {
-  const fresh = db
-    .prepare(
-      `SELECT o.sku, NULLIF(o.code, '') AS code, o.skip FROM cart_out o JOIN ${base} b ON b.sku = o.sku
-       WHERE b.fresh = 1 AND o.skip IS NOT NULL AND o.skip <> 'unsendable'`,
-    )
-    .all() as SkipExample[];
+export async function mergeExamples(
+  sql: SqlSession,
+  prev: NewestSet,
+  base: string,
+  perReason: number,
+): Promise<SkipExample[]> {
+  const fresh = await sql.all<SkipExample>(
+    `SELECT o.sku, NULLIF(o.code, '') AS code, o.skip FROM cart_out o JOIN ${base} b ON b.sku = o.sku
+     WHERE b.fresh = 1 AND o.skip IS NOT NULL AND o.skip <> 'unsendable'`,
+  );
   const all = [...(JSON.parse(prev.skipped_examples ?? "[]") as SkipExample[]), ...fresh];
   const order = (a: SkipExample, b: SkipExample) =>
     compareCodes(a.code ?? "", b.code ?? "") || compareCodes(a.sku, b.sku);

@@ -4,8 +4,8 @@
  */
 import type { LoadedCart } from "../../../config/load.js";
 import { drawsFromSql } from "../../../domain/availability.js";
-import type { Db } from "../slice.js";
 import { lastDeliveredSet } from "../line-changes.js";
+import type { SqlSession, Dialect } from "../session.js";
 
 export interface ProductSyncRow {
   /** the code the cart knows (its SKU or alias code); for an alias cart's product without that alias, its SKU */
@@ -46,9 +46,10 @@ interface Raw {
 }
 
 /** The first PAGE codes after @after of each source of codes, merged: the page's codes are among them. */
-function pageSql(aliasCart: boolean): string {
+function pageSql(d: Dialect, aliasCart: boolean): string {
   const arm = (sql: string, col: string) =>
-    `SELECT code FROM (${sql} AND ${col} > @after AND (@q IS NULL OR instr(${col}, @q) > 0) ORDER BY ${col} LIMIT @n)`;
+    `SELECT code FROM (${sql} AND ${col} > @after AND (CAST(@q AS TEXT) IS NULL OR ${d.contains(col, "@q")})
+       ORDER BY ${col} LIMIT @n) a`;
   const arms = [
     arm("SELECT sku AS code FROM catalog WHERE merchant = @m AND cart = @id", "sku"),
     arm("SELECT DISTINCT code FROM cart_lines WHERE merchant = @m AND cart = @id", "code"),
@@ -62,7 +63,7 @@ function pageSql(aliasCart: boolean): string {
         `SELECT p.sku AS code FROM products p WHERE p.merchant = @m
            AND NOT EXISTS (SELECT 1 FROM aliases a WHERE a.merchant = @m AND a.sku = p.sku AND a.alias_type = @alias)
            AND EXISTS (SELECT 1 FROM inventory i WHERE i.merchant = @m AND i.sku = p.sku
-              AND ${drawsFromSql({ warehouse: "i.warehouse", cartWarehouse: "@w" })})`,
+              AND ${drawsFromSql({ warehouse: "i.warehouse", cartWarehouse: "CAST(@w AS TEXT)" })})`,
         "p.sku",
       ),
     );
@@ -70,21 +71,21 @@ function pageSql(aliasCart: boolean): string {
   // a code's last sent line: its newest row at or before the last delivered set (@deliveredSet, file @deliveredId)
   const newestIn = (t: string) => `SELECT MAX(x.from_set) AS f FROM ${t} x WHERE x.merchant = @m AND x.cart = @id
     AND x.code = k.code AND x.from_set <= @deliveredSet`;
-  const newest = `SELECT MAX(f) FROM (${newestIn("cart_lines")} UNION ALL ${newestIn("cart_line_changes")})`;
+  const newest = `SELECT MAX(f) FROM (${newestIn("cart_lines")} UNION ALL ${newestIn("cart_line_changes")}) n`;
   // that row: of cart_line_changes (lc) where it has one of that key (it hides cart_lines' of the same key), else lb
   const l = (col: string) => `(CASE WHEN lc.code IS NOT NULL THEN lc.${col} ELSE lb.${col} END)`;
   const carrier = `CASE WHEN ${l("code")} IS NULL THEN NULL
-    WHEN ${l("to_set")} IS NULL OR ${l("to_set")} > @deliveredSet THEN @deliveredId
+    WHEN ${l("to_set")} IS NULL OR ${l("to_set")} > @deliveredSet THEN CAST(@deliveredId AS BIGINT)
     ELSE (SELECT s.id FROM cart_syncs s WHERE s.merchant = @m AND s.cart = @id AND s.status = 'delivered'
       AND s.lines_set >= ${l("from_set")} AND s.lines_set < ${l("to_set")} ORDER BY s.lines_set DESC, s.id DESC
       LIMIT 1) END`;
   return `WITH codes AS (${arms.join(" UNION ")})
     SELECT k.code, c.inventory_enabled AS enabled,
-      (EXISTS (SELECT 1 FROM cart_lines x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code)
-        OR EXISTS (SELECT 1 FROM cart_line_changes x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code))
-        AS in_lines,
+      CASE WHEN EXISTS (SELECT 1 FROM cart_lines x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code)
+        OR EXISTS (SELECT 1 FROM cart_line_changes x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code)
+        THEN 1 ELSE 0 END AS in_lines,
       COALESCE(${l("sku")}, k.code) AS sent_sku, y.synced_at, ${l("quantity")} AS quantity,
-      u.detail AS unsendable, u.code IS NOT NULL AS is_unsendable
+      u.detail AS unsendable, CASE WHEN u.code IS NULL THEN 0 ELSE 1 END AS is_unsendable
     FROM (SELECT code FROM codes ORDER BY code LIMIT @n) k
     LEFT JOIN catalog c ON c.merchant = @m AND c.cart = @id AND c.sku = k.code
     LEFT JOIN cart_line_changes lc ON lc.merchant = @m AND lc.cart = @id AND lc.code = k.code
@@ -104,58 +105,61 @@ function pageSql(aliasCart: boolean): string {
  * order. A row is a problem when it was never synced, is inventory disabled, is left out of
  * the newest file, or its warehouse data is older than `staleAfterMs`.
  */
-export function* productSyncRows(db: Db, cart: LoadedCart, o: ProductSyncOptions = {}): Generator<ProductSyncRow> {
+export async function* productSyncRows(
+  sql: SqlSession,
+  cart: LoadedCart,
+  o: ProductSyncOptions = {},
+): AsyncGenerator<ProductSyncRow> {
   const m = cart.merchant;
   const id = cart.config.id;
-  const lastSet = db
-    .prepare(
-      `SELECT lines_set FROM cart_syncs WHERE merchant = ? AND cart = ? AND status IN ('pending', 'delivered')
-         ORDER BY id DESC LIMIT 1`,
-    )
-    .pluck()
-    .get(m, id) as number | undefined;
-  const page = db.prepare(pageSql(cart.config.alias !== null));
-  const delivered = lastDeliveredSet(db, { merchant: m, cart: id });
+  const lastSet = await sql.get<{ lines_set: number }>(
+    `SELECT lines_set FROM cart_syncs WHERE merchant = ? AND cart = ? AND status IN ('pending', 'delivered')
+       ORDER BY id DESC LIMIT 1`,
+    [m, id],
+  );
+  const page = pageSql(sql.dialect, cart.config.alias !== null);
+  const delivered = await lastDeliveredSet(sql, { merchant: m, cart: id });
   const params = {
     m,
     id,
     deliveredSet: delivered.set,
     deliveredId: delivered.id,
-    lastSet: lastSet ?? -1,
+    lastSet: lastSet?.lines_set ?? -1,
     alias: cart.config.alias,
     w: cart.warehouse,
     q: o.search ?? null,
     n: PAGE,
   };
-  const toRow = rowMaker(db, cart, o.now ?? Date.now(), o.staleAfterMs ?? 48 * 3_600_000);
+  const toRow = rowMaker(sql, cart, o.now ?? Date.now(), o.staleAfterMs ?? 48 * 3_600_000);
   let after = o.after ?? "";
   for (;;) {
-    const rows = page.all({ ...params, after }) as Raw[];
-    for (const r of rows) yield toRow(r);
+    const rows = await sql.all<Raw>(page, { ...params, after });
+    for (const r of rows) yield await toRow(r);
     if (rows.length < PAGE) return;
     after = rows[rows.length - 1].code;
   }
 }
 
 /** The oldest as-of of a SKU's levels in the cart's warehouses, or null: a key lookup (without the hint, a scan). */
-function stockedAsOf(db: Db, cart: LoadedCart): (sku: string) => number | null {
-  const q = db
-    .prepare(
-      `SELECT MIN(as_of) FROM inventory INDEXED BY inventory_by_sku
-       WHERE merchant = @m AND sku = @sku AND ${drawsFromSql({ warehouse: "warehouse", cartWarehouse: "@w" })}`,
-    )
-    .pluck();
-  return (sku) => q.get({ m: cart.merchant, sku, w: cart.warehouse }) as number | null;
+function stockedAsOf(sql: SqlSession, cart: LoadedCart): (sku: string) => Promise<number | null> {
+  const q = `SELECT MIN(as_of) AS t FROM inventory ${sql.dialect.indexedBy("inventory_by_sku")}
+     WHERE merchant = @m AND sku = @sku AND ${drawsFromSql({ warehouse: "warehouse", cartWarehouse: "CAST(@w AS TEXT)" })}`;
+  return async (sku) => (await sql.get<{ t: number | null }>(q, { m: cart.merchant, sku, w: cart.warehouse }))!.t;
 }
 
 /** A page row as View Product Sync shows it: its reason, and whether it needs an operator. */
-function rowMaker(db: Db, cart: LoadedCart, now: number, staleAfterMs: number): (r: Raw) => ProductSyncRow {
+function rowMaker(
+  sql: SqlSession,
+  cart: LoadedCart,
+  now: number,
+  staleAfterMs: number,
+): (r: Raw) => Promise<ProductSyncRow> {
   const alias = cart.config.alias;
-  const why = reasons(db, cart);
-  const stocked = stockedAsOf(db, cart);
-  return (r) => {
+  const why = reasons(sql, cart);
+  const stocked = stockedAsOf(sql, cart);
+  return async (r) => {
     const synced = r.synced_at !== null;
-    const asOf = synced ? stocked(r.sent_sku!) : null;
+    const asOf = synced ? await stocked(r.sent_sku!) : null;
     // rule 9: only the products arm yields a row with no catalog entry, no sent line and no unsendable line
     const noAlias = alias !== null && r.enabled === null && !r.in_lines && !r.is_unsendable;
     let reason: string | null = null;
@@ -165,7 +169,8 @@ function rowMaker(db: Db, cart: LoadedCart, now: number, staleAfterMs: number): 
         `add its ${alias} to the alias list`;
     else if (r.is_unsendable)
       reason = `left out of the newest file: ${r.unsendable ?? "a value the cart's file format cannot carry"}`;
-    else if (!synced) reason = r.in_lines ? "its file waits in the outbox: not delivered yet" : why(r.code, r.enabled);
+    else if (!synced)
+      reason = r.in_lines ? "its file waits in the outbox: not delivered yet" : await why(r.code, r.enabled);
     else if (r.enabled === 0) reason = "inventory is now disabled in the cart: no longer sent";
     const stale = asOf !== null && now - asOf > staleAfterMs;
     if (stale && reason === null) {
@@ -184,21 +189,19 @@ function rowMaker(db: Db, cart: LoadedCart, now: number, staleAfterMs: number): 
 }
 
 /** Why a code the cart knows was never sent to it. */
-function reasons(db: Db, cart: LoadedCart): (code: string, enabled: number | null) => string {
+function reasons(sql: SqlSession, cart: LoadedCart): (code: string, enabled: number | null) => Promise<string> {
   const m = cart.merchant;
   const alias = cart.config.alias;
-  const aliasSkus = db
-    .prepare("SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku")
-    .pluck();
-  const product = db.prepare("SELECT 1 FROM products WHERE merchant = ? AND sku = ?");
-  const stocked = stockedAsOf(db, cart);
-  return (code, enabled) => {
+  const aliasSkus = "SELECT DISTINCT sku FROM aliases WHERE merchant = ? AND alias_type = ? AND code = ? ORDER BY sku";
+  const product = "SELECT 1 FROM products WHERE merchant = ? AND sku = ?";
+  const stocked = stockedAsOf(sql, cart);
+  return async (code, enabled) => {
     if (!cart.config.inventoryUpload) return "inventory upload is off for this cart";
     if (enabled === 0)
       return "inventory is disabled in the cart for this product: enable inventory tracking in the cart";
     let sku = code;
     if (alias) {
-      const skus = aliasSkus.all(m, alias, code) as string[];
+      const skus = (await sql.all<{ sku: string }>(aliasSkus, [m, alias, code])).map((r) => r.sku);
       if (skus.length === 0) return `no warehouse product has ${alias} alias ${code}: add the alias or fix the code`;
       if (skus.length > 1) {
         return (
@@ -207,9 +210,10 @@ function reasons(db: Db, cart: LoadedCart): (code: string, enabled: number | nul
         );
       }
       sku = skus[0];
-    } else if (!product.get(m, code))
+    } else if (!(await sql.get(product, [m, code])))
       return "no matching SKU on the warehouse side: make the SKU match, or push by an alias";
-    if (stocked(sku) === null) return `no inventory loaded for ${sku} from ${cart.warehouse ?? "any warehouse"}`;
+    if ((await stocked(sku)) === null)
+      return `no inventory loaded for ${sku} from ${cart.warehouse ?? "any warehouse"}`;
     return "not synced yet: no file has gone to the cart since it matched";
   };
 }

@@ -1,6 +1,6 @@
 import type { LoadedCart, LoadedConfig } from "../../config/load.js";
-import type { SqliteCarts } from "./carts.js";
-import type { SqliteInventory } from "./inventory.js";
+import type { Carts } from "./carts.js";
+import type { Inventory } from "./inventory.js";
 import { explainFacts } from "./queries/explain.js";
 import { locationRows, productSummary, type SkuPage } from "./queries/locations.js";
 import { productSyncRows, type ProductSyncOptions } from "./queries/product-sync.js";
@@ -14,7 +14,7 @@ import {
   type OutboxFile,
   type SearchedCart,
 } from "./queries/reports.js";
-import type { Db } from "./slice.js";
+import type { SqlSession } from "./session.js";
 
 export interface RunRow {
   id: number;
@@ -37,31 +37,31 @@ export interface RunList {
 }
 
 /** The read models operators see (status, history, locations, view-sync, explain, sku): read only. */
-export class SqliteQueries {
+export class Queries {
   constructor(
-    private readonly db: Db,
-    private readonly slices: { carts: SqliteCarts; inventory: SqliteInventory },
+    private readonly sql: SqlSession,
+    private readonly slices: { carts: Carts; inventory: Inventory },
   ) {}
 
   async warehouseStatus(config: LoadedConfig) {
-    return warehouseStatus(this.db, config);
+    return warehouseStatus(this.sql, config);
   }
 
   async cartStatus(config: LoadedConfig) {
-    return cartStatus(this.db, config);
+    return cartStatus(this.sql, config);
   }
 
   async *files(merchants: string[]) {
-    yield* fileRows(this.db, merchants);
+    yield* fileRows(this.sql, merchants);
   }
 
   /** every file of the outbox (cart files, product files, acknowledgments) in one shape */
   async outbox(merchants: string[], filter: Parameters<typeof outboxFiles>[2] = {}): Promise<OutboxFile[]> {
-    return outboxFiles(this.db, merchants, filter);
+    return outboxFiles(this.sql, merchants, filter);
   }
 
   async productFilesWaiting(config: LoadedConfig) {
-    return productFilesWaiting(this.db, config);
+    return productFilesWaiting(this.sql, config);
   }
 
   /**
@@ -71,46 +71,41 @@ export class SqliteQueries {
    * error) are left out and counted in `emptyHidden`.
    */
   async runs(filter: RunFilter): Promise<RunList> {
-    // json_* on the summary: SQLite's own; a second store keeps the same meaning in its dialect
+    const { jsonLength, jsonTrue } = this.sql.dialect;
+    const none = (key: string) => `COALESCE(${jsonLength("summary", key)}, 0) = 0`;
     const empty = `(finished_at IS NOT NULL AND status = 'ok' AND summary IS NOT NULL
-      AND COALESCE(json_array_length(summary, '$.files'), 0) = 0
-      AND COALESCE(json_array_length(summary, '$.carts'), 0) = 0
-      AND COALESCE(json_array_length(summary, '$.products'), 0) = 0
-      AND COALESCE(json_array_length(summary, '$.errors'), 0) = 0
-      AND NOT COALESCE(json_extract(summary, '$.stopped'), 0))`;
-    const shown = filter.hideEmpty ? `NOT ${empty}` : "1";
-    const counts = this.db
-      .prepare(
-        `SELECT COUNT(*) FILTER (WHERE ${shown}) AS matching, COUNT(*) FILTER (WHERE NOT (${shown})) AS hidden
-         FROM runs WHERE started_at >= ?`,
-      )
-      .get(filter.since) as { matching: number; hidden: number };
-    const rows = this.db
-      .prepare(
-        `SELECT id, started_at, finished_at, status, summary FROM runs
-         WHERE started_at >= ? AND ${shown} ORDER BY id DESC LIMIT ?`,
-      )
-      .all(filter.since, filter.limit) as RunRow[];
+      AND ${["files", "carts", "products", "errors"].map(none).join(" AND ")} AND NOT ${jsonTrue("summary", "stopped")})`;
+    const shown = filter.hideEmpty ? `NOT ${empty}` : "TRUE";
+    const counts = (await this.sql.get<{ matching: number; hidden: number }>(
+      `SELECT COUNT(*) FILTER (WHERE ${shown}) AS matching, COUNT(*) FILTER (WHERE NOT (${shown})) AS hidden
+       FROM runs WHERE started_at >= ?`,
+      [filter.since],
+    ))!;
+    const rows = await this.sql.all<RunRow>(
+      `SELECT id, started_at, finished_at, status, summary FROM runs
+       WHERE started_at >= ? AND ${shown} ORDER BY id DESC LIMIT ?`,
+      [filter.since, filter.limit],
+    );
     return { rows: rows.reverse(), matching: counts.matching, emptyHidden: counts.hidden };
   }
 
   async *locationRows(warehouse: string, merchants: string[], page: SkuPage = {}) {
-    yield* locationRows(this.db, warehouse, merchants, page);
+    yield* locationRows(this.sql, warehouse, merchants, page);
   }
 
   async *productSummary(merchants: string[], page: SkuPage = {}) {
-    yield* productSummary(this.db, merchants, page);
+    yield* productSummary(this.sql, merchants, page);
   }
 
   async *productSync(cart: LoadedCart, options: ProductSyncOptions = {}) {
-    yield* productSyncRows(this.db, cart, options);
+    yield* productSyncRows(this.sql, cart, options);
   }
 
   async explainFacts(config: LoadedConfig, cart: LoadedCart, code: string, now: number) {
-    return explainFacts(this.db, this.slices, config, cart, code, now);
+    return explainFacts(this.sql, this.slices, config, cart, code, now);
   }
 
   async searchSku(code: string, carts: SearchedCart[]) {
-    return searchSku(this.db, code, carts);
+    return searchSku(this.sql, code, carts);
   }
 }

@@ -14,15 +14,8 @@ import {
   type NewestSet,
   type SkipExample,
 } from "./line-changes.js";
-import type { Db } from "./slice.js";
+import type { SqlSession } from "./session.js";
 
-/**
- * An alias cart's lines, materialized in file order (code, then SKU); code '' where a product
- * has no alias code. A SKU cart needs no copy: its lines are read straight off the levels.
- */
-const CART_ALIASED = `CREATE TEMP TABLE cart_aliased (code TEXT NOT NULL, sku TEXT NOT NULL,
-   available INTEGER NOT NULL, as_of INTEGER NOT NULL,
-  ordered INTEGER NOT NULL, quantity INTEGER NOT NULL, skip TEXT, PRIMARY KEY (code, sku)) WITHOUT ROWID`;
 /** cart lines handed to the render loop per query */
 const CART_PAGE = 4096;
 
@@ -88,30 +81,34 @@ export type CartPageRow = [string, string, number, number | null, number | null]
  * domain's levelForCart, as SQL). cart_out is a view: over the levels themselves for a cart
  * by SKU (no copy of a million lines), over a table built here for a cart by alias code.
  */
-export function computeCartLines(
-  db: Db,
+export async function computeCartLines(
+  sql: SqlSession,
   c: CartComputation,
   base: string,
   closed: () => void,
   only?: DeltaScope & { prev: NewestSet },
-): CartLines {
-  db.exec("DROP VIEW IF EXISTS temp.cart_out; DROP TABLE IF EXISTS temp.cart_aliased; DELETE FROM cart_unsendable;");
-  const cartOutSql = cartOutDefinition(db, c, base);
-  db.exec(cartOutSql(false));
+): Promise<CartLines> {
+  const { temp } = sql.dialect;
+  await sql.exec(`DROP VIEW IF EXISTS ${temp("cart_out")}; DROP TABLE IF EXISTS ${temp("cart_aliased")};
+    DELETE FROM cart_unsendable;`);
+  const cartOutSql = await cartOutDefinition(sql, c, base);
+  await sql.exec(cartOutSql(false));
   if (only) {
-    const delta = fillDelta(db, c, only);
-    return new SqliteCartLines(db, c, changedTotals(db, only.prev, base), cartOutSql, closed, { ...only, base, delta });
+    const delta = await fillDelta(sql, c, only);
+    const totals = await changedTotals(sql, only.prev, base);
+    return new SqlCartLines(sql, c, totals, cartOutSql, closed, { ...only, base, delta });
   }
   // one pass: lines and units sent, products left out by reason
   const totals = { rows: 0, units: 0 };
   const skipped: Record<SkipReason, number> = { ...NO_SKIPS };
-  for (const r of db
-    .prepare("SELECT skip, COUNT(*) AS n, SUM(quantity) AS units FROM cart_out GROUP BY skip")
-    .all() as Array<{ skip: SkipReason | null; n: number; units: number }>) {
+  const counts = await sql.all<{ skip: SkipReason | null; n: number; units: number }>(
+    "SELECT skip, COUNT(*) AS n, SUM(quantity) AS units FROM cart_out GROUP BY skip",
+  );
+  for (const r of counts) {
     if (r.skip === null) Object.assign(totals, { rows: r.n, units: r.units });
     else skipped[r.skip] = r.n;
   }
-  return new SqliteCartLines(db, c, { ...totals, skipped }, cartOutSql, closed);
+  return new SqlCartLines(sql, c, { ...totals, skipped }, cartOutSql, closed);
 }
 
 /**
@@ -120,13 +117,18 @@ export function computeCartLines(
  * lines is made here. Only values of the config go into the SQL text: checked integers and
  * quoted strings.
  */
-function cartOutDefinition(db: Db, c: CartComputation, base: string): (withUnsendable: boolean) => string {
+async function cartOutDefinition(
+  sql: SqlSession,
+  c: CartComputation,
+  base: string,
+): Promise<(withUnsendable: boolean) => string> {
   const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
-  const level = levelForCartSql("l.available", c);
+  const level = levelForCartSql("l.available", c, sql.dialect);
   // the catalog is looked up only for carts that have one
-  const hasCatalog = !!db
-    .prepare("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1")
-    .get(c.merchant, c.cart);
+  const hasCatalog = !!(await sql.get("SELECT 1 FROM catalog WHERE merchant = ? AND cart = ? LIMIT 1", [
+    c.merchant,
+    c.cart,
+  ]));
   const disabled = (code: string) =>
     hasCatalog
       ? `(SELECT inventory_enabled FROM catalog k WHERE k.merchant = ${q(c.merchant)} AND k.cart = ${q(c.cart)}
@@ -140,11 +142,15 @@ function cartOutDefinition(db: Db, c: CartComputation, base: string): (withUnsen
       skipReasonSql({ inventoryDisabled: disabled("l.sku"), unsendable: unsendable("l.sku", "l.sku", u) });
     return (u) => `CREATE TEMP VIEW cart_out AS
         SELECT l.sku AS code, l.sku AS sku, l.available AS available, l.as_of AS as_of, l.ordered AS ordered,
-           ${level} AS quantity,
-               ${skuSkip(u)} AS skip
+           ${level} AS quantity, ${skuSkip(u)} AS skip
         FROM ${base} l`;
   }
-  db.exec(CART_ALIASED);
+  // an alias cart's lines, materialized in file order (code, then SKU); code '' where a product has no alias
+  // code. A SKU cart needs no copy: its lines are read straight off the levels.
+  const { text, keyed } = sql.dialect;
+  await sql.exec(`CREATE TEMP TABLE cart_aliased (code ${text} NOT NULL, sku ${text} NOT NULL,
+    available BIGINT NOT NULL, as_of BIGINT NOT NULL, ordered BIGINT NOT NULL, quantity BIGINT NOT NULL,
+    skip ${text}, PRIMARY KEY (code, sku)) ${keyed}`);
   // rule 9's reasons and the catalog's are judged once here; the writer's, after it wrote
   const skip = skipReasonSql({
     noAlias: "a.code IS NULL",
@@ -152,20 +158,21 @@ function cartOutDefinition(db: Db, c: CartComputation, base: string): (withUnsen
        AND d.code = a.code AND d.sku <> a.sku)`,
     inventoryDisabled: disabled("a.code"),
   });
-  db.prepare(
+  await sql.run(
     `INSERT INTO cart_aliased (code, sku, available, as_of, ordered, quantity, skip)
        SELECT COALESCE(a.code, ''), l.sku, l.available, l.as_of, l.ordered, ${level}, ${skip}
        FROM ${base} l LEFT JOIN aliases a ON a.merchant = @merchant AND a.sku = l.sku AND a.alias_type = @alias`,
-  ).run({ merchant: c.merchant, alias: c.alias });
+    { merchant: c.merchant, alias: c.alias },
+  );
   return (u) => `CREATE TEMP VIEW cart_out AS
       SELECT a.code, a.sku, a.available, a.as_of, a.ordered, a.quantity,
              COALESCE(a.skip, ${skipReasonSql({ unsendable: unsendable("a.code", "a.sku", u) })}) AS skip
       FROM cart_aliased a`;
 }
 
-class SqliteCartLines implements CartLines {
+class SqlCartLines implements CartLines {
   constructor(
-    private readonly db: Db,
+    private readonly sql: SqlSession,
     private readonly c: CartComputation,
     private readonly computed: { rows: number; units: number; skipped: Record<SkipReason, number> },
     private readonly cartOutSql: (withUnsendable: boolean) => string,
@@ -190,34 +197,36 @@ class SqliteCartLines implements CartLines {
     return this.computed;
   }
 
-  /** The computed lines of the cart's file, in code order (read-only while iterating). */
+  /** The computed lines of the cart's file, in code order, a page at a time (codes are unique among those sent). */
   async *rows(): AsyncGenerator<CartRow> {
     this.all("rows()");
-    yield* this.db
-      .prepare(
-        "SELECT code, sku, available, as_of AS asOf, ordered, quantity FROM cart_out WHERE skip IS NULL ORDER BY code",
-      )
-      .iterate() as IterableIterator<CartRow>;
+    let after = "";
+    for (;;) {
+      const rows = await this.sql.all<CartRow>(
+        `SELECT code, sku, available, as_of AS "asOf", ordered, quantity FROM cart_out
+         WHERE skip IS NULL AND code > ? ORDER BY code LIMIT ${CART_PAGE}`,
+        [after],
+      );
+      yield* rows;
+      if (rows.length < CART_PAGE) return;
+      after = rows[rows.length - 1].code;
+    }
   }
 
   /**
-   * The same lines for the render loop, a page at a time (better-sqlite3 hands over a page of
-   * arrays faster than it steps a row at a time): [code, sku, quantity, available, asOf], with
-   * available and asOf only when `want` asks for them (null otherwise).
+   * The same lines for the render loop, a page at a time of arrays (handed over faster than
+   * objects): [code, sku, quantity, available, asOf], with available and asOf only when `want`
+   * asks for them (null otherwise).
    */
   async *pages(want: { available: boolean; asOf: boolean }): AsyncGenerator<CartPageRow[]> {
     this.all("pages()");
     // codes are unique among the lines sent (one code on two SKUs is a duplicate alias, left out)
-    const page = this.db
-      .prepare(
-        `SELECT code, NULLIF(sku, code), quantity, ${want.available ? "available" : "NULL"},
-           ${want.asOf ? "as_of" : "NULL"} FROM cart_out
-         WHERE skip IS NULL AND code > ? ORDER BY code LIMIT ${CART_PAGE}`,
-      )
-      .raw();
+    const page = `SELECT code, NULLIF(sku, code), quantity, ${want.available ? "available" : "NULL"},
+         ${want.asOf ? "as_of" : "NULL"} FROM cart_out
+       WHERE skip IS NULL AND code > ? ORDER BY code LIMIT ${CART_PAGE}`;
     let after = "";
     for (;;) {
-      const rows = page.all(after) as Array<[string, string | null, number, number | null, number | null]>;
+      const rows = await this.sql.values<[string, string | null, number, number | null, number | null]>(page, [after]);
       for (const r of rows) r[1] ??= r[0];
       yield rows as CartPageRow[];
       if (rows.length < CART_PAGE) return;
@@ -231,11 +240,12 @@ class SqliteCartLines implements CartLines {
    * lines were computed (a product's reason changes only with the lists, which then compute all).
    */
   async examples(perReason: number): Promise<SkipExample[]> {
-    if (this.only) return mergeExamples(this.db, this.only.prev, this.only.base, perReason);
-    const some = this.db.prepare(
-      "SELECT sku, NULLIF(code, '') AS code, skip FROM cart_out WHERE skip = ? ORDER BY code, sku LIMIT ?",
-    );
-    return (Object.keys(NO_SKIPS) as SkipReason[]).flatMap((reason) => some.all(reason, perReason) as SkipExample[]);
+    if (this.only) return mergeExamples(this.sql, this.only.prev, this.only.base, perReason);
+    const some = "SELECT sku, NULLIF(code, '') AS code, skip FROM cart_out WHERE skip = ? ORDER BY code, sku LIMIT ?";
+    const found: SkipExample[] = [];
+    for (const reason of Object.keys(NO_SKIPS) as SkipReason[])
+      found.push(...(await this.sql.all<SkipExample>(some, [reason, perReason])));
+    return found;
   }
 
   /**
@@ -249,26 +259,25 @@ class SqliteCartLines implements CartLines {
     unchanged: number;
   }> {
     this.all("diffAgainstLastDelivery()");
-    const p = { merchant: this.c.merchant, cart: this.c.cart, last: lastDeliveredSet(this.db, this.c).set };
+    const last = (await lastDeliveredSet(this.sql, this.c)).set;
+    const p = { merchant: this.c.merchant, cart: this.c.cart, last };
     const inLast = `cart_lines_all s WHERE s.merchant = @merchant AND s.cart = @cart AND s.from_set <= @last
       AND (s.to_set IS NULL OR s.to_set > @last)`;
-    const rows = this.db
-      .prepare(
-        `SELECT n.code, s.quantity AS before, n.quantity AS after FROM cart_out n
-           LEFT JOIN (SELECT s.code, s.quantity FROM ${inLast}) s ON s.code = n.code
-         WHERE n.skip IS NULL AND (s.quantity IS NULL OR s.quantity <> n.quantity)
-         UNION ALL
-         SELECT s.code, s.quantity, NULL FROM ${inLast}
-           AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = s.code)
-         ORDER BY 1`,
-      )
-      .all(p) as DiffRow[];
-    const same = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM cart_out n JOIN (SELECT s.code, s.quantity FROM ${inLast}) s ON s.code = n.code
-         WHERE n.skip IS NULL AND s.quantity = n.quantity`,
-      )
-      .get(p) as { n: number };
+    const rows = await this.sql.all<DiffRow>(
+      `SELECT n.code, s.quantity AS before, n.quantity AS after FROM cart_out n
+         LEFT JOIN (SELECT s.code, s.quantity FROM ${inLast}) s ON s.code = n.code
+       WHERE n.skip IS NULL AND (s.quantity IS NULL OR s.quantity <> n.quantity)
+       UNION ALL
+       SELECT s.code, s.quantity, NULL FROM ${inLast}
+         AND NOT EXISTS (SELECT 1 FROM cart_out n WHERE n.skip IS NULL AND n.code = s.code)
+       ORDER BY 1`,
+      p,
+    );
+    const same = (await this.sql.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM cart_out n JOIN (SELECT s.code, s.quantity FROM ${inLast}) s ON s.code = n.code
+       WHERE n.skip IS NULL AND s.quantity = n.quantity`,
+      p,
+    ))!;
     return {
       added: rows.filter((r) => r.before === null),
       removed: rows.filter((r) => r.after === null),
@@ -280,17 +289,16 @@ class SqliteCartLines implements CartLines {
   private delta: { lines: number; against: number | null } | undefined;
 
   async changes(settingsHash: string): Promise<{ lines: number; against: number | null }> {
-    return (this.delta ??= fillDelta(this.db, this.c, this.only ?? deltaScope(this.db, this.c, settingsHash)));
+    this.delta ??= await fillDelta(this.sql, this.c, this.only ?? (await deltaScope(this.sql, this.c, settingsHash)));
+    return this.delta;
   }
 
   async *changedPages(): AsyncGenerator<ChangedLine[]> {
-    const page = this.db.prepare(
-      `SELECT code, COALESCE(sku, code) AS sku, quantity, available, as_of AS asOf, gone, had FROM cart_delta
-       WHERE code > ? ORDER BY code LIMIT ${CART_PAGE}`,
-    );
+    const page = `SELECT code, COALESCE(sku, code) AS sku, quantity, available, as_of AS "asOf", gone, had
+      FROM cart_delta WHERE code > ? ORDER BY code LIMIT ${CART_PAGE}`;
     let after = "";
     for (;;) {
-      const rows = page.all(after) as Array<Omit<ChangedLine, "gone" | "had"> & { gone: number; had: number }>;
+      const rows = await this.sql.all<Omit<ChangedLine, "gone" | "had"> & { gone: number; had: number }>(page, [after]);
       yield rows.map((r) => ({ ...r, gone: r.gone === 1, had: r.had === 1 }));
       if (rows.length < CART_PAGE) return;
       after = rows[rows.length - 1].code;
@@ -298,43 +306,50 @@ class SqliteCartLines implements CartLines {
   }
 
   async record(file: RenderedFile): Promise<{ syncId: number; linesChanged: number }> {
+    const { sql } = this;
     const delta = await this.changes(file.settingsHash);
     const skipped = Object.values(this.computed.skipped).some((n) => n > 0);
     // those the writer left out are its own (the next file's writer finds them again)
     const examples = skipped ? (await this.examples(EXAMPLES_KEPT)).filter((e) => e.skip !== "unsendable") : [];
-    return this.db.transaction(() => {
-      const id = insertCartSync(this.db, file);
+    return sql.transaction(async () => {
+      const id = await insertCartSync(sql, file);
       const linesChanged =
-        delta.against === null ? recordFirstLines(this.db, this.c, id) : applyDelta(this.db, this.c, id);
-      this.db
-        .prepare("UPDATE cart_syncs SET lines_changed = ?, skipped_examples = ? WHERE id = ?")
-        .run(linesChanged, JSON.stringify(examples), id);
-      this.db
-        .prepare(
-          `INSERT INTO sync_skipped (sync_id, sku, code, reason, detail)
-           SELECT ?, o.sku, o.code, o.skip, u.detail FROM cart_out o LEFT JOIN cart_unsendable u ON u.code = o.code
-              AND u.sku = o.sku
-           WHERE o.skip = 'unsendable'`,
-        )
-        .run(id);
+        delta.against === null ? await recordFirstLines(sql, this.c, id) : await applyDelta(sql, this.c, id);
+      await sql.run("UPDATE cart_syncs SET lines_changed = ?, skipped_examples = ? WHERE id = ?", [
+        linesChanged,
+        JSON.stringify(examples),
+        id,
+      ]);
+      await sql.run(
+        `INSERT INTO sync_skipped (sync_id, sku, code, reason, detail)
+         SELECT CAST(? AS BIGINT), o.sku, o.code, o.skip, u.detail FROM cart_out o
+           LEFT JOIN cart_unsendable u ON u.code = o.code AND u.sku = o.sku
+         WHERE o.skip = 'unsendable'`,
+        [id],
+      );
       return { syncId: id, linesChanged };
-    })();
+    });
   }
 
   async markUnsendable(lines: Array<{ code: string; sku: string; reason?: string }>): Promise<void> {
-    const mark = this.db.prepare("INSERT OR IGNORE INTO cart_unsendable (code, sku, detail) VALUES (?, ?, ?)");
-    this.db.transaction(() => {
-      for (const l of lines) mark.run(l.code, l.sku, l.reason ?? null);
-      this.db.exec(`DROP VIEW temp.cart_out; ${this.cartOutSql(true)}`);
-    })();
+    const { sql } = this;
+    await sql.transaction(async () => {
+      await sql.insertRows(
+        "cart_unsendable",
+        ["code", "sku", "detail"],
+        lines.map((l) => [l.code, l.sku, l.reason ?? null]),
+        "ON CONFLICT DO NOTHING",
+      );
+      await sql.exec(`DROP VIEW ${sql.dialect.temp("cart_out")}; ${this.cartOutSql(true)}`);
+    });
     this.delta = undefined;
   }
 
   async close(): Promise<void> {
     // dropped, not emptied: a DELETE of a million lines would touch every page
-    this.db
-      .exec(`DROP VIEW IF EXISTS temp.cart_out; DROP TABLE IF EXISTS temp.cart_aliased; DELETE FROM cart_unsendable;
-      DELETE FROM cart_delta; DELETE FROM cart_changed; DELETE FROM cart_changed_skus;`);
+    const { temp } = this.sql.dialect;
+    await this.sql.exec(`DROP VIEW IF EXISTS ${temp("cart_out")}; DROP TABLE IF EXISTS ${temp("cart_aliased")};
+      DELETE FROM cart_unsendable; DELETE FROM cart_delta; DELETE FROM cart_changed; DELETE FROM cart_changed_skus;`);
     this.closed();
   }
 }
