@@ -98,7 +98,8 @@ export async function startPostgres({ fast = false } = {}) {
       ["-D", data, "-l", join(dir, "log"), "-w", "-t", "60", "-o", [...options, `-p ${port}`].join(" "), "start"],
       { ...user, encoding: "utf8" },
     );
-    if (started.status === 0) return { url: `postgres://stockfeed@127.0.0.1:${port}/postgres`, password, dir, port };
+    if (started.status === 0)
+      return { url: `postgres://stockfeed@127.0.0.1:${port}/postgres`, password, dir, port, bin };
     if (attempt === 2) throw new Error(`pg_ctl start failed: ${started.stderr}${readLog(dir)}`);
   }
 }

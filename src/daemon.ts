@@ -1,3 +1,4 @@
+import { ConfigError } from "./errors.js";
 import { renameSync, rmSync, unwatchFile, watchFile, writeFileSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
@@ -131,6 +132,11 @@ export class Daemon {
 
   constructor(private readonly options: DaemonOptions) {
     this.config = loadConfig(options.configPath);
+    if (this.config.state.kind !== "sqlite")
+      throw new ConfigError(
+        `${this.config.file}: the daemon is the single-process mode of a SQLite state; ` +
+          "a PostgreSQL state is run by `stockfeed run` (from cron or a scheduler, one merchant's runs never overlap)",
+      );
     this.fingerprint = fingerprintOf(this.config.readFrom);
     this.lock = StateLock.acquire(this.config.statePath, "stockfeed daemon");
     this.heartbeatMs = options.heartbeatMs ?? 10_000;

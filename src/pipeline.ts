@@ -1,7 +1,3 @@
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
-import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { findCart, type Feed, type LoadedCart, type LoadedConfig } from "./config/load.js";
 import { UsageError } from "./errors.js";
 import { countFaults, faultOrThrow, type ReportedError } from "./faults.js";
@@ -75,26 +71,13 @@ function selectCarts(config: LoadedConfig, ids: string[] | undefined): LoadedCar
   return all.filter((c) => ids.includes(c.config.id));
 }
 
-/** Opens the state; a dry run works on a throwaway copy so nothing real changes. */
+/** Opens the state; a dry run's keeps nothing (a throwaway copy, or a transaction rolled back). */
 async function openState(
   config: LoadedConfig,
   dryRun: boolean,
 ): Promise<{ store: Store; cleanup: () => Promise<void> }> {
-  if (!dryRun) {
-    const store = await openStore(config.statePath);
-    return { store, cleanup: () => store.close() };
-  }
-  const dir = await mkdtemp(join(tmpdir(), "stockfeed-dry-run-"));
-  const copy = join(dir, "state.sqlite");
-  if (existsSync(config.statePath)) await copyFile(config.statePath, copy);
-  const store = await openStore(copy);
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const store = await openStore(config.state, { dryRun });
+  return { store, cleanup: () => store.close() };
 }
 
 /** The feeds of a run, in the order they load: aliases and catalogs, inventory, then orders. */

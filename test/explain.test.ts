@@ -386,7 +386,8 @@ describe("view-sync at the scale we sell: streamed, paged, searched", () => {
     expect(JSON.parse(l.out).rows).toHaveLength(n);
     const sum = await cli("locations", "--config", s.configPath);
     expect(sum.out.trimEnd().split("\n")).toHaveLength(n + 2);
-  }, 120_000);
+    // (on PostgreSQL view-sync's page query is 4-5x slower than on SQLite at this size: README, state on PostgreSQL)
+  }, 300_000);
 });
 
 describe("diff", () => {

@@ -16,6 +16,7 @@ import {
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ROOT, Scenario, SAMPLES, snapshotTree } from "./helpers/scenario.js";
+import { scenarioStore } from "./helpers/stores.js";
 import { loadConfig } from "../src/config/load.js";
 import { collect } from "../src/util/iterate.js";
 import { computeCartLines } from "../src/stages/sync.js";
@@ -414,13 +415,15 @@ describe("--dry-run", () => {
     s.inventory("east", "b.csv", [`A,7,,,2026-11-20T12:00:00Z`, `B,1.5,,,${T}`]);
     s.orders("shop", "o.csv", ["1,1,A,2,2026-11-20T13:00:00Z,open"]);
     const before = snapshotTree(s.dir);
-    const mtime = statSync(s.path("state/stockfeed.sqlite")).mtimeMs;
+    const state = await s.stateDump();
+    const mtime = scenarioStore === "sqlite" ? statSync(s.path("state/stockfeed.sqlite")).mtimeMs : 0;
     const r = await s.run({ dryRun: true });
     expect(r.dryRun).toBe(true);
     expect(r.carts[0]).toMatchObject({ action: "would-send", reason: "news", preview: [{ code: "A", quantity: 5 }] });
     expect(r.files.map((f) => f.status)).toEqual(["loaded_with_rejects", "loaded"]);
     expect(snapshotTree(s.dir)).toEqual(before);
-    expect(statSync(s.path("state/stockfeed.sqlite")).mtimeMs).toBe(mtime);
+    expect(await s.stateDump()).toEqual(state);
+    if (scenarioStore === "sqlite") expect(statSync(s.path("state/stockfeed.sqlite")).mtimeMs).toBe(mtime);
     // and the real run afterwards does what the dry run said
     const real = await s.run();
     expect(real.carts[0]).toMatchObject({ action: "sent", rows: 1 });
@@ -432,6 +435,8 @@ describe("--dry-run", () => {
     await s.run({ dryRun: true });
     expect(existsSync(s.path("state"))).toBe(false);
     expect(existsSync(s.path("work"))).toBe(false);
+    // (a PostgreSQL state: not even the schema is made)
+    if (scenarioStore === "postgres") expect(await s.stateDump()).toEqual({});
   });
 });
 

@@ -7,7 +7,6 @@
  * codes with quotes, delimiters, markup and characters outside the BMP.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { FOLD } from "../src/state/sql/line-changes.js";
 import { sha256File } from "../src/util/fs.js";
@@ -234,9 +233,7 @@ describe("a kept file that does not agree with what the state says was sent in i
     // someone edits the kept copy (a line dropped) and its recorded hash alike
     const kept = s.path("work/kept/acme/shop/1");
     writeFileSync(kept, readFileSync(kept, "utf8").replace("A,1\n", ""));
-    const db = new Database(s.path("state/stockfeed.sqlite"));
-    db.prepare("UPDATE cart_syncs SET sha256 = ? WHERE id = 1").run(await sha256File(kept));
-    db.close();
+    await s.sqlRun("UPDATE cart_syncs SET sha256 = ? WHERE id = 1", [await sha256File(kept)]);
     const r = await s.run({ now });
     expect(r.carts[0]).toMatchObject({ action: "sent", rows: 3, units: 9 });
     expect(r.carts[0].patched).toBeUndefined();

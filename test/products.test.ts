@@ -303,7 +303,7 @@ describe("the catalog's inventory-enabled flag", () => {
     expect(s.latest("shop")).toEqual({ "TSHIRT-RED-M": 5 });
     expect(r.carts[0].skipped["inventory-disabled"]).toBe(2);
     const config = loadConfig(s.configPath);
-    const store = await openStore(config.statePath);
+    const store = await openStore(config.state);
     try {
       const rows = await collect(store.queries.productSync(config.merchants[0].carts[0]));
       expect(rows.find((x) => x.sku === "MUG-WHITE")).toEqual(

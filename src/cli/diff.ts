@@ -11,7 +11,7 @@ export async function diffCommand(
 ): Promise<number> {
   const config = loadConfig(args.config);
   const cart = findCart(config, args.cart, args.merchant);
-  const store = await openStore(config.statePath);
+  const store = await openStore(config.state);
   try {
     const { decision, text } = await cartSyncDecision(store, cart);
     const lines = await computeCartLines(store, cart);

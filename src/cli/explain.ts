@@ -9,7 +9,7 @@ export async function explainCommand(
 ): Promise<number> {
   const config = loadConfig(args.config);
   const cart = findCart(config, args.cart, args.merchant);
-  const store = await openStore(config.statePath);
+  const store = await openStore(config.state);
   try {
     const facts = await store.queries.explainFacts(
       config,

@@ -56,7 +56,7 @@ export async function historyCommand(args: HistoryArgs, io: Io): Promise<number>
   const config = loadConfig(args.config);
   const limit = Number(args.limit ?? 50);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${args.limit}: give a whole number from 1`);
-  const store = await openStore(config.statePath);
+  const store = await openStore(config.state);
   try {
     const list = await store.queries.runs({ since: parseSince(args.since), limit, hideEmpty: !args.all });
     const runs = list.rows.map(describeRun);

@@ -26,7 +26,7 @@ export async function locationsCommand(args: LocationsArgs, io: Io): Promise<num
   const merchants = args.merchant ? [args.merchant] : withIt.map((m) => m.config.id);
   if (args.after !== undefined && merchants.length > 1)
     throw new UsageError("--after pages one merchant's SKUs: add --merchant");
-  const store = await openStore(config.statePath);
+  const store = await openStore(config.state);
   try {
     const page = { after: args.after, search: args.search };
     const more: { next?: unknown } = {};

@@ -16,6 +16,7 @@ import { daemonCommand } from "./daemon.js";
 import { historyCommand } from "./history.js";
 import { productImportCommand, runCommand } from "./run.js";
 import { skuCommand } from "./sku.js";
+import { migrateStateCommand } from "./migrate-state.js";
 import { statusCommand } from "./status.js";
 import { viewSyncCommand } from "./view-sync.js";
 
@@ -49,6 +50,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   addCartViews(program, c);
   addStockViews(program, c);
   addToolCommands(program, c);
+  addStateCommands(program, c);
 
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -230,6 +232,20 @@ function addStockViews(program: Command, c: Cli): void {
     .option("--json", "print one JSON document")
     .action(async (codeArg: string, o) => {
       c.code = await skuCommand({ ...o, code: codeArg }, io);
+    });
+}
+
+/** Moving a deployment's state from SQLite to PostgreSQL. */
+function addStateCommands(program: Command, c: Cli): void {
+  program
+    .command("migrate-state")
+    .description("copy a SQLite state whole (ledger, sequences, control numbers) into an empty PostgreSQL database")
+    .requiredOption("--from <sqlite:file>", "the SQLite state file (sqlite:PATH or PATH)")
+    .requiredOption("--to <url>", "the PostgreSQL database: postgres://user@host:port/database, no password")
+    .option("--password-env <name>", "the environment variable holding its password (default: PGPASSWORD)")
+    .option("--json", "print one JSON document")
+    .action(async (o) => {
+      c.code = await migrateStateCommand(o, c.io);
     });
 }
 

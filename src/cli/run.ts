@@ -1,7 +1,7 @@
 import { findCart, loadConfig, type LoadedConfig } from "../config/load.js";
 import type { Logger } from "../log.js";
 import { runOnce, type RunOptions, type RunProgress, type RunReport } from "../pipeline.js";
-import { StateLock } from "../state/lock.js";
+import { acquireStateLock } from "../state/store.js";
 import { describeRecordError } from "../errors.js";
 import type { FileReport } from "../stages/collect.js";
 import { printJson, table, type Io } from "./output.js";
@@ -199,7 +199,10 @@ export async function runCommand(
   const config = how.config ?? loadConfig(args.config);
   const fixed = args.now ? Date.parse(args.now) : undefined;
   // one process owns the state; a dry run works on a copy and needs no lock
-  const lock = args.dryRun ? undefined : StateLock.acquire(config.statePath, how.lockName ?? "stockfeed run");
+  const merchants = config.merchants.map((m) => m.config.id);
+  const lock = args.dryRun
+    ? undefined
+    : await acquireStateLock(config.state, merchants, how.lockName ?? "stockfeed run");
   const progress = process.stderr.isTTY && !args.json ? terminalProgress() : undefined;
   let stop = false;
   const onSignal = () => {
@@ -225,6 +228,6 @@ export async function runCommand(
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
-    lock?.release();
+    await lock?.release();
   }
 }

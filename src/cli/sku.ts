@@ -5,7 +5,7 @@ import { printJson, table, when, type Io } from "./output.js";
 /** `stockfeed sku CODE`: exit 0 when found, 1 when nothing matches or an alias code is on several products. */
 export async function skuCommand(args: { code: string; config: string; json?: boolean }, io: Io): Promise<number> {
   const config = loadConfig(args.config);
-  const store = await openStore(config.statePath);
+  const store = await openStore(config.state);
   try {
     const carts = config.merchants.flatMap((m) =>
       m.carts.map((k) => ({ merchant: m.config.id, cart: k.config.id, alias: k.config.alias })),

@@ -6,6 +6,8 @@ import { printJson, table, when, type Io } from "./output.js";
 
 /** Whether a daemon owns this state and is alive, from its heartbeat file. */
 function daemonStatus(config: LoadedConfig) {
+  if (config.state.kind === "postgres")
+    return { alive: false as const, text: "no daemon on a PostgreSQL state (runs come from `stockfeed run`)" };
   const h = readHeartbeat(config.statePath);
   if (!h) return { alive: false as const, text: "no daemon running (no heartbeat)" };
   const alive = heartbeatAlive(h);
@@ -28,7 +30,7 @@ function nextSync(schedule: string, timeZone: string, now: number): string {
 export async function statusCommand(args: { config: string; json?: boolean; now?: string }, io: Io): Promise<number> {
   const now = args.now ? Date.parse(args.now) : Date.now();
   const config = loadConfig(args.config);
-  const store = await openStore(config.statePath);
+  const store = await openStore(config.state);
   try {
     const warehouses = await store.queries.warehouseStatus(config);
     const schedules = new Map(

@@ -31,7 +31,7 @@ export async function viewSyncCommand(args: ViewSyncArgs, io: Io): Promise<numbe
   if (!Number.isFinite(hours) || hours <= 0)
     throw new UsageError(`--stale-after takes a number of hours, not ${JSON.stringify(args.staleAfter)}`);
   const limit = limitOf(args);
-  const store = await openStore(config.statePath);
+  const store = await openStore(config.state);
   try {
     const now = args.now ? Date.parse(args.now) : Date.now();
     const all = store.queries.productSync(cart, {

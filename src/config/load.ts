@@ -10,6 +10,7 @@ import {
 import type { InputKind } from "../mapping/kinds.js";
 import { formats } from "../formats/index.js";
 import { parseIso } from "../util/time.js";
+import { describeTarget, isPostgresUrl, postgresUrlProblem, type StateTarget } from "../state/target.js";
 import {
   configSchema,
   envelopeSettingsOf,
@@ -80,6 +81,9 @@ export interface LoadedConfig {
   /** the files it was built from: the config file and every mapping it names */
   readFrom: string[];
   raw: Config;
+  /** where the state is (a SQLite file or a PostgreSQL database) */
+  state: StateTarget;
+  /** the SQLite file, or for PostgreSQL the URL without its password (what messages name) */
   statePath: string;
   workDir: string;
   merchants: LoadedMerchant[];
@@ -153,7 +157,7 @@ function resolvePaths(c: Config, base: string): Config {
       : undefined;
   return {
     ...c,
-    state: abs(c.state),
+    state: c.state && !isPostgresUrl(c.state) ? abs(c.state) : c.state,
     workDir: abs(c.workDir),
     merchants: c.merchants.map((m) => ({
       ...m,
@@ -432,7 +436,7 @@ function crossChecks(y: LocatedYaml, c: Config): string[] {
  * Reads, validates and compiles the whole configuration, mappings included, before
  * anything moves. Every problem is collected and reported at once with file and line.
  */
-export function loadConfig(file: string): LoadedConfig {
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const path = resolve(file);
   const y = readYaml(path);
   let parsed: Config;
@@ -446,6 +450,7 @@ export function loadConfig(file: string): LoadedConfig {
   }
   const problems = crossChecks(y, parsed);
   const c = resolvePaths(parsed, dirname(path));
+  const state = stateTarget(y, c, env, problems);
 
   const compiled = new Map<string, unknown>();
   const readFrom = new Set<string>([path]);
@@ -548,7 +553,32 @@ export function loadConfig(file: string): LoadedConfig {
 
   if (problems.length > 0)
     throw new ConfigError(`${path}: ${problems.length} problem(s) in the configuration`, problems);
-  return { file: path, readFrom: [...readFrom], raw: c, statePath: c.state, workDir: c.workDir, merchants };
+  const statePath = describeTarget(state!);
+  return { file: path, readFrom: [...readFrom], raw: c, state: state!, statePath, workDir: c.workDir, merchants };
+}
+
+/** The state the config names: `state` (a path or a URL) or `stateUrlEnv`, exactly one; problems are collected. */
+function stateTarget(y: LocatedYaml, c: Config, env: NodeJS.ProcessEnv, problems: string[]): StateTarget | undefined {
+  if ((c.state === undefined) === (c.stateUrlEnv === undefined)) {
+    problems.push(problemAt(y, [], "give the state's place once: `state` (a SQLite file or a URL) or `stateUrlEnv`"));
+    return undefined;
+  }
+  const passwordEnv = c.statePasswordEnv;
+  if (c.state !== undefined && !isPostgresUrl(c.state)) {
+    if (passwordEnv) problems.push(problemAt(y, ["statePasswordEnv"], "is for a PostgreSQL state only"));
+    return { kind: "sqlite", path: c.state };
+  }
+  const url = c.state ?? env[c.stateUrlEnv!];
+  if (url === undefined || url === "") {
+    problems.push(problemAt(y, ["stateUrlEnv"], `names ${c.stateUrlEnv}, which is not set in the environment`));
+    return undefined;
+  }
+  const problem = postgresUrlProblem(url, c.state !== undefined);
+  if (problem) {
+    problems.push(problemAt(y, c.state !== undefined ? ["state"] : ["stateUrlEnv"], `the PostgreSQL URL ${problem}`));
+    return undefined;
+  }
+  return { kind: "postgres", url, ...(passwordEnv ? { passwordEnv } : {}) };
 }
 
 function asOfBounds(w: WarehouseConfig): AsOfBounds {

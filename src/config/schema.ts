@@ -176,8 +176,18 @@ const merchant = z.strictObject({
   carts: z.array(cart).default([]).describe("the carts and EDI partners the merchant sells through"),
 });
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable's name");
+
 export const configSchema = z.strictObject({
-  state: z.string().min(1).describe("SQLite file holding stockfeed's state"),
+  state: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("the SQLite file holding stockfeed's state, or a postgres:// URL without a password"),
+  stateUrlEnv: envName.optional().describe("the environment variable holding the state's postgres:// URL"),
+  statePasswordEnv: envName
+    .optional()
+    .describe("the environment variable holding the PostgreSQL password (default: PostgreSQL's PGPASSWORD)"),
   workDir: z.string().min(1).describe("archive/, quarantine/, spool/ and outbox/ live here"),
   merchants: z.array(merchant).min(1).describe("one or more merchants, each with its own warehouses and carts"),
 });

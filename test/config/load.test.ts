@@ -280,3 +280,32 @@ describe("stockfeed check: every problem of every phase in one pass", () => {
     expect(p).toMatch(/required field "available" is not mapped/);
   });
 });
+
+describe("where the state is: a SQLite file, or PostgreSQL with its password kept out of the YAML", () => {
+  const body = good().replace("state: state.sqlite\n", "");
+  const load = (head: string, env: NodeJS.ProcessEnv = {}) => {
+    writeFileSync(join(dir, "c.yaml"), head + body);
+    return loadConfig(join(dir, "c.yaml"), env);
+  };
+  it("takes a postgres:// URL as it is (no path resolution) and names the password's variable", () => {
+    const c = load("state: postgres://stockfeed@db:5432/feeds\nstatePasswordEnv: DB_PW\n");
+    expect(c.state).toEqual({ kind: "postgres", url: "postgres://stockfeed@db:5432/feeds", passwordEnv: "DB_PW" });
+    expect(c.statePath).toBe("postgres://stockfeed@db:5432/feeds");
+  });
+  it("takes the URL from the variable stateUrlEnv names, and never prints its password", () => {
+    const c = load("stateUrlEnv: STATE_URL\n", { STATE_URL: "postgresql://u:secret@db/feeds" });
+    expect(c.state).toEqual({ kind: "postgres", url: "postgresql://u:secret@db/feeds" });
+    expect(c.statePath).not.toContain("secret");
+  });
+  it("refuses a password in the YAML, a missing variable, both places or none, and a password variable for SQLite", () => {
+    const refused = (head: string) => problems(head + body).join("\n");
+    expect(refused("state: postgres://u:secret@db/feeds\n")).toMatch(/carries a password/);
+    expect(refused("stateUrlEnv: STOCKFEED_NOT_SET_ANYWHERE\n")).toMatch(
+      /STOCKFEED_NOT_SET_ANYWHERE, which is not set/,
+    );
+    expect(refused("state: s.sqlite\nstateUrlEnv: X\n")).toMatch(/`state` .* or `stateUrlEnv`/);
+    expect(refused("")).toMatch(/`state` .* or `stateUrlEnv`/);
+    expect(refused("state: s.sqlite\nstatePasswordEnv: X\n")).toMatch(/PostgreSQL state only/);
+    expect(refused("state: postgres://u@db/\n")).toMatch(/names no database/);
+  });
+});

@@ -9,7 +9,8 @@ import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    postgres: { url: string; password: string } | null;
+    /** the test server: its URL (of the database postgres), password and bin folder (psql) */
+    postgres: { url: string; password: string; bin: string | null } | null;
   }
 }
 
@@ -18,7 +19,11 @@ const script = "scripts/postgres-server.mjs";
 export default function setup(project: TestProject): (() => void) | undefined {
   const given = process.env.STOCKFEED_PG_URL;
   if (given) {
-    project.provide("postgres", { url: given, password: process.env.STOCKFEED_PG_PASSWORD ?? "" });
+    project.provide("postgres", {
+      url: given,
+      password: process.env.STOCKFEED_PG_PASSWORD ?? "",
+      bin: process.env.STOCKFEED_PG_BIN ?? null,
+    });
     return undefined;
   }
   const started = spawnSync(process.execPath, [script, "start", "--fast", "--json"], { encoding: "utf8" });
@@ -31,8 +36,8 @@ export default function setup(project: TestProject): (() => void) | undefined {
     return undefined;
   }
   if (started.status !== 0) throw new Error(`could not start a test PostgreSQL: ${started.stderr}`);
-  const server = JSON.parse(started.stdout) as { url: string; password: string; dir: string };
-  project.provide("postgres", { url: server.url, password: server.password });
+  const server = JSON.parse(started.stdout) as { url: string; password: string; dir: string; bin: string };
+  project.provide("postgres", { url: server.url, password: server.password, bin: server.bin });
   return () => {
     spawnSync(process.execPath, [script, "stop", server.dir], { stdio: "ignore" });
   };

@@ -8,6 +8,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { runOnce, type RunOptions, type RunReport } from "../../src/pipeline.js";
 import type { LoadedConfig } from "../../src/config/load.js";
 import type { ExplainFacts } from "../../src/domain/explain.js";
+import { dumpState, freshDatabaseSync, scenarioStore, stateSession } from "./stores.js";
 import { collect } from "../../src/util/iterate.js";
 import {
   openStore,
@@ -50,7 +51,21 @@ export interface ScenarioSpec {
 export const INVENTORY_HEADER = "sku,quantity_available,quantity_on_hand,lot,as_of";
 export const ORDERS_HEADER = "order_id,line,sku,quantity,ordered_at,status";
 
-/** A temp folder with a config, drop folders and a real SQLite state file. */
+/** the password of the test PostgreSQL, for runs in this process and the CLIs it spawns */
+export const TEST_PG_PASSWORD_ENV = "STOCKFEED_TEST_PG_PASSWORD";
+
+/**
+ * The config's state: a SQLite file in the folder, or in the postgres project a fresh
+ * database of the test server (its password in the environment, as a deployment keeps it).
+ */
+export function scenarioState(): Record<string, string> {
+  if (scenarioStore === "sqlite") return { state: "state/stockfeed.sqlite" };
+  const db = freshDatabaseSync();
+  process.env[TEST_PG_PASSWORD_ENV] = db.password;
+  return { state: db.url, statePasswordEnv: TEST_PG_PASSWORD_ENV };
+}
+
+/** A temp folder with a config, drop folders and a real state (a SQLite file, or a PostgreSQL database). */
 export class Scenario {
   readonly dir: string;
   readonly configPath: string;
@@ -67,7 +82,7 @@ export class Scenario {
       mapping: join(MAPPINGS, mapping),
     });
     const config: Record<string, unknown> = {
-      state: "state/stockfeed.sqlite",
+      ...scenarioState(),
       workDir: "work",
       merchants: [
         {
@@ -168,7 +183,7 @@ export class Scenario {
   /** Reads the state through the Store's interface, as the CLI does. */
   async read<T>(fn: (store: Store, config: LoadedConfig) => Promise<T>): Promise<T> {
     const config = loadConfig(this.configPath);
-    const store = await openStore(config.statePath);
+    const store = await openStore(config.state);
     try {
       return await fn(store, config);
     } finally {
@@ -219,6 +234,21 @@ export class Scenario {
       }
       return out;
     });
+  }
+
+  /** A statement run on the state itself, past the Store (a test that tampers with a record). */
+  async sqlRun(statement: string, params: unknown[] = []): Promise<void> {
+    const { session, close } = await stateSession(loadConfig(this.configPath).state);
+    try {
+      await session.run(statement, params);
+    } finally {
+      await close();
+    }
+  }
+
+  /** Every table of the state with its rows: equal dumps, equal states. */
+  stateDump(): Promise<Record<string, unknown[]>> {
+    return dumpState(loadConfig(this.configPath).state);
   }
 
   cleanup(): void {

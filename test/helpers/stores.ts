@@ -2,6 +2,7 @@
  * The stores a state suite runs on: SQLite on a real file, and PostgreSQL (a fresh database
  * on the run's test server) when one is there. One suite, parameterised: `describe.each(stores)`.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,11 +10,11 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { inject } from "vitest";
-import { connectPg, type PgTarget } from "../../src/state/postgres/connect.js";
-import type { PgSession } from "../../src/state/postgres/session.js";
+import { connectPg, openPgClient, type PgTarget } from "../../src/state/postgres/connect.js";
+import { PgSession } from "../../src/state/postgres/session.js";
 import type { SqlSession } from "../../src/state/sql/session.js";
 import { SqliteSession } from "../../src/state/sqlite/session.js";
-import { openStore } from "../../src/state/store.js";
+import { openStore, type StateTarget } from "../../src/state/store.js";
 
 export const postgres = inject("postgres");
 
@@ -34,6 +35,27 @@ export async function freshDatabase(): Promise<PgTarget> {
   url.pathname = `/${name}`;
   return { url: url.toString(), password: postgres.password };
 }
+
+/**
+ * A new, empty database made at once (psql, synchronously: a Scenario's constructor makes its
+ * state before any run); its URL carries no password (the run reads it from the environment).
+ */
+export function freshDatabaseSync(): PgTarget {
+  if (!postgres) throw new Error("no test PostgreSQL (see test/helpers/postgres-setup.ts)");
+  const name = `sf_${randomBytes(6).toString("hex")}`;
+  const psql = postgres.bin ? join(postgres.bin, "psql") : "psql";
+  const made = spawnSync(psql, [postgres.url, "-q", "-v", "ON_ERROR_STOP=1", "-c", `CREATE DATABASE ${name}`], {
+    env: { ...process.env, PGPASSWORD: postgres.password },
+    encoding: "utf8",
+  });
+  if (made.status !== 0) throw new Error(`psql could not make a test database: ${made.stderr || made.error}`);
+  const url = new URL(postgres.url);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), password: postgres.password };
+}
+
+/** the store the run-level suites (Scenario) put their state in: the project's (vitest.config.ts) */
+export const scenarioStore: StoreName = process.env.STOCKFEED_TEST_STORE === "postgres" ? "postgres" : "sqlite";
 
 /** a PostgreSQL session on a fresh database, migrated */
 export async function pgSession(): Promise<PgSession> {
@@ -88,4 +110,44 @@ export async function openState(
       for (const c of closers) await c();
     },
   };
+}
+
+/**
+ * A raw SQL session on a config's state, for the few tests that must reach past the Store (to
+ * tamper with a record, or to read every table): closed by close().
+ */
+export async function stateSession(state: StateTarget): Promise<{ session: SqlSession; close: () => Promise<void> }> {
+  if (state.kind === "postgres") {
+    // (not connectPg: that would make the schema of a state that has none)
+    const s = new PgSession(await openPgClient({ url: state.url, password: postgres?.password }));
+    return { session: s, close: () => s.close() };
+  }
+  const db = new Database(state.path);
+  db.pragma("busy_timeout = 5000");
+  return {
+    session: new SqliteSession(db),
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+/** Every table of a state with its rows (sorted): equal dumps, equal states. */
+export async function dumpState(state: StateTarget): Promise<Record<string, unknown[]>> {
+  const { session, close } = await stateSession(state);
+  try {
+    const tables = await session.all<{ name: string }>(
+      state.kind === "postgres"
+        ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
+        : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+    );
+    const out: Record<string, unknown[]> = {};
+    for (const { name } of tables) {
+      const rows = await session.all<Record<string, unknown>>(`SELECT * FROM "${name}"`);
+      out[name] = rows.map((r) => JSON.stringify(r)).sort();
+    }
+    return out;
+  } finally {
+    await close();
+  }
 }

@@ -47,18 +47,19 @@ function toNumber(value: string): number {
 let pgTypes: typeof import("pg").types;
 
 /**
- * Connects one session to a PostgreSQL state and brings its schema up to date (under an
- * advisory lock, so that workers starting together migrate it once). A server that cannot
- * be reached or refuses the login is a one-line state error, retriable.
+ * A connected client to a PostgreSQL state, its numbers read as SQLite gives them. A server
+ * that cannot be reached or refuses the login is a one-line state error, retriable.
  */
-export async function connectPg(target: PgTarget): Promise<PgSession> {
+export async function openPgClient(target: PgTarget, applicationName = "stockfeed"): Promise<Client> {
   const pg = (await import("pg")).default;
   pgTypes = pg.types;
   const client: Client = new pg.Client({
     connectionString: withPassword(target),
     types: { getTypeParser } as never,
-    application_name: "stockfeed",
+    application_name: applicationName,
   });
+  // a connection the server drops fails the query in hand (and every later one): that is where it is reported
+  client.on("error", () => undefined);
   try {
     await client.connect();
   } catch (e) {
@@ -70,8 +71,20 @@ export async function connectPg(target: PgTarget): Promise<PgSession> {
       true,
     );
   }
+  return client;
+}
+
+/**
+ * Connects one session to a PostgreSQL state and brings its schema up to date (under an
+ * advisory lock, so that workers starting together migrate it once). `dryRun`: the session is
+ * left inside a transaction that nothing commits (the caller rolls it back).
+ */
+export async function connectPg(target: PgTarget, opts: { dryRun?: boolean } = {}): Promise<PgSession> {
+  const client = await openPgClient(target);
   const session = new PgSession(client);
   try {
+    // a dry run's session works in one transaction it never commits: its migration too
+    if (opts.dryRun) await session.begin();
     await migrate(session, target);
   } catch (e) {
     await client.end().catch(() => undefined);

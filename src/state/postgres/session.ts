@@ -11,6 +11,7 @@ const postgres: Dialect = {
   keyed: "",
   rowNumber: "id BIGINT GENERATED ALWAYS AS IDENTITY,",
   indexedBy: () => "",
+  analyze: (table) => `ANALYZE ${table}`,
   wideSum: (expr) => `SUM(CAST(${expr} AS numeric))`,
   contains: (haystack, needle) => `strpos(${haystack}, ${needle}) > 0`,
   jsonLength: (doc, key) => `json_array_length(CAST(${doc} AS json) -> '${key}')`,
@@ -24,20 +25,23 @@ const INSERT_CHUNK = 5000;
 
 /**
  * The shared SQL session on one PostgreSQL connection (a store owns its connection: temp
- * tables and transactions are per connection). Statements are translated once and sent as
- * named prepared statements, so the server parses each once per connection.
+ * tables and transactions are per connection). Statements are translated once, and sent as
+ * unnamed statements (parse, bind and execute in one round trip): a named one's cached plan
+ * breaks when a temporary view it reads is made again with other column types (each cart's
+ * cart_out), and its generic plan, taken after five runs, would fit one merchant's sizes to
+ * all. Planned per run, a statement fits the merchant in hand.
  */
 export class PgSession implements SqlSession {
   readonly dialect = postgres;
-  private readonly translated = new Map<string, Translated & { name: string }>();
+  private readonly translated = new Map<string, Translated>();
   private depth = 0;
 
   constructor(readonly client: Client) {}
 
   private query(sql: string, params: Params, rowMode?: "array") {
     let t = this.translated.get(sql);
-    if (!t) this.translated.set(sql, (t = { ...translatePlaceholders(sql), name: `sf${this.translated.size}` }));
-    const config = { name: t.name, text: t.text, values: orderedValues(t, params), rowMode };
+    if (!t) this.translated.set(sql, (t = translatePlaceholders(sql)));
+    const config = { text: t.text, values: orderedValues(t, params), rowMode };
     return this.client.query(config as QueryConfig);
   }
 
@@ -115,18 +119,22 @@ export class PgSession implements SqlSession {
     await this.client.end();
   }
 
-  /** the store's own begin/commit (a load streamed inside one transaction) */
+  /**
+   * The store's own begin/commit (a load streamed inside one transaction): a savepoint inside
+   * a transaction already open (a dry run's, which is never committed).
+   */
   async begin(): Promise<void> {
-    await this.client.query("BEGIN");
+    await this.client.query(this.depth === 0 ? "BEGIN" : `SAVEPOINT sf_${this.depth + 1}`);
     this.depth++;
   }
   async commit(): Promise<void> {
-    await this.client.query("COMMIT");
-    this.depth = 0;
+    await this.client.query(this.depth === 1 ? "COMMIT" : `RELEASE SAVEPOINT sf_${this.depth}`);
+    this.depth--;
   }
   async rollback(): Promise<void> {
     if (this.depth === 0) return;
-    await this.client.query("ROLLBACK");
-    this.depth = 0;
+    await this.client.query(this.depth === 1 ? "ROLLBACK" : `ROLLBACK TO SAVEPOINT sf_${this.depth}`);
+    if (this.depth > 1) await this.client.query(`RELEASE SAVEPOINT sf_${this.depth}`);
+    this.depth--;
   }
 }

@@ -15,6 +15,7 @@ import {
   type SkipExample,
 } from "./line-changes.js";
 import type { SqlSession } from "./session.js";
+import { analyzeTemp } from "./temp-tables.js";
 
 /** cart lines handed to the render loop per query */
 const CART_PAGE = 4096;
@@ -164,6 +165,7 @@ async function cartOutDefinition(
        FROM ${base} l LEFT JOIN aliases a ON a.merchant = @merchant AND a.sku = l.sku AND a.alias_type = @alias`,
     { merchant: c.merchant, alias: c.alias },
   );
+  await analyzeTemp(sql, "cart_aliased");
   return (u) => `CREATE TEMP VIEW cart_out AS
       SELECT a.code, a.sku, a.available, a.as_of, a.ordered, a.quantity,
              COALESCE(a.skip, ${skipReasonSql({ unsendable: unsendable("a.code", "a.sku", u) })}) AS skip

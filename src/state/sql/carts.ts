@@ -4,6 +4,7 @@ import { computeCartLines, type CartLines } from "./cart-lines.js";
 import type { Inventory } from "./inventory.js";
 import { changesOnly } from "./line-changes.js";
 import type { SqlSession } from "./session.js";
+import { analyzeTemp } from "./temp-tables.js";
 
 /** The product of an order line `o` (rule 5 with rule 9's aliases): its SKU, or its alias code's one product. */
 export const ORDER_SKU = orderSkuSql({
@@ -92,6 +93,7 @@ export class Carts {
        WHERE merchant = @merchant AND ${drawsFrom("warehouse")} GROUP BY sku`,
       { merchant: c.merchant, warehouse: c.warehouse },
     );
+    await analyzeTemp(sql, table);
     const oldest = (await sql.get<{ t: number | null }>(`SELECT MIN(as_of) AS t FROM ${table}`))!.t;
     // rule 5: orders at or before the oldest as-of, or cancelled, never count, so the index on
     // (merchant, ordered_at) takes only the rest
@@ -161,6 +163,7 @@ export class Carts {
          AND ${drawsFrom("i.warehouse")} GROUP BY i.sku`,
       { merchant: c.merchant, warehouse: c.warehouse, since },
     );
+    await analyzeTemp(sql, table);
     // the orders of those SKUs: by SKU, or by any of their alias codes (rule 9)
     // (IN, not a join from the SKUs: joined, SQLite's planner walks every order of the merchant for each SKU;
     // and told the index: without it, it walks them all once, 100 ms a cart at 60k orders)

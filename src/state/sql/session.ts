@@ -23,6 +23,11 @@ export interface Dialect {
   readonly rowNumber: string;
   /** the hint to read `table` through `index` (SQLite's planner misses it); PostgreSQL plans on its own */
   indexedBy(index: string): string;
+  /**
+   * statements that give the planner a temporary table's statistics once it is filled
+   * (PostgreSQL's autovacuum never analyzes temporary tables; SQLite plans without them)
+   */
+  analyze(table: string): string;
   /** a sum that never overflows (to find sums beyond a bound before an exact one runs) */
   wideSum(expr: string): string;
   /** whether text `haystack` contains text `needle` (no pattern characters: a search for `%` finds `%`) */

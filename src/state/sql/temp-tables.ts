@@ -1,4 +1,10 @@
-import type { Dialect } from "./session.js";
+import type { Dialect, SqlSession } from "./session.js";
+
+/** Gives the planner a filled temporary table's statistics, where the store needs them (PostgreSQL). */
+export async function analyzeTemp(sql: SqlSession, table: string): Promise<void> {
+  const statement = sql.dialect.analyze(table);
+  if (statement) await sql.exec(statement);
+}
 
 /**
  * The temporary tables every session of a store works in (its own, per connection): a file's

@@ -10,6 +10,7 @@ const sqlite: Dialect = {
   keyed: "WITHOUT ROWID",
   rowNumber: "",
   indexedBy: (index) => `INDEXED BY ${index}`,
+  analyze: () => "",
   wideSum: (expr) => `TOTAL(${expr})`,
   contains: (haystack, needle) => `instr(${haystack}, ${needle}) > 0`,
   jsonLength: (doc, key) => `json_array_length(${doc}, '$.${key}')`,

@@ -38,14 +38,25 @@ interface Raw {
   code: string;
   enabled: number | null;
   in_lines: number | null;
-  sent_sku: string | null;
   synced_at: number | null;
   quantity: number | null;
   unsendable: string | null;
   is_unsendable: number | null;
+  /** synced rows: the oldest as-of of the sent SKU's levels in the cart's warehouses */
+  as_of: number | null;
 }
 
 /** The first PAGE codes after @after of each source of codes, merged: the page's codes are among them. */
+/**
+ * The oldest as-of of a SKU's levels in the cart's warehouses (@m, @w), or null: a key lookup
+ * (SQLite's planner would scan the merchant's levels without the hint).
+ */
+function stockedAsOfSql(d: Dialect, sku: string): string {
+  const cartWarehouse = "CAST(@w AS TEXT)";
+  return `SELECT MIN(i.as_of) FROM inventory i ${d.indexedBy("inventory_by_sku")}
+    WHERE i.merchant = @m AND i.sku = ${sku} AND ${drawsFromSql({ warehouse: "i.warehouse", cartWarehouse })}`;
+}
+
 function pageSql(d: Dialect, aliasCart: boolean): string {
   const arm = (sql: string, col: string) =>
     `SELECT code FROM (${sql} AND ${col} > @after AND (CAST(@q AS TEXT) IS NULL OR ${d.contains(col, "@q")})
@@ -84,8 +95,9 @@ function pageSql(d: Dialect, aliasCart: boolean): string {
       CASE WHEN EXISTS (SELECT 1 FROM cart_lines x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code)
         OR EXISTS (SELECT 1 FROM cart_line_changes x WHERE x.merchant = @m AND x.cart = @id AND x.code = k.code)
         THEN 1 ELSE 0 END AS in_lines,
-      COALESCE(${l("sku")}, k.code) AS sent_sku, y.synced_at, ${l("quantity")} AS quantity,
-      u.detail AS unsendable, CASE WHEN u.code IS NULL THEN 0 ELSE 1 END AS is_unsendable
+      y.synced_at, ${l("quantity")} AS quantity,
+      u.detail AS unsendable, CASE WHEN u.code IS NULL THEN 0 ELSE 1 END AS is_unsendable,
+      CASE WHEN y.synced_at IS NULL THEN NULL ELSE (${stockedAsOfSql(d, `COALESCE(${l("sku")}, k.code)`)}) END AS as_of
     FROM (SELECT code FROM codes ORDER BY code LIMIT @n) k
     LEFT JOIN catalog c ON c.merchant = @m AND c.cart = @id AND c.sku = k.code
     LEFT JOIN cart_line_changes lc ON lc.merchant = @m AND lc.cart = @id AND lc.code = k.code
@@ -140,10 +152,9 @@ export async function* productSyncRows(
   }
 }
 
-/** The oldest as-of of a SKU's levels in the cart's warehouses, or null: a key lookup (without the hint, a scan). */
+/** The oldest as-of of a SKU's levels in the cart's warehouses, or null. */
 function stockedAsOf(sql: SqlSession, cart: LoadedCart): (sku: string) => Promise<number | null> {
-  const q = `SELECT MIN(as_of) AS t FROM inventory ${sql.dialect.indexedBy("inventory_by_sku")}
-     WHERE merchant = @m AND sku = @sku AND ${drawsFromSql({ warehouse: "warehouse", cartWarehouse: "CAST(@w AS TEXT)" })}`;
+  const q = `SELECT (${stockedAsOfSql(sql.dialect, "@sku")}) AS t`;
   return async (sku) => (await sql.get<{ t: number | null }>(q, { m: cart.merchant, sku, w: cart.warehouse }))!.t;
 }
 
@@ -156,10 +167,9 @@ function rowMaker(
 ): (r: Raw) => Promise<ProductSyncRow> {
   const alias = cart.config.alias;
   const why = reasons(sql, cart);
-  const stocked = stockedAsOf(sql, cart);
   return async (r) => {
     const synced = r.synced_at !== null;
-    const asOf = synced ? await stocked(r.sent_sku!) : null;
+    const asOf = synced ? r.as_of : null;
     // rule 9: only the products arm yields a row with no catalog entry, no sent line and no unsendable line
     const noAlias = alias !== null && r.enabled === null && !r.in_lines && !r.is_unsendable;
     let reason: string | null = null;
