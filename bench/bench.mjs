@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// npm run bench [-- --scenario B0|B1|B2] [--n N] [--keep]
+// npm run bench [-- --scenario B0|B1|B2] [--n N] [--keep] [--store sqlite|postgres]
 // Generates a seeded scenario (W warehouses x N SKUs of WMS CSV with lot lines for 10% of
 // SKUs, O order lines across 3 carts with half after the snapshot, aliases for half the
 // SKUs, C carts by SKU and by alias, CSV, XML and X12 846, some with minimum level and
 // allocation), runs the real
 // CLI in a child process, and prints per stage times, rows/s, peak RSS and the floor:
-// papaparse alone over the same inputs plus writing the same output bytes.
+// papaparse alone over the same inputs plus writing the same output bytes. --store postgres
+// keeps the state in a throwaway PostgreSQL (scripts/postgres-server.mjs, fsync on) instead.
 import { spawnSync } from "node:child_process";
 import {
   closeSync,
@@ -23,7 +24,9 @@ import { cpus, freemem, totalmem, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Papa from "papaparse";
+import pg from "pg";
 import { CACHE_KB } from "../dist/state/sqlite/store.js";
+import { startPostgres, stopPostgres } from "../scripts/postgres-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SCENARIOS = {
@@ -34,6 +37,8 @@ const SCENARIOS = {
 const args = process.argv.slice(2);
 const name = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "B0";
 const keep = args.includes("--keep");
+const store = args.includes("--store") ? args[args.indexOf("--store") + 1] : "sqlite";
+if (!["sqlite", "postgres"].includes(store)) throw new Error(`--store: sqlite or postgres, not ${store}`);
 const base = SCENARIOS[name];
 if (!base) throw new Error(`unknown scenario ${name} (${Object.keys(SCENARIOS).join(", ")})`);
 // --n N scales a scenario down or up for a quick look (orders stay at N/5)
@@ -127,8 +132,22 @@ const carts = Array.from({ length: sc.C }, (_, c) => ({
             filename: "{cart}-{seq:4}.csv",
           },
 }));
+/** the state: a SQLite file in the folder, or a database of a PostgreSQL started for this run */
+async function stateOf() {
+  if (store === "sqlite") return { state: join(dir, "state.sqlite") };
+  const server = await startPostgres();
+  process.on("exit", () => stopPostgres(server.dir));
+  const login = new URL(server.url);
+  login.password = server.password;
+  const admin = new pg.Client({ connectionString: login.toString() });
+  await admin.connect();
+  await admin.query("CREATE DATABASE bench");
+  await admin.end();
+  process.env.BENCH_PG_PASSWORD = server.password;
+  return { state: server.url.replace(/\/postgres$/, "/bench"), statePasswordEnv: "BENCH_PG_PASSWORD" };
+}
 const config = {
-  state: join(dir, "state.sqlite"),
+  ...(await stateOf()),
   workDir: join(dir, "work"),
   merchants: [
     {
@@ -274,7 +293,7 @@ const reads = {
 
 const fmt = (x) => x.toFixed(2);
 console.log(
-  `scenario ${name}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  (generated ${fmt(genS)} s, ${(inputBytes / 1e6).toFixed(1)} MB of input)`,
+  `scenario ${name} on ${store}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  (generated ${fmt(genS)} s, ${(inputBytes / 1e6).toFixed(1)} MB of input)`,
 );
 const stage = (k) => c.reduce((a, x) => a + (x.stages?.[k] ?? 0), 0) / 1000;
 const collectS = first.seconds - loadS - syncS;
@@ -290,7 +309,7 @@ console.log(
 );
 for (const x of c) console.log(`    cart ${x.cart}: ${x.rows} rows in ${fmt(x.ms / 1000)} s`);
 console.log(
-  `  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB (V8 heap at most ${first.peakHeapMb} MB; SQLite's page caches are capped at 2 x ${CACHE_KB / 1024} MB)`,
+  `  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB (V8 heap at most ${first.peakHeapMb} MB; ${store === "sqlite" ? `SQLite's page caches are capped at 2 x ${CACHE_KB / 1024} MB` : "PostgreSQL's own memory not counted"})`,
 );
 console.log(
   `  floor (papaparse only + same output bytes) ${fmt(fl.seconds)} s   ratio ${fmt(first.seconds / fl.seconds)}`,
@@ -323,6 +342,7 @@ console.log(
 );
 const result = {
   scenario: name,
+  store,
   ...sc,
   totalS: first.seconds,
   collectS,
@@ -360,7 +380,7 @@ const machine = {
 };
 mkdirSync(join(root, "bench/results"), { recursive: true });
 writeFileSync(
-  join(root, "bench/results", `${name}.json`),
+  join(root, "bench/results", store === "sqlite" ? `${name}.json` : `${name}-${store}.json`),
   JSON.stringify({ at: new Date().toISOString(), machine, result }, null, 2) + "\n",
 );
 console.log(

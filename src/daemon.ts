@@ -3,9 +3,10 @@ import { renameSync, rmSync, unwatchFile, watchFile, writeFileSync, readFileSync
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { Cron } from "croner";
-import { loadConfig, type LoadedCart, type LoadedConfig } from "./config/load.js";
+import { loadConfig, type LoadedConfig } from "./config/load.js";
 import type { Logger } from "./log.js";
-import { feedsInOrder, runOnce, type RunOptions, type RunReport } from "./pipeline.js";
+import { plannedJobs, runOptionsOf } from "./jobs.js";
+import { runOnce, type RunOptions, type RunReport } from "./pipeline.js";
 import { processAlive, StateLock } from "./state/lock.js";
 
 /** What the daemon writes beside the state every heartbeat, for `stockfeed status`. */
@@ -40,23 +41,6 @@ export function heartbeatAlive(h: Heartbeat, now = Date.now()): boolean {
   return h.host !== hostname() || processAlive(h.pid);
 }
 
-/**
- * How often a feed is polled: its own pollSeconds, else 30 s for `automatic` merchants (the warehouse pushes), else 5
- * min.
- */
-export function pollSecondsOf(config: LoadedConfig): Map<string, number> {
-  const automatic = new Set(
-    config.merchants.filter((m) => m.config.inventorySync === "automatic").map((m) => m.config.id),
-  );
-  // the same feeds a run collects (rule 11 included: with inventory sync off, no warehouse feed)
-  return new Map(
-    feedsInOrder(config).map(({ feed, owner }) => [
-      feed.sourceKey,
-      feed.config.pollSeconds ?? (automatic.has(owner.merchant) ? 30 : 300),
-    ]),
-  );
-}
-
 export interface DaemonOptions {
   configPath: string;
   log: Logger;
@@ -70,24 +54,11 @@ export interface DaemonOptions {
 }
 
 type Job = { key: string; options: RunOptions };
-type PlannedJob = { job: Job; seconds: number } | { job: Job; cart: LoadedCart };
+type Planned = { job: Job; seconds: number } | { job: Job; schedule: string; timeZone: string };
 
-/** The jobs a config defines: each feed's poll (every `seconds`) and each cart's sync (on its schedule). */
-function jobsOf(config: LoadedConfig): PlannedJob[] {
-  const polls = [...pollSecondsOf(config)].map(([sourceKey, seconds]) => ({
-    job: {
-      key: `collect ${sourceKey}`,
-      options: { feeds: (f: { sourceKey: string }) => f.sourceKey === sourceKey, sync: false },
-    },
-    seconds,
-  }));
-  const syncs = config.merchants.flatMap((m) =>
-    m.carts.map((cart) => ({
-      job: { key: `sync ${m.config.id}/${cart.config.id}`, options: { feeds: () => false, carts: [cart.config.id] } },
-      cart,
-    })),
-  );
-  return [...polls, ...syncs];
+/** The jobs a config defines (jobs.ts), as the daemon runs them: on the whole config, one at a time. */
+function jobsOf(config: LoadedConfig): Planned[] {
+  return plannedJobs(config).map((p) => ({ ...p, job: { key: p.job.key, options: runOptionsOf(p.job) } }));
 }
 
 /** A digest of the files' bytes (a file that cannot be read counts as such). */
@@ -211,7 +182,7 @@ export class Daemon {
         if (!this.has(job.key)) this.enqueue(job);
         this.timers.push(setInterval(() => this.enqueue(job), planned.seconds * 1000));
       } else {
-        const { schedule, timeZone } = planned.cart.config;
+        const { schedule, timeZone } = planned;
         this.crons.push(new Cron(schedule, { timezone: timeZone, protect: true }, () => this.enqueue(job)));
       }
     }

@@ -374,3 +374,18 @@ describe("progress", () => {
     }
   });
 });
+
+describe("the daemon is SQLite's single-process mode", () => {
+  it("refuses a PostgreSQL state with a config error (exit 2) naming what runs it instead", () => {
+    const s = new Scenario();
+    s.patch((c) => {
+      c.state = "postgres://stockfeed@127.0.0.1:1/none";
+      delete c.statePasswordEnv;
+    });
+    const r = cli("daemon", "--config", s.configPath);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/the daemon is the single-process mode of a SQLite state/);
+    expect(r.stderr).toMatch(/stockfeed run/);
+    s.cleanup();
+  });
+});

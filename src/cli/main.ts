@@ -17,6 +17,7 @@ import { historyCommand } from "./history.js";
 import { productImportCommand, runCommand } from "./run.js";
 import { skuCommand } from "./sku.js";
 import { migrateStateCommand } from "./migrate-state.js";
+import { workerCommand } from "./worker.js";
 import { statusCommand } from "./status.js";
 import { viewSyncCommand } from "./view-sync.js";
 
@@ -235,8 +236,18 @@ function addStockViews(program: Command, c: Cli): void {
     });
 }
 
-/** Moving a deployment's state from SQLite to PostgreSQL. */
+/** A PostgreSQL state: moving a deployment there, and the workers that run it. */
 function addStateCommands(program: Command, c: Cli): void {
+  program
+    .command("worker")
+    .description("take feed polls and cart syncs from the PostgreSQL state's job queue (run any number of them)")
+    .requiredOption("--config <file>", "the configuration file (its state on PostgreSQL)")
+    .option("--concurrency <n>", "jobs run at once by this process (of different merchants)", "1")
+    .option("--expire-seconds <s>", "an active job older than this is taken as a dead worker's and run again", "900")
+    .addOption(new Option("--retry-seconds <s>", "how soon a handed-back job is tried again").hideHelp())
+    .action(async (o) => {
+      c.code = await workerCommand(o, c.io, c.logger("info"));
+    });
   program
     .command("migrate-state")
     .description("copy a SQLite state whole (ledger, sequences, control numbers) into an empty PostgreSQL database")
