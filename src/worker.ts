@@ -9,6 +9,7 @@
  * few seconds later), so one merchant's jobs never overlap and other merchants' go on. A job
  * whose worker died is failed by pg-boss once it has been active `expireSeconds` and taken
  * again; crash safety does the rest (a run killed anywhere is finished by the next one).
+ * Workers share one work folder: one whose folder is not the deployment's refuses to start.
  */
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
@@ -19,7 +20,9 @@ import { ConfigError } from "./errors.js";
 import { merchantConfig, plannedJobs, runOptionsOf, type JobSpec } from "./jobs.js";
 import type { Logger } from "./log.js";
 import { runOnce } from "./pipeline.js";
+import { connectPg } from "./state/postgres/connect.js";
 import { MerchantLocks } from "./state/postgres/locks.js";
+import { checkSharedFolder } from "./state/postgres/shared-folder.js";
 import { pgTarget } from "./state/store.js";
 
 const QUEUE = "stockfeed-jobs";
@@ -62,6 +65,12 @@ export class Worker {
         `${config.file}: workers share a PostgreSQL state; a SQLite state is run by \`stockfeed daemon\` (one process)`,
       );
     const target = pgTarget(config.state, process.env);
+    const session = await connectPg(target);
+    try {
+      await checkSharedFolder(session, config.workDir);
+    } finally {
+      await session.close();
+    }
     const url = new URL(target.url);
     if (target.password !== undefined) url.password = target.password;
     const boss = new PgBoss({

@@ -497,4 +497,14 @@ export const migrations: string[] = [
   CREATE INDEX rejects_in_order ON rejects(file_id, line);
   DROP INDEX rejects_by_file;
   `,
+  `
+  -- the deployment a state belongs to: workers on several machines check that they share its
+  -- work folder (a marker file there carries the same id)
+  CREATE TABLE deployment (
+    id TEXT PRIMARY KEY,
+    work_dir TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL
+  );
+  `,
 ];

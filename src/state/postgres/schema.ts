@@ -370,4 +370,12 @@ export const pgMigrations: readonly string[] = [
   CREATE INDEX rejects_in_order ON rejects(file_id, line, id);
   DROP INDEX rejects_by_file;
   `,
+  `
+  CREATE TABLE deployment (
+    id text COLLATE "C" PRIMARY KEY,
+    work_dir text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    created_by text COLLATE "C" NOT NULL
+  );
+  `,
 ];
