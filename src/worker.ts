@@ -50,6 +50,7 @@ export function tickId(key: string, tick: number): string {
 
 export class Worker {
   private timer?: NodeJS.Timeout;
+  private stopped = false;
   private readonly crons: Array<{ job: JobSpec; cron: Cron; next: number | null }> = [];
 
   private constructor(
@@ -90,10 +91,17 @@ export class Worker {
     });
     const worker = new Worker(config, boss, options);
     worker.plan();
-    for (let i = 0; i < (options.concurrency ?? 1); i++)
-      await boss.work<JobSpec>(QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, ([job]) =>
-        worker.handle(job.data),
-      );
+    for (let i = 0; i < (options.concurrency ?? 1); i++) {
+      // a worker that found a job asks for the next at once (pg-boss waits out its polling interval otherwise)
+      const self = { id: "" };
+      self.id = await boss.work<JobSpec>(QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+        try {
+          return await worker.handle(job.data);
+        } finally {
+          boss.notifyWorker(self.id);
+        }
+      });
+    }
     return worker;
   }
 
@@ -118,7 +126,10 @@ export class Worker {
     const loop = () => {
       tick()
         .catch((e: Error) => this.options.log.warn({ err: e.message }, "could not enqueue a tick"))
-        .finally(() => (this.timer = setTimeout(loop, 1000)));
+        .finally(() => {
+          // (a tick in flight when stop() came plans no next one)
+          if (!this.stopped) this.timer = setTimeout(loop, 1000);
+        });
     };
     loop();
   }
@@ -143,6 +154,7 @@ export class Worker {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
     await this.boss.stop({ graceful: true, wait: true, timeout: 60_000 });
   }
