@@ -293,7 +293,8 @@ const reads = {
 
 const fmt = (x) => x.toFixed(2);
 console.log(
-  `scenario ${name} on ${store}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  (generated ${fmt(genS)} s, ${(inputBytes / 1e6).toFixed(1)} MB of input)`,
+  `scenario ${name} on ${store}: W=${sc.W} N=${sc.N} O=${sc.O} C=${sc.C}  ` +
+    `(generated ${fmt(genS)} s, ${(inputBytes / 1e6).toFixed(1)} MB of input)`,
 );
 const stage = (k) => c.reduce((a, x) => a + (x.stages?.[k] ?? 0), 0) / 1000;
 const collectS = first.seconds - loadS - syncS;
@@ -308,8 +309,12 @@ console.log(
   `  render+deliver      ${fmt(stage("renderMs") + stage("deliverMs"))} s  ${Math.round(outRows / (stage("renderMs") + stage("deliverMs")))} output rows/s  (${outRows} rows, ${(outBytes / 1e6).toFixed(1)} MB, ${c.length} carts; recording sent lines included)`,
 );
 for (const x of c) console.log(`    cart ${x.cart}: ${x.rows} rows in ${fmt(x.ms / 1000)} s`);
+const caches =
+  store === "sqlite"
+    ? `SQLite's page caches are capped at 2 x ${CACHE_KB / 1024} MB`
+    : "PostgreSQL's own memory not counted";
 console.log(
-  `  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB (V8 heap at most ${first.peakHeapMb} MB; ${store === "sqlite" ? `SQLite's page caches are capped at 2 x ${CACHE_KB / 1024} MB` : "PostgreSQL's own memory not counted"})`,
+  `  total (process)     ${fmt(first.seconds)} s   peak RSS ${first.peakRssMb.toFixed(0)} MB (V8 heap at most ${first.peakHeapMb} MB; ${caches})`,
 );
 console.log(
   `  floor (papaparse only + same output bytes) ${fmt(fl.seconds)} s   ratio ${fmt(first.seconds / fl.seconds)}`,

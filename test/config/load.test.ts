@@ -297,7 +297,7 @@ describe("where the state is: a SQLite file, or PostgreSQL with its password kep
     expect(c.state).toEqual({ kind: "postgres", url: "postgresql://u:secret@db/feeds" });
     expect(c.statePath).not.toContain("secret");
   });
-  it("refuses a password in the YAML, a missing variable, both places or none, and a password variable for SQLite", () => {
+  it("refuses a password in the YAML, a missing variable, two places or none, a password variable for SQLite", () => {
     const refused = (head: string) => problems(head + body).join("\n");
     expect(refused("state: postgres://u:secret@db/feeds\n")).toMatch(/carries a password/);
     expect(refused("stateUrlEnv: STOCKFEED_NOT_SET_ANYWHERE\n")).toMatch(

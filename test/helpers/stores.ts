@@ -138,7 +138,8 @@ export async function dumpState(state: StateTarget): Promise<Record<string, unkn
   try {
     const tables = await session.all<{ name: string }>(
       state.kind === "postgres"
-        ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
+        ? `SELECT table_name AS name FROM information_schema.tables
+           WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`
         : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
     );
     const out: Record<string, unknown[]> = {};

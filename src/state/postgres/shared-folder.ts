@@ -45,7 +45,8 @@ export async function checkSharedFolder(sql: SqlSession, workDir: string, now = 
       writeFileSync(tmp, `${mine.id}\n`);
       renameSync(tmp, join(workDir, MARKER));
       await sql.run(
-        "INSERT INTO deployment (id, work_dir, created_at, created_by) VALUES (@id, @work_dir, @created_at, @created_by)",
+        `INSERT INTO deployment (id, work_dir, created_at, created_by)
+         VALUES (@id, @work_dir, @created_at, @created_by)`,
         mine,
       );
       return;

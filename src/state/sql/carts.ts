@@ -55,7 +55,7 @@ export class Carts {
     );
   }
 
-  /** The next {seq} for the cart's file name; persisted so it never repeats (one statement: two workers race safely). */
+  /** The next {seq} for the cart's file name; persisted so it never repeats (one statement: no two get one). */
   async nextSeq(merchant: string, cart: string): Promise<number> {
     const r = await this.sql.get<{ seq: number }>(
       `INSERT INTO cart_state (merchant, cart, seq) VALUES (?, ?, 1)

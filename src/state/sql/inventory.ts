@@ -252,7 +252,8 @@ export class Inventory {
   async newestInventoryFile(merchant: string, warehouse: string | null): Promise<number | null> {
     const r = await this.sql.get<{ id: number | null }>(
       `SELECT MAX(id) AS id FROM files WHERE merchant = @merchant AND kind = 'inventory' AND applied > 0
-         AND status IN ('loaded','loaded_with_rejects') AND (CAST(@warehouse AS TEXT) IS NULL OR warehouse = @warehouse)`,
+         AND status IN ('loaded','loaded_with_rejects')
+         AND (CAST(@warehouse AS TEXT) IS NULL OR warehouse = @warehouse)`,
       { merchant, warehouse },
     );
     return r!.id;

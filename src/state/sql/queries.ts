@@ -74,7 +74,8 @@ export class Queries {
     const { jsonLength, jsonTrue } = this.sql.dialect;
     const none = (key: string) => `COALESCE(${jsonLength("summary", key)}, 0) = 0`;
     const empty = `(finished_at IS NOT NULL AND status = 'ok' AND summary IS NOT NULL
-      AND ${["files", "carts", "products", "errors"].map(none).join(" AND ")} AND NOT ${jsonTrue("summary", "stopped")})`;
+      AND ${["files", "carts", "products", "errors"].map(none).join(" AND ")}
+      AND NOT ${jsonTrue("summary", "stopped")})`;
     const shown = filter.hideEmpty ? `NOT ${empty}` : "TRUE";
     const counts = (await this.sql.get<{ matching: number; hidden: number }>(
       `SELECT COUNT(*) FILTER (WHERE ${shown}) AS matching, COUNT(*) FILTER (WHERE NOT (${shown})) AS hidden
