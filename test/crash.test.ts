@@ -9,11 +9,11 @@
  * every point.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { demoCopy } from "./helpers/demo.js";
 import { ROOT } from "./helpers/scenario.js";
 
 const CLI = join(ROOT, "dist/cli/main.js");
@@ -21,28 +21,11 @@ const NOW = "2026-11-23T12:00:00Z";
 const chaos = !!process.env.STOCKFEED_CHAOS;
 const made: string[] = [];
 
-/** The demo in a fresh folder: samples copied with fixed modification times, config pointing at them. */
-function demoCopy(): { dir: string; config: string } {
-  const dir = mkdtempSync(join(tmpdir(), "stockfeed-crash-"));
-  made.push(dir);
-  for (const part of ["wms", "orders", "catalog", "aliases"])
-    cpSync(join(ROOT, "samples", part), join(dir, "inbox", part), { recursive: true });
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }))
-      e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name));
-  };
-  walk(join(dir, "inbox"));
-  const base = Date.parse("2026-11-23T11:00:00Z") / 1000;
-  files.sort().forEach((f, i) => utimesSync(f, base + i, base + i));
-  const config = join(dir, "stockfeed.yaml");
-  writeFileSync(
-    config,
-    readFileSync(join(ROOT, "config/demo.yaml"), "utf8")
-      .replaceAll("../var/demo/", `${dir}/`)
-      .replaceAll("../mappings/", `${ROOT}/mappings/`),
-  );
-  return { dir, config };
+/** the demo in a fresh folder (test/helpers/demo.ts), removed after the suite */
+function freshDemo(): { dir: string; config: string } {
+  const d = demoCopy("stockfeed-crash-");
+  made.push(d.dir);
+  return d;
 }
 
 function run(config: string, env: Record<string, string> = {}, now = NOW) {
@@ -94,7 +77,7 @@ function endState(dir: string) {
 
 /** The reference: one clean run, with every fault point it passes traced. */
 function reference() {
-  const { dir, config } = demoCopy();
+  const { dir, config } = freshDemo();
   const trace = join(dir, "..", `${dir.split("/").pop()}.trace`);
   made.push(trace);
   const r = run(config, { STOCKFEED_FAULT_TRACE: trace });
@@ -136,7 +119,7 @@ describe("crash safety: killed anywhere, one more run ends exactly as one clean 
   it.each(points)(
     "killed at %s (pass %i), then one run: same state, same files, nothing twice, no control number skipped",
     (name, pass) => {
-      const { dir, config } = demoCopy();
+      const { dir, config } = freshDemo();
       const crashed = run(config, { STOCKFEED_FAULT: name, STOCKFEED_FAULT_SKIP: String(pass) });
       expect(crashed.signal, crashed.stderr).toBe("SIGKILL");
       const after = run(config);
@@ -153,7 +136,7 @@ describe("crash safety: killed anywhere, one more run ends exactly as one clean 
 
 /** The demo after one clean run, and a new east file changing a few levels: the next run patches the carts' files. */
 function demoWithChange(): { dir: string; config: string } {
-  const demo = demoCopy();
+  const demo = freshDemo();
   const first = run(demo.config);
   if (first.status !== 1) throw new Error(`the demo's first run should exit 1: ${first.status} ${first.stderr}`);
   const file = join(demo.dir, "inbox", "wms", "east", "east-inventory-20261121.csv");

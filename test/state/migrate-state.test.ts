@@ -5,10 +5,10 @@
  * their {seq}, X12 control numbers), and the same read models.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { demoCopy } from "../helpers/demo.js";
 import { ROOT } from "../helpers/scenario.js";
 import { freshDatabase, postgres } from "../helpers/stores.js";
 
@@ -16,28 +16,11 @@ const CLI = join(ROOT, "dist/cli/main.js");
 const made: string[] = [];
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** the demo in a fresh folder (samples with fixed times), its state a SQLite file there */
+/** the demo in a fresh folder (test/helpers/demo.ts), removed after the suite */
 function demo(): { dir: string; config: string } {
-  const dir = mkdtempSync(join(tmpdir(), "stockfeed-migrate-"));
-  made.push(dir);
-  for (const part of ["wms", "orders", "catalog", "aliases"])
-    cpSync(join(ROOT, "samples", part), join(dir, "inbox", part), { recursive: true });
-  const files: string[] = [];
-  const walk = (d: string) =>
-    readdirSync(d, { withFileTypes: true }).forEach((e) =>
-      e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name)),
-    );
-  walk(join(dir, "inbox"));
-  const base = Date.parse("2026-11-23T11:00:00Z") / 1000;
-  files.sort().forEach((f, i) => utimesSync(f, base + i, base + i));
-  const config = join(dir, "stockfeed.yaml");
-  writeFileSync(
-    config,
-    readFileSync(join(ROOT, "config/demo.yaml"), "utf8")
-      .replaceAll("../var/demo/", `${dir}/`)
-      .replaceAll("../mappings/", `${ROOT}/mappings/`),
-  );
-  return { dir, config };
+  const d = demoCopy("stockfeed-migrate-");
+  made.push(d.dir);
+  return d;
 }
 
 function stockfeed(args: string[], env: Record<string, string> = {}) {

@@ -1,10 +1,5 @@
 import type { Store } from "../store.js";
-import { Carts } from "../sql/carts.js";
-import { Edi } from "../sql/edi.js";
-import { Inventory } from "../sql/inventory.js";
-import { Ledger } from "../sql/ledger.js";
-import { Products } from "../sql/products.js";
-import { Queries } from "../sql/queries.js";
+import { SqlSlices } from "../sql/slices.js";
 import { sessionTables } from "../sql/temp-tables.js";
 import { connectPg, type PgTarget } from "./connect.js";
 import type { PgSession } from "./session.js";
@@ -15,24 +10,12 @@ import type { PgSession } from "./session.js";
  * that connection's). Many stores on one database run side by side, one per worker job; what
  * keeps two of them from writing one merchant's state at once is the worker's merchant lock.
  */
-export class PgStore implements Store {
-  readonly ledger: Ledger;
-  readonly inventory: Inventory;
-  readonly carts: Carts;
-  readonly edi: Edi;
-  readonly products: Products;
-  readonly queries: Queries;
-
+export class PgStore extends SqlSlices<PgSession> implements Store {
   private constructor(
-    private readonly session: PgSession,
+    session: PgSession,
     private readonly dryRun: boolean,
   ) {
-    this.ledger = new Ledger(session);
-    this.inventory = new Inventory(session);
-    this.carts = new Carts(session, this.inventory);
-    this.edi = new Edi(session);
-    this.products = new Products(session);
-    this.queries = new Queries(session, { carts: this.carts, inventory: this.inventory });
+    super(session);
   }
 
   /**

@@ -6,13 +6,8 @@ import { makeDirs } from "../../util/fs.js";
 import { stateFault } from "../errors.js";
 import { migrations } from "../migrations.js";
 import type { Store } from "../store.js";
-import { Carts } from "../sql/carts.js";
-import { Inventory } from "../sql/inventory.js";
+import { SqlSlices } from "../sql/slices.js";
 import { sessionTables } from "../sql/temp-tables.js";
-import { Edi } from "../sql/edi.js";
-import { Ledger } from "../sql/ledger.js";
-import { Products } from "../sql/products.js";
-import { Queries } from "../sql/queries.js";
 import { SqliteSession } from "./session.js";
 
 /** SQLite page cache per connection (KiB), main and temp each */
@@ -24,24 +19,9 @@ export const CACHE_KB = 32 * 1024;
  * inside explicit transactions the caller opens with `transaction()` or `begin()/commit()`
  * (async loads that stream a file inside one transaction).
  */
-export class SqliteStore implements Store {
-  readonly ledger: Ledger;
-  readonly inventory: Inventory;
-  readonly carts: Carts;
-  readonly edi: Edi;
-  readonly products: Products;
-  readonly queries: Queries;
-
-  private readonly session: SqliteSession;
-
+export class SqliteStore extends SqlSlices<SqliteSession> implements Store {
   private constructor(private readonly db: Database.Database) {
-    const session = (this.session = new SqliteSession(db));
-    this.ledger = new Ledger(session);
-    this.inventory = new Inventory(session);
-    this.carts = new Carts(session, this.inventory);
-    this.edi = new Edi(session);
-    this.products = new Products(session);
-    this.queries = new Queries(session, { carts: this.carts, inventory: this.inventory });
+    super(new SqliteSession(db));
   }
   /**
    * Opens (or creates) the state. A fault (a full disk, a file that is not a database) is a
